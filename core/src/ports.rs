@@ -1,0 +1,225 @@
+//! The ports: what handlers need from the world. Adapters implement them for
+//! AWS, Postgres, SQLite and the local filesystem; handlers never know which.
+
+use crate::contracts::{ExecutionInput, Outcome};
+use crate::error::PortError;
+use crate::ids::{DeviceId, PhotoId};
+use crate::model::{CreatePhoto, FeedPage, FeedQuery, NewPhoto, Photo};
+use async_trait::async_trait;
+use bytes::Bytes;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+pub type PortResult<T> = Result<T, PortError>;
+
+/// A request the phone makes on its own, exactly as described (method, url, every header).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SignedRequest {
+    pub method: String,
+    pub url: String,
+    pub headers: BTreeMap<String, String>,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// Object storage: S3 in AWS, a folder locally.
+#[async_trait]
+pub trait BlobStore: Send + Sync {
+    /// The bucket name that S3 events carry.
+    fn bucket(&self) -> &str;
+    async fn get(&self, key: &str) -> PortResult<Bytes>;
+    /// Writes (or overwrites) an object.
+    async fn put(&self, key: &str, content_type: &str, body: Bytes) -> PortResult<()>;
+    /// Removes an object; removing a missing object succeeds.
+    async fn delete(&self, key: &str) -> PortResult<()>;
+    /// A signed PUT binding the key, the content type and the exact length.
+    async fn presign_put(
+        &self,
+        key: &str,
+        content_type: &str,
+        content_length: u64,
+        ttl: Duration,
+    ) -> PortResult<SignedRequest>;
+    /// A URL the app can GET the object from (signed and expiring, or under a CDN).
+    async fn presign_get(&self, key: &str, ttl: Duration) -> PortResult<String>;
+}
+
+/// A message handed out by [`Queue::receive`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReceivedMessage {
+    pub message_id: String,
+    /// Identifies this delivery; needed to delete the message or change its visibility.
+    pub receipt_handle: String,
+    pub body: String,
+    /// How many times the message has been received, this time included.
+    pub receive_count: u32,
+}
+
+/// One queue with SQS semantics: at-least-once, visibility timeout, redrive.
+#[async_trait]
+pub trait Queue: Send + Sync {
+    fn name(&self) -> &str;
+    /// Returns the new message's id.
+    async fn send(&self, body: &str) -> PortResult<String>;
+    /// Up to `max` visible messages, hidden for `visibility` afterwards; waits up to
+    /// `wait` for the first one.
+    async fn receive(
+        &self,
+        max: u32,
+        visibility: Duration,
+        wait: Duration,
+    ) -> PortResult<Vec<ReceivedMessage>>;
+    async fn delete(&self, receipt_handle: &str) -> PortResult<()>;
+    async fn change_visibility(&self, receipt_handle: &str, visibility: Duration) -> PortResult<()>;
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ExecutionStatus {
+    Running,
+    Succeeded,
+    Failed,
+    TimedOut,
+    Aborted,
+}
+
+impl ExecutionStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Running => "RUNNING",
+            Self::Succeeded => "SUCCEEDED",
+            Self::Failed => "FAILED",
+            Self::TimedOut => "TIMED_OUT",
+            Self::Aborted => "ABORTED",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Running, Self::Succeeded, Self::Failed, Self::TimedOut, Self::Aborted]
+            .into_iter()
+            .find(|status| status.as_str().eq_ignore_ascii_case(s))
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExecutionSummary {
+    pub name: String,
+    /// The execution ARN in AWS, a local id otherwise.
+    pub execution_id: String,
+    pub status: ExecutionStatus,
+    pub start_date: DateTime<Utc>,
+    pub stop_date: Option<DateTime<Utc>>,
+    /// Where an operator sees it (the Step Functions console in AWS).
+    pub console_url: Option<String>,
+}
+
+/// One event of an execution's history, as Step Functions names them
+/// (`ExecutionStarted`, `TaskStateEntered`, `TaskSucceeded`, ...).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HistoryEvent {
+    pub id: i64,
+    pub previous_event_id: i64,
+    pub timestamp: DateTime<Utc>,
+    #[serde(rename = "type")]
+    pub event_type: String,
+    /// The event's details (state name, input, output, error, cause...).
+    pub details: serde_json::Value,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StartOutcome {
+    Started,
+    /// An execution with this name exists already: the photo is already handled.
+    AlreadyExists,
+}
+
+/// Step Functions in AWS, the local runner on a laptop.
+#[async_trait]
+pub trait Orchestrator: Send + Sync {
+    async fn start_execution(&self, name: &str, input: &ExecutionInput) -> PortResult<StartOutcome>;
+    async fn describe_execution(&self, name: &str) -> PortResult<Option<ExecutionSummary>>;
+    async fn execution_history(&self, name: &str) -> PortResult<Vec<HistoryEvent>>;
+    /// Newest first.
+    async fn list_executions(
+        &self,
+        status: Option<ExecutionStatus>,
+        limit: u32,
+    ) -> PortResult<Vec<ExecutionSummary>>;
+}
+
+/// The photos' metadata: Postgres in production, SQLite locally.
+/// Every write is keyed by the photo id and safe to repeat.
+#[async_trait]
+pub trait MetadataStore: Send + Sync {
+    /// Inserts the photo unless its id exists; then returns the existing row unchanged.
+    async fn create_photo(&self, photo: &NewPhoto) -> PortResult<CreatePhoto>;
+    async fn get_photo(&self, id: PhotoId) -> PortResult<Option<Photo>>;
+    /// Moves the photo to `processing` under this execution, if its status allows
+    /// (awaiting_upload, failed, or already processing). Returns the row as it is after.
+    async fn mark_processing(&self, id: PhotoId, execution_name: &str) -> PortResult<Option<Photo>>;
+    /// Records how processing ended, if the status allows it (see
+    /// [`crate::PhotoStatus::can_become`]); repeating the same outcome changes nothing.
+    /// Returns the row as it is after, and whether it changed.
+    async fn record_outcome(&self, id: PhotoId, outcome: &Outcome) -> PortResult<Option<(Photo, bool)>>;
+    /// Removes the photo and its reports; false when it did not exist.
+    async fn delete_photo(&self, id: PhotoId) -> PortResult<bool>;
+    /// One report per reporter and photo counts; false when this one was already filed.
+    async fn add_abuse_report(&self, photo: PhotoId, reporter: DeviceId) -> PortResult<bool>;
+    /// How many distinct devices reported any photo of `owner`.
+    async fn distinct_reporters_against(&self, owner: DeviceId) -> PortResult<u64>;
+    async fn feed(&self, query: &FeedQuery) -> PortResult<FeedPage>;
+    /// Claims the right to publish `event_type` for this photo: true once, false after.
+    async fn claim_notification(&self, photo: PhotoId, event_type: &str) -> PortResult<bool>;
+    /// Gives a claim back when publishing failed, so a retry can publish.
+    async fn release_notification(&self, photo: PhotoId, event_type: &str) -> PortResult<()>;
+}
+
+/// An event the app's backend publishes for a photo.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PhotoEvent {
+    /// `photo.ready` or `photo.rejected`.
+    #[serde(rename = "type")]
+    pub event_type: String,
+    pub photo_id: PhotoId,
+    pub device_id: DeviceId,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub thumb_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason_code: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    pub occurred_at: DateTime<Utc>,
+}
+
+/// Tells the world a photo is done.
+#[async_trait]
+pub trait Notifier: Send + Sync {
+    async fn publish(&self, event: &PhotoEvent) -> PortResult<()>;
+}
+
+/// The notifier of both AWS and the local stack: events as JSON on the notifications queue.
+pub struct QueueNotifier<Q> {
+    queue: Q,
+}
+
+impl<Q> QueueNotifier<Q> {
+    pub fn new(queue: Q) -> Self {
+        Self { queue }
+    }
+}
+
+#[async_trait]
+impl<Q: std::ops::Deref + Send + Sync> Notifier for QueueNotifier<Q>
+where
+    Q::Target: Queue,
+{
+    async fn publish(&self, event: &PhotoEvent) -> PortResult<()> {
+        let body = serde_json::to_string(event).map_err(|e| PortError::Invalid(e.to_string()))?;
+        self.queue.send(&body).await.map(|_| ())
+    }
+}
