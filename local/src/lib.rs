@@ -1,0 +1,3 @@
+//! The local stack behind `wisaw serve`: the runner that executes the real
+//! state machine definition, the blob endpoints, the dispatcher, and the wiring
+//! of local adapters into the very handlers that run in Lambda.
