@@ -1,1 +1,162 @@
-fn main() {}
+//! `wisaw`: run the whole pipeline on one machine, act as a phone, and operate it.
+
+use anyhow::{bail, Result};
+use clap::{Args, Parser, Subcommand};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+use wisaw::commands::{dlq, executions, render, serve, upload};
+use wisaw::stack::LocalStack;
+use wisaw_core::ids::PhotoId;
+
+#[derive(Parser)]
+#[command(name = "wisaw", version, about = "The wisaw photo pipeline, on one machine")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the API, the blob store, the queues, the state machine and the workers in one process.
+    Serve {
+        #[arg(long, default_value = "127.0.0.1:3000")]
+        addr: SocketAddr,
+        #[command(flatten)]
+        data: DataDir,
+        /// The base URL phones use to reach this server (defaults to http://ADDR).
+        #[arg(long)]
+        public_url: Option<String>,
+    },
+    /// Do what a phone does: ask for a ticket, upload FILE, follow it until it is done.
+    Upload {
+        file: PathBuf,
+        #[arg(long, default_value_t = 37.7749, allow_hyphen_values = true)]
+        lat: f64,
+        #[arg(long, default_value_t = -122.4194, allow_hyphen_values = true)]
+        lon: f64,
+        #[arg(long, default_value = "http://127.0.0.1:3000")]
+        url: String,
+        /// The uploading device (a random one when absent).
+        #[arg(long)]
+        device_id: Option<uuid::Uuid>,
+        /// Seconds to wait for the photo to be processed.
+        #[arg(long, default_value_t = 120)]
+        wait: u64,
+    },
+    /// Validate FILE and write its renditions (thumb.webp, display.webp) into DIR.
+    Render {
+        file: PathBuf,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Inspect the state machine's executions.
+    Executions {
+        #[command(subcommand)]
+        command: ExecutionsCommand,
+        #[command(flatten)]
+        data: DataDir,
+    },
+    /// Inspect and replay the dead-letter queue.
+    Dlq {
+        #[command(subcommand)]
+        command: DlqCommand,
+        #[command(flatten)]
+        data: DataDir,
+    },
+}
+
+#[derive(Args)]
+struct DataDir {
+    /// Where the local stack keeps its databases and blobs.
+    #[arg(long, global = true, default_value = "./wisaw-data", env = "WISAW_DATA_DIR")]
+    data_dir: PathBuf,
+}
+
+#[derive(Subcommand)]
+enum ExecutionsCommand {
+    /// Newest first.
+    List {
+        /// RUNNING, SUCCEEDED, FAILED, TIMED_OUT or ABORTED.
+        #[arg(long)]
+        status: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+    },
+    /// Every execution of one photo, with its event history.
+    Show { photo_id: PhotoId },
+}
+
+#[derive(Subcommand)]
+enum DlqCommand {
+    /// The photos waiting in the dead-letter queue.
+    List,
+    /// Send dead letters back to ingest for a new execution.
+    Replay {
+        #[arg(long, conflicts_with = "all")]
+        photo: Option<PhotoId>,
+        #[arg(long)]
+        all: bool,
+    },
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    wisaw::telemetry::init();
+    match Cli::parse().command {
+        Command::Serve { addr, data, public_url } => {
+            let public_url = public_url.unwrap_or_else(|| format!("http://{addr}"));
+            serve::run(addr, &data.data_dir, &public_url).await
+        }
+        Command::Upload { file, lat, lon, url, device_id, wait } => {
+            let options = upload::UploadOptions {
+                api_url: url,
+                lat,
+                lon,
+                device_id: device_id.unwrap_or_else(uuid::Uuid::new_v4),
+                wait: Duration::from_secs(wait),
+                progress: true,
+            };
+            let outcome = upload::upload(&file, &options).await?;
+            println!("{}", serde_json::to_string_pretty(&outcome)?);
+            if outcome["status"] != "ready" {
+                std::process::exit(2);
+            }
+            Ok(())
+        }
+        Command::Render { file, out } => {
+            println!("{}", render::render(&file, &out)?);
+            Ok(())
+        }
+        Command::Executions { command, data } => {
+            let stack = LocalStack::open_for_operator(&data.data_dir).await?;
+            let text = match command {
+                ExecutionsCommand::List { status, limit } => {
+                    executions::list(stack.runner.as_ref(), status.as_deref(), limit).await?
+                }
+                ExecutionsCommand::Show { photo_id } => executions::show(stack.runner.as_ref(), photo_id).await?,
+            };
+            print!("{text}");
+            Ok(())
+        }
+        Command::Dlq { command, data } => {
+            let stack = LocalStack::open_for_operator(&data.data_dir).await?;
+            match command {
+                DlqCommand::List => print!("{}", dlq::list(stack.dead_letter.as_ref()).await?),
+                DlqCommand::Replay { photo, all } => {
+                    let selection = match (photo, all) {
+                        (Some(id), false) => dlq::ReplaySelection::One(id),
+                        (None, true) => dlq::ReplaySelection::All,
+                        _ => bail!("say which: --photo ID or --all"),
+                    };
+                    let replayed = dlq::replay(stack.dead_letter.as_ref(), stack.ingest.as_ref(), selection).await?;
+                    println!("replayed {} photo(s)", replayed.len());
+                    for id in replayed {
+                        println!("  {id}");
+                    }
+                }
+            }
+            Ok(())
+        }
+    }
+}

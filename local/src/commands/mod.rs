@@ -1,0 +1,7 @@
+//! The subcommands of `wisaw`.
+
+pub mod dlq;
+pub mod executions;
+pub mod render;
+pub mod serve;
+pub mod upload;
