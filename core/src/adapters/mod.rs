@@ -1,1 +1,7 @@
 //! Adapters of the ports.
+//!
+//! Local ones, for `wisaw serve` and the tests: [`sqlite::SqliteMetadataStore`],
+//! [`sqlite_queue::LocalQueues`] and [`local_fs::LocalBlobStore`].
+
+pub mod sqlite;
+pub mod sqlite_file;
