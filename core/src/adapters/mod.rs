@@ -5,3 +5,4 @@
 
 pub mod sqlite;
 pub mod sqlite_file;
+pub mod sqlite_queue;

@@ -1,6 +1,7 @@
 //! Opening a SQLite file the way every local adapter wants it.
 
 use crate::error::PortError;
+use chrono::{DateTime, Utc};
 use sqlx::migrate::Migrator;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
@@ -42,4 +43,14 @@ pub async fn migrate(pool: &SqlitePool, mut migrator: Migrator) -> Result<(), Po
         .run(pool)
         .await
         .map_err(|e| PortError::Invalid(format!("migrating the database: {e}")))
+}
+
+/// Times are stored as unix microseconds: integers sort and index cheaply.
+pub fn to_micros(time: DateTime<Utc>) -> i64 {
+    time.timestamp_micros()
+}
+
+pub fn from_micros(micros: i64) -> Result<DateTime<Utc>, PortError> {
+    DateTime::from_timestamp_micros(micros)
+        .ok_or_else(|| PortError::Invalid(format!("a stored time is out of range: {micros}")))
 }

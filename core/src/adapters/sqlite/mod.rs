@@ -10,7 +10,7 @@
 mod feed;
 mod rows;
 
-use crate::adapters::sqlite_file::{migrate, open_sqlite_file};
+use crate::adapters::sqlite_file::{migrate, open_sqlite_file, to_micros};
 use crate::contracts::Outcome;
 use crate::error::PortError;
 use crate::ids::{DeviceId, PhotoId};
@@ -19,7 +19,7 @@ use crate::ports::{MetadataStore, PortResult};
 use crate::status::PhotoStatus;
 use async_trait::async_trait;
 use chrono::Utc;
-use rows::{missing_photo_or, photo_from_row, to_micros, PHOTO_COLUMNS};
+use rows::{missing_photo_or, photo_from_row, PHOTO_COLUMNS};
 use sqlx::sqlite::SqlitePool;
 use std::path::Path;
 

@@ -1,26 +1,16 @@
 //! Between SQLite rows and the domain's types.
 
+use crate::adapters::sqlite_file::from_micros;
 use crate::error::PortError;
 use crate::ids::{DeviceId, PhotoId};
 use crate::model::Photo;
 use crate::status::PhotoStatus;
-use chrono::{DateTime, Utc};
 use sqlx::sqlite::SqliteRow;
 use sqlx::Row;
 
 /// The columns of `photos`, in the order [`photo_from_row`] reads them.
 pub const PHOTO_COLUMNS: &str = "id, device_id, lat, lon, status, content_type, content_length, \
      reason_code, reason, width, height, thumb_key, display_key, execution_name, created_at, updated_at";
-
-/// Times are stored as unix microseconds: integers sort and index cheaply.
-pub fn to_micros(time: DateTime<Utc>) -> i64 {
-    time.timestamp_micros()
-}
-
-pub fn from_micros(micros: i64) -> Result<DateTime<Utc>, PortError> {
-    DateTime::from_timestamp_micros(micros)
-        .ok_or_else(|| PortError::Invalid(format!("a stored time is out of range: {micros}")))
-}
 
 fn corrupt(what: &str, detail: impl std::fmt::Display) -> PortError {
     PortError::Invalid(format!("a stored {what} is unreadable: {detail}"))
