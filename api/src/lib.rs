@@ -1,1 +1,24 @@
-//! wisaw api
+//! The mobile app's HTTP contract (`POST /v1/uploads`, `GET /v1/photos/{id}`,
+//! `GET /v1/feed`, `DELETE /v1/photos/{id}`, abuse reports) and the `dispatch`
+//! handler that turns ingest messages into executions.
+//!
+//! Every handler is a plain async function over the ports in [`ApiPorts`]; the
+//! axum [`router`] is thin glue around them, served the same way by the local
+//! stack and by Lambda.
+
+pub mod abuse;
+pub mod config;
+pub mod cursor;
+pub mod dispatch;
+pub mod extract;
+pub mod feed;
+pub mod photos;
+pub mod problem;
+pub mod router;
+pub mod tickets;
+pub mod time;
+
+pub use config::{ApiConfig, ApiPorts};
+pub use dispatch::{dispatch_message, DispatchError, DispatchReport};
+pub use problem::Problem;
+pub use router::router;
