@@ -1,0 +1,163 @@
+//! The validate step: is the upload an image the pipeline accepts?
+//!
+//! The answer is a business outcome ([`ValidateOutput`]), never an error: a bad image
+//! is rejected with a stable code and a sentence for the person who sent it. Only a
+//! store that cannot be read is an error.
+
+pub mod header;
+pub mod sniff;
+
+use crate::decode::{decode, DecodeFailure, MAX_PIXELS, MAX_SIDE};
+use sniff::Sniffed;
+use wisaw_core::contracts::{ImageFormat, ImageInfo, SourceImage, ValidateOutput};
+use wisaw_core::ports::BlobStore;
+use wisaw_core::StepError;
+
+/// Stable rejection codes (see [`wisaw_core::contracts::Rejection`]).
+pub mod codes {
+    pub const EMPTY: &str = "empty";
+    pub const NOT_AN_IMAGE: &str = "not_an_image";
+    pub const UNSUPPORTED_FORMAT: &str = "unsupported_format";
+    pub const TOO_MANY_PIXELS: &str = "too_many_pixels";
+    pub const TOO_LARGE: &str = "too_large";
+    pub const CORRUPT: &str = "corrupt";
+}
+
+/// Reads `source_key` and judges it with [`inspect`].
+pub async fn handle(
+    blobs: &dyn BlobStore,
+    input: SourceImage,
+) -> Result<ValidateOutput, StepError> {
+    let bytes = blobs.get(&input.source_key).await?;
+    let size = bytes.len();
+    // Decoding is CPU work; keep it off the async threads that serve everything else.
+    let output = tokio::task::spawn_blocking(move || inspect(&bytes))
+        .await
+        .map_err(|error| crate::blocking_failed("validate", error))?;
+    match &output.rejection {
+        Some(rejection) => tracing::info!(
+            photo_id = %input.photo_id, bytes = size, code = %rejection.code, "upload rejected"
+        ),
+        None => tracing::info!(photo_id = %input.photo_id, bytes = size, "upload accepted"),
+    }
+    Ok(output)
+}
+
+/// Judges an upload from its bytes alone. The order matters: everything that can be
+/// decided from the header (format, size) is decided before any pixel is decoded.
+pub fn inspect(bytes: &[u8]) -> ValidateOutput {
+    if bytes.is_empty() {
+        return ValidateOutput::rejected(codes::EMPTY, "The upload is empty: no data arrived.");
+    }
+    let format = match sniff::sniff(bytes) {
+        Sniffed::Accepted(format) => format,
+        Sniffed::UnsupportedImage(kind) => {
+            return ValidateOutput::rejected(
+                codes::UNSUPPORTED_FORMAT,
+                format!("This photo is {kind}; only JPEG, PNG and WebP photos are accepted."),
+            );
+        }
+        Sniffed::NotAnImage(kind) => {
+            return ValidateOutput::rejected(
+                codes::NOT_AN_IMAGE,
+                format!("This file is not a photo: it looks like {kind}."),
+            );
+        }
+        Sniffed::Unknown => {
+            return ValidateOutput::rejected(
+                codes::NOT_AN_IMAGE,
+                "This file is not a photo: its content is not a JPEG, PNG or WebP image.",
+            );
+        }
+    };
+    let name = format_name(format);
+    let (width, height) = match header::dimensions(bytes, format) {
+        Ok(size) => size,
+        Err(header::HeaderProblem::Truncated) => return incomplete(name),
+        Err(header::HeaderProblem::Invalid(why)) => {
+            tracing::debug!(why, "unreadable header");
+            return damaged(name);
+        }
+    };
+    let pixels = u64::from(width) * u64::from(height);
+    if pixels > MAX_PIXELS {
+        return ValidateOutput::rejected(
+            codes::TOO_MANY_PIXELS,
+            format!(
+                "This photo is {width} × {height} pixels ({} megapixels); \
+                 the most accepted is {} megapixels.",
+                pixels / 1_000_000,
+                MAX_PIXELS / 1_000_000
+            ),
+        );
+    }
+    if width.max(height) > MAX_SIDE {
+        return ValidateOutput::rejected(
+            codes::TOO_LARGE,
+            format!(
+                "This image is {width} × {height} pixels; no side may be longer than {MAX_SIDE} pixels."
+            ),
+        );
+    }
+    if !header::is_complete(bytes, format) {
+        return incomplete(name);
+    }
+    // A bounded full decode: the only way to know the compressed data is sound, and the
+    // state machine can only reject here, not in thumbnail.
+    match decode(bytes, format) {
+        Ok(image) if (image.width(), image.height()) == (width, height) => {}
+        Ok(_) => return damaged(name),
+        Err(DecodeFailure::TooLarge(detail)) => {
+            tracing::info!(%detail, "decode over budget");
+            return ValidateOutput::rejected(
+                codes::TOO_LARGE,
+                format!("This {name} needs more memory to open than a photo may use."),
+            );
+        }
+        Err(DecodeFailure::Corrupt(detail)) => {
+            tracing::info!(%detail, "undecodable image");
+            return damaged(name);
+        }
+    }
+    let orientation = header::orientation(bytes);
+    ValidateOutput::accepted(image_info(format, width, height, orientation))
+}
+
+/// The [`ImageInfo`] of a stored image, its upright size derived from the orientation.
+pub fn image_info(format: ImageFormat, width: u32, height: u32, orientation: u8) -> ImageInfo {
+    let (upright_width, upright_height) = if header::swaps_sides(orientation) {
+        (height, width)
+    } else {
+        (width, height)
+    };
+    ImageInfo {
+        format,
+        width,
+        height,
+        orientation,
+        upright_width,
+        upright_height,
+    }
+}
+
+fn format_name(format: ImageFormat) -> &'static str {
+    match format {
+        ImageFormat::Jpeg => "JPEG photo",
+        ImageFormat::Png => "PNG image",
+        ImageFormat::Webp => "WebP image",
+    }
+}
+
+fn incomplete(name: &str) -> ValidateOutput {
+    ValidateOutput::rejected(
+        codes::CORRUPT,
+        format!("This {name} is incomplete: the file ends too early. Try sending it again."),
+    )
+}
+
+fn damaged(name: &str) -> ValidateOutput {
+    ValidateOutput::rejected(
+        codes::CORRUPT,
+        format!("This {name} is damaged and cannot be opened."),
+    )
+}
