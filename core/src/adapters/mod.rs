@@ -3,6 +3,7 @@
 //! Local ones, for `wisaw serve` and the tests: [`sqlite::SqliteMetadataStore`],
 //! [`sqlite_queue::LocalQueues`] and [`local_fs::LocalBlobStore`].
 
+pub mod local_fs;
 pub mod sqlite;
 pub mod sqlite_file;
 pub mod sqlite_queue;
