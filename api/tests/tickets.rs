@@ -1,0 +1,195 @@
+//! `POST /v1/uploads` through the router.
+
+mod common;
+
+use common::{mentions, Harness};
+use serde_json::{json, Value};
+use wisaw_core::ports::MetadataStore;
+use wisaw_core::{DeviceId, PhotoId, PhotoStatus};
+
+fn ticket_body(device: DeviceId) -> Value {
+    json!({ "deviceId": device.to_string(), "contentType": "image/jpeg",
+            "contentLength": 2483112, "lat": 37.7749, "lon": -122.4194 })
+}
+
+#[tokio::test]
+async fn a_new_ticket_is_201_with_the_contract_shape_and_an_awaiting_photo() {
+    let h = Harness::new().await;
+    let device = DeviceId::new_random();
+    let answer = h.post_json("/v1/uploads", &ticket_body(device)).await;
+
+    assert_eq!(answer.status.as_u16(), 201, "{}", answer.body);
+    let body = &answer.body;
+    assert_eq!(body["status"], "awaiting_upload");
+    let id: PhotoId = body["photoId"].as_str().unwrap().parse().unwrap();
+    let upload = &body["upload"];
+    assert_eq!(upload["method"], "PUT");
+    assert!(
+        upload["url"].as_str().unwrap().contains(&id.upload_key()),
+        "{upload}"
+    );
+    assert_eq!(upload["headers"]["Content-Type"], "image/jpeg");
+    let expires: chrono::DateTime<chrono::Utc> =
+        upload["expiresAt"].as_str().unwrap().parse().unwrap();
+    assert!(upload["expiresAt"].as_str().unwrap().ends_with('Z'));
+    let ahead = expires - chrono::Utc::now();
+    assert!(ahead > chrono::Duration::minutes(14) && ahead <= chrono::Duration::minutes(16));
+    assert!(!mentions(body, &device.to_string()));
+
+    let photo = h.metadata.get_photo(id).await.unwrap().unwrap();
+    assert_eq!(photo.status, PhotoStatus::AwaitingUpload);
+    assert_eq!((photo.device_id, photo.content_length), (device, 2483112));
+    assert_eq!(photo.content_type, "image/jpeg");
+}
+
+#[tokio::test]
+async fn the_same_photo_id_is_200_for_its_device_and_409_for_another() {
+    let h = Harness::new().await;
+    let device = DeviceId::new_random();
+    let id = PhotoId::new_random();
+    let mut body = ticket_body(device);
+    body["photoId"] = json!(id.to_string());
+
+    let first = h.post_json("/v1/uploads", &body).await;
+    assert_eq!(first.status.as_u16(), 201, "{}", first.body);
+    assert_eq!(first.body["photoId"], id.to_string());
+
+    let again = h.post_json("/v1/uploads", &body).await;
+    assert_eq!(again.status.as_u16(), 200, "{}", again.body);
+    assert_eq!(again.body["photoId"], id.to_string());
+    assert_eq!(again.body["status"], "awaiting_upload");
+    assert_eq!(again.body["upload"]["method"], "PUT");
+
+    let mut other = body.clone();
+    other["deviceId"] = json!(DeviceId::new_random().to_string());
+    h.post_json("/v1/uploads", &other).await.assert_problem(409);
+
+    let mut resized = body.clone();
+    resized["contentLength"] = json!(1234);
+    h.post_json("/v1/uploads", &resized)
+        .await
+        .assert_problem(409);
+}
+
+#[tokio::test]
+async fn a_repeat_after_the_upload_answers_the_status_without_a_ticket() {
+    let h = Harness::new().await;
+    let device = DeviceId::new_random();
+    let id = PhotoId::new_random();
+    let mut body = ticket_body(device);
+    body["photoId"] = json!(id.to_string());
+    assert_eq!(h.post_json("/v1/uploads", &body).await.status.as_u16(), 201);
+    h.metadata
+        .mark_processing(id, &id.execution_name(0))
+        .await
+        .unwrap();
+
+    let again = h.post_json("/v1/uploads", &body).await;
+    assert_eq!(again.status.as_u16(), 200, "{}", again.body);
+    assert_eq!(again.body["status"], "processing");
+    assert!(again.body.get("upload").is_none(), "{}", again.body);
+}
+
+#[tokio::test]
+async fn content_type_and_length_are_checked() {
+    let h = Harness::new().await;
+    let device = DeviceId::new_random();
+    let with = |field: &str, value: Value| {
+        let mut body = ticket_body(device);
+        body[field] = value;
+        body
+    };
+
+    h.post_json("/v1/uploads", &with("contentType", json!("image/gif")))
+        .await
+        .assert_problem(415);
+    h.post_json("/v1/uploads", &with("contentType", json!("text/plain")))
+        .await
+        .assert_problem(415);
+    let max = 25 * 1024 * 1024;
+    h.post_json("/v1/uploads", &with("contentLength", json!(max + 1)))
+        .await
+        .assert_problem(413);
+    let at_max = h
+        .post_json("/v1/uploads", &with("contentLength", json!(max)))
+        .await;
+    assert_eq!(at_max.status.as_u16(), 201, "{}", at_max.body);
+    h.post_json("/v1/uploads", &with("contentLength", json!(0)))
+        .await
+        .assert_problem(400);
+    h.post_json("/v1/uploads", &with("contentLength", json!(-5)))
+        .await
+        .assert_problem(400);
+    h.post_json("/v1/uploads", &with("contentLength", json!(1.5)))
+        .await
+        .assert_problem(400);
+}
+
+#[tokio::test]
+async fn coordinates_and_malformed_bodies_are_400() {
+    let h = Harness::new().await;
+    let device = DeviceId::new_random();
+    for (field, value) in [
+        ("lat", json!(90.5)),
+        ("lat", json!(-91)),
+        ("lon", json!(180.01)),
+        ("lon", json!(-181)),
+        ("lat", json!("north")),
+        ("deviceId", json!("not-a-uuid")),
+        ("photoId", json!("nope")),
+    ] {
+        let mut body = ticket_body(device);
+        body[field] = value;
+        h.post_json("/v1/uploads", &body).await.assert_problem(400);
+    }
+    let mut missing = ticket_body(device);
+    missing.as_object_mut().unwrap().remove("lon");
+    h.post_json("/v1/uploads", &missing)
+        .await
+        .assert_problem(400);
+
+    h.post_raw("/v1/uploads", "application/json", "{\"deviceId\": ".into())
+        .await
+        .assert_problem(400);
+    h.post_raw("/v1/uploads", "application/json", "[1, 2]".into())
+        .await
+        .assert_problem(400);
+    // A JSON body without the JSON content type is still our 400, not axum's text.
+    h.post_raw("/v1/uploads", "text/plain", ticket_body(device).to_string())
+        .await
+        .assert_problem(400);
+
+    let edges = json!({ "deviceId": device.to_string(), "contentType": "image/png",
+                        "contentLength": 1, "lat": -90, "lon": 180 });
+    assert_eq!(
+        h.post_json("/v1/uploads", &edges).await.status.as_u16(),
+        201
+    );
+}
+
+#[tokio::test]
+async fn a_device_reported_by_more_than_three_devices_is_refused() {
+    let h = Harness::new().await;
+    let owner = DeviceId::new_random();
+    let first = h.post_json("/v1/uploads", &ticket_body(owner)).await;
+    let photo = first.body["photoId"].as_str().unwrap().to_string();
+
+    for n in 1..=4 {
+        let report = json!({ "deviceId": DeviceId::new_random().to_string() });
+        let filed = h
+            .post_json(&format!("/v1/photos/{photo}/abuse-reports"), &report)
+            .await;
+        assert_eq!(filed.status.as_u16(), 201, "{}", filed.body);
+        let next = h.post_json("/v1/uploads", &ticket_body(owner)).await;
+        if n <= 3 {
+            assert_eq!(next.status.as_u16(), 201, "{n} reporters: {}", next.body);
+        } else {
+            next.assert_problem(403);
+        }
+    }
+    // Other devices are not affected.
+    let other = h
+        .post_json("/v1/uploads", &ticket_body(DeviceId::new_random()))
+        .await;
+    assert_eq!(other.status.as_u16(), 201);
+}
