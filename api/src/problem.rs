@@ -164,3 +164,34 @@ impl IntoResponse for Problem {
         response
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn port_failures_answer_503_or_500_without_leaking_the_cause() {
+        let down = Problem::from_port("test", PortError::Unavailable("db at 10.0.0.7".into()));
+        let response = down.clone().into_response();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(
+            response.headers()[header::CONTENT_TYPE],
+            PROBLEM_CONTENT_TYPE
+        );
+        assert!(response.headers().contains_key(header::RETRY_AFTER));
+        assert!(!down.detail.contains("10.0.0.7"));
+
+        let broken = Problem::from_port("test", PortError::Invalid("constraint xyz".into()));
+        assert_eq!(broken.status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(!broken.to_json().to_string().contains("xyz"));
+    }
+
+    #[test]
+    fn the_body_has_the_rfc_9457_members() {
+        let json = Problem::conflict("taken").to_json();
+        assert_eq!(json["type"], "urn:wisaw:problem:conflict");
+        assert_eq!(json["title"], "Conflict");
+        assert_eq!(json["status"], 409);
+        assert_eq!(json["detail"], "taken");
+    }
+}
