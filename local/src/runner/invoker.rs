@@ -1,0 +1,41 @@
+//! What a Task state calls. The runner knows the Amazon States Language; the
+//! invoker knows how to reach a Lambda function or a queue.
+
+use async_trait::async_trait;
+use serde_json::{json, Value};
+
+/// A task's failure as Step Functions reports it: an error name that `Retry`
+/// and `Catch` match on, and a cause for people.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TaskFailure {
+    pub error: String,
+    pub cause: String,
+}
+
+impl TaskFailure {
+    pub fn new(error: impl Into<String>, cause: impl Into<String>) -> Self {
+        Self {
+            error: error.into(),
+            cause: cause.into(),
+        }
+    }
+}
+
+#[async_trait]
+pub trait TaskInvoker: Send + Sync {
+    /// Runs one task. `resource` is the state's `Resource` ARN
+    /// (`arn:aws:states:::lambda:invoke` or `arn:aws:states:::sqs:sendMessage`),
+    /// `parameters` the state's effective Parameters. Returns the raw result as
+    /// the AWS integration would (see [`lambda_invoke_result`]).
+    async fn invoke(&self, resource: &str, parameters: Value) -> Result<Value, TaskFailure>;
+}
+
+/// The result `arn:aws:states:::lambda:invoke` gives for a function's output.
+pub fn lambda_invoke_result(payload: Value) -> Value {
+    json!({
+        "ExecutedVersion": "$LATEST",
+        "Payload": payload,
+        "SdkHttpMetadata": {"HttpStatusCode": 200},
+        "StatusCode": 200
+    })
+}

@@ -1,0 +1,113 @@
+//! Payload templates: `Parameters` and `ResultSelector`. A key ending in `.$`
+//! takes its value from a path (`$...` into the effective input, `$$...` into
+//! the context object); every other value is copied as written.
+
+use super::error::RuntimeError;
+use super::path::PathSource;
+use serde_json::{Map, Value};
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Template {
+    Object(Vec<(String, Template)>),
+    Array(Vec<Template>),
+    /// `"key.$": "$.path"`; `key` is the output key (without `.$`).
+    Path {
+        key: String,
+        source: PathSource,
+    },
+    Literal(Value),
+}
+
+impl Template {
+    /// Compiles every `.$` path now, so an unsupported path or an intrinsic
+    /// function is refused at load.
+    pub fn compile(value: &Value) -> Result<Self, String> {
+        match value {
+            Value::Object(fields) => {
+                let mut compiled = Vec::with_capacity(fields.len());
+                for (key, value) in fields {
+                    if let Some(out_key) = key.strip_suffix(".$") {
+                        let text = value
+                            .as_str()
+                            .ok_or_else(|| format!("the value of {key:?} must be a path string"))?;
+                        let source =
+                            PathSource::parse(text).map_err(|e| format!("{key:?}: {e}"))?;
+                        compiled.push((
+                            out_key.to_string(),
+                            Self::Path {
+                                key: key.clone(),
+                                source,
+                            },
+                        ));
+                    } else {
+                        compiled.push((key.clone(), Self::compile(value)?));
+                    }
+                }
+                Ok(Self::Object(compiled))
+            }
+            Value::Array(items) => items
+                .iter()
+                .map(Self::compile)
+                .collect::<Result<_, _>>()
+                .map(Self::Array),
+            other => Ok(Self::Literal(other.clone())),
+        }
+    }
+
+    pub fn render(&self, input: &Value, context: &Value) -> Result<Value, RuntimeError> {
+        Ok(match self {
+            Self::Object(fields) => {
+                let mut out = Map::with_capacity(fields.len());
+                for (key, template) in fields {
+                    out.insert(key.clone(), template.render(input, context)?);
+                }
+                Value::Object(out)
+            }
+            Self::Array(items) => {
+                Value::Array(items.iter().map(|item| item.render(input, context)).collect::<Result<_, _>>()?)
+            }
+            Self::Path { key, source } => source.select(input, context).cloned().ok_or_else(|| {
+                RuntimeError(format!(
+                    "The JSONPath '{source}' specified for the field '{key}' could not be found in the input '{input}'"
+                ))
+            })?,
+            Self::Literal(value) => value.clone(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn renders_nested_paths_context_and_literals() {
+        let template = Template::compile(&json!({
+            "FunctionName": "fn",
+            "Payload": {"id.$": "$.id", "name.$": "$$.Execution.Name", "list": [{"x.$": "$.n"}, 3]}
+        }))
+        .unwrap();
+        let out = template
+            .render(
+                &json!({"id": 7, "n": "v"}),
+                &json!({"Execution": {"Name": "e"}}),
+            )
+            .unwrap();
+        assert_eq!(
+            out,
+            json!({"FunctionName": "fn", "Payload": {"id": 7, "name": "e", "list": [{"x": "v"}, 3]}})
+        );
+    }
+
+    #[test]
+    fn a_missing_path_is_a_runtime_error_naming_the_field() {
+        let template = Template::compile(&json!({"id.$": "$.nope"})).unwrap();
+        let err = template.render(&json!({}), &json!({})).unwrap_err();
+        assert!(
+            err.0.contains("'id.$'") && err.0.contains("$.nope"),
+            "{}",
+            err.0
+        );
+    }
+}
