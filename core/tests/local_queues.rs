@@ -247,3 +247,24 @@ async fn concurrent_receivers_never_get_the_same_message() {
     assert_eq!(distinct, sent);
     assert!(busy_receivers >= 2, "the receivers should have competed");
 }
+
+#[tokio::test]
+async fn the_queues_and_the_metadata_store_can_share_one_file() {
+    use wisaw_core::adapters::sqlite::SqliteMetadataStore;
+    use wisaw_core::ports::MetadataStore;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("wisaw.db");
+    let store = SqliteMetadataStore::open(&path).await.unwrap();
+    let queue = LocalQueues::open(&path).await.unwrap().queue("q");
+    queue.send("x").await.unwrap();
+    // Reopening runs each side's migrations again, next to the other's.
+    let store_again = SqliteMetadataStore::open(&path).await.unwrap();
+    let queue_again = LocalQueues::open(&path).await.unwrap().queue("q");
+    assert_eq!(queue_again.count().await.unwrap().visible, 1);
+    assert!(store_again
+        .get_photo(wisaw_core::PhotoId::new_random())
+        .await
+        .unwrap()
+        .is_none());
+    drop(store);
+}

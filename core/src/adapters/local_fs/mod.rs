@@ -9,7 +9,9 @@
 //! [`LocalBlobStore::verify_put`] with the decoded query and the request's headers, then
 //! [`LocalBlobStore::write_upload`] with the body stream and the returned [`PutTicket`];
 //! for `GET {base}/{key}?…`: [`LocalBlobStore::verify_get`] then [`LocalBlobStore::open`].
-//! Each [`Refusal`] carries the HTTP status to answer with.
+//! Each [`Refusal`] carries the HTTP status to answer with. The store itself sends no
+//! event: after a stored upload, the caller plays S3's part and sends
+//! [`crate::ingest::S3Notification::object_created`] to the ingest queue.
 
 mod files;
 mod keys;

@@ -180,12 +180,18 @@ impl LocalQueue {
             "UPDATE queue_messages SET receive_count = receive_count + 1, visible_at = ?, \
              receipt_handle = id || '.' || lower(hex(randomblob(16))) \
              WHERE seq IN (SELECT seq FROM queue_messages WHERE queue = ? AND visible_at <= ? \
-                           ORDER BY sent_at, seq LIMIT ?) \
+                           AND receive_count < ? ORDER BY sent_at, seq LIMIT ?) \
              RETURNING seq, sent_at, id, receipt_handle, body, receive_count",
         )
         .bind(hidden_until)
         .bind(&self.name)
         .bind(now)
+        // Never deliver past the redrive's count, even if another receiver raced the move.
+        .bind(
+            self.redrive
+                .as_ref()
+                .map_or(i64::MAX, |r| i64::from(r.max_receive_count)),
+        )
         .bind(i64::from(max.clamp(1, MAX_MESSAGES_PER_RECEIVE)))
         .fetch_all(&self.pool)
         .await?;
