@@ -1,7 +1,7 @@
 //! Decoding under a memory budget, shared by validate (which proves that a file decodes
 //! completely) and thumbnail (which needs the pixels).
 
-use image::{DynamicImage, ImageError, ImageReader, Limits};
+use image::{DynamicImage, ImageDecoder, ImageError, ImageReader, Limits};
 use std::io::Cursor;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use wisaw_core::contracts::ImageFormat;
@@ -37,17 +37,42 @@ impl std::fmt::Display for DecodeFailure {
 
 /// Decodes the whole image in its own colour type, within the limits above.
 pub fn decode(bytes: &[u8], format: ImageFormat) -> Result<DynamicImage, DecodeFailure> {
-    let mut reader = ImageReader::with_format(Cursor::new(bytes), to_image_format(format));
-    reader.limits(limits());
+    decode_with_profile(bytes, format).map(|(image, _)| image)
+}
+
+/// Like [`decode`], with the embedded ICC profile if there is one (unreadable ones are
+/// ignored: a profile is never a reason to refuse a photo).
+pub fn decode_with_profile(
+    bytes: &[u8],
+    format: ImageFormat,
+) -> Result<(DynamicImage, Option<Vec<u8>>), DecodeFailure> {
     // A decoder bug on hostile bytes must cost one photo, never the process.
-    match catch_unwind(AssertUnwindSafe(|| reader.decode())) {
-        Ok(Ok(image)) => Ok(image),
+    match catch_unwind(AssertUnwindSafe(|| decode_unguarded(bytes, format))) {
+        Ok(Ok(decoded)) => Ok(decoded),
         Ok(Err(ImageError::Limits(error))) => Err(DecodeFailure::TooLarge(error.to_string())),
         Ok(Err(error)) => Err(DecodeFailure::Corrupt(error.to_string())),
         Err(_) => Err(DecodeFailure::Corrupt(
             "the decoder gave up on this file".into(),
         )),
     }
+}
+
+fn decode_unguarded(
+    bytes: &[u8],
+    format: ImageFormat,
+) -> Result<(DynamicImage, Option<Vec<u8>>), ImageError> {
+    let mut reader = ImageReader::with_format(Cursor::new(bytes), to_image_format(format));
+    reader.limits(limits());
+    let mut decoder = reader.into_decoder()?;
+    // The pixel buffer is the big allocation; refuse it before it is made.
+    let needed = decoder.total_bytes();
+    if needed > MAX_DECODE_BYTES {
+        return Err(ImageError::Limits(image::error::LimitError::from_kind(
+            image::error::LimitErrorKind::InsufficientMemory,
+        )));
+    }
+    let profile = decoder.icc_profile().ok().flatten();
+    Ok((DynamicImage::from_decoder(decoder)?, profile))
 }
 
 fn limits() -> Limits {

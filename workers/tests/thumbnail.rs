@@ -269,3 +269,46 @@ fn an_original_that_changed_since_validation_is_a_permanent_error() {
     let error = render(&first[..first.len() / 3], &info).expect_err("cut short");
     assert_eq!(error.kind, wisaw_core::StepErrorKind::Permanent);
 }
+
+#[test]
+fn display_p3_photos_are_converted_to_srgb() {
+    let flat = jpeg::encode(
+        &image::RgbImage::from_pixel(64, 64, Rgb([200, 100, 100])),
+        100,
+    );
+    let untagged = decode_webp(&render_bytes(&flat).display.bytes)
+        .get_pixel(32, 32)
+        .0;
+    assert_colour_near(untagged, [200, 100, 100], "untagged stays as it is");
+
+    let srgb = moxcms::ColorProfile::new_srgb().encode().unwrap();
+    let tagged = decode_webp(
+        &render_bytes(&jpeg::with_icc_profile(&flat, &srgb))
+            .display
+            .bytes,
+    );
+    let tagged = tagged.get_pixel(32, 32).0;
+    for channel in 0..3 {
+        assert!(
+            tagged[channel].abs_diff(untagged[channel]) <= 3,
+            "sRGB stays: {tagged:?}"
+        );
+    }
+
+    // The same numbers meant in Display P3 are a more saturated red than in sRGB.
+    let p3 = moxcms::ColorProfile::new_display_p3().encode().unwrap();
+    let converted = decode_webp(
+        &render_bytes(&jpeg::with_icc_profile(&flat, &p3))
+            .display
+            .bytes,
+    );
+    let converted = converted.get_pixel(32, 32).0;
+    assert!(
+        converted[0] >= untagged[0] + 8,
+        "red rises: {untagged:?} -> {converted:?}"
+    );
+    assert!(
+        converted[1] + 5 <= untagged[1],
+        "green falls: {untagged:?} -> {converted:?}"
+    );
+}

@@ -4,18 +4,20 @@
 //! * `display`: fits inside 2048 × 2048.
 //!
 //! Neither is ever larger than the original. Both are upright (the EXIF orientation is
-//! applied to the pixels) and opaque (see [`pixels::into_opaque_rgb8`]).
+//! applied to the pixels), in sRGB (see [`colour::to_srgb`]) and opaque (see
+//! [`pixels::into_opaque_rgb8`]).
 //!
 //! Memory: the decoded original (at most [`crate::decode::MAX_DECODE_BYTES`]) lives only
 //! until the display rendition is made; orientation is applied to that smaller image and
 //! the thumb is made from it.
 
+pub mod colour;
 pub mod encode;
 pub mod orient;
 pub mod pixels;
 pub mod resize;
 
-use crate::decode::decode;
+use crate::decode::decode_with_profile;
 use crate::validate::header::swaps_sides;
 use bytes::Bytes;
 use wisaw_core::contracts::{ImageInfo, Rendition, ThumbnailInput, ThumbnailOutput};
@@ -51,7 +53,7 @@ pub fn rendition_sizes(width: u32, height: u32) -> ((u32, u32), (u32, u32)) {
 /// Makes both renditions from the original's bytes, as validate described them.
 /// An image that passed validate decodes; if it does not, the error is permanent.
 pub fn render(bytes: &[u8], info: &ImageInfo) -> Result<Renditions, StepError> {
-    let image = decode(bytes, info.format)
+    let (image, icc_profile) = decode_with_profile(bytes, info.format)
         .map_err(|failure| StepError::permanent(format!("the original {failure}")))?;
     if (image.width(), image.height()) != (info.width, info.height) {
         return Err(StepError::permanent(format!(
@@ -79,8 +81,11 @@ pub fn render(bytes: &[u8], info: &ImageInfo) -> Result<Renditions, StepError> {
     } else {
         (display_width, display_height)
     };
-    let display = resize::resize(&original, stored_width, stored_height)?;
+    let mut display = resize::resize(&original, stored_width, stored_height)?;
     drop(original);
+    if let Some(icc) = &icc_profile {
+        colour::to_srgb(&mut display, icc);
+    }
     let display = orient::upright(display, info.orientation);
     let thumb = resize::resize(&display, thumb_width, thumb_height)?;
 

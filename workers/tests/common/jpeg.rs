@@ -128,3 +128,15 @@ impl BitWriter {
         self.bytes
     }
 }
+
+/// Embeds an ICC profile as a single APP2 `ICC_PROFILE` segment right after SOI.
+pub fn with_icc_profile(jpeg: &[u8], icc: &[u8]) -> Vec<u8> {
+    let mut payload = b"ICC_PROFILE\0\x01\x01".to_vec();
+    payload.extend_from_slice(icc);
+    let mut out = jpeg[..2].to_vec();
+    out.extend_from_slice(&[0xFF, 0xE2]);
+    out.extend_from_slice(&((payload.len() + 2) as u16).to_be_bytes());
+    out.extend_from_slice(&payload);
+    out.extend_from_slice(&jpeg[2..]);
+    out
+}
