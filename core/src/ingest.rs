@@ -127,21 +127,38 @@ fn request_for_record(record: S3Record) -> IngestRequest {
     }
 }
 
-/// The dead letter an operator's replay sends back to ingest: the same photo, one attempt more.
-/// A raw S3 notification that SQS redrove to the dead-letter queue replays as attempt 1.
-pub fn replay_of(dead_letter_body: &str) -> Result<Vec<DeadLetter>, IngestError> {
-    Ok(parse_ingest_message(dead_letter_body)?
+/// The photos a dead-letter message stands for, as they failed. The state machine's
+/// own dead letters carry the error; a raw S3 notification that SQS redrove after too
+/// many receives does not.
+pub fn read_dead_letters(body: &str) -> Result<Vec<DeadLetter>, IngestError> {
+    if let Ok(letter) = serde_json::from_str::<DeadLetter>(body) {
+        return Ok(vec![letter]);
+    }
+    Ok(parse_ingest_message(body)?
         .into_iter()
         .filter_map(|request| match request {
             IngestRequest::Process(input) => Some(DeadLetter {
                 photo_id: input.photo_id,
                 bucket: input.bucket,
                 source_key: input.source_key,
-                attempt: input.attempt + 1,
+                attempt: input.attempt,
                 execution_name: None,
                 error: None,
             }),
             IngestRequest::Ignore(_) => None,
+        })
+        .collect())
+}
+
+/// What an operator's replay sends back to ingest: the same photos, one attempt more.
+pub fn replay_of(dead_letter_body: &str) -> Result<Vec<DeadLetter>, IngestError> {
+    Ok(read_dead_letters(dead_letter_body)?
+        .into_iter()
+        .map(|letter| DeadLetter {
+            attempt: letter.attempt + 1,
+            execution_name: None,
+            error: None,
+            ..letter
         })
         .collect())
 }

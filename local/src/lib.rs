@@ -1,3 +1,8 @@
 //! The local stack behind `wisaw serve`: the runner that executes the real
 //! state machine definition, the blob endpoints, the dispatcher, and the wiring
 //! of local adapters into the very handlers that run in Lambda.
+
+pub mod commands;
+pub mod runner;
+pub mod stack;
+pub mod telemetry;

@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use std::time::Duration;
 use wisaw_core::contracts::DeadLetter;
 use wisaw_core::ids::PhotoId;
-use wisaw_core::ingest::replay_of;
+use wisaw_core::ingest::{read_dead_letters, replay_of};
 use wisaw_core::ports::{Queue, ReceivedMessage};
 
 /// Long enough for one command to finish with the messages it holds.
@@ -30,14 +30,14 @@ pub async fn list(dead_letter: &dyn Queue) -> Result<String> {
     let mut out = String::new();
     writeln!(out, "{:<38} {:>7} {:>8}  ERROR", "PHOTO", "ATTEMPT", "RECEIVED")?;
     for message in &held {
-        match replay_of(&message.body) {
+        match read_dead_letters(&message.body) {
             Ok(letters) if !letters.is_empty() => {
                 for letter in letters {
                     writeln!(
                         out,
                         "{:<38} {:>7} {:>8}  {}",
                         letter.photo_id,
-                        letter.attempt - 1,
+                        letter.attempt,
                         message.receive_count,
                         error_name(&letter)
                     )?;

@@ -1,0 +1,37 @@
+//! `wisaw serve`: the whole pipeline in one process, until Ctrl-C.
+
+use crate::stack::LocalStack;
+use anyhow::{Context, Result};
+use std::net::SocketAddr;
+use std::path::Path;
+
+pub async fn run(addr: SocketAddr, data_dir: &Path, public_url: &str) -> Result<()> {
+    let stack = LocalStack::open(data_dir, public_url).await?;
+    let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("listening on {addr}"))?;
+    let running = stack.start(listener).await?;
+    println!("wisaw serving on http://{} (data in {})", running.addr, data_dir.display());
+    shutdown_signal().await;
+    tracing::info!("shutting down");
+    running.shutdown().await
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = terminate => {}
+    }
+}

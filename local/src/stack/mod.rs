@@ -1,0 +1,170 @@
+//! The local stack: local adapters wired into the very handlers that run in
+//! Lambda. `LocalStack::open` opens the stores under a data folder;
+//! `LocalStack::start` serves the API and the blobs, consumes the ingest
+//! queue, and resumes every execution a previous process left unfinished.
+
+pub mod blob_routes;
+pub mod dispatcher;
+pub mod worker_tasks;
+
+use crate::runner::{LocalRunner, StateMachine};
+use anyhow::{Context, Result};
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+use wisaw_api::{ApiConfig, ApiPorts};
+use wisaw_core::adapters::local_fs::LocalBlobStore;
+use wisaw_core::adapters::sqlite::SqliteMetadataStore;
+use wisaw_core::adapters::sqlite_queue::{LocalQueues, Redrive, DEAD_LETTER_QUEUE, INGEST_QUEUE, NOTIFICATIONS_QUEUE};
+use wisaw_core::ports::{BlobStore, MetadataStore, Notifier, Queue, QueueNotifier};
+use worker_tasks::{local_function_arn, local_queue_url, WorkerPorts, WorkerTasks};
+
+/// As the SAM template's redrive policy: after this many receives, SQS moves an ingest
+/// message to the dead-letter queue.
+pub const INGEST_MAX_RECEIVE_COUNT: u32 = 5;
+
+/// How long a clean shutdown lets running steps finish before leaving them to resume.
+const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// The state machine definition, the one file AWS runs too.
+pub const UPLOAD_STATE_MACHINE: &str = include_str!("../../../statemachines/upload.asl.json");
+
+/// The stores of a local stack, open but not yet serving.
+pub struct LocalStack {
+    pub data_dir: PathBuf,
+    pub metadata: Arc<SqliteMetadataStore>,
+    pub blobs: Arc<LocalBlobStore>,
+    pub ingest: Arc<dyn Queue>,
+    pub notifications: Arc<dyn Queue>,
+    pub dead_letter: Arc<dyn Queue>,
+    pub runner: Arc<LocalRunner>,
+}
+
+/// Lets a caller (a test) put a different port in front of the workers, e.g. a
+/// blob store that fails on purpose, while the API keeps the real one.
+pub type WorkerPortsHook = Box<dyn FnOnce(WorkerPorts) -> WorkerPorts + Send>;
+
+impl LocalStack {
+    /// Opens (creating on first use) the stores under `data_dir`; `public_url` is where
+    /// phones reach this server, used in signed URLs.
+    pub async fn open(data_dir: &Path, public_url: &str) -> Result<Self> {
+        Self::open_with(data_dir, public_url, Box::new(|ports| ports)).await
+    }
+
+    /// Enough of the stack for the operator commands (no serving).
+    pub async fn open_for_operator(data_dir: &Path) -> Result<Self> {
+        if !data_dir.join("queues.db").exists() {
+            anyhow::bail!("no local stack in {} (start `wisaw serve --data-dir {}` first)", data_dir.display(), data_dir.display());
+        }
+        Self::open(data_dir, "http://127.0.0.1:3000").await
+    }
+
+    pub async fn open_with(data_dir: &Path, public_url: &str, hook: WorkerPortsHook) -> Result<Self> {
+        tokio::fs::create_dir_all(data_dir).await.with_context(|| format!("creating {}", data_dir.display()))?;
+        let secret = signing_secret(data_dir).await?;
+        let metadata = Arc::new(SqliteMetadataStore::open(&data_dir.join("metadata.db")).await?);
+        let blob_url = format!("{}/blobs", public_url.trim_end_matches('/'));
+        let blobs = Arc::new(LocalBlobStore::new(data_dir.join("blobs"), &blob_url, secret)?);
+        let queues = LocalQueues::open(&data_dir.join("queues.db")).await?;
+        let dead_letter: Arc<dyn Queue> = Arc::new(queues.queue(DEAD_LETTER_QUEUE));
+        let ingest: Arc<dyn Queue> = Arc::new(queues.queue_with_redrive(
+            INGEST_QUEUE,
+            Redrive { dead_letter_queue: DEAD_LETTER_QUEUE.into(), max_receive_count: INGEST_MAX_RECEIVE_COUNT },
+        ));
+        let notifications: Arc<dyn Queue> = Arc::new(queues.queue(NOTIFICATIONS_QUEUE));
+
+        let notifier: Arc<dyn Notifier> = Arc::new(QueueNotifier::new(notifications.clone()));
+        let worker_ports = hook(WorkerPorts {
+            blobs: blobs.clone() as Arc<dyn BlobStore>,
+            metadata: metadata.clone() as Arc<dyn MetadataStore>,
+            notifier,
+        });
+        let tasks = WorkerTasks::new(worker_ports, vec![dead_letter.clone(), ingest.clone(), notifications.clone()]);
+        let machine = StateMachine::load("upload", UPLOAD_STATE_MACHINE, &definition_substitutions())
+            .context("loading statemachines/upload.asl.json")?;
+        let runner = Arc::new(LocalRunner::open(&data_dir.join("executions.db"), machine, Arc::new(tasks)).await?);
+        Ok(Self { data_dir: data_dir.to_path_buf(), metadata, blobs, ingest, notifications, dead_letter, runner })
+    }
+
+    /// Serves on `listener` and starts the background work; returns at once.
+    pub async fn start(self, listener: TcpListener) -> Result<RunningStack> {
+        let shutdown = CancellationToken::new();
+        let addr = listener.local_addr()?;
+        let api = Arc::new(ApiPorts {
+            metadata: self.metadata.clone(),
+            blobs: self.blobs.clone(),
+            orchestrator: self.runner.clone(),
+            config: ApiConfig::default(),
+        });
+        let app = wisaw_api::router(api).merge(blob_routes::router(self.blobs.clone(), self.ingest.clone()));
+        let http = {
+            let shutdown = shutdown.clone();
+            tokio::spawn(async move {
+                axum::serve(listener, app)
+                    .with_graceful_shutdown(async move { shutdown.cancelled().await })
+                    .await
+                    .context("serving HTTP")
+            })
+        };
+        // Executions a killed process left behind carry on from their last state.
+        self.runner.resume_unfinished().await?;
+        let dispatcher = tokio::spawn(dispatcher::run(
+            self.ingest.clone(),
+            self.metadata.clone(),
+            self.runner.clone(),
+            shutdown.clone(),
+        ));
+        tracing::info!(%addr, data_dir = %self.data_dir.display(), "wisaw is serving");
+        Ok(RunningStack { addr, stack: self, shutdown, http, dispatcher })
+    }
+}
+
+/// A started stack. Dropping it without [`RunningStack::shutdown`] is like a crash:
+/// what is in flight resumes at the next start.
+pub struct RunningStack {
+    pub addr: SocketAddr,
+    pub stack: LocalStack,
+    shutdown: CancellationToken,
+    http: JoinHandle<Result<()>>,
+    dispatcher: JoinHandle<()>,
+}
+
+impl RunningStack {
+    /// Stops taking work, lets HTTP requests finish, and stops the runner; executions in
+    /// flight are checkpointed and resume at the next start.
+    pub async fn shutdown(self) -> Result<()> {
+        self.shutdown.cancel();
+        self.dispatcher.await.ok();
+        self.http.await.context("the HTTP server task")??;
+        self.stack.runner.shutdown(SHUTDOWN_GRACE).await;
+        Ok(())
+    }
+}
+
+/// How the local stack fills the state machine's `${...}`, as SAM does with ARNs and URLs.
+pub fn definition_substitutions() -> HashMap<String, String> {
+    HashMap::from([
+        ("ValidateFunctionArn".into(), local_function_arn("validate")),
+        ("ThumbnailFunctionArn".into(), local_function_arn("thumbnail")),
+        ("PersistFunctionArn".into(), local_function_arn("persist")),
+        ("NotifyFunctionArn".into(), local_function_arn("notify")),
+        ("DeadLetterQueueUrl".into(), local_queue_url(DEAD_LETTER_QUEUE)),
+    ])
+}
+
+/// The secret of the signed URLs: made once per data folder, so URLs survive restarts.
+async fn signing_secret(data_dir: &Path) -> Result<Vec<u8>> {
+    let path = data_dir.join("signing.key");
+    match tokio::fs::read(&path).await {
+        Ok(secret) if secret.len() >= 32 => Ok(secret),
+        _ => {
+            let secret: Vec<u8> = (0..2).flat_map(|_| *uuid::Uuid::new_v4().as_bytes()).collect();
+            tokio::fs::write(&path, &secret).await.with_context(|| format!("writing {}", path.display()))?;
+            Ok(secret)
+        }
+    }
+}

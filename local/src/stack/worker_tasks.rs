@@ -1,0 +1,144 @@
+//! What the local runner calls for each Task state: `lambda:invoke` goes to the
+//! in-process worker named by `FunctionName`, `sqs:sendMessage` to the local queue
+//! named by `QueueUrl`. Results and errors are shaped as Step Functions shapes
+//! them, so the same state machine definition works here and in AWS.
+
+use crate::runner::{lambda_invoke_result, Resource, TaskFailure, TaskInvoker};
+use async_trait::async_trait;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::sync::Arc;
+use tokio::sync::Semaphore;
+use wisaw_core::error::{StepError, PERMANENT_ERROR};
+use wisaw_core::ports::{BlobStore, MetadataStore, Notifier, Queue};
+
+const LAMBDA_INVOKE: &str = Resource::LAMBDA_INVOKE_ARN;
+const SQS_SEND_MESSAGE: &str = Resource::SQS_SEND_MESSAGE_ARN;
+
+/// The ports the workers get: the same traits the Lambda binaries fill with AWS adapters.
+#[derive(Clone)]
+pub struct WorkerPorts {
+    pub blobs: Arc<dyn BlobStore>,
+    pub metadata: Arc<dyn MetadataStore>,
+    pub notifier: Arc<dyn Notifier>,
+}
+
+/// The local stand-in for Lambda and for the SQS service integration.
+pub struct WorkerTasks {
+    ports: WorkerPorts,
+    queues: HashMap<String, Arc<dyn Queue>>,
+    /// Thumbnails are the one step that holds decoded pixels: at most one per
+    /// core at a time keeps the memory bounded however many photos arrive.
+    thumbnail_slots: Arc<Semaphore>,
+}
+
+/// The function names the local state machine is given as DefinitionSubstitutions,
+/// in the shape of Lambda ARNs.
+pub fn local_function_arn(function: &str) -> String {
+    format!("arn:aws:lambda:local:000000000000:function:{function}")
+}
+
+/// A queue URL in the shape of SQS's, resolved to the local queue by its last segment.
+pub fn local_queue_url(queue: &str) -> String {
+    format!("http://sqs.local/000000000000/{queue}")
+}
+
+impl WorkerTasks {
+    pub fn new(ports: WorkerPorts, queues: Vec<Arc<dyn Queue>>) -> Self {
+        let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+        Self {
+            ports,
+            queues: queues.into_iter().map(|q| (q.name().to_string(), q)).collect(),
+            thumbnail_slots: Arc::new(Semaphore::new(cores)),
+        }
+    }
+
+    async fn call_worker(&self, function: &str, payload: Value) -> Result<Value, StepError> {
+        let ports = &self.ports;
+        match function {
+            "validate" => {
+                let input = parse(payload)?;
+                reply(wisaw_workers::validate::handle(ports.blobs.as_ref(), input).await)
+            }
+            "thumbnail" => {
+                let input = parse(payload)?;
+                let _slot = self.thumbnail_slots.acquire().await.map_err(|e| StepError::transient(e.to_string()))?;
+                reply(wisaw_workers::thumbnail::handle(ports.blobs.as_ref(), input).await)
+            }
+            "persist" => {
+                let input = parse(payload)?;
+                reply(wisaw_workers::persist::handle(ports.metadata.as_ref(), input).await)
+            }
+            "notify" => {
+                let input = parse(payload)?;
+                reply(
+                    wisaw_workers::notify::handle(
+                        ports.metadata.as_ref(),
+                        ports.blobs.as_ref(),
+                        ports.notifier.as_ref(),
+                        input,
+                    )
+                    .await,
+                )
+            }
+            other => Err(StepError::permanent(format!("no function named `{other}`"))),
+        }
+    }
+
+    async fn send_message(&self, parameters: &Value) -> Result<Value, TaskFailure> {
+        let url = parameters["QueueUrl"].as_str().unwrap_or_default();
+        let name = url.rsplit('/').next().unwrap_or_default();
+        let queue = self.queues.get(name).ok_or_else(|| TaskFailure {
+            error: "SQS.QueueDoesNotExistException".into(),
+            cause: format!("no queue at {url}"),
+        })?;
+        // The integration sends a string body as it is, and JSON as its text.
+        let body = match &parameters["MessageBody"] {
+            Value::String(text) => text.clone(),
+            other => other.to_string(),
+        };
+        let message_id = queue.send(&body).await.map_err(|e| TaskFailure {
+            error: "SQS.SdkClientException".into(),
+            cause: e.to_string(),
+        })?;
+        Ok(json!({ "MessageId": message_id }))
+    }
+}
+
+#[async_trait]
+impl TaskInvoker for WorkerTasks {
+    async fn invoke(&self, resource: &str, parameters: Value) -> Result<Value, TaskFailure> {
+        match resource {
+            LAMBDA_INVOKE => {
+                let function_arn = parameters["FunctionName"].as_str().unwrap_or_default();
+                let function = function_arn.rsplit(':').next().unwrap_or_default();
+                let payload = parameters.get("Payload").cloned().unwrap_or(Value::Null);
+                match self.call_worker(function, payload).await {
+                    Ok(output) => Ok(lambda_invoke_result(output)),
+                    // Lambda reports a function error by its type, with the message in the cause.
+                    Err(error) => Err(TaskFailure {
+                        error: error.error_name().to_string(),
+                        cause: json!({ "errorType": error.error_name(), "errorMessage": error.message })
+                            .to_string(),
+                    }),
+                }
+            }
+            SQS_SEND_MESSAGE => self.send_message(&parameters).await,
+            other => Err(TaskFailure {
+                error: "States.Runtime".into(),
+                cause: format!("the local runner has no integration for {other}"),
+            }),
+        }
+    }
+}
+
+fn parse<T: DeserializeOwned>(payload: Value) -> Result<T, StepError> {
+    serde_json::from_value(payload).map_err(|e| StepError::permanent(format!("{PERMANENT_ERROR}: bad payload: {e}")))
+}
+
+fn reply<T: Serialize>(result: Result<T, StepError>) -> Result<Value, StepError> {
+    let output = result?;
+    serde_json::to_value(output).map_err(|e| StepError::permanent(e.to_string()))
+}

@@ -1,0 +1,80 @@
+//! `wisaw serve` killed with SIGKILL while photos are in flight, then restarted:
+//! every accepted photo ends ready. Nothing accepted is lost.
+
+mod support;
+
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+use support::images::{jpeg_with_exif, two_tone};
+
+fn spawn_serve(addr: &str, data_dir: &std::path::Path) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_wisaw"))
+        .args(["serve", "--addr", addr, "--data-dir"])
+        .arg(data_dir)
+        .env("WISAW_LOG", "warn")
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("starting wisaw serve")
+}
+
+async fn wait_until_serving(client: &reqwest::Client, base_url: &str) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while client.get(format!("{base_url}/v1/feed?lat=0&lon=0")).send().await.is_err() {
+        assert!(tokio::time::Instant::now() < deadline, "wisaw serve did not come up");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_server_finishes_every_accepted_photo_after_restart() {
+    let data = tempfile::tempdir().unwrap();
+    let addr = format!("127.0.0.1:{}", free_port());
+    let base_url = format!("http://{addr}");
+    let client = reqwest::Client::new();
+
+    let mut server = spawn_serve(&addr, data.path());
+    wait_until_serving(&client, &base_url).await;
+
+    // Big enough that some are still being processed when the server dies.
+    let photo = jpeg_with_exif(&two_tone(3000, 2000), 6);
+    let mut ids = Vec::new();
+    for _ in 0..8 {
+        let device = uuid::Uuid::new_v4();
+        let ticket: serde_json::Value = client
+            .post(format!("{base_url}/v1/uploads"))
+            .json(&serde_json::json!({"deviceId": device, "contentType": "image/jpeg",
+                "contentLength": photo.len(), "lat": 1.0, "lon": 2.0}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        support::put_as_ticket_says(&client, &ticket, photo.clone()).await;
+        ids.push(ticket["photoId"].as_str().unwrap().to_string());
+    }
+    let mut unfinished = 0;
+    for id in &ids {
+        let status = support::photo_status(&client, &base_url, id).await;
+        if status["status"] != "ready" {
+            unfinished += 1;
+        }
+    }
+    server.kill().unwrap(); // SIGKILL
+    server.wait().unwrap();
+    eprintln!("{unfinished} of {} photos were in flight at the kill", ids.len());
+    assert!(unfinished > 0, "the kill came too late to test anything");
+
+    let mut server = spawn_serve(&addr, data.path());
+    wait_until_serving(&client, &base_url).await;
+    for id in &ids {
+        let status = support::wait_final(&client, &base_url, id, Duration::from_secs(120)).await;
+        assert_eq!(status["status"], "ready", "{status}");
+    }
+    server.kill().unwrap();
+    server.wait().unwrap();
+}

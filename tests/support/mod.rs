@@ -1,0 +1,170 @@
+//! Shared pieces of the end-to-end tests: photo-like files, a phone's HTTP
+//! calls, a local stack on a free port, and a blob store that fails on purpose.
+
+#![allow(dead_code)]
+
+pub mod images;
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use serde_json::{json, Value};
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+use wisaw::stack::{LocalStack, RunningStack, WorkerPortsHook};
+use wisaw_core::ports::{BlobStore, PortResult, SignedRequest};
+use wisaw_core::PortError;
+
+/// A running local stack on a free port, with its data in a temporary folder.
+pub struct TestStack {
+    pub running: RunningStack,
+    pub base_url: String,
+    pub client: reqwest::Client,
+    _data: tempfile::TempDir,
+}
+
+impl TestStack {
+    pub async fn start() -> Self {
+        Self::start_with(Box::new(|ports| ports)).await
+    }
+
+    pub async fn start_with(hook: WorkerPortsHook) -> Self {
+        let data = tempfile::tempdir().unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base_url = format!("http://{}", listener.local_addr().unwrap());
+        let stack = LocalStack::open_with(data.path(), &base_url, hook).await.unwrap();
+        let running = stack.start(listener).await.unwrap();
+        Self { running, base_url, client: reqwest::Client::new(), _data: data }
+    }
+
+    pub fn stack(&self) -> &LocalStack {
+        &self.running.stack
+    }
+
+    /// Asks for a ticket and uploads `bytes` exactly as it says; returns the photo id.
+    pub async fn upload(&self, bytes: &[u8], content_type: &str, lat: f64, lon: f64) -> String {
+        let device = uuid::Uuid::new_v4();
+        let ticket = self.ticket(device, content_type, bytes.len(), lat, lon).await;
+        put_as_ticket_says(&self.client, &ticket, bytes.to_vec()).await;
+        ticket["photoId"].as_str().unwrap().to_string()
+    }
+
+    pub async fn ticket(&self, device: uuid::Uuid, content_type: &str, len: usize, lat: f64, lon: f64) -> Value {
+        let response = self
+            .client
+            .post(format!("{}/v1/uploads", self.base_url))
+            .json(&json!({"deviceId": device, "contentType": content_type, "contentLength": len, "lat": lat, "lon": lon}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 201, "ticket refused");
+        response.json().await.unwrap()
+    }
+
+    pub async fn status(&self, photo_id: &str) -> Value {
+        photo_status(&self.client, &self.base_url, photo_id).await
+    }
+
+    /// Waits for the photo's first execution to end, then returns the photo's status.
+    /// (The status is final a step before the execution is: Notify comes last.)
+    pub async fn wait_final(&self, photo_id: &str) -> Value {
+        self.wait_execution(photo_id).await;
+        wait_final(&self.client, &self.base_url, photo_id, Duration::from_secs(60)).await
+    }
+
+    pub async fn wait_execution(&self, execution_name: &str) {
+        let runner = &self.stack().runner;
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+        // The execution starts once dispatch reads the upload's event.
+        while runner.describe(execution_name).await.unwrap().is_none() {
+            assert!(tokio::time::Instant::now() < deadline, "no execution {execution_name}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        runner.wait_for(execution_name, Duration::from_secs(60)).await.unwrap();
+    }
+
+    pub async fn get_bytes(&self, url: &str) -> Bytes {
+        let response = self.client.get(url).send().await.unwrap();
+        assert!(response.status().is_success(), "GET {url}: {}", response.status());
+        response.bytes().await.unwrap()
+    }
+}
+
+pub async fn put_as_ticket_says(client: &reqwest::Client, ticket: &Value, body: Vec<u8>) {
+    let upload = &ticket["upload"];
+    let mut request = client.put(upload["url"].as_str().unwrap());
+    for (name, value) in upload["headers"].as_object().unwrap() {
+        request = request.header(name.as_str(), value.as_str().unwrap());
+    }
+    let response = request.body(body).send().await.unwrap();
+    assert!(response.status().is_success(), "upload refused: {}", response.status());
+}
+
+pub async fn photo_status(client: &reqwest::Client, base_url: &str, photo_id: &str) -> Value {
+    let response = client.get(format!("{base_url}/v1/photos/{photo_id}")).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    response.json().await.unwrap()
+}
+
+pub async fn wait_final(client: &reqwest::Client, base_url: &str, photo_id: &str, patience: Duration) -> Value {
+    let deadline = tokio::time::Instant::now() + patience;
+    loop {
+        let status = photo_status(client, base_url, photo_id).await;
+        if matches!(status["status"].as_str(), Some("ready" | "rejected" | "failed")) {
+            return status;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "photo {photo_id} still {status}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// A blob store whose reads fail as if S3 were unreachable: the next `n` reads, or all
+/// of them while `always` is set. Writes and URLs go to the real store.
+pub struct FlakyBlobs {
+    inner: Arc<dyn BlobStore>,
+    failures_left: AtomicI64,
+}
+
+/// `failures_left` below zero means "fail every read".
+pub const ALWAYS: i64 = -1;
+
+impl FlakyBlobs {
+    pub fn new(inner: Arc<dyn BlobStore>, failures: i64) -> Arc<Self> {
+        Arc::new(Self { inner, failures_left: AtomicI64::new(failures) })
+    }
+    pub fn heal(&self) {
+        self.failures_left.store(0, Ordering::SeqCst);
+    }
+    fn should_fail(&self) -> bool {
+        let left = self.failures_left.load(Ordering::SeqCst);
+        if left < 0 {
+            return true;
+        }
+        left > 0 && self.failures_left.fetch_sub(1, Ordering::SeqCst) > 0
+    }
+}
+
+#[async_trait]
+impl BlobStore for FlakyBlobs {
+    fn bucket(&self) -> &str {
+        self.inner.bucket()
+    }
+    async fn get(&self, key: &str) -> PortResult<Bytes> {
+        if self.should_fail() {
+            return Err(PortError::Unavailable(format!("injected fault reading {key}")));
+        }
+        self.inner.get(key).await
+    }
+    async fn put(&self, key: &str, content_type: &str, body: Bytes) -> PortResult<()> {
+        self.inner.put(key, content_type, body).await
+    }
+    async fn delete(&self, key: &str) -> PortResult<()> {
+        self.inner.delete(key).await
+    }
+    async fn presign_put(&self, key: &str, ct: &str, len: u64, ttl: Duration) -> PortResult<SignedRequest> {
+        self.inner.presign_put(key, ct, len, ttl).await
+    }
+    async fn presign_get(&self, key: &str, ttl: Duration) -> PortResult<String> {
+        self.inner.presign_get(key, ttl).await
+    }
+}
