@@ -19,14 +19,26 @@ fn spawn_serve(addr: &str, data_dir: &std::path::Path) -> Child {
 
 async fn wait_until_serving(client: &reqwest::Client, base_url: &str) {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    while client.get(format!("{base_url}/v1/feed?lat=0&lon=0")).send().await.is_err() {
-        assert!(tokio::time::Instant::now() < deadline, "wisaw serve did not come up");
+    while client
+        .get(format!("{base_url}/v1/feed?lat=0&lon=0"))
+        .send()
+        .await
+        .is_err()
+    {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "wisaw serve did not come up"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -46,8 +58,10 @@ async fn a_killed_server_finishes_every_accepted_photo_after_restart() {
         let device = uuid::Uuid::new_v4();
         let ticket: serde_json::Value = client
             .post(format!("{base_url}/v1/uploads"))
-            .json(&serde_json::json!({"deviceId": device, "contentType": "image/jpeg",
-                "contentLength": photo.len(), "lat": 1.0, "lon": 2.0}))
+            .json(
+                &serde_json::json!({"deviceId": device, "contentType": "image/jpeg",
+                "contentLength": photo.len(), "lat": 1.0, "lon": 2.0}),
+            )
             .send()
             .await
             .unwrap()
@@ -66,7 +80,10 @@ async fn a_killed_server_finishes_every_accepted_photo_after_restart() {
     }
     server.kill().unwrap(); // SIGKILL
     server.wait().unwrap();
-    eprintln!("{unfinished} of {} photos were in flight at the kill", ids.len());
+    eprintln!(
+        "{unfinished} of {} photos were in flight at the kill",
+        ids.len()
+    );
     assert!(unfinished > 0, "the kill came too late to test anything");
 
     let mut server = spawn_serve(&addr, data.path());

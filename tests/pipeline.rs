@@ -16,7 +16,10 @@ const SF: (f64, f64) = (37.7749, -122.4194);
 async fn everything_in(queue: &dyn Queue) -> Vec<ReceivedMessage> {
     let mut all = Vec::new();
     loop {
-        let batch = queue.receive(10, Duration::from_secs(60), Duration::ZERO).await.unwrap();
+        let batch = queue
+            .receive(10, Duration::from_secs(60), Duration::ZERO)
+            .await
+            .unwrap();
         if batch.is_empty() {
             return all;
         }
@@ -34,7 +37,10 @@ async fn a_rotated_phone_photo_becomes_upright_metadata_free_renditions_listed_i
 
     let status = stack.wait_final(&id).await;
     assert_eq!(status["status"], "ready", "{status}");
-    assert_eq!((status["width"].as_u64(), status["height"].as_u64()), (Some(900), Some(1200)));
+    assert_eq!(
+        (status["width"].as_u64(), status["height"].as_u64()),
+        (Some(900), Some(1200))
+    );
     assert_eq!(status["execution"]["name"], id.as_str());
     assert_eq!(status["execution"]["status"], "SUCCEEDED");
     assert!(status.get("deviceId").is_none());
@@ -43,8 +49,16 @@ async fn a_rotated_phone_photo_becomes_upright_metadata_free_renditions_listed_i
     let display = stack.get_bytes(status["imageUrl"].as_str().unwrap()).await;
     for (bytes, expected) in [(&thumb, (225, 300)), (&display, (900, 1200))] {
         let chunks = webp_chunks(bytes);
-        assert!(chunks.iter().all(|c| !matches!(c.as_str(), "EXIF" | "XMP " | "ICCP")), "{chunks:?}");
-        assert!(!bytes.windows(4).any(|w| w == b"Exif"), "EXIF bytes left in a rendition");
+        assert!(
+            chunks
+                .iter()
+                .all(|c| !matches!(c.as_str(), "EXIF" | "XMP " | "ICCP")),
+            "{chunks:?}"
+        );
+        assert!(
+            !bytes.windows(4).any(|w| w == b"Exif"),
+            "EXIF bytes left in a rendition"
+        );
         let decoded = image::load_from_memory_with_format(bytes, image::ImageFormat::WebP).unwrap();
         assert_eq!(decoded.dimensions(), expected);
         // Orientation 6 turns the stored left half (red) to the top.
@@ -52,12 +66,19 @@ async fn a_rotated_phone_photo_becomes_upright_metadata_free_renditions_listed_i
         let top = decoded.get_pixel(w / 2, h / 8);
         let bottom = decoded.get_pixel(w / 2, h * 7 / 8);
         assert!(top[0] > 150 && top[2] < 100, "top should be red: {top:?}");
-        assert!(bottom[2] > 150 && bottom[0] < 100, "bottom should be blue: {bottom:?}");
+        assert!(
+            bottom[2] > 150 && bottom[0] < 100,
+            "bottom should be blue: {bottom:?}"
+        );
     }
 
     // Two more photos, farther away; the feed lists them nearest first.
-    let oakland = stack.upload(&jpeg(&two_tone(64, 48)), "image/jpeg", 37.8044, -122.2712).await;
-    let la = stack.upload(&jpeg(&two_tone(64, 48)), "image/jpeg", 34.0522, -118.2437).await;
+    let oakland = stack
+        .upload(&jpeg(&two_tone(64, 48)), "image/jpeg", 37.8044, -122.2712)
+        .await;
+    let la = stack
+        .upload(&jpeg(&two_tone(64, 48)), "image/jpeg", 34.0522, -118.2437)
+        .await;
     for other in [&oakland, &la] {
         assert_eq!(stack.wait_final(other).await["status"], "ready");
     }
@@ -71,10 +92,19 @@ async fn a_rotated_phone_photo_becomes_upright_metadata_free_renditions_listed_i
         .await
         .unwrap();
     let photos = feed["photos"].as_array().unwrap();
-    let ids: Vec<&str> = photos.iter().map(|p| p["photoId"].as_str().unwrap()).collect();
+    let ids: Vec<&str> = photos
+        .iter()
+        .map(|p| p["photoId"].as_str().unwrap())
+        .collect();
     assert_eq!(ids, [id.as_str(), oakland.as_str(), la.as_str()]);
-    let distances: Vec<f64> = photos.iter().map(|p| p["distanceMeters"].as_f64().unwrap()).collect();
-    assert!(distances[0] < 2_000.0 && distances[1] > 10_000.0 && distances[2] > 500_000.0, "{distances:?}");
+    let distances: Vec<f64> = photos
+        .iter()
+        .map(|p| p["distanceMeters"].as_f64().unwrap())
+        .collect();
+    assert!(
+        distances[0] < 2_000.0 && distances[1] > 10_000.0 && distances[2] > 500_000.0,
+        "{distances:?}"
+    );
     assert!(feed["nextCursor"].is_null());
     assert!(!feed.to_string().contains("deviceId"));
     stack.running.shutdown().await.unwrap();
@@ -85,7 +115,11 @@ async fn bad_files_end_rejected_with_their_reason_and_never_in_the_dead_letter_q
     let stack = TestStack::start().await;
     let good = jpeg(&two_tone(640, 480));
     let cases = [
-        (b"%PDF-1.7 this is a document, not a photo".to_vec(), "image/jpeg", "not_an_image"),
+        (
+            b"%PDF-1.7 this is a document, not a photo".to_vec(),
+            "image/jpeg",
+            "not_an_image",
+        ),
         (good[..good.len() / 2].to_vec(), "image/jpeg", "corrupt"),
         (png_claiming(30_000, 30_000), "image/png", "too_many_pixels"),
     ];
@@ -97,11 +131,16 @@ async fn bad_files_end_rejected_with_their_reason_and_never_in_the_dead_letter_q
         let status = stack.wait_final(id).await;
         assert_eq!(status["status"], "rejected", "{status}");
         assert_eq!(status["reasonCode"], *code, "{status}");
-        assert!(status["reason"].as_str().is_some_and(|r| r.len() > 10), "{status}");
+        assert!(
+            status["reason"].as_str().is_some_and(|r| r.len() > 10),
+            "{status}"
+        );
         assert!(status.get("thumbUrl").is_none());
         assert_eq!(status["execution"]["status"], "SUCCEEDED");
     }
-    assert!(everything_in(stack.stack().dead_letter.as_ref()).await.is_empty());
+    assert!(everything_in(stack.stack().dead_letter.as_ref())
+        .await
+        .is_empty());
     // The app hears about each rejection once.
     let events = everything_in(stack.stack().notifications.as_ref()).await;
     assert_eq!(events.len(), 3);
@@ -120,21 +159,30 @@ async fn a_worker_failing_transiently_twice_is_retried_to_success() {
         ports
     }))
     .await;
-    let id = stack.upload(&jpeg(&two_tone(320, 240)), "image/jpeg", SF.0, SF.1).await;
+    let id = stack
+        .upload(&jpeg(&two_tone(320, 240)), "image/jpeg", SF.0, SF.1)
+        .await;
     let status = stack.wait_final(&id).await;
     assert_eq!(status["status"], "ready", "{status}");
 
     let history = stack.stack().runner.execution_history(&id).await.unwrap();
     let types: Vec<&str> = history.iter().map(|e| e.event_type.as_str()).collect();
-    assert_eq!(types.iter().filter(|t| **t == "TaskFailed").count(), 2, "{types:?}");
+    assert_eq!(
+        types.iter().filter(|t| **t == "TaskFailed").count(),
+        2,
+        "{types:?}"
+    );
     assert_eq!(types.first(), Some(&"ExecutionStarted"));
     assert_eq!(types.last(), Some(&"ExecutionSucceeded"));
-    assert!(everything_in(stack.stack().dead_letter.as_ref()).await.is_empty());
+    assert!(everything_in(stack.stack().dead_letter.as_ref())
+        .await
+        .is_empty());
     stack.running.shutdown().await.unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_worker_that_always_fails_ends_failed_in_the_dead_letter_queue_and_replay_brings_it_back() {
+async fn a_worker_that_always_fails_ends_failed_in_the_dead_letter_queue_and_replay_brings_it_back()
+{
     let flaky = std::sync::Arc::new(std::sync::Mutex::new(None));
     let slot = flaky.clone();
     let stack = TestStack::start_with(Box::new(move |mut ports| {
@@ -144,13 +192,18 @@ async fn a_worker_that_always_fails_ends_failed_in_the_dead_letter_queue_and_rep
         ports
     }))
     .await;
-    let id = stack.upload(&jpeg(&two_tone(320, 240)), "image/jpeg", SF.0, SF.1).await;
+    let id = stack
+        .upload(&jpeg(&two_tone(320, 240)), "image/jpeg", SF.0, SF.1)
+        .await;
     let status = stack.wait_final(&id).await;
     assert_eq!(status["status"], "failed", "{status}");
     assert_eq!(status["execution"]["status"], "FAILED");
 
     let listing = dlq::list(stack.stack().dead_letter.as_ref()).await.unwrap();
-    assert!(listing.contains(&id) && listing.contains("Wisaw.Transient"), "{listing}");
+    assert!(
+        listing.contains(&id) && listing.contains("Wisaw.Transient"),
+        "{listing}"
+    );
 
     flaky.lock().unwrap().as_ref().unwrap().heal();
     let replayed = dlq::replay(
@@ -167,7 +220,9 @@ async fn a_worker_that_always_fails_ends_failed_in_the_dead_letter_queue_and_rep
     assert_eq!(status["status"], "ready", "{status}");
     assert_eq!(status["execution"]["name"], format!("{id}-replay-1"));
     assert_eq!(status["execution"]["status"], "SUCCEEDED");
-    assert!(everything_in(stack.stack().dead_letter.as_ref()).await.is_empty());
+    assert!(everything_in(stack.stack().dead_letter.as_ref())
+        .await
+        .is_empty());
     stack.running.shutdown().await.unwrap();
 }
 
@@ -176,12 +231,24 @@ async fn the_same_ingest_message_three_times_makes_one_execution_and_one_notific
     let stack = TestStack::start().await;
     let bytes = jpeg(&two_tone(320, 240));
     let device = uuid::Uuid::new_v4();
-    let ticket = stack.ticket(device, "image/jpeg", bytes.len(), SF.0, SF.1).await;
+    let ticket = stack
+        .ticket(device, "image/jpeg", bytes.len(), SF.0, SF.1)
+        .await;
     let id = ticket["photoId"].as_str().unwrap().to_string();
     // Write the object without the store's own event, then deliver its event three times.
     let key = format!("uploads/{id}");
-    stack.stack().blobs.put(&key, "image/jpeg", bytes.into()).await.unwrap();
-    let event = wisaw_core::ingest::S3Notification::object_created("wisaw-local", &key, 1, "2026-01-01T00:00:00Z");
+    stack
+        .stack()
+        .blobs
+        .put(&key, "image/jpeg", bytes.into())
+        .await
+        .unwrap();
+    let event = wisaw_core::ingest::S3Notification::object_created(
+        "wisaw-local",
+        &key,
+        1,
+        "2026-01-01T00:00:00Z",
+    );
     let body = serde_json::to_string(&event).unwrap();
     for _ in 0..3 {
         stack.stack().ingest.send(&body).await.unwrap();
@@ -192,10 +259,20 @@ async fn the_same_ingest_message_three_times_makes_one_execution_and_one_notific
 
     let runner = &stack.stack().runner;
     let executions = runner.list_executions(None, 100).await.unwrap();
-    assert_eq!(executions.iter().filter(|e| e.name.starts_with(&id)).count(), 1);
+    assert_eq!(
+        executions
+            .iter()
+            .filter(|e| e.name.starts_with(&id))
+            .count(),
+        1
+    );
     assert_eq!(executions[0].status, ExecutionStatus::Succeeded);
     let events = everything_in(stack.stack().notifications.as_ref()).await;
-    assert_eq!(events.iter().filter(|e| e.body.contains(&id)).count(), 1, "{events:?}");
+    assert_eq!(
+        events.iter().filter(|e| e.body.contains(&id)).count(),
+        1,
+        "{events:?}"
+    );
     assert!(events[0].body.contains("photo.ready"));
     stack.running.shutdown().await.unwrap();
 }

@@ -96,13 +96,20 @@ pub struct ValidateOutput {
 
 impl ValidateOutput {
     pub fn accepted(image: ImageInfo) -> Self {
-        Self { accepted: true, image: Some(image), rejection: None }
+        Self {
+            accepted: true,
+            image: Some(image),
+            rejection: None,
+        }
     }
     pub fn rejected(code: &str, reason: impl Into<String>) -> Self {
         Self {
             accepted: false,
             image: None,
-            rejection: Some(Rejection { code: code.to_string(), reason: reason.into() }),
+            rejection: Some(Rejection {
+                code: code.to_string(),
+                reason: reason.into(),
+            }),
         }
     }
 }
@@ -138,7 +145,12 @@ pub struct ThumbnailOutput {
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum Outcome {
     #[serde(rename_all = "camelCase")]
-    Ready { width: u32, height: u32, thumb_key: String, display_key: String },
+    Ready {
+        width: u32,
+        height: u32,
+        thumb_key: String,
+        display_key: String,
+    },
     #[serde(rename_all = "camelCase")]
     Rejected { reason_code: String, reason: String },
     /// A technical failure after the retries; `error` and `cause` as Step Functions reports them.
@@ -210,7 +222,10 @@ mod tests {
 
     #[test]
     fn outcome_is_tagged_by_status_in_camel_case() {
-        let outcome = Outcome::Rejected { reason_code: "corrupt".into(), reason: "r".into() };
+        let outcome = Outcome::Rejected {
+            reason_code: "corrupt".into(),
+            reason: "r".into(),
+        };
         assert_eq!(
             serde_json::to_value(&outcome).unwrap(),
             json!({"status": "rejected", "reasonCode": "corrupt", "reason": "r"})

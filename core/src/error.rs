@@ -39,7 +39,10 @@ fn is_transient_database_error(error: &dyn sqlx::error::DatabaseError) -> bool {
         || message.contains("busy")
         || error.code().is_some_and(|code| {
             // Postgres: serialization failure, deadlock, too many connections, admin shutdown.
-            matches!(code.as_ref(), "40001" | "40P01" | "53300" | "57P01" | "57P03")
+            matches!(
+                code.as_ref(),
+                "40001" | "40P01" | "53300" | "57P01" | "57P03"
+            )
         })
 }
 
@@ -60,10 +63,16 @@ pub struct StepError {
 
 impl StepError {
     pub fn transient(message: impl Into<String>) -> Self {
-        Self { kind: StepErrorKind::Transient, message: message.into() }
+        Self {
+            kind: StepErrorKind::Transient,
+            message: message.into(),
+        }
     }
     pub fn permanent(message: impl Into<String>) -> Self {
-        Self { kind: StepErrorKind::Permanent, message: message.into() }
+        Self {
+            kind: StepErrorKind::Permanent,
+            message: message.into(),
+        }
     }
     /// The error name the state machine's `Retry` and `Catch` match on.
     pub fn error_name(&self) -> &'static str {

@@ -76,7 +76,10 @@ mod tests {
     #[test]
     fn keys_and_execution_names_derive_from_the_photo_id() {
         let id: PhotoId = "0b6f5c2e-7a8d-4c1e-9f00-123456789abc".parse().unwrap();
-        assert_eq!(id.upload_key(), "uploads/0b6f5c2e-7a8d-4c1e-9f00-123456789abc");
+        assert_eq!(
+            id.upload_key(),
+            "uploads/0b6f5c2e-7a8d-4c1e-9f00-123456789abc"
+        );
         assert_eq!(PhotoId::from_upload_key(&id.upload_key()), Some(id));
         assert_eq!(PhotoId::from_upload_key("photos/x"), None);
         assert_eq!(id.execution_name(0), id.to_string());

@@ -53,8 +53,13 @@ impl S3Notification {
                 event_name: "ObjectCreated:Put".into(),
                 event_time: Some(event_time.into()),
                 s3: S3Entity {
-                    bucket: S3Bucket { name: bucket.into() },
-                    object: S3Object { key: encode_s3_key(key), size: Some(size) },
+                    bucket: S3Bucket {
+                        name: bucket.into(),
+                    },
+                    object: S3Object {
+                        key: encode_s3_key(key),
+                        size: Some(size),
+                    },
                 },
             }],
             event: None,
@@ -65,11 +70,15 @@ impl S3Notification {
 /// S3 event keys are form-encoded: `+` is a space, `%2B` a plus.
 pub fn decode_s3_key(raw: &str) -> String {
     let spaced = raw.replace('+', " ");
-    urlencoding::decode(&spaced).map(|k| k.into_owned()).unwrap_or(spaced)
+    urlencoding::decode(&spaced)
+        .map(|k| k.into_owned())
+        .unwrap_or(spaced)
 }
 
 fn encode_s3_key(key: &str) -> String {
-    urlencoding::encode(key).replace("%2F", "/").replace("%20", "+")
+    urlencoding::encode(key)
+        .replace("%2F", "/")
+        .replace("%20", "+")
 }
 
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -96,7 +105,8 @@ pub fn parse_ingest_message(body: &str) -> Result<Vec<IngestRequest>, IngestErro
             serde_json::from_value(value).map_err(|e| IngestError::Unreadable(e.to_string()))?;
         if note.records.is_empty() {
             return Ok(vec![IngestRequest::Ignore(
-                note.event.unwrap_or_else(|| "an S3 notification without records".into()),
+                note.event
+                    .unwrap_or_else(|| "an S3 notification without records".into()),
             )]);
         }
         return Ok(note.records.into_iter().map(request_for_record).collect());
@@ -196,10 +206,16 @@ mod tests {
     #[test]
     fn test_events_and_foreign_keys_are_ignored_and_garbage_is_an_error() {
         let test_event = r#"{"Service":"Amazon S3","Event":"s3:TestEvent","Bucket":"b"}"#;
-        assert!(matches!(parse_ingest_message(test_event).unwrap()[0], IngestRequest::Ignore(_)));
+        assert!(matches!(
+            parse_ingest_message(test_event).unwrap()[0],
+            IngestRequest::Ignore(_)
+        ));
         let note = S3Notification::object_created("b", "photos/x/thumb.webp", 1, "t");
         let body = serde_json::to_string(&note).unwrap();
-        assert!(matches!(parse_ingest_message(&body).unwrap()[0], IngestRequest::Ignore(_)));
+        assert!(matches!(
+            parse_ingest_message(&body).unwrap()[0],
+            IngestRequest::Ignore(_)
+        ));
         assert!(parse_ingest_message("not json").is_err());
         assert!(parse_ingest_message(r#"{"hello":1}"#).is_err());
     }

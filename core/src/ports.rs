@@ -71,7 +71,8 @@ pub trait Queue: Send + Sync {
         wait: Duration,
     ) -> PortResult<Vec<ReceivedMessage>>;
     async fn delete(&self, receipt_handle: &str) -> PortResult<()>;
-    async fn change_visibility(&self, receipt_handle: &str, visibility: Duration) -> PortResult<()>;
+    async fn change_visibility(&self, receipt_handle: &str, visibility: Duration)
+        -> PortResult<()>;
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -95,9 +96,15 @@ impl ExecutionStatus {
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
-        [Self::Running, Self::Succeeded, Self::Failed, Self::TimedOut, Self::Aborted]
-            .into_iter()
-            .find(|status| status.as_str().eq_ignore_ascii_case(s))
+        [
+            Self::Running,
+            Self::Succeeded,
+            Self::Failed,
+            Self::TimedOut,
+            Self::Aborted,
+        ]
+        .into_iter()
+        .find(|status| status.as_str().eq_ignore_ascii_case(s))
     }
 }
 
@@ -138,7 +145,8 @@ pub enum StartOutcome {
 /// Step Functions in AWS, the local runner on a laptop.
 #[async_trait]
 pub trait Orchestrator: Send + Sync {
-    async fn start_execution(&self, name: &str, input: &ExecutionInput) -> PortResult<StartOutcome>;
+    async fn start_execution(&self, name: &str, input: &ExecutionInput)
+        -> PortResult<StartOutcome>;
     async fn describe_execution(&self, name: &str) -> PortResult<Option<ExecutionSummary>>;
     async fn execution_history(&self, name: &str) -> PortResult<Vec<HistoryEvent>>;
     /// Newest first.
@@ -158,11 +166,16 @@ pub trait MetadataStore: Send + Sync {
     async fn get_photo(&self, id: PhotoId) -> PortResult<Option<Photo>>;
     /// Moves the photo to `processing` under this execution, if its status allows
     /// (awaiting_upload, failed, or already processing). Returns the row as it is after.
-    async fn mark_processing(&self, id: PhotoId, execution_name: &str) -> PortResult<Option<Photo>>;
+    async fn mark_processing(&self, id: PhotoId, execution_name: &str)
+        -> PortResult<Option<Photo>>;
     /// Records how processing ended, if the status allows it (see
     /// [`crate::PhotoStatus::can_become`]); repeating the same outcome changes nothing.
     /// Returns the row as it is after, and whether it changed.
-    async fn record_outcome(&self, id: PhotoId, outcome: &Outcome) -> PortResult<Option<(Photo, bool)>>;
+    async fn record_outcome(
+        &self,
+        id: PhotoId,
+        outcome: &Outcome,
+    ) -> PortResult<Option<(Photo, bool)>>;
     /// Removes the photo and its reports; false when it did not exist.
     async fn delete_photo(&self, id: PhotoId) -> PortResult<bool>;
     /// One report per reporter and photo counts; false when this one was already filed.

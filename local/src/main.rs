@@ -10,7 +10,11 @@ use wisaw::stack::LocalStack;
 use wisaw_core::ids::PhotoId;
 
 #[derive(Parser)]
-#[command(name = "wisaw", version, about = "The wisaw photo pipeline, on one machine")]
+#[command(
+    name = "wisaw",
+    version,
+    about = "The wisaw photo pipeline, on one machine"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -69,7 +73,12 @@ enum Command {
 #[derive(Args)]
 struct DataDir {
     /// Where the local stack keeps its databases and blobs.
-    #[arg(long, global = true, default_value = "./wisaw-data", env = "WISAW_DATA_DIR")]
+    #[arg(
+        long,
+        global = true,
+        default_value = "./wisaw-data",
+        env = "WISAW_DATA_DIR"
+    )]
     data_dir: PathBuf,
 }
 
@@ -104,11 +113,22 @@ enum DlqCommand {
 async fn main() -> Result<()> {
     wisaw::telemetry::init();
     match Cli::parse().command {
-        Command::Serve { addr, data, public_url } => {
+        Command::Serve {
+            addr,
+            data,
+            public_url,
+        } => {
             let public_url = public_url.unwrap_or_else(|| format!("http://{addr}"));
             serve::run(addr, &data.data_dir, &public_url).await
         }
-        Command::Upload { file, lat, lon, url, device_id, wait } => {
+        Command::Upload {
+            file,
+            lat,
+            lon,
+            url,
+            device_id,
+            wait,
+        } => {
             let options = upload::UploadOptions {
                 api_url: url,
                 lat,
@@ -134,7 +154,9 @@ async fn main() -> Result<()> {
                 ExecutionsCommand::List { status, limit } => {
                     executions::list(stack.runner.as_ref(), status.as_deref(), limit).await?
                 }
-                ExecutionsCommand::Show { photo_id } => executions::show(stack.runner.as_ref(), photo_id).await?,
+                ExecutionsCommand::Show { photo_id } => {
+                    executions::show(stack.runner.as_ref(), photo_id).await?
+                }
             };
             print!("{text}");
             Ok(())
@@ -149,7 +171,9 @@ async fn main() -> Result<()> {
                         (None, true) => dlq::ReplaySelection::All,
                         _ => bail!("say which: --photo ID or --all"),
                     };
-                    let replayed = dlq::replay(stack.dead_letter.as_ref(), stack.ingest.as_ref(), selection).await?;
+                    let replayed =
+                        dlq::replay(stack.dead_letter.as_ref(), stack.ingest.as_ref(), selection)
+                            .await?;
                     println!("replayed {} photo(s)", replayed.len());
                     for id in replayed {
                         println!("  {id}");

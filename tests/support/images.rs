@@ -19,7 +19,12 @@ pub fn two_tone(width: u32, height: u32) -> RgbImage {
 pub fn jpeg(image: &RgbImage) -> Vec<u8> {
     let mut out = Vec::new();
     image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 90)
-        .write_image(image.as_raw(), image.width(), image.height(), image::ExtendedColorType::Rgb8)
+        .write_image(
+            image.as_raw(),
+            image.width(),
+            image.height(),
+            image::ExtendedColorType::Rgb8,
+        )
         .unwrap();
     out
 }
@@ -93,7 +98,11 @@ fn crc32(bytes: &[u8]) -> u32 {
     for &byte in bytes {
         crc ^= u32::from(byte);
         for _ in 0..8 {
-            crc = if crc & 1 == 1 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
         }
     }
     !crc
@@ -101,7 +110,10 @@ fn crc32(bytes: &[u8]) -> u32 {
 
 /// The FourCCs of a WebP file's chunks (`VP8 `, `VP8L`, `VP8X`, `EXIF`, `XMP `, `ICCP`...).
 pub fn webp_chunks(bytes: &[u8]) -> Vec<String> {
-    assert!(bytes.len() >= 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WEBP", "not a WebP file");
+    assert!(
+        bytes.len() >= 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WEBP",
+        "not a WebP file"
+    );
     let mut chunks = Vec::new();
     let mut at = 12;
     while at + 8 <= bytes.len() {

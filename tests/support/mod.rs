@@ -32,9 +32,16 @@ impl TestStack {
         let data = tempfile::tempdir().unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base_url = format!("http://{}", listener.local_addr().unwrap());
-        let stack = LocalStack::open_with(data.path(), &base_url, hook).await.unwrap();
+        let stack = LocalStack::open_with(data.path(), &base_url, hook)
+            .await
+            .unwrap();
         let running = stack.start(listener).await.unwrap();
-        Self { running, base_url, client: reqwest::Client::new(), _data: data }
+        Self {
+            running,
+            base_url,
+            client: reqwest::Client::new(),
+            _data: data,
+        }
     }
 
     pub fn stack(&self) -> &LocalStack {
@@ -44,12 +51,21 @@ impl TestStack {
     /// Asks for a ticket and uploads `bytes` exactly as it says; returns the photo id.
     pub async fn upload(&self, bytes: &[u8], content_type: &str, lat: f64, lon: f64) -> String {
         let device = uuid::Uuid::new_v4();
-        let ticket = self.ticket(device, content_type, bytes.len(), lat, lon).await;
+        let ticket = self
+            .ticket(device, content_type, bytes.len(), lat, lon)
+            .await;
         put_as_ticket_says(&self.client, &ticket, bytes.to_vec()).await;
         ticket["photoId"].as_str().unwrap().to_string()
     }
 
-    pub async fn ticket(&self, device: uuid::Uuid, content_type: &str, len: usize, lat: f64, lon: f64) -> Value {
+    pub async fn ticket(
+        &self,
+        device: uuid::Uuid,
+        content_type: &str,
+        len: usize,
+        lat: f64,
+        lon: f64,
+    ) -> Value {
         let response = self
             .client
             .post(format!("{}/v1/uploads", self.base_url))
@@ -69,7 +85,13 @@ impl TestStack {
     /// (The status is final a step before the execution is: Notify comes last.)
     pub async fn wait_final(&self, photo_id: &str) -> Value {
         self.wait_execution(photo_id).await;
-        wait_final(&self.client, &self.base_url, photo_id, Duration::from_secs(60)).await
+        wait_final(
+            &self.client,
+            &self.base_url,
+            photo_id,
+            Duration::from_secs(60),
+        )
+        .await
     }
 
     pub async fn wait_execution(&self, execution_name: &str) {
@@ -77,15 +99,25 @@ impl TestStack {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
         // The execution starts once dispatch reads the upload's event.
         while runner.describe(execution_name).await.unwrap().is_none() {
-            assert!(tokio::time::Instant::now() < deadline, "no execution {execution_name}");
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "no execution {execution_name}"
+            );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        runner.wait_for(execution_name, Duration::from_secs(60)).await.unwrap();
+        runner
+            .wait_for(execution_name, Duration::from_secs(60))
+            .await
+            .unwrap();
     }
 
     pub async fn get_bytes(&self, url: &str) -> Bytes {
         let response = self.client.get(url).send().await.unwrap();
-        assert!(response.status().is_success(), "GET {url}: {}", response.status());
+        assert!(
+            response.status().is_success(),
+            "GET {url}: {}",
+            response.status()
+        );
         response.bytes().await.unwrap()
     }
 }
@@ -97,23 +129,42 @@ pub async fn put_as_ticket_says(client: &reqwest::Client, ticket: &Value, body: 
         request = request.header(name.as_str(), value.as_str().unwrap());
     }
     let response = request.body(body).send().await.unwrap();
-    assert!(response.status().is_success(), "upload refused: {}", response.status());
+    assert!(
+        response.status().is_success(),
+        "upload refused: {}",
+        response.status()
+    );
 }
 
 pub async fn photo_status(client: &reqwest::Client, base_url: &str, photo_id: &str) -> Value {
-    let response = client.get(format!("{base_url}/v1/photos/{photo_id}")).send().await.unwrap();
+    let response = client
+        .get(format!("{base_url}/v1/photos/{photo_id}"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 200);
     response.json().await.unwrap()
 }
 
-pub async fn wait_final(client: &reqwest::Client, base_url: &str, photo_id: &str, patience: Duration) -> Value {
+pub async fn wait_final(
+    client: &reqwest::Client,
+    base_url: &str,
+    photo_id: &str,
+    patience: Duration,
+) -> Value {
     let deadline = tokio::time::Instant::now() + patience;
     loop {
         let status = photo_status(client, base_url, photo_id).await;
-        if matches!(status["status"].as_str(), Some("ready" | "rejected" | "failed")) {
+        if matches!(
+            status["status"].as_str(),
+            Some("ready" | "rejected" | "failed")
+        ) {
             return status;
         }
-        assert!(tokio::time::Instant::now() < deadline, "photo {photo_id} still {status}");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "photo {photo_id} still {status}"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
@@ -130,7 +181,10 @@ pub const ALWAYS: i64 = -1;
 
 impl FlakyBlobs {
     pub fn new(inner: Arc<dyn BlobStore>, failures: i64) -> Arc<Self> {
-        Arc::new(Self { inner, failures_left: AtomicI64::new(failures) })
+        Arc::new(Self {
+            inner,
+            failures_left: AtomicI64::new(failures),
+        })
     }
     pub fn heal(&self) {
         self.failures_left.store(0, Ordering::SeqCst);
@@ -151,7 +205,9 @@ impl BlobStore for FlakyBlobs {
     }
     async fn get(&self, key: &str) -> PortResult<Bytes> {
         if self.should_fail() {
-            return Err(PortError::Unavailable(format!("injected fault reading {key}")));
+            return Err(PortError::Unavailable(format!(
+                "injected fault reading {key}"
+            )));
         }
         self.inner.get(key).await
     }
@@ -161,7 +217,13 @@ impl BlobStore for FlakyBlobs {
     async fn delete(&self, key: &str) -> PortResult<()> {
         self.inner.delete(key).await
     }
-    async fn presign_put(&self, key: &str, ct: &str, len: u64, ttl: Duration) -> PortResult<SignedRequest> {
+    async fn presign_put(
+        &self,
+        key: &str,
+        ct: &str,
+        len: u64,
+        ttl: Duration,
+    ) -> PortResult<SignedRequest> {
         self.inner.presign_put(key, ct, len, ttl).await
     }
     async fn presign_get(&self, key: &str, ttl: Duration) -> PortResult<String> {

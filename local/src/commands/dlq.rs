@@ -28,7 +28,11 @@ async fn receive_all(queue: &dyn Queue) -> Result<Vec<ReceivedMessage>> {
 pub async fn list(dead_letter: &dyn Queue) -> Result<String> {
     let held = receive_all(dead_letter).await?;
     let mut out = String::new();
-    writeln!(out, "{:<38} {:>7} {:>8}  ERROR", "PHOTO", "ATTEMPT", "RECEIVED")?;
+    writeln!(
+        out,
+        "{:<38} {:>7} {:>8}  ERROR",
+        "PHOTO", "ATTEMPT", "RECEIVED"
+    )?;
     for message in &held {
         match read_dead_letters(&message.body) {
             Ok(letters) if !letters.is_empty() => {
@@ -43,10 +47,16 @@ pub async fn list(dead_letter: &dyn Queue) -> Result<String> {
                     )?;
                 }
             }
-            _ => writeln!(out, "{:<38} {:>7} {:>8}  unreadable: {}", "-", "-", message.receive_count, message.body)?,
+            _ => writeln!(
+                out,
+                "{:<38} {:>7} {:>8}  unreadable: {}",
+                "-", "-", message.receive_count, message.body
+            )?,
         }
         // Listing is not consuming: put it back at once.
-        dead_letter.change_visibility(&message.receipt_handle, Duration::ZERO).await?;
+        dead_letter
+            .change_visibility(&message.receipt_handle, Duration::ZERO)
+            .await?;
     }
     if held.is_empty() {
         writeln!(out, "(the dead-letter queue is empty)")?;
@@ -73,7 +83,11 @@ pub enum ReplaySelection {
 
 /// Sends the selected dead letters back to ingest, one attempt more, then deletes them
 /// from the dead-letter queue. Returns the photos replayed.
-pub async fn replay(dead_letter: &dyn Queue, ingest: &dyn Queue, selection: ReplaySelection) -> Result<Vec<PhotoId>> {
+pub async fn replay(
+    dead_letter: &dyn Queue,
+    ingest: &dyn Queue,
+    selection: ReplaySelection,
+) -> Result<Vec<PhotoId>> {
     let mut replayed = Vec::new();
     for message in receive_all(dead_letter).await? {
         let letters = replay_of(&message.body).unwrap_or_default();
@@ -83,7 +97,9 @@ pub async fn replay(dead_letter: &dyn Queue, ingest: &dyn Queue, selection: Repl
                 ReplaySelection::One(id) => letter.photo_id == id,
             });
         if !chosen {
-            dead_letter.change_visibility(&message.receipt_handle, Duration::ZERO).await?;
+            dead_letter
+                .change_visibility(&message.receipt_handle, Duration::ZERO)
+                .await?;
             continue;
         }
         // Send before deleting: a crash in between replays twice, which the

@@ -6,17 +6,27 @@ use std::fmt::Write as _;
 use wisaw_core::ids::PhotoId;
 use wisaw_core::ports::{ExecutionStatus, ExecutionSummary, HistoryEvent, Orchestrator};
 
-pub async fn list(orchestrator: &dyn Orchestrator, status: Option<&str>, limit: u32) -> Result<String> {
+pub async fn list(
+    orchestrator: &dyn Orchestrator,
+    status: Option<&str>,
+    limit: u32,
+) -> Result<String> {
     let status = match status {
         Some(text) => match ExecutionStatus::parse(text) {
             Some(status) => Some(status),
-            None => bail!("unknown status `{text}` (RUNNING, SUCCEEDED, FAILED, TIMED_OUT, ABORTED)"),
+            None => {
+                bail!("unknown status `{text}` (RUNNING, SUCCEEDED, FAILED, TIMED_OUT, ABORTED)")
+            }
         },
         None => None,
     };
     let executions = orchestrator.list_executions(status, limit).await?;
     let mut out = String::new();
-    writeln!(out, "{:<52} {:<10} {:<25} STOPPED", "NAME", "STATUS", "STARTED")?;
+    writeln!(
+        out,
+        "{:<52} {:<10} {:<25} STOPPED",
+        "NAME", "STATUS", "STARTED"
+    )?;
     for execution in &executions {
         writeln!(
             out,
@@ -24,7 +34,10 @@ pub async fn list(orchestrator: &dyn Orchestrator, status: Option<&str>, limit: 
             execution.name,
             execution.status.as_str(),
             execution.start_date.to_rfc3339(),
-            execution.stop_date.map(|d| d.to_rfc3339()).unwrap_or_else(|| "-".into())
+            execution
+                .stop_date
+                .map(|d| d.to_rfc3339())
+                .unwrap_or_else(|| "-".into())
         )?;
     }
     if executions.is_empty() {
@@ -56,7 +69,11 @@ pub async fn show(orchestrator: &dyn Orchestrator, photo_id: PhotoId) -> Result<
     Ok(out)
 }
 
-fn write_execution(out: &mut String, execution: &ExecutionSummary, history: &[HistoryEvent]) -> Result<()> {
+fn write_execution(
+    out: &mut String,
+    execution: &ExecutionSummary,
+    history: &[HistoryEvent],
+) -> Result<()> {
     writeln!(out, "execution {}", execution.name)?;
     writeln!(out, "  id:      {}", execution.execution_id)?;
     writeln!(out, "  status:  {}", execution.status.as_str())?;
@@ -84,7 +101,12 @@ fn write_execution(out: &mut String, execution: &ExecutionSummary, history: &[Hi
 
 /// The one or two details an operator reads first: the state, the error and its cause.
 fn summarize_details(details: &serde_json::Value) -> String {
-    let field = |name: &str| details.get(name).and_then(|v| v.as_str()).map(str::to_string);
+    let field = |name: &str| {
+        details
+            .get(name)
+            .and_then(|v| v.as_str())
+            .map(str::to_string)
+    };
     let mut parts = Vec::new();
     if let Some(name) = field("name") {
         parts.push(name);

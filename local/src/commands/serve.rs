@@ -7,9 +7,15 @@ use std::path::Path;
 
 pub async fn run(addr: SocketAddr, data_dir: &Path, public_url: &str) -> Result<()> {
     let stack = LocalStack::open(data_dir, public_url).await?;
-    let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("listening on {addr}"))?;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("listening on {addr}"))?;
     let running = stack.start(listener).await?;
-    println!("wisaw serving on http://{} (data in {})", running.addr, data_dir.display());
+    println!(
+        "wisaw serving on http://{} (data in {})",
+        running.addr,
+        data_dir.display()
+    );
     shutdown_signal().await;
     tracing::info!("shutting down");
     running.shutdown().await

@@ -36,20 +36,39 @@ async fn upload(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
-    let content_length =
-        headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
-    let ticket = match routes.blobs.verify_put(&key, &query, content_type, content_length, chrono::Utc::now()) {
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
+    let content_length = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    let ticket = match routes.blobs.verify_put(
+        &key,
+        &query,
+        content_type,
+        content_length,
+        chrono::Utc::now(),
+    ) {
         Ok(ticket) => ticket,
         Err(refusal) => return refused(refusal.status_code(), refusal.code(), refusal.to_string()),
     };
-    let size = match routes.blobs.write_upload(&key, &ticket, body.into_data_stream()).await {
+    let size = match routes
+        .blobs
+        .write_upload(&key, &ticket, body.into_data_stream())
+        .await
+    {
         Ok(size) => size,
         Err(error) => return refused(error.status_code(), "upload-refused", error.to_string()),
     };
     // Only once the event is durable is the upload acknowledged: if this fails the
     // phone retries the PUT, which overwrites the object and sends the event again.
-    let event = S3Notification::object_created(routes.blobs.bucket(), &key, size, &chrono::Utc::now().to_rfc3339());
+    let event = S3Notification::object_created(
+        routes.blobs.bucket(),
+        &key,
+        size,
+        &chrono::Utc::now().to_rfc3339(),
+    );
     let body = serde_json::to_string(&event).expect("an S3 notification serialises");
     if let Err(error) = routes.ingest.send(&body).await {
         tracing::error!(%error, key, "stored an upload but could not queue its event");

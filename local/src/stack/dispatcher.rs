@@ -32,7 +32,13 @@ pub async fn run(
             }
         };
         for message in messages {
-            match wisaw_api::dispatch::dispatch_message(metadata.as_ref(), orchestrator.as_ref(), &message.body).await {
+            match wisaw_api::dispatch::dispatch_message(
+                metadata.as_ref(),
+                orchestrator.as_ref(),
+                &message.body,
+            )
+            .await
+            {
                 Ok(_) => {
                     if let Err(error) = ingest.delete(&message.receipt_handle).await {
                         // The message comes back and is dispatched again: harmless.
@@ -44,7 +50,9 @@ pub async fn run(
                     // the queue's maxReceiveCount it is redriven to the dead-letter queue.
                     tracing::warn!(%error, receive_count = message.receive_count, "dispatch failed");
                     let backoff = Duration::from_secs(u64::from(message.receive_count.min(5)));
-                    let _ = ingest.change_visibility(&message.receipt_handle, backoff).await;
+                    let _ = ingest
+                        .change_visibility(&message.receipt_handle, backoff)
+                        .await;
                 }
             }
         }

@@ -19,7 +19,9 @@ use tokio_util::sync::CancellationToken;
 use wisaw_api::{ApiConfig, ApiPorts};
 use wisaw_core::adapters::local_fs::LocalBlobStore;
 use wisaw_core::adapters::sqlite::SqliteMetadataStore;
-use wisaw_core::adapters::sqlite_queue::{LocalQueues, Redrive, DEAD_LETTER_QUEUE, INGEST_QUEUE, NOTIFICATIONS_QUEUE};
+use wisaw_core::adapters::sqlite_queue::{
+    LocalQueues, Redrive, DEAD_LETTER_QUEUE, INGEST_QUEUE, NOTIFICATIONS_QUEUE,
+};
 use wisaw_core::ports::{BlobStore, MetadataStore, Notifier, Queue, QueueNotifier};
 use worker_tasks::{local_function_arn, local_queue_url, WorkerPorts, WorkerTasks};
 
@@ -58,22 +60,39 @@ impl LocalStack {
     /// Enough of the stack for the operator commands (no serving).
     pub async fn open_for_operator(data_dir: &Path) -> Result<Self> {
         if !data_dir.join("queues.db").exists() {
-            anyhow::bail!("no local stack in {} (start `wisaw serve --data-dir {}` first)", data_dir.display(), data_dir.display());
+            anyhow::bail!(
+                "no local stack in {} (start `wisaw serve --data-dir {}` first)",
+                data_dir.display(),
+                data_dir.display()
+            );
         }
         Self::open(data_dir, "http://127.0.0.1:3000").await
     }
 
-    pub async fn open_with(data_dir: &Path, public_url: &str, hook: WorkerPortsHook) -> Result<Self> {
-        tokio::fs::create_dir_all(data_dir).await.with_context(|| format!("creating {}", data_dir.display()))?;
+    pub async fn open_with(
+        data_dir: &Path,
+        public_url: &str,
+        hook: WorkerPortsHook,
+    ) -> Result<Self> {
+        tokio::fs::create_dir_all(data_dir)
+            .await
+            .with_context(|| format!("creating {}", data_dir.display()))?;
         let secret = signing_secret(data_dir).await?;
         let metadata = Arc::new(SqliteMetadataStore::open(&data_dir.join("metadata.db")).await?);
         let blob_url = format!("{}/blobs", public_url.trim_end_matches('/'));
-        let blobs = Arc::new(LocalBlobStore::new(data_dir.join("blobs"), &blob_url, secret)?);
+        let blobs = Arc::new(LocalBlobStore::new(
+            data_dir.join("blobs"),
+            &blob_url,
+            secret,
+        )?);
         let queues = LocalQueues::open(&data_dir.join("queues.db")).await?;
         let dead_letter: Arc<dyn Queue> = Arc::new(queues.queue(DEAD_LETTER_QUEUE));
         let ingest: Arc<dyn Queue> = Arc::new(queues.queue_with_redrive(
             INGEST_QUEUE,
-            Redrive { dead_letter_queue: DEAD_LETTER_QUEUE.into(), max_receive_count: INGEST_MAX_RECEIVE_COUNT },
+            Redrive {
+                dead_letter_queue: DEAD_LETTER_QUEUE.into(),
+                max_receive_count: INGEST_MAX_RECEIVE_COUNT,
+            },
         ));
         let notifications: Arc<dyn Queue> = Arc::new(queues.queue(NOTIFICATIONS_QUEUE));
 
@@ -83,11 +102,25 @@ impl LocalStack {
             metadata: metadata.clone() as Arc<dyn MetadataStore>,
             notifier,
         });
-        let tasks = WorkerTasks::new(worker_ports, vec![dead_letter.clone(), ingest.clone(), notifications.clone()]);
-        let machine = StateMachine::load("upload", UPLOAD_STATE_MACHINE, &definition_substitutions())
-            .context("loading statemachines/upload.asl.json")?;
-        let runner = Arc::new(LocalRunner::open(&data_dir.join("executions.db"), machine, Arc::new(tasks)).await?);
-        Ok(Self { data_dir: data_dir.to_path_buf(), metadata, blobs, ingest, notifications, dead_letter, runner })
+        let tasks = WorkerTasks::new(
+            worker_ports,
+            vec![dead_letter.clone(), ingest.clone(), notifications.clone()],
+        );
+        let machine =
+            StateMachine::load("upload", UPLOAD_STATE_MACHINE, &definition_substitutions())
+                .context("loading statemachines/upload.asl.json")?;
+        let runner = Arc::new(
+            LocalRunner::open(&data_dir.join("executions.db"), machine, Arc::new(tasks)).await?,
+        );
+        Ok(Self {
+            data_dir: data_dir.to_path_buf(),
+            metadata,
+            blobs,
+            ingest,
+            notifications,
+            dead_letter,
+            runner,
+        })
     }
 
     /// Serves on `listener` and starts the background work; returns at once.
@@ -100,7 +133,8 @@ impl LocalStack {
             orchestrator: self.runner.clone(),
             config: ApiConfig::default(),
         });
-        let app = wisaw_api::router(api).merge(blob_routes::router(self.blobs.clone(), self.ingest.clone()));
+        let app = wisaw_api::router(api)
+            .merge(blob_routes::router(self.blobs.clone(), self.ingest.clone()));
         let http = {
             let shutdown = shutdown.clone();
             tokio::spawn(async move {
@@ -119,7 +153,13 @@ impl LocalStack {
             shutdown.clone(),
         ));
         tracing::info!(%addr, data_dir = %self.data_dir.display(), "wisaw is serving");
-        Ok(RunningStack { addr, stack: self, shutdown, http, dispatcher })
+        Ok(RunningStack {
+            addr,
+            stack: self,
+            shutdown,
+            http,
+            dispatcher,
+        })
     }
 }
 
@@ -149,10 +189,16 @@ impl RunningStack {
 pub fn definition_substitutions() -> HashMap<String, String> {
     HashMap::from([
         ("ValidateFunctionArn".into(), local_function_arn("validate")),
-        ("ThumbnailFunctionArn".into(), local_function_arn("thumbnail")),
+        (
+            "ThumbnailFunctionArn".into(),
+            local_function_arn("thumbnail"),
+        ),
         ("PersistFunctionArn".into(), local_function_arn("persist")),
         ("NotifyFunctionArn".into(), local_function_arn("notify")),
-        ("DeadLetterQueueUrl".into(), local_queue_url(DEAD_LETTER_QUEUE)),
+        (
+            "DeadLetterQueueUrl".into(),
+            local_queue_url(DEAD_LETTER_QUEUE),
+        ),
     ])
 }
 
@@ -162,8 +208,12 @@ async fn signing_secret(data_dir: &Path) -> Result<Vec<u8>> {
     match tokio::fs::read(&path).await {
         Ok(secret) if secret.len() >= 32 => Ok(secret),
         _ => {
-            let secret: Vec<u8> = (0..2).flat_map(|_| *uuid::Uuid::new_v4().as_bytes()).collect();
-            tokio::fs::write(&path, &secret).await.with_context(|| format!("writing {}", path.display()))?;
+            let secret: Vec<u8> = (0..2)
+                .flat_map(|_| *uuid::Uuid::new_v4().as_bytes())
+                .collect();
+            tokio::fs::write(&path, &secret)
+                .await
+                .with_context(|| format!("writing {}", path.display()))?;
             Ok(secret)
         }
     }

@@ -47,10 +47,15 @@ pub fn local_queue_url(queue: &str) -> String {
 
 impl WorkerTasks {
     pub fn new(ports: WorkerPorts, queues: Vec<Arc<dyn Queue>>) -> Self {
-        let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+        let cores = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1);
         Self {
             ports,
-            queues: queues.into_iter().map(|q| (q.name().to_string(), q)).collect(),
+            queues: queues
+                .into_iter()
+                .map(|q| (q.name().to_string(), q))
+                .collect(),
             thumbnail_slots: Arc::new(Semaphore::new(cores)),
         }
     }
@@ -64,7 +69,11 @@ impl WorkerTasks {
             }
             "thumbnail" => {
                 let input = parse(payload)?;
-                let _slot = self.thumbnail_slots.acquire().await.map_err(|e| StepError::transient(e.to_string()))?;
+                let _slot = self
+                    .thumbnail_slots
+                    .acquire()
+                    .await
+                    .map_err(|e| StepError::transient(e.to_string()))?;
                 reply(wisaw_workers::thumbnail::handle(ports.blobs.as_ref(), input).await)
             }
             "persist" => {
@@ -135,7 +144,8 @@ impl TaskInvoker for WorkerTasks {
 }
 
 fn parse<T: DeserializeOwned>(payload: Value) -> Result<T, StepError> {
-    serde_json::from_value(payload).map_err(|e| StepError::permanent(format!("{PERMANENT_ERROR}: bad payload: {e}")))
+    serde_json::from_value(payload)
+        .map_err(|e| StepError::permanent(format!("{PERMANENT_ERROR}: bad payload: {e}")))
 }
 
 fn reply<T: Serialize>(result: Result<T, StepError>) -> Result<Value, StepError> {
