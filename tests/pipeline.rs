@@ -7,7 +7,7 @@ use image::GenericImageView;
 use serde_json::Value;
 use std::time::Duration;
 use support::images::{jpeg, jpeg_with_exif, png_claiming, two_tone, webp_chunks};
-use support::{FlakyBlobs, TestStack, ALWAYS};
+use support::{TestStack, ALWAYS};
 use wisaw::commands::dlq::{self, ReplaySelection};
 use wisaw_core::ports::{BlobStore, ExecutionStatus, Orchestrator, Queue, ReceivedMessage};
 
@@ -150,15 +150,7 @@ async fn bad_files_end_rejected_with_their_reason_and_never_in_the_dead_letter_q
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_worker_failing_transiently_twice_is_retried_to_success() {
-    let flaky = std::sync::Arc::new(std::sync::Mutex::new(None));
-    let slot = flaky.clone();
-    let stack = TestStack::start_with(Box::new(move |mut ports| {
-        let wrapped = FlakyBlobs::new(ports.blobs.clone(), 2);
-        *slot.lock().unwrap() = Some(wrapped.clone());
-        ports.blobs = wrapped;
-        ports
-    }))
-    .await;
+    let (stack, flaky) = TestStack::start_with_flaky_reads(2).await;
     let id = stack
         .upload(&jpeg(&two_tone(320, 240)), "image/jpeg", SF.0, SF.1)
         .await;
@@ -183,15 +175,7 @@ async fn a_worker_failing_transiently_twice_is_retried_to_success() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_worker_that_always_fails_ends_failed_in_the_dead_letter_queue_and_replay_brings_it_back()
 {
-    let flaky = std::sync::Arc::new(std::sync::Mutex::new(None));
-    let slot = flaky.clone();
-    let stack = TestStack::start_with(Box::new(move |mut ports| {
-        let wrapped = FlakyBlobs::new(ports.blobs.clone(), ALWAYS);
-        *slot.lock().unwrap() = Some(wrapped.clone());
-        ports.blobs = wrapped;
-        ports
-    }))
-    .await;
+    let (stack, flaky) = TestStack::start_with_flaky_reads(ALWAYS).await;
     let id = stack
         .upload(&jpeg(&two_tone(320, 240)), "image/jpeg", SF.0, SF.1)
         .await;
@@ -205,7 +189,7 @@ async fn a_worker_that_always_fails_ends_failed_in_the_dead_letter_queue_and_rep
         "{listing}"
     );
 
-    flaky.lock().unwrap().as_ref().unwrap().heal();
+    flaky.heal();
     let replayed = dlq::replay(
         stack.stack().dead_letter.as_ref(),
         stack.stack().ingest.as_ref(),

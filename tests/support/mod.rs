@@ -44,6 +44,21 @@ impl TestStack {
         }
     }
 
+    /// A stack whose workers read blobs through [`FlakyBlobs`] failing `failures` times.
+    pub async fn start_with_flaky_reads(failures: i64) -> (Self, Arc<FlakyBlobs>) {
+        let slot = Arc::new(std::sync::Mutex::new(None));
+        let hook_slot = slot.clone();
+        let stack = Self::start_with(Box::new(move |mut ports| {
+            let flaky = FlakyBlobs::new(ports.blobs.clone(), failures);
+            *hook_slot.lock().unwrap() = Some(flaky.clone());
+            ports.blobs = flaky;
+            ports
+        }))
+        .await;
+        let flaky = slot.lock().unwrap().take().expect("the hook ran");
+        (stack, flaky)
+    }
+
     pub fn stack(&self) -> &LocalStack {
         &self.running.stack
     }
