@@ -150,7 +150,7 @@ async fn bad_files_end_rejected_with_their_reason_and_never_in_the_dead_letter_q
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_worker_failing_transiently_twice_is_retried_to_success() {
-    let (stack, flaky) = TestStack::start_with_flaky_reads(2).await;
+    let (stack, _flaky) = TestStack::start_with_flaky_reads(2).await;
     let id = stack
         .upload(&jpeg(&two_tone(320, 240)), "image/jpeg", SF.0, SF.1)
         .await;
