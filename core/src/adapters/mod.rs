@@ -4,6 +4,7 @@
 //! [`sqlite_queue::LocalQueues`] and [`local_fs::LocalBlobStore`].
 
 pub mod local_fs;
+pub mod postgres;
 pub mod sqlite;
 pub mod sqlite_file;
 pub mod sqlite_queue;

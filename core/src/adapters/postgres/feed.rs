@@ -1,0 +1,112 @@
+//! The feed on Postgres: nearest first straight from a GiST index (KNN), paged by keyset.
+//!
+//! The order is `ll_to_earth(lat, lon) <-> ll_to_earth(query)`: the straight-line (chord)
+//! distance through the Earth between the two points. It grows with the great-circle
+//! distance, so it ranks photos the same way, and it is what the index can order by.
+//!
+//! So the [`FeedPosition::distance_meters`] this store hands out in [`FeedPage::next`] is
+//! that chord length: the store's own ordering key, opaque to everyone else, which makes
+//! the next page's `(chord, id) > (after)` exact. The distance shown to people
+//! ([`FeedItem::distance_meters`]) is the great-circle one of [`distance_meters`], the
+//! same function every store uses.
+
+use super::rows::{photo_from_row, PHOTO_COLUMNS};
+use crate::geo::distance_meters;
+use crate::model::{FeedItem, FeedPage, FeedPosition, FeedQuery, Photo};
+use crate::ports::PortResult;
+use sqlx::postgres::PgPool;
+use sqlx::Row;
+use std::cmp::Ordering;
+
+/// The ordering key; `$1`, `$2` are the query's latitude and longitude.
+const CHORD: &str = "ll_to_earth(lat, lon) <-> ll_to_earth($1, $2)";
+
+struct Ranked {
+    chord: f64,
+    photo: Photo,
+}
+
+fn order(a: &Ranked, b: &Ranked) -> Ordering {
+    a.chord
+        .total_cmp(&b.chord)
+        .then_with(|| a.photo.id.cmp(&b.photo.id))
+}
+
+/// The ready photos of the window strictly after `query.after`, at most `fetch` of them,
+/// nearest first. Photos at the very same distance come in no particular order: the index
+/// can order by distance only, so ties are broken by [`page`].
+async fn nearest_ready(pool: &PgPool, query: &FeedQuery, fetch: usize) -> PortResult<Vec<Ranked>> {
+    let fetch = i64::try_from(fetch).unwrap_or(i64::MAX);
+    let window = "status = 'ready' AND created_at >= $3 AND created_at < $4";
+    let sql = match query.after {
+        None => format!(
+            "SELECT {PHOTO_COLUMNS}, {CHORD} AS chord FROM photos WHERE {window} \
+             ORDER BY {CHORD} LIMIT $5"
+        ),
+        Some(_) => format!(
+            "SELECT {PHOTO_COLUMNS}, {CHORD} AS chord FROM photos WHERE {window} \
+             AND ({CHORD}, id) > ($6, $7) ORDER BY {CHORD} LIMIT $5"
+        ),
+    };
+    let mut statement = sqlx::query(&sql)
+        .bind(query.lat)
+        .bind(query.lon)
+        .bind(query.window_start)
+        .bind(query.window_end)
+        .bind(fetch);
+    if let Some(after) = query.after {
+        statement = statement.bind(after.distance_meters).bind(after.photo_id.0);
+    }
+    let rows = statement.fetch_all(pool).await?;
+    rows.iter()
+        .map(|row| {
+            Ok(Ranked {
+                chord: row.try_get("chord")?,
+                photo: photo_from_row(row)?,
+            })
+        })
+        .collect()
+}
+
+/// One page: at most `query.limit` photos (0 reads as 1, so a page always moves forward),
+/// with `next` set when more follow.
+pub async fn feed_page(pool: &PgPool, query: &FeedQuery) -> PortResult<FeedPage> {
+    let limit = query.limit.max(1) as usize;
+    // One more than the page shows: it tells whether more follow, and when it is
+    // strictly farther than the page's last photo, no photo tied with that one is missing.
+    let mut fetch = limit + 1;
+    loop {
+        let rows = nearest_ready(pool, query, fetch).await?;
+        let complete = rows.len() < fetch || rows[fetch - 1].chord > rows[limit - 1].chord;
+        if complete {
+            return Ok(page(rows, query, limit));
+        }
+        // Photos at one spot straddle the page's end: fetch until the tie is whole.
+        fetch *= 2;
+    }
+}
+
+fn page(mut rows: Vec<Ranked>, query: &FeedQuery, limit: usize) -> FeedPage {
+    rows.sort_by(order);
+    let next = rows
+        .get(limit)
+        .and(rows.get(limit - 1))
+        .map(|last| FeedPosition {
+            distance_meters: last.chord,
+            photo_id: last.photo.id,
+        });
+    rows.truncate(limit);
+    let items = rows
+        .into_iter()
+        .map(|ranked| FeedItem {
+            distance_meters: distance_meters(
+                query.lat,
+                query.lon,
+                ranked.photo.lat,
+                ranked.photo.lon,
+            ),
+            photo: ranked.photo,
+        })
+        .collect();
+    FeedPage { items, next }
+}

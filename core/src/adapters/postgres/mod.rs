@@ -1,0 +1,238 @@
+//! The metadata store on Postgres: production's store (RDS), with the same semantics
+//! as the SQLite one.
+//!
+//! Every write is one SQL statement guarded by the photo's current status, so two
+//! workers racing on the same photo cannot both move it, and repeating a write that
+//! already happened changes nothing (not even `updated_at`).
+//!
+//! A failed outcome is stored with `reason_code` = the error name (e.g. `Wisaw.Transient`,
+//! `States.Timeout`) and `reason` = its cause, as Step Functions reports them.
+//!
+//! The feed is served by a GiST index; see [`feed`] for its order and its cursor.
+
+pub mod config;
+mod feed;
+mod outcome;
+mod rows;
+
+use crate::contracts::Outcome;
+use crate::error::PortError;
+use crate::ids::{DeviceId, PhotoId};
+use crate::model::{CreatePhoto, FeedPage, FeedQuery, NewPhoto, Photo};
+use crate::ports::{MetadataStore, PortResult};
+use crate::status::PhotoStatus;
+use async_trait::async_trait;
+use chrono::Utc;
+use outcome::OutcomeColumns;
+use rows::{missing_photo_or, photo_from_row, PHOTO_COLUMNS};
+use sqlx::migrate::MigrateError;
+use sqlx::postgres::PgPool;
+
+pub use config::PostgresSettings;
+
+#[derive(Clone, Debug)]
+pub struct PostgresMetadataStore {
+    pool: PgPool,
+}
+
+/// The statuses a photo may be in to move to `next`.
+fn statuses_that_can_become(next: PhotoStatus) -> Vec<&'static str> {
+    PhotoStatus::ALL
+        .into_iter()
+        .filter(|status| status.can_become(next))
+        .map(PhotoStatus::as_str)
+        .collect()
+}
+
+impl PostgresMetadataStore {
+    /// Opens a pool as the settings say and brings the schema up to date.
+    pub async fn connect(settings: &PostgresSettings) -> PortResult<Self> {
+        let pool = settings
+            .pool_options()
+            .connect_with(settings.connect_options().clone())
+            .await?;
+        Self::from_pool(pool).await
+    }
+
+    /// Uses an existing pool and brings its schema up to date.
+    pub async fn from_pool(pool: PgPool) -> PortResult<Self> {
+        let mut migrator = sqlx::migrate!("./migrations/postgres");
+        // During a deployment older instances still run next to newer ones: a migration
+        // they do not know yet must not stop them.
+        migrator.set_ignore_missing(true);
+        migrator.run(&pool).await.map_err(|e| match e {
+            // A dropped connection is worth a retry; a broken migration is not.
+            MigrateError::Execute(e) | MigrateError::ExecuteMigration(e, _) => PortError::from(e),
+            other => PortError::Invalid(format!("migrating the database: {other}")),
+        })?;
+        Ok(Self { pool })
+    }
+
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+}
+
+#[async_trait]
+impl MetadataStore for PostgresMetadataStore {
+    async fn create_photo(&self, photo: &NewPhoto) -> PortResult<CreatePhoto> {
+        let content_length = i64::try_from(photo.content_length)
+            .map_err(|_| PortError::Invalid("content length out of range".into()))?;
+        let created = sqlx::query(&format!(
+            "INSERT INTO photos (id, device_id, lat, lon, status, content_type, content_length, \
+             created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) \
+             ON CONFLICT (id) DO NOTHING RETURNING {PHOTO_COLUMNS}"
+        ))
+        .bind(photo.id.0)
+        .bind(photo.device_id.0)
+        .bind(photo.lat)
+        .bind(photo.lon)
+        .bind(PhotoStatus::AwaitingUpload.as_str())
+        .bind(&photo.content_type)
+        .bind(content_length)
+        .bind(photo.created_at)
+        .fetch_optional(&self.pool)
+        .await?;
+        if let Some(row) = created {
+            return Ok(CreatePhoto::Created(photo_from_row(&row)?));
+        }
+        match self.get_photo(photo.id).await? {
+            Some(existing) => Ok(CreatePhoto::Existing(existing)),
+            // Deleted between the two statements: as rare as it is harmless to retry.
+            None => Err(PortError::Unavailable(format!(
+                "photo {} changed concurrently",
+                photo.id
+            ))),
+        }
+    }
+
+    async fn get_photo(&self, id: PhotoId) -> PortResult<Option<Photo>> {
+        let row = sqlx::query(&format!("SELECT {PHOTO_COLUMNS} FROM photos WHERE id = $1"))
+            .bind(id.0)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(photo_from_row).transpose()
+    }
+
+    async fn mark_processing(
+        &self,
+        id: PhotoId,
+        execution_name: &str,
+    ) -> PortResult<Option<Photo>> {
+        // Already processing under this very execution: a rerun, leave the row alone.
+        let updated = sqlx::query(&format!(
+            "UPDATE photos SET status = 'processing', execution_name = $1, reason_code = NULL, \
+             reason = NULL, updated_at = $2 \
+             WHERE id = $3 AND status = ANY($4) \
+             AND NOT (status = 'processing' AND execution_name IS NOT DISTINCT FROM $1) \
+             RETURNING {PHOTO_COLUMNS}"
+        ))
+        .bind(execution_name)
+        .bind(Utc::now())
+        .bind(id.0)
+        .bind(statuses_that_can_become(PhotoStatus::Processing))
+        .fetch_optional(&self.pool)
+        .await?;
+        match updated {
+            Some(row) => photo_from_row(&row).map(Some),
+            // Unchanged: read it afresh (a new snapshot), as it is now.
+            None => self.get_photo(id).await,
+        }
+    }
+
+    async fn record_outcome(
+        &self,
+        id: PhotoId,
+        outcome: &Outcome,
+    ) -> PortResult<Option<(Photo, bool)>> {
+        let columns = OutcomeColumns::of(outcome);
+        // One statement: the status guard and the "same values already" check cannot race.
+        let updated = sqlx::query(&format!(
+            "UPDATE photos SET status = $1, reason_code = $2, reason = $3, width = $4, \
+             height = $5, thumb_key = $6, display_key = $7, updated_at = $8 \
+             WHERE id = $9 AND status = ANY($10) \
+             AND NOT (status = $1 AND reason_code IS NOT DISTINCT FROM $2 \
+                      AND reason IS NOT DISTINCT FROM $3 AND width IS NOT DISTINCT FROM $4 \
+                      AND height IS NOT DISTINCT FROM $5 AND thumb_key IS NOT DISTINCT FROM $6 \
+                      AND display_key IS NOT DISTINCT FROM $7) \
+             RETURNING {PHOTO_COLUMNS}"
+        ))
+        .bind(columns.status.as_str())
+        .bind(columns.reason_code)
+        .bind(columns.reason)
+        .bind(columns.width)
+        .bind(columns.height)
+        .bind(columns.thumb_key)
+        .bind(columns.display_key)
+        .bind(Utc::now())
+        .bind(id.0)
+        .bind(statuses_that_can_become(columns.status))
+        .fetch_optional(&self.pool)
+        .await?;
+        match updated {
+            Some(row) => Ok(Some((photo_from_row(&row)?, true))),
+            None => Ok(self.get_photo(id).await?.map(|photo| (photo, false))),
+        }
+    }
+
+    async fn delete_photo(&self, id: PhotoId) -> PortResult<bool> {
+        // Reports and notification claims go with it (ON DELETE CASCADE).
+        let result = sqlx::query("DELETE FROM photos WHERE id = $1")
+            .bind(id.0)
+            .execute(&self.pool)
+            .await?;
+        Ok(result.rows_affected() > 0)
+    }
+
+    async fn add_abuse_report(&self, photo: PhotoId, reporter: DeviceId) -> PortResult<bool> {
+        let result = sqlx::query(
+            "INSERT INTO abuse_reports (photo_id, reporter_device_id, created_at) \
+             VALUES ($1, $2, $3) ON CONFLICT (photo_id, reporter_device_id) DO NOTHING",
+        )
+        .bind(photo.0)
+        .bind(reporter.0)
+        .bind(Utc::now())
+        .execute(&self.pool)
+        .await
+        .map_err(|e| missing_photo_or(e, photo))?;
+        Ok(result.rows_affected() > 0)
+    }
+
+    async fn distinct_reporters_against(&self, owner: DeviceId) -> PortResult<u64> {
+        let count: i64 = sqlx::query_scalar(
+            "SELECT COUNT(DISTINCT r.reporter_device_id) FROM abuse_reports r \
+             JOIN photos p ON p.id = r.photo_id WHERE p.device_id = $1",
+        )
+        .bind(owner.0)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(count.max(0) as u64)
+    }
+
+    async fn feed(&self, query: &FeedQuery) -> PortResult<FeedPage> {
+        feed::feed_page(&self.pool, query).await
+    }
+
+    async fn claim_notification(&self, photo: PhotoId, event_type: &str) -> PortResult<bool> {
+        let result = sqlx::query(
+            "INSERT INTO notifications_sent (photo_id, event_type, claimed_at) \
+             VALUES ($1, $2, $3) ON CONFLICT (photo_id, event_type) DO NOTHING",
+        )
+        .bind(photo.0)
+        .bind(event_type)
+        .bind(Utc::now())
+        .execute(&self.pool)
+        .await
+        .map_err(|e| missing_photo_or(e, photo))?;
+        Ok(result.rows_affected() > 0)
+    }
+
+    async fn release_notification(&self, photo: PhotoId, event_type: &str) -> PortResult<()> {
+        sqlx::query("DELETE FROM notifications_sent WHERE photo_id = $1 AND event_type = $2")
+            .bind(photo.0)
+            .bind(event_type)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+}
