@@ -14,7 +14,8 @@ use super::rows::{photo_from_row, PHOTO_COLUMNS};
 use crate::geo::distance_meters;
 use crate::model::{FeedItem, FeedPage, FeedPosition, FeedQuery, Photo};
 use crate::ports::PortResult;
-use sqlx::postgres::PgPool;
+use sqlx::postgres::{PgArguments, PgPool, Postgres};
+use sqlx::query::Query;
 use sqlx::Row;
 use std::cmp::Ordering;
 
@@ -32,32 +33,46 @@ fn order(a: &Ranked, b: &Ranked) -> Ordering {
         .then_with(|| a.photo.id.cmp(&b.photo.id))
 }
 
-/// The ready photos of the window strictly after `query.after`, at most `fetch` of them,
-/// nearest first. Photos at the very same distance come in no particular order: the index
-/// can order by distance only, so ties are broken by [`page`].
-async fn nearest_ready(pool: &PgPool, query: &FeedQuery, fetch: usize) -> PortResult<Vec<Ranked>> {
-    let fetch = i64::try_from(fetch).unwrap_or(i64::MAX);
+/// The ready photos of the window strictly after `query.after`, nearest first, at most
+/// `$5` of them. Photos at the very same distance come in no particular order: the index
+/// orders by distance only, so [`page`] breaks those ties.
+fn nearest_ready_sql(after: bool) -> String {
     let window = "status = 'ready' AND created_at >= $3 AND created_at < $4";
-    let sql = match query.after {
-        None => format!(
-            "SELECT {PHOTO_COLUMNS}, {CHORD} AS chord FROM photos WHERE {window} \
-             ORDER BY {CHORD} LIMIT $5"
-        ),
-        Some(_) => format!(
-            "SELECT {PHOTO_COLUMNS}, {CHORD} AS chord FROM photos WHERE {window} \
-             AND ({CHORD}, id) > ($6, $7) ORDER BY {CHORD} LIMIT $5"
-        ),
+    let after = if after {
+        format!("AND ({CHORD}, id) > ($6, $7)")
+    } else {
+        String::new()
     };
-    let mut statement = sqlx::query(&sql)
+    format!(
+        "SELECT {PHOTO_COLUMNS}, {CHORD} AS chord FROM photos WHERE {window} {after} \
+         ORDER BY {CHORD} LIMIT $5"
+    )
+}
+
+fn nearest_ready<'q>(
+    sql: &'q str,
+    query: &FeedQuery,
+    fetch: usize,
+) -> Query<'q, Postgres, PgArguments> {
+    let statement = sqlx::query(sql)
         .bind(query.lat)
         .bind(query.lon)
         .bind(query.window_start)
         .bind(query.window_end)
-        .bind(fetch);
-    if let Some(after) = query.after {
-        statement = statement.bind(after.distance_meters).bind(after.photo_id.0);
+        .bind(i64::try_from(fetch).unwrap_or(i64::MAX));
+    match query.after {
+        Some(after) => statement.bind(after.distance_meters).bind(after.photo_id.0),
+        None => statement,
     }
-    let rows = statement.fetch_all(pool).await?;
+}
+
+async fn fetch_nearest_ready(
+    pool: &PgPool,
+    query: &FeedQuery,
+    fetch: usize,
+) -> PortResult<Vec<Ranked>> {
+    let sql = nearest_ready_sql(query.after.is_some());
+    let rows = nearest_ready(&sql, query, fetch).fetch_all(pool).await?;
     rows.iter()
         .map(|row| {
             Ok(Ranked {
@@ -65,6 +80,19 @@ async fn nearest_ready(pool: &PgPool, query: &FeedQuery, fetch: usize) -> PortRe
                 photo: photo_from_row(row)?,
             })
         })
+        .collect()
+}
+
+/// `EXPLAIN ANALYZE` of the statement behind the first fetch of this page, one line a row.
+pub async fn explain_feed_page(pool: &PgPool, query: &FeedQuery) -> PortResult<Vec<String>> {
+    let sql = format!(
+        "EXPLAIN (ANALYZE, BUFFERS) {}",
+        nearest_ready_sql(query.after.is_some())
+    );
+    let fetch = query.limit.max(1) as usize + 1;
+    let rows = nearest_ready(&sql, query, fetch).fetch_all(pool).await?;
+    rows.iter()
+        .map(|row| row.try_get::<String, _>(0).map_err(Into::into))
         .collect()
 }
 
@@ -76,7 +104,7 @@ pub async fn feed_page(pool: &PgPool, query: &FeedQuery) -> PortResult<FeedPage>
     // strictly farther than the page's last photo, no photo tied with that one is missing.
     let mut fetch = limit + 1;
     loop {
-        let rows = nearest_ready(pool, query, fetch).await?;
+        let rows = fetch_nearest_ready(pool, query, fetch).await?;
         let complete = rows.len() < fetch || rows[fetch - 1].chord > rows[limit - 1].chord;
         if complete {
             return Ok(page(rows, query, limit));

@@ -71,6 +71,12 @@ impl PostgresMetadataStore {
     pub fn pool(&self) -> &PgPool {
         &self.pool
     }
+
+    /// How Postgres runs (and how long it takes) the first statement of this feed page,
+    /// `EXPLAIN ANALYZE` line by line: for an operator asking why the feed is slow.
+    pub async fn explain_feed(&self, query: &FeedQuery) -> PortResult<Vec<String>> {
+        feed::explain_feed_page(&self.pool, query).await
+    }
 }
 
 #[async_trait]

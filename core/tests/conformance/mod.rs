@@ -1,0 +1,6 @@
+//! The metadata store's contract, written once and run against every store.
+
+pub mod backend;
+pub mod cases;
+pub mod feed;
+pub mod fixtures;
