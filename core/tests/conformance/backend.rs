@@ -33,7 +33,7 @@ enum Database {
     },
     Postgres {
         store: PostgresMetadataStore,
-        settings: PostgresSettings,
+        settings: Box<PostgresSettings>,
         _schema: TestSchema,
     },
 }
@@ -123,7 +123,7 @@ impl Backend {
             store: Arc::new(store.clone()),
             database: Database::Postgres {
                 store,
-                settings,
+                settings: Box::new(settings),
                 _schema: schema,
             },
         })

@@ -9,6 +9,10 @@
 //! the next page's `(chord, id) > (after)` exact. The distance shown to people
 //! ([`FeedItem::distance_meters`]) is the great-circle one of [`distance_meters`], the
 //! same function every store uses.
+//!
+//! A GiST index cannot start a scan at a distance, so page n walks past the photos of
+//! the pages before it (in index order, without sorting): cheap for the few pages a
+//! phone reads.
 
 use super::rows::{photo_from_row, PHOTO_COLUMNS};
 use crate::geo::distance_meters;
@@ -27,6 +31,7 @@ struct Ranked {
     photo: Photo,
 }
 
+/// The SQL's `(chord, id)` order: Postgres compares uuids byte by byte, as `Uuid` does.
 fn order(a: &Ranked, b: &Ranked) -> Ordering {
     a.chord
         .total_cmp(&b.chord)
