@@ -1,16 +1,25 @@
 //! `wisaw serve` killed with SIGKILL while photos are in flight, then restarted:
 //! every accepted photo ends ready. Nothing accepted is lost.
 
+#[macro_use]
 mod support;
 
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 use support::images::{jpeg_with_exif, two_tone};
+use support::Store;
 
-fn spawn_serve(addr: &str, data_dir: &std::path::Path) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_wisaw"))
+on_every_store!(a_killed_server_finishes_every_accepted_photo_after_restart);
+
+fn spawn_serve(addr: &str, data_dir: &std::path::Path, store: &Store) -> Child {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_wisaw"));
+    command
         .args(["serve", "--addr", addr, "--data-dir"])
-        .arg(data_dir)
+        .arg(data_dir);
+    if let Some(url) = store.database_url() {
+        command.args(["--database-url", &url]);
+    }
+    command
         .env("WISAW_LOG", "warn")
         .stdout(Stdio::null())
         .spawn()
@@ -41,14 +50,13 @@ fn free_port() -> u16 {
         .port()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_killed_server_finishes_every_accepted_photo_after_restart() {
+async fn a_killed_server_finishes_every_accepted_photo_after_restart(store: Store) {
     let data = tempfile::tempdir().unwrap();
     let addr = format!("127.0.0.1:{}", free_port());
     let base_url = format!("http://{addr}");
     let client = reqwest::Client::new();
 
-    let mut server = spawn_serve(&addr, data.path());
+    let mut server = spawn_serve(&addr, data.path(), &store);
     wait_until_serving(&client, &base_url).await;
 
     // Big enough that some are still being processed when the server dies.
@@ -86,7 +94,7 @@ async fn a_killed_server_finishes_every_accepted_photo_after_restart() {
     );
     assert!(unfinished > 0, "the kill came too late to test anything");
 
-    let mut server = spawn_serve(&addr, data.path());
+    let mut server = spawn_serve(&addr, data.path(), &store);
     wait_until_serving(&client, &base_url).await;
     for id in &ids {
         let status = support::wait_final(&client, &base_url, id, Duration::from_secs(120)).await;

@@ -1,13 +1,22 @@
 //! The whole pipeline through HTTP, in one process: ticket, signed upload,
 //! the real state machine, the workers, the status, the images and the feed.
 
+#[macro_use]
 mod support;
+
+on_every_store!(
+    a_rotated_phone_photo_becomes_upright_metadata_free_renditions_listed_in_the_feed,
+    bad_files_end_rejected_with_their_reason_and_never_in_the_dead_letter_queue,
+    a_worker_failing_transiently_twice_is_retried_to_success,
+    a_worker_that_always_fails_ends_failed_in_the_dead_letter_queue_and_replay_brings_it_back,
+    the_same_ingest_message_three_times_makes_one_execution_and_one_notification,
+);
 
 use image::GenericImageView;
 use serde_json::Value;
 use std::time::Duration;
 use support::images::{jpeg, jpeg_with_exif, png_claiming, two_tone, webp_chunks};
-use support::{TestStack, ALWAYS};
+use support::{Store, TestStack, ALWAYS};
 use wisaw::commands::dlq::{self, ReplaySelection};
 use wisaw_core::ports::{BlobStore, ExecutionStatus, Orchestrator, Queue, ReceivedMessage};
 
@@ -27,9 +36,10 @@ async fn everything_in(queue: &dyn Queue) -> Vec<ReceivedMessage> {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_rotated_phone_photo_becomes_upright_metadata_free_renditions_listed_in_the_feed() {
-    let stack = TestStack::start().await;
+async fn a_rotated_phone_photo_becomes_upright_metadata_free_renditions_listed_in_the_feed(
+    store: Store,
+) {
+    let stack = TestStack::start(store).await;
     // Stored landscape 1200×900, EXIF orientation 6: a person sees it portrait, 900×1200.
     let photo = jpeg_with_exif(&two_tone(1200, 900), 6);
     assert!(photo.windows(4).any(|w| w == b"Exif"));
@@ -110,9 +120,8 @@ async fn a_rotated_phone_photo_becomes_upright_metadata_free_renditions_listed_i
     stack.running.shutdown().await.unwrap();
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn bad_files_end_rejected_with_their_reason_and_never_in_the_dead_letter_queue() {
-    let stack = TestStack::start().await;
+async fn bad_files_end_rejected_with_their_reason_and_never_in_the_dead_letter_queue(store: Store) {
+    let stack = TestStack::start(store).await;
     let good = jpeg(&two_tone(640, 480));
     let cases = [
         (
@@ -148,9 +157,8 @@ async fn bad_files_end_rejected_with_their_reason_and_never_in_the_dead_letter_q
     stack.running.shutdown().await.unwrap();
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_worker_failing_transiently_twice_is_retried_to_success() {
-    let (stack, _flaky) = TestStack::start_with_flaky_reads(2).await;
+async fn a_worker_failing_transiently_twice_is_retried_to_success(store: Store) {
+    let (stack, _flaky) = TestStack::start_with_flaky_reads(store, 2).await;
     let id = stack
         .upload(&jpeg(&two_tone(320, 240)), "image/jpeg", SF.0, SF.1)
         .await;
@@ -172,10 +180,10 @@ async fn a_worker_failing_transiently_twice_is_retried_to_success() {
     stack.running.shutdown().await.unwrap();
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_worker_that_always_fails_ends_failed_in_the_dead_letter_queue_and_replay_brings_it_back()
-{
-    let (stack, flaky) = TestStack::start_with_flaky_reads(ALWAYS).await;
+async fn a_worker_that_always_fails_ends_failed_in_the_dead_letter_queue_and_replay_brings_it_back(
+    store: Store,
+) {
+    let (stack, flaky) = TestStack::start_with_flaky_reads(store, ALWAYS).await;
     let id = stack
         .upload(&jpeg(&two_tone(320, 240)), "image/jpeg", SF.0, SF.1)
         .await;
@@ -210,9 +218,10 @@ async fn a_worker_that_always_fails_ends_failed_in_the_dead_letter_queue_and_rep
     stack.running.shutdown().await.unwrap();
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_same_ingest_message_three_times_makes_one_execution_and_one_notification() {
-    let stack = TestStack::start().await;
+async fn the_same_ingest_message_three_times_makes_one_execution_and_one_notification(
+    store: Store,
+) {
+    let stack = TestStack::start(store).await;
     let bytes = jpeg(&two_tone(320, 240));
     let device = uuid::Uuid::new_v4();
     let ticket = stack

@@ -80,6 +80,10 @@ struct DataDir {
         env = "WISAW_DATA_DIR"
     )]
     data_dir: PathBuf,
+    /// Keep the photos' metadata in this Postgres database instead of SQLite
+    /// (postgres://user:password@host:port/dbname).
+    #[arg(long, global = true, env = "WISAW_DATABASE_URL")]
+    database_url: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -119,7 +123,7 @@ async fn main() -> Result<()> {
             public_url,
         } => {
             let public_url = public_url.unwrap_or_else(|| format!("http://{addr}"));
-            serve::run(addr, &data.data_dir, &public_url).await
+            serve::run(addr, &data.data_dir, &public_url, data.database_url).await
         }
         Command::Upload {
             file,
@@ -149,7 +153,7 @@ async fn main() -> Result<()> {
             Ok(())
         }
         Command::Executions { command, data } => {
-            let stack = LocalStack::open_for_operator(&data.data_dir).await?;
+            let stack = LocalStack::open_for_operator(&data.data_dir, data.database_url).await?;
             let text = match command {
                 ExecutionsCommand::List { status, limit } => {
                     executions::list(stack.runner.as_ref(), status.as_deref(), limit).await?
@@ -162,7 +166,7 @@ async fn main() -> Result<()> {
             Ok(())
         }
         Command::Dlq { command, data } => {
-            let stack = LocalStack::open_for_operator(&data.data_dir).await?;
+            let stack = LocalStack::open_for_operator(&data.data_dir, data.database_url).await?;
             match command {
                 DlqCommand::List => print!("{}", dlq::list(stack.dead_letter.as_ref()).await?),
                 DlqCommand::Replay { photo, all } => {

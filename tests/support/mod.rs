@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
-use wisaw::stack::{LocalStack, RunningStack, WorkerPortsHook};
+use wisaw::stack::{LocalStack, RunningStack, StackOptions, WorkerPortsHook};
 use wisaw_core::ports::{BlobStore, PortResult, SignedRequest};
 use wisaw_core::PortError;
 
@@ -23,18 +23,85 @@ pub struct TestStack {
     _data: tempfile::TempDir,
 }
 
-impl TestStack {
-    pub async fn start() -> Self {
-        Self::start_with(Box::new(|ports| ports)).await
+/// Where a test stack keeps its metadata.
+#[derive(Clone, Debug)]
+pub enum Store {
+    Sqlite,
+    /// A URL whose search_path is a schema of this test's own.
+    Postgres(String),
+}
+
+impl Store {
+    pub fn database_url(&self) -> Option<String> {
+        match self {
+            Store::Sqlite => None,
+            Store::Postgres(url) => Some(url.clone()),
+        }
     }
 
-    pub async fn start_with(hook: WorkerPortsHook) -> Self {
+    /// A fresh schema in the database of `WISAW_TEST_DATABASE_URL`. Without that
+    /// variable the Postgres variant of a test is skipped, unless
+    /// `WISAW_REQUIRE_POSTGRES=1` (as in CI), where it fails.
+    pub async fn postgres() -> Option<Store> {
+        let Ok(base) = std::env::var("WISAW_TEST_DATABASE_URL") else {
+            assert!(
+                std::env::var("WISAW_REQUIRE_POSTGRES").as_deref() != Ok("1"),
+                "WISAW_REQUIRE_POSTGRES=1 but WISAW_TEST_DATABASE_URL is not set"
+            );
+            eprintln!("skipped on Postgres: WISAW_TEST_DATABASE_URL is not set");
+            return None;
+        };
+        let schema = format!("e2e_{}", uuid::Uuid::new_v4().simple());
+        let pool = sqlx::PgPool::connect(&base)
+            .await
+            .expect("connecting to the test Postgres");
+        sqlx::query(&format!("CREATE SCHEMA {schema}"))
+            .execute(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+        let separator = if base.contains('?') { '&' } else { '?' };
+        Some(Store::Postgres(format!(
+            "{base}{separator}options=-c%20search_path%3D{schema}%2Cpublic"
+        )))
+    }
+}
+
+/// Runs one async test body on SQLite and, when available, on Postgres:
+/// `on_every_store!(body_fn)` makes a module `body_fn` with tests `sqlite` and `postgres`.
+#[allow(unused_macros)]
+macro_rules! on_every_store {
+    ($($body:ident),* $(,)?) => {$(
+        mod $body {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$body(crate::support::Store::Sqlite).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if let Some(store) = crate::support::Store::postgres().await {
+                    super::$body(store).await
+                }
+            }
+        }
+    )*};
+}
+
+impl TestStack {
+    pub async fn start(store: Store) -> Self {
+        Self::start_with(store, None).await
+    }
+
+    pub async fn start_with(store: Store, hook: Option<WorkerPortsHook>) -> Self {
         let data = tempfile::tempdir().unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base_url = format!("http://{}", listener.local_addr().unwrap());
-        let stack = LocalStack::open_with(data.path(), &base_url, hook)
-            .await
-            .unwrap();
+        let options = StackOptions {
+            database_url: store.database_url(),
+            worker_ports_hook: hook,
+            ..StackOptions::new(&base_url)
+        };
+        let stack = LocalStack::open(data.path(), options).await.unwrap();
         let running = stack.start(listener).await.unwrap();
         Self {
             running,
@@ -45,16 +112,16 @@ impl TestStack {
     }
 
     /// A stack whose workers read blobs through [`FlakyBlobs`] failing `failures` times.
-    pub async fn start_with_flaky_reads(failures: i64) -> (Self, Arc<FlakyBlobs>) {
+    pub async fn start_with_flaky_reads(store: Store, failures: i64) -> (Self, Arc<FlakyBlobs>) {
         let slot = Arc::new(std::sync::Mutex::new(None));
         let hook_slot = slot.clone();
-        let stack = Self::start_with(Box::new(move |mut ports| {
+        let hook: WorkerPortsHook = Box::new(move |mut ports| {
             let flaky = FlakyBlobs::new(ports.blobs.clone(), failures);
             *hook_slot.lock().unwrap() = Some(flaky.clone());
             ports.blobs = flaky;
             ports
-        }))
-        .await;
+        });
+        let stack = Self::start_with(store, Some(hook)).await;
         let flaky = slot.lock().unwrap().take().expect("the hook ran");
         (stack, flaky)
     }

@@ -1,12 +1,21 @@
 //! `wisaw serve`: the whole pipeline in one process, until Ctrl-C.
 
-use crate::stack::LocalStack;
+use crate::stack::{LocalStack, StackOptions};
 use anyhow::{Context, Result};
 use std::net::SocketAddr;
 use std::path::Path;
 
-pub async fn run(addr: SocketAddr, data_dir: &Path, public_url: &str) -> Result<()> {
-    let stack = LocalStack::open(data_dir, public_url).await?;
+pub async fn run(
+    addr: SocketAddr,
+    data_dir: &Path,
+    public_url: &str,
+    database_url: Option<String>,
+) -> Result<()> {
+    let options = StackOptions {
+        database_url,
+        ..StackOptions::new(public_url)
+    };
+    let stack = LocalStack::open(data_dir, options).await?;
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .with_context(|| format!("listening on {addr}"))?;

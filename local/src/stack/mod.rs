@@ -18,6 +18,7 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use wisaw_api::{ApiConfig, ApiPorts};
 use wisaw_core::adapters::local_fs::LocalBlobStore;
+use wisaw_core::adapters::postgres::{PostgresMetadataStore, PostgresSettings};
 use wisaw_core::adapters::sqlite::SqliteMetadataStore;
 use wisaw_core::adapters::sqlite_queue::{
     LocalQueues, Redrive, DEAD_LETTER_QUEUE, INGEST_QUEUE, NOTIFICATIONS_QUEUE,
@@ -38,7 +39,7 @@ pub const UPLOAD_STATE_MACHINE: &str = include_str!("../../../statemachines/uplo
 /// The stores of a local stack, open but not yet serving.
 pub struct LocalStack {
     pub data_dir: PathBuf,
-    pub metadata: Arc<SqliteMetadataStore>,
+    pub metadata: Arc<dyn MetadataStore>,
     pub blobs: Arc<LocalBlobStore>,
     pub ingest: Arc<dyn Queue>,
     pub notifications: Arc<dyn Queue>,
@@ -50,15 +51,28 @@ pub struct LocalStack {
 /// blob store that fails on purpose, while the API keeps the real one.
 pub type WorkerPortsHook = Box<dyn FnOnce(WorkerPorts) -> WorkerPorts + Send>;
 
-impl LocalStack {
-    /// Opens (creating on first use) the stores under `data_dir`; `public_url` is where
-    /// phones reach this server, used in signed URLs.
-    pub async fn open(data_dir: &Path, public_url: &str) -> Result<Self> {
-        Self::open_with(data_dir, public_url, Box::new(|ports| ports)).await
-    }
+/// How to open a local stack.
+pub struct StackOptions {
+    /// Where phones reach this server, used in signed URLs.
+    pub public_url: String,
+    /// A Postgres URL for the metadata; SQLite in the data folder when absent.
+    pub database_url: Option<String>,
+    pub worker_ports_hook: Option<WorkerPortsHook>,
+}
 
+impl StackOptions {
+    pub fn new(public_url: &str) -> Self {
+        Self {
+            public_url: public_url.to_string(),
+            database_url: None,
+            worker_ports_hook: None,
+        }
+    }
+}
+
+impl LocalStack {
     /// Enough of the stack for the operator commands (no serving).
-    pub async fn open_for_operator(data_dir: &Path) -> Result<Self> {
+    pub async fn open_for_operator(data_dir: &Path, database_url: Option<String>) -> Result<Self> {
         if !data_dir.join("queues.db").exists() {
             anyhow::bail!(
                 "no local stack in {} (start `wisaw serve --data-dir {}` first)",
@@ -66,19 +80,26 @@ impl LocalStack {
                 data_dir.display()
             );
         }
-        Self::open(data_dir, "http://127.0.0.1:3000").await
+        let options = StackOptions {
+            database_url,
+            ..StackOptions::new("http://127.0.0.1:3000")
+        };
+        Self::open(data_dir, options).await
     }
 
-    pub async fn open_with(
-        data_dir: &Path,
-        public_url: &str,
-        hook: WorkerPortsHook,
-    ) -> Result<Self> {
+    /// Opens (creating on first use) the stores under `data_dir`.
+    pub async fn open(data_dir: &Path, options: StackOptions) -> Result<Self> {
+        let StackOptions {
+            public_url,
+            database_url,
+            worker_ports_hook,
+        } = options;
+        let public_url = public_url.as_str();
         tokio::fs::create_dir_all(data_dir)
             .await
             .with_context(|| format!("creating {}", data_dir.display()))?;
         let secret = signing_secret(data_dir).await?;
-        let metadata = Arc::new(SqliteMetadataStore::open(&data_dir.join("metadata.db")).await?);
+        let metadata = open_metadata(data_dir, database_url.as_deref()).await?;
         let blob_url = format!("{}/blobs", public_url.trim_end_matches('/'));
         let blobs = Arc::new(LocalBlobStore::new(
             data_dir.join("blobs"),
@@ -97,11 +118,15 @@ impl LocalStack {
         let notifications: Arc<dyn Queue> = Arc::new(queues.queue(NOTIFICATIONS_QUEUE));
 
         let notifier: Arc<dyn Notifier> = Arc::new(QueueNotifier::new(notifications.clone()));
-        let worker_ports = hook(WorkerPorts {
+        let worker_ports = WorkerPorts {
             blobs: blobs.clone() as Arc<dyn BlobStore>,
-            metadata: metadata.clone() as Arc<dyn MetadataStore>,
+            metadata: metadata.clone(),
             notifier,
-        });
+        };
+        let worker_ports = match worker_ports_hook {
+            Some(hook) => hook(worker_ports),
+            None => worker_ports,
+        };
         let tasks = WorkerTasks::new(
             worker_ports,
             vec![dead_letter.clone(), ingest.clone(), notifications.clone()],
@@ -184,6 +209,25 @@ impl RunningStack {
         Ok(())
     }
 }
+
+/// SQLite in the data folder by default; Postgres when a URL is given (the store
+/// production uses, so the whole local pipeline can run on it too).
+async fn open_metadata(
+    data_dir: &Path,
+    database_url: Option<&str>,
+) -> Result<Arc<dyn MetadataStore>> {
+    Ok(match database_url {
+        None => Arc::new(SqliteMetadataStore::open(&data_dir.join("metadata.db")).await?),
+        Some(url) => {
+            let settings =
+                PostgresSettings::from_url(url)?.with_max_connections(LOCAL_PG_CONNECTIONS);
+            Arc::new(PostgresMetadataStore::connect(&settings).await?)
+        }
+    })
+}
+
+/// One process serves every request and worker locally: a few connections, not Lambda's one.
+const LOCAL_PG_CONNECTIONS: u32 = 8;
 
 /// How the local stack fills the state machine's `${...}`, as SAM does with ARNs and URLs.
 pub fn definition_substitutions() -> HashMap<String, String> {
