@@ -117,7 +117,7 @@ async fn a_rotated_phone_photo_becomes_upright_metadata_free_renditions_listed_i
     );
     assert!(feed["nextCursor"].is_null());
     assert!(!feed.to_string().contains("deviceId"));
-    stack.running.shutdown().await.unwrap();
+    stack.finish().await;
 }
 
 async fn bad_files_end_rejected_with_their_reason_and_never_in_the_dead_letter_queue(store: Store) {
@@ -154,7 +154,7 @@ async fn bad_files_end_rejected_with_their_reason_and_never_in_the_dead_letter_q
     let events = everything_in(stack.stack().notifications.as_ref()).await;
     assert_eq!(events.len(), 3);
     assert!(events.iter().all(|e| e.body.contains("photo.rejected")));
-    stack.running.shutdown().await.unwrap();
+    stack.finish().await;
 }
 
 async fn a_worker_failing_transiently_twice_is_retried_to_success(store: Store) {
@@ -177,7 +177,7 @@ async fn a_worker_failing_transiently_twice_is_retried_to_success(store: Store) 
     assert!(everything_in(stack.stack().dead_letter.as_ref())
         .await
         .is_empty());
-    stack.running.shutdown().await.unwrap();
+    stack.finish().await;
 }
 
 async fn a_worker_that_always_fails_ends_failed_in_the_dead_letter_queue_and_replay_brings_it_back(
@@ -215,7 +215,7 @@ async fn a_worker_that_always_fails_ends_failed_in_the_dead_letter_queue_and_rep
     assert!(everything_in(stack.stack().dead_letter.as_ref())
         .await
         .is_empty());
-    stack.running.shutdown().await.unwrap();
+    stack.finish().await;
 }
 
 async fn the_same_ingest_message_three_times_makes_one_execution_and_one_notification(
@@ -267,5 +267,5 @@ async fn the_same_ingest_message_three_times_makes_one_execution_and_one_notific
         "{events:?}"
     );
     assert!(events[0].body.contains("photo.ready"));
-    stack.running.shutdown().await.unwrap();
+    stack.finish().await;
 }

@@ -20,6 +20,7 @@ pub struct TestStack {
     pub running: RunningStack,
     pub base_url: String,
     pub client: reqwest::Client,
+    store: Store,
     _data: tempfile::TempDir,
 }
 
@@ -36,6 +37,24 @@ impl Store {
         match self {
             Store::Sqlite => None,
             Store::Postgres(url) => Some(url.clone()),
+        }
+    }
+
+    pub async fn drop_schema(&self) {
+        if let Store::Postgres(url) = self {
+            let schema = url
+                .rsplit("search_path%3D")
+                .next()
+                .unwrap()
+                .split("%2C")
+                .next()
+                .unwrap();
+            let pool = sqlx::PgPool::connect(url).await.unwrap();
+            sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
+                .execute(&pool)
+                .await
+                .unwrap();
+            pool.close().await;
         }
     }
 
@@ -107,6 +126,7 @@ impl TestStack {
             running,
             base_url,
             client: reqwest::Client::new(),
+            store,
             _data: data,
         }
     }
@@ -124,6 +144,12 @@ impl TestStack {
         let stack = Self::start_with(store, Some(hook)).await;
         let flaky = slot.lock().unwrap().take().expect("the hook ran");
         (stack, flaky)
+    }
+
+    /// Shuts the stack down and drops its Postgres schema, if it had one.
+    pub async fn finish(self) {
+        self.running.shutdown().await.unwrap();
+        self.store.drop_schema().await;
     }
 
     pub fn stack(&self) -> &LocalStack {
