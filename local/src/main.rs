@@ -5,8 +5,8 @@ use clap::{Args, Parser, Subcommand};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
+use wisaw::commands::operator::OperatorPorts;
 use wisaw::commands::{dlq, executions, render, serve, upload};
-use wisaw::stack::LocalStack;
 use wisaw_core::ids::PhotoId;
 
 #[derive(Parser)]
@@ -59,14 +59,14 @@ enum Command {
         #[command(subcommand)]
         command: ExecutionsCommand,
         #[command(flatten)]
-        data: DataDir,
+        target: Target,
     },
     /// Inspect and replay the dead-letter queue.
     Dlq {
         #[command(subcommand)]
         command: DlqCommand,
         #[command(flatten)]
-        data: DataDir,
+        target: Target,
     },
 }
 
@@ -84,6 +84,30 @@ struct DataDir {
     /// (postgres://user:password@host:port/dbname).
     #[arg(long, global = true, env = "WISAW_DATABASE_URL")]
     database_url: Option<String>,
+}
+
+/// Which pipeline an operator command acts on.
+#[derive(Args)]
+struct Target {
+    #[command(flatten)]
+    data: DataDir,
+    /// Act on a deployed stage in AWS instead of the local stack (the usual AWS
+    /// environment, and the stage's WISAW_* variables).
+    #[arg(long, global = true)]
+    aws: bool,
+    /// The deployed stage (with --aws).
+    #[arg(long, global = true, default_value = "test", env = "WISAW_STAGE")]
+    stage: String,
+}
+
+impl Target {
+    async fn ports(self) -> Result<OperatorPorts> {
+        if self.aws {
+            OperatorPorts::aws(&self.stage).await
+        } else {
+            OperatorPorts::local(&self.data.data_dir, self.data.database_url).await
+        }
+    }
 }
 
 #[derive(Subcommand)]
@@ -152,23 +176,24 @@ async fn main() -> Result<()> {
             println!("{}", render::render(&file, &out)?);
             Ok(())
         }
-        Command::Executions { command, data } => {
-            let stack = LocalStack::open_for_operator(&data.data_dir, data.database_url).await?;
+        Command::Executions { command, target } => {
+            let ports = target.ports().await?;
+            let orchestrator = ports.orchestrator.as_ref();
             let text = match command {
                 ExecutionsCommand::List { status, limit } => {
-                    executions::list(stack.runner.as_ref(), status.as_deref(), limit).await?
+                    executions::list(orchestrator, status.as_deref(), limit).await?
                 }
                 ExecutionsCommand::Show { photo_id } => {
-                    executions::show(stack.runner.as_ref(), photo_id).await?
+                    executions::show(orchestrator, photo_id).await?
                 }
             };
             print!("{text}");
             Ok(())
         }
-        Command::Dlq { command, data } => {
-            let stack = LocalStack::open_for_operator(&data.data_dir, data.database_url).await?;
+        Command::Dlq { command, target } => {
+            let ports = target.ports().await?;
             match command {
-                DlqCommand::List => print!("{}", dlq::list(stack.dead_letter.as_ref()).await?),
+                DlqCommand::List => print!("{}", dlq::list(ports.dead_letter.as_ref()).await?),
                 DlqCommand::Replay { photo, all } => {
                     let selection = match (photo, all) {
                         (Some(id), false) => dlq::ReplaySelection::One(id),
@@ -176,7 +201,7 @@ async fn main() -> Result<()> {
                         _ => bail!("say which: --photo ID or --all"),
                     };
                     let replayed =
-                        dlq::replay(stack.dead_letter.as_ref(), stack.ingest.as_ref(), selection)
+                        dlq::replay(ports.dead_letter.as_ref(), ports.ingest.as_ref(), selection)
                             .await?;
                     println!("replayed {} photo(s)", replayed.len());
                     for id in replayed {

@@ -2,6 +2,7 @@
 
 pub mod dlq;
 pub mod executions;
+pub mod operator;
 pub mod render;
 pub mod serve;
 pub mod upload;
