@@ -1,8 +1,18 @@
 //! Decoding under a memory budget, shared by validate (which proves that a file decodes
 //! completely) and thumbnail (which needs the pixels).
+//!
+//! Nothing here decodes an image at its full size unless it has to: each format is
+//! decoded straight to the smallest size that still covers what is asked for
+//! ([`decode_at_least`]), and validation asks for almost nothing ([`check`]). Every
+//! allocation that grows with the pixel count is checked against [`WORKING_BUDGET`]
+//! from the header, before it is made.
 
-use image::{DynamicImage, ImageDecoder, ImageError, ImageReader, Limits};
-use std::io::Cursor;
+mod jpeg_scaled;
+mod png_rows;
+mod shrink;
+mod webp_scaled;
+
+use image::RgbImage;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use wisaw_core::contracts::ImageFormat;
 
@@ -13,14 +23,16 @@ pub const MAX_PIXELS: u64 = 100_000_000;
 /// from strips that make no sense as photos.
 pub const MAX_SIDE: u32 = 65_535;
 
-/// The most memory one decode may hold. A 100-megapixel 16-bit RGBA PNG needs 800 MB,
-/// so every image under [`MAX_PIXELS`] fits; nothing crafted can ask for more.
-pub const MAX_DECODE_BYTES: u64 = 1 << 30;
+/// The most one decode may hold in buffers that grow with the image: the decoded
+/// (already shrunk) pixels, and what a decoder must keep whole (the coefficients of a
+/// progressive JPEG, an interlaced PNG frame, a lossless WebP). With the original's
+/// bytes and the renditions, a decode stays well inside a 128 MB Lambda.
+pub const WORKING_BUDGET: u64 = 64 << 20;
 
 /// Why a decode did not produce pixels.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DecodeFailure {
-    /// Decoding would need more memory than [`MAX_DECODE_BYTES`] or a side over [`MAX_SIDE`].
+    /// Decoding would need more memory than [`WORKING_BUDGET`].
     TooLarge(String),
     /// The bytes are not a complete, valid image of that format.
     Corrupt(String),
@@ -35,58 +47,65 @@ impl std::fmt::Display for DecodeFailure {
     }
 }
 
-/// Decodes the whole image in its own colour type, within the limits above.
-pub fn decode(bytes: &[u8], format: ImageFormat) -> Result<DynamicImage, DecodeFailure> {
-    decode_with_profile(bytes, format).map(|(image, _)| image)
+/// Opaque 8-bit RGB pixels as stored (not yet turned upright), possibly shrunk.
+#[derive(Debug)]
+pub struct Decoded {
+    pub image: RgbImage,
+    /// The embedded ICC profile, if any.
+    pub icc_profile: Option<Vec<u8>>,
+    /// The size the decoder read from the file, before any shrinking.
+    pub source_width: u32,
+    pub source_height: u32,
 }
 
-/// Like [`decode`], with the embedded ICC profile if there is one (unreadable ones are
-/// ignored: a profile is never a reason to refuse a photo).
-pub fn decode_with_profile(
+/// Decodes every byte of the image (a damaged file fails) at the least cost, and
+/// returns the size the decoder saw.
+pub fn check(bytes: &[u8], format: ImageFormat) -> Result<(u32, u32), DecodeFailure> {
+    decode_at_least(bytes, format, 1, 1)
+        .map(|decoded| (decoded.source_width, decoded.source_height))
+}
+
+/// Decodes to opaque RGB at least `min_width` × `min_height` in stored orientation
+/// (or the full size, when the image is smaller), as close to that size as the format
+/// allows cheaply. Transparent pixels are flattened onto white.
+pub fn decode_at_least(
     bytes: &[u8],
     format: ImageFormat,
-) -> Result<(DynamicImage, Option<Vec<u8>>), DecodeFailure> {
+    min_width: u32,
+    min_height: u32,
+) -> Result<Decoded, DecodeFailure> {
+    let (min_width, min_height) = (min_width.max(1), min_height.max(1));
     // A decoder bug on hostile bytes must cost one photo, never the process.
-    match catch_unwind(AssertUnwindSafe(|| decode_unguarded(bytes, format))) {
-        Ok(Ok(decoded)) => Ok(decoded),
-        Ok(Err(ImageError::Limits(error))) => Err(DecodeFailure::TooLarge(error.to_string())),
-        Ok(Err(error)) => Err(DecodeFailure::Corrupt(error.to_string())),
-        Err(_) => Err(DecodeFailure::Corrupt(
+    let decoded = catch_unwind(AssertUnwindSafe(|| match format {
+        ImageFormat::Jpeg => jpeg_scaled::decode(bytes, min_width, min_height),
+        ImageFormat::Png => png_rows::decode(bytes, min_width, min_height),
+        ImageFormat::Webp => webp_scaled::decode(bytes, min_width, min_height),
+    }));
+    decoded.unwrap_or_else(|_| {
+        Err(DecodeFailure::Corrupt(
             "the decoder gave up on this file".into(),
-        )),
-    }
+        ))
+    })
 }
 
-fn decode_unguarded(
-    bytes: &[u8],
-    format: ImageFormat,
-) -> Result<(DynamicImage, Option<Vec<u8>>), ImageError> {
-    let mut reader = ImageReader::with_format(Cursor::new(bytes), to_image_format(format));
-    reader.limits(limits());
-    let mut decoder = reader.into_decoder()?;
-    // The pixel buffer is the big allocation; refuse it before it is made.
-    let needed = decoder.total_bytes();
-    if needed > MAX_DECODE_BYTES {
-        return Err(ImageError::Limits(image::error::LimitError::from_kind(
-            image::error::LimitErrorKind::InsufficientMemory,
-        )));
-    }
-    let profile = decoder.icc_profile().ok().flatten();
-    Ok((DynamicImage::from_decoder(decoder)?, profile))
+/// The largest integer factor that shrinks `width` × `height` while keeping both sides
+/// at least the wanted ones: decoders that shrink while decoding use it, and the
+/// resampler after them never has more than a factor of two left to do.
+pub(crate) fn box_factor(width: u32, height: u32, min_width: u32, min_height: u32) -> u32 {
+    (width / min_width.max(1))
+        .min(height / min_height.max(1))
+        .max(1)
 }
 
-fn limits() -> Limits {
-    let mut limits = Limits::default();
-    limits.max_image_width = Some(MAX_SIDE);
-    limits.max_image_height = Some(MAX_SIDE);
-    limits.max_alloc = Some(MAX_DECODE_BYTES);
-    limits
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-fn to_image_format(format: ImageFormat) -> image::ImageFormat {
-    match format {
-        ImageFormat::Jpeg => image::ImageFormat::Jpeg,
-        ImageFormat::Png => image::ImageFormat::Png,
-        ImageFormat::Webp => image::ImageFormat::WebP,
+    #[test]
+    fn box_factor_keeps_both_sides_covered() {
+        assert_eq!(box_factor(4032, 3024, 2048, 1536), 1);
+        assert_eq!(box_factor(8064, 6048, 2048, 1536), 3);
+        assert_eq!(box_factor(100, 50, 1, 1), 50);
+        assert_eq!(box_factor(10, 10, 20, 20), 1);
     }
 }

@@ -4,12 +4,13 @@
 //! * `display`: fits inside 2048 × 2048.
 //!
 //! Neither is ever larger than the original. Both are upright (the EXIF orientation is
-//! applied to the pixels), in sRGB (see [`colour::to_srgb`]) and opaque (see
-//! [`pixels::into_opaque_rgb8`]).
+//! applied to the pixels), in sRGB (see [`colour::to_srgb`]) and opaque (transparent
+//! pixels flattened onto white, see [`pixels`]).
 //!
-//! Memory: the decoded original (at most [`crate::decode::MAX_DECODE_BYTES`]) lives only
-//! until the display rendition is made; orientation is applied to that smaller image and
-//! the thumb is made from it.
+//! Memory: the original is decoded already shrunk to just over the display size
+//! (see [`crate::decode::decode_at_least`], within [`crate::decode::WORKING_BUDGET`]) and
+//! lives only until the display rendition is made; orientation is applied to that
+//! smaller image and the thumb is made from it.
 
 pub mod colour;
 pub mod encode;
@@ -17,7 +18,7 @@ pub mod orient;
 pub mod pixels;
 pub mod resize;
 
-use crate::decode::decode_with_profile;
+use crate::decode::decode_at_least;
 use crate::validate::header::swaps_sides;
 use bytes::Bytes;
 use wisaw_core::contracts::{ImageInfo, Rendition, ThumbnailInput, ThumbnailOutput};
@@ -53,18 +54,6 @@ pub fn rendition_sizes(width: u32, height: u32) -> ((u32, u32), (u32, u32)) {
 /// Makes both renditions from the original's bytes, as validate described them.
 /// An image that passed validate decodes; if it does not, the error is permanent.
 pub fn render(bytes: &[u8], info: &ImageInfo) -> Result<Renditions, StepError> {
-    let (image, icc_profile) = decode_with_profile(bytes, info.format)
-        .map_err(|failure| StepError::permanent(format!("the original {failure}")))?;
-    if (image.width(), image.height()) != (info.width, info.height) {
-        return Err(StepError::permanent(format!(
-            "the original is {}×{}, validate saw {}×{}",
-            image.width(),
-            image.height(),
-            info.width,
-            info.height
-        )));
-    }
-    let original = pixels::into_opaque_rgb8(image);
     let quarter_turn = swaps_sides(info.orientation);
     let (upright_width, upright_height) = if quarter_turn {
         (info.height, info.width)
@@ -81,13 +70,26 @@ pub fn render(bytes: &[u8], info: &ImageInfo) -> Result<Renditions, StepError> {
     } else {
         (display_width, display_height)
     };
-    let mut display = resize::resize(&original, stored_width, stored_height)?;
-    drop(original);
-    if let Some(icc) = &icc_profile {
+    // The decoder shrinks as far as it cheaply can while still covering the display
+    // size (a JPEG at a reduced DCT scale, a PNG by boxes as its rows arrive).
+    let decoded = decode_at_least(bytes, info.format, stored_width, stored_height)
+        .map_err(|failure| StepError::permanent(format!("the original {failure}")))?;
+    if (decoded.source_width, decoded.source_height) != (info.width, info.height) {
+        return Err(StepError::permanent(format!(
+            "the original is {}×{}, validate saw {}×{}",
+            decoded.source_width, decoded.source_height, info.width, info.height
+        )));
+    }
+    let mut display = resize::resize(decoded.image, stored_width, stored_height)?;
+    if let Some(icc) = &decoded.icc_profile {
         colour::to_srgb(&mut display, icc);
     }
     let display = orient::upright(display, info.orientation);
-    let thumb = resize::resize(&display, thumb_width, thumb_height)?;
+    let thumb = if display.dimensions() == (thumb_width, thumb_height) {
+        display.clone() // a small photo: both renditions are the photo itself
+    } else {
+        resize::resample(&display, thumb_width, thumb_height)?
+    };
 
     Ok(Renditions {
         thumb: EncodedImage {

@@ -16,10 +16,16 @@ pub fn fit_within(width: u32, height: u32, max_width: u32, max_height: u32) -> (
 }
 
 /// Resamples with Lanczos3, which keeps downscaled photos sharp without ringing much.
-pub fn resize(source: &RgbImage, width: u32, height: u32) -> Result<RgbImage, StepError> {
+/// An image already at the size is handed back as it is, without a copy.
+pub fn resize(source: RgbImage, width: u32, height: u32) -> Result<RgbImage, StepError> {
     if source.dimensions() == (width, height) {
-        return Ok(source.clone());
+        return Ok(source);
     }
+    resample(&source, width, height)
+}
+
+/// Like [`resize`], keeping the source.
+pub fn resample(source: &RgbImage, width: u32, height: u32) -> Result<RgbImage, StepError> {
     let failed = |error: &dyn std::fmt::Display| StepError::permanent(format!("resize: {error}"));
     let from = ImageRef::new(
         source.width(),

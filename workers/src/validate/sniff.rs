@@ -25,6 +25,13 @@ pub fn sniff(bytes: &[u8]) -> Sniffed {
     }
     if bytes.len() >= 12 && &bytes[0..4] == b"RIFF" {
         return match &bytes[8..12] {
+            // VP8X flag 0x02: frames of an animation, not a photo.
+            b"WEBP"
+                if bytes.get(12..16) == Some(b"VP8X")
+                    && bytes.get(20).is_some_and(|flags| flags & 0x02 != 0) =>
+            {
+                Sniffed::UnsupportedImage("an animated WebP")
+            }
             b"WEBP" => Sniffed::Accepted(ImageFormat::Webp),
             b"AVI " => Sniffed::NotAnImage("an AVI video"),
             b"WAVE" => Sniffed::NotAnImage("a WAV sound file"),
