@@ -3,6 +3,7 @@
 //! Local ones, for `wisaw serve` and the tests: [`sqlite::SqliteMetadataStore`],
 //! [`sqlite_queue::LocalQueues`] and [`local_fs::LocalBlobStore`].
 
+pub mod aws;
 pub mod local_fs;
 pub mod postgres;
 pub mod sqlite;

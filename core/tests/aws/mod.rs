@@ -1,0 +1,6 @@
+mod blobs;
+mod emulator;
+mod environment;
+mod executions;
+mod notifications;
+mod queues;
