@@ -12,6 +12,7 @@ pub mod cursor;
 pub mod dispatch;
 pub mod extract;
 pub mod feed;
+pub mod lambda;
 pub mod photos;
 pub mod problem;
 pub mod router;

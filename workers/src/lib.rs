@@ -6,6 +6,7 @@
 //! ([`validate::inspect`], [`thumbnail::render`]) for tools that have a file, not a blob.
 
 pub mod decode;
+pub mod lambda;
 pub mod notify;
 pub mod persist;
 pub mod thumbnail;

@@ -1,0 +1,25 @@
+//! The `api` Lambda function: API Gateway HTTP API (payload v2) events through the
+//! app's router, over S3, Step Functions and Postgres.
+
+use lambda_http::{service_fn, Error, Request};
+use std::sync::Arc;
+use wisaw_api::{lambda, router, ApiConfig, ApiPorts};
+use wisaw_core::adapters::aws::AwsEnvironment;
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    lambda::init_json_logs();
+    let env = AwsEnvironment::load().await?;
+    // Connecting runs the database migrations: once per cold start, before any request.
+    let ports = Arc::new(ApiPorts {
+        metadata: env.metadata().await?,
+        blobs: env.blobs()?,
+        orchestrator: env.orchestrator()?,
+        config: ApiConfig::default(),
+    });
+    let app = router(ports);
+    lambda_http::run(service_fn(|request: Request| {
+        lambda::answer(app.clone(), request)
+    }))
+    .await
+}

@@ -1,0 +1,22 @@
+//! The `dispatch` Lambda function: batches of the ingest queue (S3 upload
+//! notifications and replays) to executions of the upload state machine.
+
+use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
+use lambda_runtime::{service_fn, Error, LambdaEvent};
+use std::convert::Infallible;
+use wisaw_api::lambda;
+use wisaw_core::adapters::aws::AwsEnvironment;
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    lambda::init_json_logs();
+    let env = AwsEnvironment::load().await?;
+    let metadata = env.metadata().await?;
+    let orchestrator = env.orchestrator()?;
+    lambda_runtime::run(service_fn(|event: LambdaEvent<SqsEvent>| async {
+        let response: SqsBatchResponse =
+            lambda::dispatch_batch(metadata.as_ref(), orchestrator.as_ref(), event.payload).await;
+        Ok::<_, Infallible>(response)
+    }))
+    .await
+}

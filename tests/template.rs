@@ -1,0 +1,364 @@
+//! The SAM template and the state machine definition read together: what one
+//! refers to, the other has. A mismatch here would only show up in AWS, as a
+//! failed deploy or an execution that cannot call its step.
+
+use serde_json::Value as Json;
+use serde_norway::Value as Yaml;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the local crate sits in the workspace")
+        .to_path_buf()
+}
+
+fn read(relative: &str) -> String {
+    let path = repo_root().join(relative);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+struct Template {
+    doc: Yaml,
+}
+
+impl Template {
+    fn load() -> Self {
+        // CloudFormation's short forms (`!Ref`, `!GetAtt`, `!Sub`) stay as tagged values.
+        let doc = serde_norway::from_str(&read("template.yaml")).expect("template.yaml is YAML");
+        Self { doc }
+    }
+
+    fn resources(&self) -> BTreeMap<String, &Yaml> {
+        self.doc["Resources"]
+            .as_mapping()
+            .expect("Resources")
+            .iter()
+            .map(|(k, v)| (k.as_str().expect("logical id").to_string(), v))
+            .collect()
+    }
+
+    fn resource(&self, id: &str) -> &Yaml {
+        &self.doc["Resources"][id]
+    }
+
+    fn of_type(&self, kind: &str) -> BTreeMap<String, &Yaml> {
+        self.resources()
+            .into_iter()
+            .filter(|(_, r)| r["Type"].as_str() == Some(kind))
+            .collect()
+    }
+
+    fn functions(&self) -> BTreeMap<String, &Yaml> {
+        self.of_type("AWS::Serverless::Function")
+    }
+
+    fn state_machine(&self) -> (String, &Yaml) {
+        let machines = self.of_type("AWS::Serverless::StateMachine");
+        assert_eq!(machines.len(), 1, "one state machine");
+        machines.into_iter().next().unwrap()
+    }
+
+    /// A property of the function, or of `Globals.Function` when it has none.
+    fn function_property<'a>(&'a self, function: &'a Yaml, name: &str) -> &'a Yaml {
+        match &function["Properties"][name] {
+            Yaml::Null => &self.doc["Globals"]["Function"][name],
+            own => own,
+        }
+    }
+}
+
+/// The resource a `!GetAtt Id.Attr`, `!Ref Id` or `Fn::GetAtt: [Id, Attr]` points at.
+fn referenced_resource(value: &Yaml) -> Option<String> {
+    match value {
+        Yaml::Tagged(tagged) => {
+            let inner = tagged.value.as_str()?;
+            match tagged.tag.to_string().as_str() {
+                "!Ref" => Some(inner.to_string()),
+                "!GetAtt" => inner.split('.').next().map(str::to_string),
+                _ => None,
+            }
+        }
+        Yaml::Mapping(map) => {
+            let (key, inner) = map.iter().next()?;
+            match key.as_str()? {
+                "Ref" => inner.as_str().map(str::to_string),
+                "Fn::GetAtt" => inner[0].as_str().map(str::to_string),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+/// The `${Name}` placeholders of a definition, with the `${}` removed.
+fn placeholders(text: &str) -> BTreeSet<String> {
+    let mut found = BTreeSet::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("${") {
+        let after = &rest[start + 2..];
+        let end = after.find('}').expect("an unclosed ${ in the definition");
+        found.insert(after[..end].to_string());
+        rest = &after[end + 1..];
+    }
+    found
+}
+
+struct Definition {
+    text: String,
+    json: Json,
+}
+
+impl Definition {
+    fn load(template: &Template) -> Self {
+        let (_, machine) = template.state_machine();
+        let uri = machine["Properties"]["DefinitionUri"]
+            .as_str()
+            .expect("DefinitionUri is a path in the repository");
+        let text = read(uri);
+        let json = serde_json::from_str(&text).expect("the definition is JSON");
+        Self { text, json }
+    }
+
+    /// Every Task state, by name.
+    fn tasks(&self) -> Vec<(&str, &Json)> {
+        self.json["States"]
+            .as_object()
+            .expect("States")
+            .iter()
+            .filter(|(_, s)| s["Type"] == "Task")
+            .map(|(name, s)| (name.as_str(), s))
+            .collect()
+    }
+}
+
+fn substitutions(template: &Template) -> BTreeMap<String, &Yaml> {
+    let (_, machine) = template.state_machine();
+    machine["Properties"]["DefinitionSubstitutions"]
+        .as_mapping()
+        .expect("DefinitionSubstitutions")
+        .iter()
+        .map(|(k, v)| (k.as_str().expect("a name").to_string(), v))
+        .collect()
+}
+
+/// The function a `lambda:invoke` task calls, as a template logical id.
+fn task_function(template: &Template, state: &Json) -> String {
+    let name = state["Parameters"]["FunctionName"]
+        .as_str()
+        .expect("FunctionName");
+    let key = name
+        .strip_prefix("${")
+        .and_then(|n| n.strip_suffix('}'))
+        .unwrap_or_else(|| panic!("FunctionName {name} is not a substitution"));
+    let value = substitutions(template)
+        .remove(key)
+        .unwrap_or_else(|| panic!("{key} is not substituted"));
+    referenced_resource(value).unwrap_or_else(|| panic!("{key} does not refer to a resource"))
+}
+
+/// The binaries the workspace builds: `src/bin/*.rs` and `[[bin]]` names of each member.
+fn workspace_binaries() -> BTreeSet<String> {
+    let root = repo_root();
+    let manifest = read("Cargo.toml");
+    let members = manifest
+        .split("members")
+        .nth(1)
+        .and_then(|rest| rest.split(['[', ']']).nth(1))
+        .expect("workspace members");
+    let mut binaries = BTreeSet::new();
+    for member in members.split(',').map(|m| m.trim().trim_matches('"')) {
+        if member.is_empty() {
+            continue;
+        }
+        if let Ok(entries) = std::fs::read_dir(root.join(member).join("src/bin")) {
+            for entry in entries.flatten() {
+                let path = entry.path();
+                if path.extension().is_some_and(|e| e == "rs") {
+                    binaries.insert(path.file_stem().unwrap().to_string_lossy().into_owned());
+                }
+            }
+        }
+        let member_manifest = read(&format!("{member}/Cargo.toml"));
+        for block in member_manifest.split("[[bin]]").skip(1) {
+            let table = block.split("\n[").next().unwrap_or_default();
+            if let Some(name) = table.lines().find_map(|l| {
+                let (key, value) = l.split_once('=')?;
+                (key.trim() == "name").then(|| value.trim().trim_matches('"').to_string())
+            }) {
+                binaries.insert(name);
+            }
+        }
+    }
+    binaries
+}
+
+#[test]
+fn every_placeholder_of_the_definition_is_substituted_and_every_substitution_used() {
+    let template = Template::load();
+    let definition = Definition::load(&template);
+    let used = placeholders(&definition.text);
+    let given: BTreeSet<String> = substitutions(&template).into_keys().collect();
+    assert!(!used.is_empty(), "the definition has no placeholders");
+    let missing: Vec<_> = used.difference(&given).collect();
+    assert!(missing.is_empty(), "not substituted: {missing:?}");
+    let unused: Vec<_> = given.difference(&used).collect();
+    assert!(unused.is_empty(), "substituted but never used: {unused:?}");
+}
+
+#[test]
+fn every_function_builds_a_binary_of_the_workspace() {
+    let template = Template::load();
+    let binaries = workspace_binaries();
+    let functions = template.functions();
+    assert_eq!(
+        functions.len(),
+        6,
+        "api, dispatch and the four steps: {:?}",
+        functions.keys()
+    );
+    for (id, function) in functions {
+        let metadata = &function["Metadata"];
+        assert_eq!(
+            metadata["BuildMethod"].as_str(),
+            Some("rust-cargolambda"),
+            "{id}"
+        );
+        let binary = metadata["BuildProperties"]["Binary"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{id} names no binary"));
+        assert!(
+            binaries.contains(binary),
+            "{id} builds `{binary}`, which the workspace does not have ({binaries:?})"
+        );
+        assert_eq!(
+            template.function_property(function, "Runtime").as_str(),
+            Some("provided.al2023"),
+            "{id}"
+        );
+        assert_eq!(
+            template.function_property(function, "Architectures")[0].as_str(),
+            Some("arm64"),
+            "{id}"
+        );
+    }
+}
+
+#[test]
+fn every_task_calls_a_function_of_the_template_that_the_state_machine_may_invoke() {
+    let template = Template::load();
+    let definition = Definition::load(&template);
+    let functions = template.functions();
+    let (_, machine) = template.state_machine();
+    let invocable: BTreeSet<String> = machine["Properties"]["Policies"]
+        .as_sequence()
+        .expect("Policies")
+        .iter()
+        .filter_map(|p| referenced_resource(&p["LambdaInvokePolicy"]["FunctionName"]))
+        .collect();
+    let mut called = BTreeSet::new();
+    for (state, task) in definition.tasks() {
+        if task["Resource"] != "arn:aws:states:::lambda:invoke" {
+            continue;
+        }
+        let function = task_function(&template, task);
+        assert!(
+            functions.contains_key(&function),
+            "{state} calls {function}, which is not a function of the template"
+        );
+        assert!(
+            invocable.contains(&function),
+            "{state} calls {function}, which the state machine may not invoke"
+        );
+        called.insert(function);
+    }
+    assert_eq!(called.len(), 4, "validate, thumbnail, persist, notify");
+}
+
+/// A state that times out raises `States.Timeout`, which the Retry matches; a Lambda
+/// that times out first raises `Sandbox.Timedout`, which it does not. So every
+/// function must outlast its state's `TimeoutSeconds`.
+#[test]
+fn every_task_times_out_before_its_function() {
+    let template = Template::load();
+    let definition = Definition::load(&template);
+    for (state, task) in definition.tasks() {
+        if task["Resource"] != "arn:aws:states:::lambda:invoke" {
+            continue;
+        }
+        let function_id = task_function(&template, task);
+        let function = template.resource(&function_id);
+        let function_timeout = template
+            .function_property(function, "Timeout")
+            .as_u64()
+            .unwrap_or_else(|| panic!("{function_id} has no Timeout"));
+        let state_timeout = task["TimeoutSeconds"]
+            .as_u64()
+            .unwrap_or_else(|| panic!("{state} has no TimeoutSeconds"));
+        assert!(
+            state_timeout < function_timeout,
+            "{state} waits {state_timeout} s but {function_id} stops at {function_timeout} s"
+        );
+    }
+}
+
+#[test]
+fn dead_letters_go_to_the_queue_the_ingest_queue_redrives_to() {
+    let template = Template::load();
+    let substitutions = substitutions(&template);
+    let dead_letters = referenced_resource(substitutions["DeadLetterQueueUrl"])
+        .expect("DeadLetterQueueUrl refers to a queue");
+    assert_eq!(
+        template.resource(&dead_letters)["Type"].as_str(),
+        Some("AWS::SQS::Queue")
+    );
+    let redrive = &template.resource("IngestQueue")["Properties"]["RedrivePolicy"];
+    assert_eq!(
+        referenced_resource(&redrive["deadLetterTargetArn"]).as_deref(),
+        Some(dead_letters.as_str())
+    );
+}
+
+/// Lambda refuses an SQS source whose visibility timeout is below the function's
+/// timeout, and only `ReportBatchItemFailures` lets one bad record fail alone.
+#[test]
+fn dispatch_reads_the_ingest_queue_record_by_record() {
+    let template = Template::load();
+    let mappings = template.of_type("AWS::Lambda::EventSourceMapping");
+    let (_, mapping) = mappings
+        .iter()
+        .find(|(_, m)| {
+            referenced_resource(&m["Properties"]["EventSourceArn"]).as_deref()
+                == Some("IngestQueue")
+        })
+        .expect("an event source on the ingest queue");
+    let properties = &mapping["Properties"];
+    let function_id = referenced_resource(&properties["FunctionName"]).expect("a function");
+    let function = template.resource(&function_id);
+    assert_eq!(
+        function["Metadata"]["BuildProperties"]["Binary"].as_str(),
+        Some("dispatch")
+    );
+    assert_eq!(
+        properties["FunctionResponseTypes"][0].as_str(),
+        Some("ReportBatchItemFailures")
+    );
+    assert!(!properties["ScalingConfig"]["MaximumConcurrency"].is_null());
+    let visibility = template.resource("IngestQueue")["Properties"]["VisibilityTimeout"]
+        .as_u64()
+        .expect("VisibilityTimeout");
+    let timeout = template
+        .function_property(function, "Timeout")
+        .as_u64()
+        .expect("dispatch Timeout");
+    assert!(visibility >= timeout, "{visibility} < {timeout}");
+}
+
+#[test]
+fn the_placeholder_scan_reads_every_name() {
+    assert_eq!(
+        placeholders(r#"{"a":"${One}","b":"x${Two}y ${One}"}"#),
+        BTreeSet::from(["One".to_string(), "Two".to_string()])
+    );
+}
