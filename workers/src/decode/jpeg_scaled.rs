@@ -173,7 +173,7 @@ impl Handle {
         // TurboJPEG knows its factors in lowest terms only (1/2, not 4/8).
         let common = [8, 4, 2, 1]
             .into_iter()
-            .find(|d| eighths % d == 0)
+            .find(|d| eighths.is_multiple_of(*d))
             .unwrap_or(1);
         let factor = tj::tjscalingfactor {
             num: (eighths / common) as c_int,

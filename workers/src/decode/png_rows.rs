@@ -74,7 +74,6 @@ pub fn decode(bytes: &[u8], min_width: u32, min_height: u32) -> Result<Decoded, 
             rows += 1;
         }
     }
-    drop(push);
     if rows != height {
         return Err(DecodeFailure::Corrupt(format!(
             "{rows} of {height} rows decoded"
@@ -106,7 +105,7 @@ fn has_ragged_palette(bytes: &[u8]) -> bool {
     while let Some(header) = bytes.get(at..at + 8) {
         let length = u32::from_be_bytes([header[0], header[1], header[2], header[3]]) as usize;
         match &header[4..8] {
-            b"PLTE" => return length % 3 != 0 || length > 768,
+            b"PLTE" => return !length.is_multiple_of(3) || length > 768,
             b"IDAT" | b"IEND" => return false, // the palette comes before the image data
             _ => {}
         }
