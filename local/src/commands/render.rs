@@ -7,12 +7,15 @@ use std::path::Path;
 /// Writes `thumb.webp` and `display.webp` into `out_dir`; returns a one-line summary.
 pub fn render(file: &Path, out_dir: &Path) -> Result<String> {
     let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
-    let verdict = wisaw_workers::validate::inspect(&bytes);
-    let Some(image) = verdict.image.filter(|_| verdict.accepted) else {
-        let rejection = verdict.rejection.context("a refusal without a reason")?;
-        bail!("rejected ({}): {}", rejection.code, rejection.reason);
+    // Validate's checks and thumbnail's renditions with a single decode: the pipeline's
+    // two steps, minus the second pass over the pixels a file on disk does not need.
+    let (image, renditions) = match wisaw_workers::thumbnail::inspect_and_render(bytes)? {
+        Ok(rendered) => rendered,
+        Err(verdict) => {
+            let rejection = verdict.rejection.context("a refusal without a reason")?;
+            bail!("rejected ({}): {}", rejection.code, rejection.reason);
+        }
     };
-    let renditions = wisaw_workers::thumbnail::render(&bytes, &image)?;
     std::fs::create_dir_all(out_dir)?;
     std::fs::write(out_dir.join("thumb.webp"), &renditions.thumb.bytes)?;
     std::fs::write(out_dir.join("display.webp"), &renditions.display.bytes)?;

@@ -18,10 +18,13 @@ pub mod orient;
 pub mod pixels;
 pub mod resize;
 
-use crate::decode::decode_at_least;
+use crate::decode::{decode_at_least, DecodeFailure, Decoded};
+use crate::validate;
 use crate::validate::header::swaps_sides;
 use bytes::Bytes;
-use wisaw_core::contracts::{ImageInfo, Rendition, ThumbnailInput, ThumbnailOutput};
+use wisaw_core::contracts::{
+    ImageInfo, Rendition, ThumbnailInput, ThumbnailOutput, ValidateOutput,
+};
 use wisaw_core::ports::BlobStore;
 use wisaw_core::StepError;
 
@@ -54,32 +57,63 @@ pub fn rendition_sizes(width: u32, height: u32) -> ((u32, u32), (u32, u32)) {
 /// Makes both renditions from the original's bytes, as validate described them.
 /// An image that passed validate decodes; if it does not, the error is permanent.
 pub fn render(bytes: &[u8], info: &ImageInfo) -> Result<Renditions, StepError> {
-    let quarter_turn = swaps_sides(info.orientation);
-    let (upright_width, upright_height) = if quarter_turn {
-        (info.height, info.width)
-    } else {
-        (info.width, info.height)
-    };
-    let ((thumb_width, thumb_height), (display_width, display_height)) =
-        rendition_sizes(upright_width, upright_height);
-
-    // Resize before turning: resizing commutes with the orientation, and turning the
-    // small image instead of the original saves a full-size copy.
-    let (stored_width, stored_height) = if quarter_turn {
-        (display_height, display_width)
-    } else {
-        (display_width, display_height)
-    };
-    // The decoder shrinks as far as it cheaply can while still covering the display
-    // size (a JPEG at a reduced DCT scale, a PNG by boxes as its rows arrive).
-    let decoded = decode_at_least(bytes, info.format, stored_width, stored_height)
+    let decoded = decode_for_display(bytes, info)
         .map_err(|failure| StepError::permanent(format!("the original {failure}")))?;
+    renditions(decoded, info)
+}
+
+/// Validate and thumbnail with one decode, for tools that hold a file rather than
+/// run the state machine (`wisaw render`). Validate's header checks run first; then
+/// thumbnail's decode reads every byte of the image, as validate's own check does,
+/// and a file it cannot decode gets the verdict validate would have given. The
+/// original's bytes are released as soon as they are decoded.
+pub fn inspect_and_render(
+    bytes: Vec<u8>,
+) -> Result<Result<(ImageInfo, Renditions), ValidateOutput>, StepError> {
+    let info = match validate::inspect_header(&bytes) {
+        Ok(info) => info,
+        Err(rejected) => return Ok(Err(rejected)),
+    };
+    let decoded = match decode_for_display(&bytes, &info) {
+        Ok(decoded) => decoded,
+        Err(failure) => return Ok(Err(validate::decode_rejection(&failure, info.format))),
+    };
+    drop(bytes);
+    Ok(Ok((info.clone(), renditions(decoded, &info)?)))
+}
+
+/// Upright size and, as stored (before the orientation is applied), the display size.
+fn stored_display_size(info: &ImageInfo) -> (u32, u32) {
+    let (_, (width, height)) = rendition_sizes(info.upright_width, info.upright_height);
+    if swaps_sides(info.orientation) {
+        (height, width)
+    } else {
+        (width, height)
+    }
+}
+
+/// The original decoded just large enough for the display rendition: the decoder
+/// shrinks as far as it cheaply can while still covering that size (a JPEG at a
+/// reduced DCT scale, a PNG by boxes as its rows arrive, a WebP inside libwebp).
+fn decode_for_display(bytes: &[u8], info: &ImageInfo) -> Result<Decoded, DecodeFailure> {
+    let (width, height) = stored_display_size(info);
+    let decoded = decode_at_least(bytes, info.format, width, height)?;
     if (decoded.source_width, decoded.source_height) != (info.width, info.height) {
-        return Err(StepError::permanent(format!(
+        return Err(DecodeFailure::Corrupt(format!(
             "the original is {}×{}, validate saw {}×{}",
             decoded.source_width, decoded.source_height, info.width, info.height
         )));
     }
+    Ok(decoded)
+}
+
+/// Resize, colour, orientation and encoding, from the decoded original.
+fn renditions(decoded: Decoded, info: &ImageInfo) -> Result<Renditions, StepError> {
+    let ((thumb_width, thumb_height), (display_width, display_height)) =
+        rendition_sizes(info.upright_width, info.upright_height);
+    // Resize before turning: resizing commutes with the orientation, and turning the
+    // small image instead of the original saves a large copy.
+    let (stored_width, stored_height) = stored_display_size(info);
     let mut display = resize::resize(decoded.image, stored_width, stored_height)?;
     if let Some(icc) = &decoded.icc_profile {
         colour::to_srgb(&mut display, icc);
@@ -90,17 +124,19 @@ pub fn render(bytes: &[u8], info: &ImageInfo) -> Result<Renditions, StepError> {
     } else {
         resize::resample(&display, thumb_width, thumb_height)?
     };
-
+    let thumb = EncodedImage {
+        width: thumb_width,
+        height: thumb_height,
+        bytes: encode::webp(&thumb)?,
+    };
+    let display_bytes = encode::webp(&display)?;
+    drop(display);
     Ok(Renditions {
-        thumb: EncodedImage {
-            width: thumb_width,
-            height: thumb_height,
-            bytes: encode::webp(&thumb)?,
-        },
+        thumb,
         display: EncodedImage {
             width: display_width,
             height: display_height,
-            bytes: encode::webp(&display)?,
+            bytes: display_bytes,
         },
     })
 }

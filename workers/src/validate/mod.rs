@@ -46,42 +46,62 @@ pub async fn handle(
 /// Judges an upload from its bytes alone. The order matters: everything that can be
 /// decided from the header (format, size) is decided before any pixel is decoded.
 pub fn inspect(bytes: &[u8]) -> ValidateOutput {
+    let info = match inspect_header(bytes) {
+        Ok(info) => info,
+        Err(rejected) => return rejected,
+    };
+    // A bounded full decode: the only way to know the compressed data is sound, and the
+    // state machine can only reject here, not in thumbnail. Every byte is decoded, but
+    // to a tiny image (a JPEG at 1/8 scale), so it costs little time and memory.
+    match check(bytes, info.format) {
+        Ok(size) if size == (info.width, info.height) => ValidateOutput::accepted(info),
+        Ok(_) => damaged(format_name(info.format)),
+        Err(failure) => decode_rejection(&failure, info.format),
+    }
+}
+
+/// Every check that needs no pixel: emptiness, format, size, structure. Returns what
+/// validate will say about an image that also decodes, or the rejection.
+pub fn inspect_header(bytes: &[u8]) -> Result<ImageInfo, ValidateOutput> {
     if bytes.is_empty() {
-        return ValidateOutput::rejected(codes::EMPTY, "The upload is empty: no data arrived.");
+        return Err(ValidateOutput::rejected(
+            codes::EMPTY,
+            "The upload is empty: no data arrived.",
+        ));
     }
     let format = match sniff::sniff(bytes) {
         Sniffed::Accepted(format) => format,
         Sniffed::UnsupportedImage(kind) => {
-            return ValidateOutput::rejected(
+            return Err(ValidateOutput::rejected(
                 codes::UNSUPPORTED_FORMAT,
                 format!("This photo is {kind}; only JPEG, PNG and WebP photos are accepted."),
-            );
+            ));
         }
         Sniffed::NotAnImage(kind) => {
-            return ValidateOutput::rejected(
+            return Err(ValidateOutput::rejected(
                 codes::NOT_AN_IMAGE,
                 format!("This file is not a photo: it looks like {kind}."),
-            );
+            ));
         }
         Sniffed::Unknown => {
-            return ValidateOutput::rejected(
+            return Err(ValidateOutput::rejected(
                 codes::NOT_AN_IMAGE,
                 "This file is not a photo: its content is not a JPEG, PNG or WebP image.",
-            );
+            ));
         }
     };
     let name = format_name(format);
     let (width, height) = match header::dimensions(bytes, format) {
         Ok(size) => size,
-        Err(header::HeaderProblem::Truncated) => return incomplete(name),
+        Err(header::HeaderProblem::Truncated) => return Err(incomplete(name)),
         Err(header::HeaderProblem::Invalid(why)) => {
             tracing::debug!(why, "unreadable header");
-            return damaged(name);
+            return Err(damaged(name));
         }
     };
     let pixels = u64::from(width) * u64::from(height);
     if pixels > MAX_PIXELS {
-        return ValidateOutput::rejected(
+        return Err(ValidateOutput::rejected(
             codes::TOO_MANY_PIXELS,
             format!(
                 "This photo is {width} × {height} pixels ({} megapixels); \
@@ -89,39 +109,39 @@ pub fn inspect(bytes: &[u8]) -> ValidateOutput {
                 pixels / 1_000_000,
                 MAX_PIXELS / 1_000_000
             ),
-        );
+        ));
     }
     if width.max(height) > MAX_SIDE {
-        return ValidateOutput::rejected(
+        return Err(ValidateOutput::rejected(
             codes::TOO_LARGE,
             format!(
                 "This image is {width} × {height} pixels; no side may be longer than {MAX_SIDE} pixels."
             ),
-        );
+        ));
     }
     if !header::is_complete(bytes, format) {
-        return incomplete(name);
-    }
-    // A bounded full decode: the only way to know the compressed data is sound, and the
-    // state machine can only reject here, not in thumbnail. Every byte is decoded, but
-    // to a tiny image (a JPEG at 1/8 scale), so it costs little time and memory.
-    match check(bytes, format) {
-        Ok(size) if size == (width, height) => {}
-        Ok(_) => return damaged(name),
-        Err(DecodeFailure::TooLarge(detail)) => {
-            tracing::info!(%detail, "decode over budget");
-            return ValidateOutput::rejected(
-                codes::TOO_LARGE,
-                format!("This {name} needs more memory to open than a photo may use."),
-            );
-        }
-        Err(DecodeFailure::Corrupt(detail)) => {
-            tracing::info!(%detail, "undecodable image");
-            return damaged(name);
-        }
+        return Err(incomplete(name));
     }
     let orientation = header::orientation(bytes);
-    ValidateOutput::accepted(image_info(format, width, height, orientation))
+    Ok(image_info(format, width, height, orientation))
+}
+
+/// The verdict for an image whose header passed but whose decoding failed.
+pub fn decode_rejection(failure: &DecodeFailure, format: ImageFormat) -> ValidateOutput {
+    let name = format_name(format);
+    match failure {
+        DecodeFailure::TooLarge(detail) => {
+            tracing::info!(%detail, "decode over budget");
+            ValidateOutput::rejected(
+                codes::TOO_LARGE,
+                format!("This {name} needs more memory to open than a photo may use."),
+            )
+        }
+        DecodeFailure::Corrupt(detail) => {
+            tracing::info!(%detail, "undecodable image");
+            damaged(name)
+        }
+    }
 }
 
 /// The [`ImageInfo`] of a stored image, its upright size derived from the orientation.
