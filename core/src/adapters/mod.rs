@@ -5,6 +5,7 @@
 
 pub mod aws;
 pub mod local_fs;
+mod outcome_columns;
 pub mod postgres;
 pub mod sqlite;
 pub mod sqlite_file;

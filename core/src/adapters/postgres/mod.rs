@@ -12,9 +12,9 @@
 
 pub mod config;
 mod feed;
-mod outcome;
 mod rows;
 
+use super::outcome_columns::OutcomeColumns;
 use crate::contracts::Outcome;
 use crate::error::PortError;
 use crate::ids::{DeviceId, PhotoId};
@@ -23,7 +23,6 @@ use crate::ports::{MetadataStore, PortResult};
 use crate::status::PhotoStatus;
 use async_trait::async_trait;
 use chrono::Utc;
-use outcome::OutcomeColumns;
 use rows::{missing_photo_or, photo_from_row, PHOTO_COLUMNS};
 use sqlx::migrate::MigrateError;
 use sqlx::postgres::PgPool;

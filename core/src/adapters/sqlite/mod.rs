@@ -25,61 +25,11 @@ use std::path::Path;
 
 pub use feed::rank_page;
 
+use super::outcome_columns::OutcomeColumns;
+
 #[derive(Clone, Debug)]
 pub struct SqliteMetadataStore {
     pool: SqlitePool,
-}
-
-/// The values an outcome writes; `None` columns are cleared.
-struct OutcomeColumns<'a> {
-    status: PhotoStatus,
-    reason_code: Option<&'a str>,
-    reason: Option<&'a str>,
-    width: Option<i64>,
-    height: Option<i64>,
-    thumb_key: Option<&'a str>,
-    display_key: Option<&'a str>,
-}
-
-impl<'a> OutcomeColumns<'a> {
-    fn of(outcome: &'a Outcome) -> Self {
-        let cleared = |status| Self {
-            status,
-            reason_code: None,
-            reason: None,
-            width: None,
-            height: None,
-            thumb_key: None,
-            display_key: None,
-        };
-        match outcome {
-            Outcome::Ready {
-                width,
-                height,
-                thumb_key,
-                display_key,
-            } => Self {
-                width: Some(i64::from(*width)),
-                height: Some(i64::from(*height)),
-                thumb_key: Some(thumb_key),
-                display_key: Some(display_key),
-                ..cleared(PhotoStatus::Ready)
-            },
-            Outcome::Rejected {
-                reason_code,
-                reason,
-            } => Self {
-                reason_code: Some(reason_code),
-                reason: Some(reason),
-                ..cleared(PhotoStatus::Rejected)
-            },
-            Outcome::Failed { error, cause } => Self {
-                reason_code: Some(error),
-                reason: Some(cause),
-                ..cleared(PhotoStatus::Failed)
-            },
-        }
-    }
 }
 
 /// The statuses a photo may be in to move to `next`, as an SQL list of literals.

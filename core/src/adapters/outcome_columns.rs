@@ -1,4 +1,4 @@
-//! The columns an outcome writes.
+//! The columns an outcome writes: the same for every metadata store.
 
 use crate::contracts::Outcome;
 use crate::status::PhotoStatus;
