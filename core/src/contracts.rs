@@ -189,6 +189,9 @@ pub struct PersistOutput {
 #[serde(rename_all = "camelCase")]
 pub struct NotifyInput {
     pub photo_id: PhotoId,
+    /// The execution's attempt (0, then each replay's number): part of the event's id.
+    #[serde(default)]
+    pub attempt: u32,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -196,7 +199,7 @@ pub struct NotifyInput {
 pub struct NotifyOutput {
     /// `photo.ready` or `photo.rejected`.
     pub event_type: String,
-    /// False when this event had already been published (a rerun).
+    /// Whether this run published the event (false when there was nothing to announce).
     pub published: bool,
 }
 

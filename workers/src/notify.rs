@@ -1,4 +1,5 @@
-//! The notify step: tells the app a photo is ready or rejected, once.
+//! The notify step: tells the app a photo is ready or rejected, at least once, under
+//! an id that lets the app drop a duplicate.
 
 use std::time::Duration;
 use wisaw_core::contracts::{NotifyInput, NotifyOutput};
@@ -15,9 +16,13 @@ pub const NO_EVENT: &str = "none";
 pub const LINK_TTL: Duration = Duration::from_secs(7 * 24 * 60 * 60);
 
 /// Publishes `photo.ready` (with signed links to both renditions) or `photo.rejected`
-/// (with the reason), at most once per photo and event even when the step reruns: the
-/// metadata store hands out the claim once, and a failed publish gives it back so the
-/// retry can publish.
+/// (with the reason), at least once per photo and outcome, under an `eventId` that is the
+/// same on every rerun so a subscriber drops duplicates.
+///
+/// The event is published first and recorded as sent after. Recording first (a claim) and
+/// publishing second would let a crash between the two lose the event for good: the rerun
+/// would find the claim taken and skip. Publishing first means the worst a crash can do is
+/// publish the same `eventId` twice.
 pub async fn handle(
     metadata: &dyn MetadataStore,
     blobs: &dyn BlobStore,
@@ -32,6 +37,7 @@ pub async fn handle(
         });
     };
     let mut event = PhotoEvent {
+        event_id: String::new(),
         event_type: String::new(),
         photo_id: photo.id,
         device_id: photo.device_id,
@@ -67,29 +73,23 @@ pub async fn handle(
             )));
         }
     }
-    if !metadata
+    event.event_id = event_id(&event, input.attempt);
+    notifier.publish(&event).await?;
+    let first = metadata
         .claim_notification(photo.id, &event.event_type)
-        .await?
-    {
-        tracing::info!(photo_id = %photo.id, event = %event.event_type, "already announced");
-        return Ok(NotifyOutput {
-            event_type: event.event_type,
-            published: false,
-        });
+        .await?;
+    if first {
+        tracing::info!(photo_id = %photo.id, event_id = %event.event_id, "announced");
+    } else {
+        tracing::info!(photo_id = %photo.id, event_id = %event.event_id, "announced again (a rerun)");
     }
-    if let Err(error) = notifier.publish(&event).await {
-        if let Err(release) = metadata
-            .release_notification(photo.id, &event.event_type)
-            .await
-        {
-            // The retry will then see the claim taken and skip: say so loudly.
-            tracing::error!(photo_id = %photo.id, %release, "could not give the notification claim back");
-        }
-        return Err(error.into());
-    }
-    tracing::info!(photo_id = %photo.id, event = %event.event_type, "announced");
     Ok(NotifyOutput {
         event_type: event.event_type,
         published: true,
     })
+}
+
+/// The id every publication of this outcome carries: photo, event type and attempt.
+pub fn event_id(event: &PhotoEvent, attempt: u32) -> String {
+    format!("{}:{}:{attempt}", event.photo_id, event.event_type)
 }

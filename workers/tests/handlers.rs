@@ -255,7 +255,10 @@ async fn notify_announces_a_ready_photo_once_with_signed_links() {
         &s.metadata,
         &s.blobs,
         &s.notifier,
-        NotifyInput { photo_id: id },
+        NotifyInput {
+            photo_id: id,
+            attempt: 0,
+        },
     )
     .await
     .unwrap();
@@ -267,17 +270,23 @@ async fn notify_announces_a_ready_photo_once_with_signed_links() {
         &s.metadata,
         &s.blobs,
         &s.notifier,
-        NotifyInput { photo_id: id },
+        NotifyInput {
+            photo_id: id,
+            attempt: 0,
+        },
     )
     .await
     .unwrap();
     assert_eq!(
         (again.event_type.as_str(), again.published),
-        ("photo.ready", false)
+        ("photo.ready", true)
     );
 
+    // A rerun publishes again (at least once), under the same eventId, so the app drops it.
     let events = published(&s.notifications).await;
-    assert_eq!(events.len(), 1, "rerun published again: {events:?}");
+    assert_eq!(events.len(), 2, "{events:?}");
+    assert_eq!(events[0].event_id, format!("{id}:photo.ready:0"));
+    assert_eq!(events[1].event_id, events[0].event_id);
     let event = &events[0];
     assert_eq!(
         (event.event_type.as_str(), event.photo_id),
@@ -336,7 +345,10 @@ async fn notify_announces_a_rejection_with_its_reason() {
         &s.metadata,
         &s.blobs,
         &s.notifier,
-        NotifyInput { photo_id: id },
+        NotifyInput {
+            photo_id: id,
+            attempt: 0,
+        },
     )
     .await
     .unwrap();
@@ -359,7 +371,10 @@ async fn notify_refuses_unfinished_photos_and_skips_deleted_ones() {
         &s.metadata,
         &s.blobs,
         &s.notifier,
-        NotifyInput { photo_id: id },
+        NotifyInput {
+            photo_id: id,
+            attempt: 0,
+        },
     )
     .await
     .expect_err("still processing");
@@ -370,7 +385,10 @@ async fn notify_refuses_unfinished_photos_and_skips_deleted_ones() {
         &s.metadata,
         &s.blobs,
         &s.notifier,
-        NotifyInput { photo_id: gone },
+        NotifyInput {
+            photo_id: gone,
+            attempt: 0,
+        },
     )
     .await
     .unwrap();
@@ -379,7 +397,7 @@ async fn notify_refuses_unfinished_photos_and_skips_deleted_ones() {
 }
 
 #[tokio::test]
-async fn a_failed_publish_gives_the_claim_back_so_the_retry_publishes() {
+async fn a_failed_publish_is_retried_and_the_retry_publishes() {
     let s = stack().await;
     let id = processing_photo(&s.metadata).await;
     persist::handle(
@@ -399,19 +417,91 @@ async fn a_failed_publish_gives_the_claim_back_so_the_retry_publishes() {
     let broken_queues = LocalQueues::from_pool(broken_pool.clone()).await.unwrap();
     let broken = QueueNotifier::new(Arc::new(broken_queues.queue("notifications")));
     broken_pool.close().await;
-    let error = notify::handle(&s.metadata, &s.blobs, &broken, NotifyInput { photo_id: id })
-        .await
-        .expect_err("the queue is down");
+    let error = notify::handle(
+        &s.metadata,
+        &s.blobs,
+        &broken,
+        NotifyInput {
+            photo_id: id,
+            attempt: 0,
+        },
+    )
+    .await
+    .expect_err("the queue is down");
     assert_eq!(error.kind, StepErrorKind::Transient);
 
     let retry = notify::handle(
         &s.metadata,
         &s.blobs,
         &s.notifier,
-        NotifyInput { photo_id: id },
+        NotifyInput {
+            photo_id: id,
+            attempt: 0,
+        },
     )
     .await
     .unwrap();
-    assert!(retry.published, "the claim was given back");
+    assert!(retry.published, "the failed publish left nothing recorded");
     assert_eq!(published(&s.notifications).await.len(), 1);
+}
+
+/// A notifier that never finishes publishing: the process is killed mid-publish.
+struct HangingNotifier;
+
+#[async_trait::async_trait]
+impl wisaw_core::ports::Notifier for HangingNotifier {
+    async fn publish(&self, _event: &PhotoEvent) -> wisaw_core::ports::PortResult<()> {
+        std::future::pending().await
+    }
+}
+
+#[tokio::test]
+async fn a_crash_while_publishing_leaves_the_event_for_the_rerun() {
+    let s = stack().await;
+    let id = processing_photo(&s.metadata).await;
+    persist::handle(
+        &s.metadata,
+        PersistInput {
+            photo_id: id,
+            outcome: ready(id),
+        },
+    )
+    .await
+    .unwrap();
+
+    // The step is killed while it publishes: its future is dropped half-way.
+    let killed = tokio::time::timeout(
+        std::time::Duration::from_millis(200),
+        notify::handle(
+            &s.metadata,
+            &s.blobs,
+            &HangingNotifier,
+            NotifyInput {
+                photo_id: id,
+                attempt: 0,
+            },
+        ),
+    )
+    .await;
+    assert!(killed.is_err(), "the publish was meant to hang");
+
+    let rerun = notify::handle(
+        &s.metadata,
+        &s.blobs,
+        &s.notifier,
+        NotifyInput {
+            photo_id: id,
+            attempt: 0,
+        },
+    )
+    .await
+    .unwrap();
+    assert!(rerun.published);
+    let events = published(&s.notifications).await;
+    assert_eq!(
+        events.len(),
+        1,
+        "the rerun must publish what the crash lost"
+    );
+    assert_eq!(events[0].event_id, format!("{id}:photo.ready:0"));
 }
