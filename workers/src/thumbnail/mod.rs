@@ -20,7 +20,7 @@ pub mod resize;
 
 use crate::decode::{decode_at_least, DecodeFailure, Decoded};
 use crate::validate;
-use crate::validate::header::swaps_sides;
+use crate::validate::orientation::swaps_sides;
 use bytes::Bytes;
 use wisaw_core::contracts::{
     ImageInfo, Rendition, ThumbnailInput, ThumbnailOutput, ValidateOutput,

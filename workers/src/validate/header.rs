@@ -1,7 +1,6 @@
 //! What the first bytes of a file say about it, read without decoding any pixel:
-//! its dimensions, whether it is complete, and its EXIF orientation.
+//! its dimensions and whether it is complete. (Its orientation is in [`super::orientation`].)
 
-use std::io::Cursor;
 use wisaw_core::contracts::ImageFormat;
 
 /// Why a header could not be read.
@@ -40,24 +39,6 @@ pub fn is_complete(bytes: &[u8], format: ImageFormat) -> bool {
             declared.is_some_and(|declared| declared <= bytes.len())
         }
     }
-}
-
-/// The EXIF orientation (1 to 8), or 1 when there is none or it cannot be read:
-/// a broken EXIF block is no reason to refuse a photo.
-pub fn orientation(bytes: &[u8]) -> u8 {
-    let Ok(exif) = exif::Reader::new().read_from_container(&mut Cursor::new(bytes)) else {
-        return 1;
-    };
-    exif.get_field(exif::Tag::Orientation, exif::In::PRIMARY)
-        .and_then(|field| field.value.get_uint(0))
-        .and_then(|value| u8::try_from(value).ok())
-        .filter(|value| (1..=8).contains(value))
-        .unwrap_or(1)
-}
-
-/// Orientations 5 to 8 turn the picture a quarter: width and height trade places.
-pub fn swaps_sides(orientation: u8) -> bool {
-    (5..=8).contains(&orientation)
 }
 
 fn u16_be(bytes: &[u8], at: usize) -> Option<u16> {

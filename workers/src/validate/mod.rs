@@ -5,6 +5,7 @@
 //! store that cannot be read is an error.
 
 pub mod header;
+pub mod orientation;
 pub mod sniff;
 
 use crate::decode::{check, DecodeFailure, MAX_PIXELS, MAX_SIDE};
@@ -122,7 +123,7 @@ pub fn inspect_header(bytes: &[u8]) -> Result<ImageInfo, ValidateOutput> {
     if !header::is_complete(bytes, format) {
         return Err(incomplete(name));
     }
-    let orientation = header::orientation(bytes);
+    let orientation = orientation::orientation(bytes);
     Ok(image_info(format, width, height, orientation))
 }
 
@@ -146,7 +147,7 @@ pub fn decode_rejection(failure: &DecodeFailure, format: ImageFormat) -> Validat
 
 /// The [`ImageInfo`] of a stored image, its upright size derived from the orientation.
 pub fn image_info(format: ImageFormat, width: u32, height: u32, orientation: u8) -> ImageInfo {
-    let (upright_width, upright_height) = if header::swaps_sides(orientation) {
+    let (upright_width, upright_height) = if orientation::swaps_sides(orientation) {
         (height, width)
     } else {
         (width, height)
