@@ -362,3 +362,52 @@ fn the_placeholder_scan_reads_every_name() {
         BTreeSet::from(["One".to_string(), "Two".to_string()])
     );
 }
+
+/// The api function signs feed cursors with a key Secrets Manager generates and it
+/// reads at run time: no key in the template, none in the repository.
+#[test]
+fn the_api_reads_its_cursor_key_from_a_generated_secret() {
+    let template = Template::load();
+    let secrets = template.of_type("AWS::SecretsManager::Secret");
+    let (secret_id, secret) = secrets
+        .iter()
+        .find(|(id, _)| id.as_str() == "FeedCursorSecret")
+        .expect("a FeedCursorSecret");
+    let properties = &secret["Properties"];
+    assert!(
+        properties["SecretString"].is_null(),
+        "no literal secret value"
+    );
+    assert!(
+        properties["GenerateSecretString"]["PasswordLength"]
+            .as_u64()
+            .is_some_and(|length| length >= 32),
+        "a generated secret of 32 characters or more"
+    );
+
+    let (_, api) = template
+        .functions()
+        .into_iter()
+        .find(|(_, f)| f["Metadata"]["BuildProperties"]["Binary"].as_str() == Some("api"))
+        .expect("the api function");
+    let variable = &api["Properties"]["Environment"]["Variables"]
+        [wisaw_core::adapters::aws::FEED_CURSOR_SECRET_ARN_VAR];
+    assert_eq!(
+        referenced_resource(variable).as_deref(),
+        Some(secret_id.as_str()),
+        "the api function is given the secret's ARN"
+    );
+    let statements = api["Properties"]["Policies"][0]["Statement"]
+        .as_sequence()
+        .expect("policy statements");
+    let may_read = statements.iter().any(|statement| {
+        statement["Action"].as_str() == Some("secretsmanager:GetSecretValue")
+            && match &statement["Resource"] {
+                Yaml::Sequence(resources) => resources
+                    .iter()
+                    .any(|r| referenced_resource(r).as_deref() == Some(secret_id.as_str())),
+                one => referenced_resource(one).as_deref() == Some(secret_id.as_str()),
+            }
+    });
+    assert!(may_read, "the api function may read the secret");
+}

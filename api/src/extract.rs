@@ -1,14 +1,17 @@
 //! axum's extractors, with their rejections turned into our problem answers:
 //! a malformed body, a missing JSON content type, a bad path id or a bad query
 //! string is a 400 in `application/problem+json`, never axum's plain text.
+//! And [`ClientAddress`], the address a request came from.
 
 use crate::problem::Problem;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
-use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Path, Query, Request};
 use axum::http::request::Parts;
 use axum::http::StatusCode;
 use axum::Json;
 use serde::de::DeserializeOwned;
+use std::convert::Infallible;
+use std::net::{IpAddr, SocketAddr};
 
 /// A JSON body.
 pub struct ApiJson<T>(pub T);
@@ -84,5 +87,31 @@ where
             .await
             .map(|Query(value)| Self(value))
             .map_err(|rejection: QueryRejection| Problem::bad_request(rejection.body_text()))
+    }
+}
+
+/// The address a request came from: API Gateway's `sourceIp` (the Lambda adapter puts
+/// it in the request's extensions), or the peer of the TCP connection (axum's
+/// `ConnectInfo`) when served locally. `None` when neither is there, as in tests that
+/// call the router directly.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ClientAddress(pub Option<IpAddr>);
+
+impl<S> FromRequestParts<S> for ClientAddress
+where
+    S: Send + Sync,
+{
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Infallible> {
+        if let Some(known) = parts.extensions.get::<ClientAddress>() {
+            return Ok(*known);
+        }
+        Ok(Self(
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|ConnectInfo(peer)| peer.ip()),
+        ))
     }
 }

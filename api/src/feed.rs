@@ -1,10 +1,12 @@
 //! `GET /v1/feed`: ready photos of one 24-hour window, nearest first, by pages.
 //!
 //! The window for `daysAgo = n` is `[anchor − (n+1)·24h, anchor − n·24h)`, where the
-//! anchor is the time of the first page's request and travels in the cursor.
+//! anchor is the time of the first page's request and travels in the (signed) cursor.
+//! A cursor is good for [`CURSOR_LIFETIME`]; its window is computed with checked
+//! arithmetic, so no anchor or `daysAgo` can overflow it.
 
 use crate::config::ApiPorts;
-use crate::cursor::FeedCursor;
+use crate::cursor::{CursorKey, FeedCursor};
 use crate::photos::{image_keys, presign_get};
 use crate::problem::Problem;
 use crate::time::rfc3339;
@@ -18,6 +20,10 @@ pub const DEFAULT_LIMIT: u32 = 100;
 pub const MAX_LIMIT: u32 = 100;
 /// Ten years back is as far as the feed looks.
 pub const MAX_DAYS_AGO: u32 = 3650;
+/// How long after the first page its cursor still pages on.
+pub const CURSOR_LIFETIME: Duration = Duration::hours(24);
+/// How far ahead of this server's clock an anchor may be: another server signed it.
+pub const CLOCK_SKEW: Duration = Duration::minutes(5);
 
 /// The query string as sent; every value is checked by [`FeedParams::parse`].
 #[derive(Clone, Debug, Default, PartialEq, Deserialize)]
@@ -41,7 +47,7 @@ pub struct FeedParams {
 }
 
 impl FeedParams {
-    pub fn parse(query: &FeedQueryString) -> Result<Self, Problem> {
+    pub fn parse(query: &FeedQueryString, key: &CursorKey) -> Result<Self, Problem> {
         let lat = coordinate(query.lat.as_deref(), "lat", valid_lat, "[-90, 90]")?;
         let lon = coordinate(query.lon.as_deref(), "lon", valid_lon, "[-180, 180]")?;
         let days_ago = match query.days_ago.as_deref() {
@@ -71,7 +77,7 @@ impl FeedParams {
         let cursor = match query.cursor.as_deref() {
             None => None,
             Some(text) => {
-                let cursor = FeedCursor::decode(text).map_err(|_| {
+                let cursor = FeedCursor::decode(text, key).map_err(|_| {
                     Problem::bad_request("`cursor` is not a cursor this feed handed out.")
                 })?;
                 if cursor.lat != lat || cursor.lon != lon || cursor.days_ago != days_ago {
@@ -126,10 +132,33 @@ pub struct FeedPhoto {
     pub height: Option<u32>,
 }
 
-/// The window `days_ago` days before `anchor`.
-pub fn window(anchor: DateTime<Utc>, days_ago: u32) -> (DateTime<Utc>, DateTime<Utc>) {
-    let end = anchor - Duration::hours(24 * i64::from(days_ago));
-    (end - Duration::hours(24), end)
+/// The window `days_ago` days before `anchor`; `None` when it falls outside the
+/// times this server can represent.
+pub fn window(anchor: DateTime<Utc>, days_ago: u32) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+    let back = Duration::try_hours(24_i64.checked_mul(i64::from(days_ago))?)?;
+    let end = anchor.checked_sub_signed(back)?;
+    let start = end.checked_sub_signed(Duration::try_hours(24)?)?;
+    Some((start, end))
+}
+
+/// The anchor of this page: now for a first page, the cursor's while it is fresh.
+fn anchor_of(cursor: Option<&FeedCursor>, now: DateTime<Utc>) -> Result<DateTime<Utc>, Problem> {
+    let Some(cursor) = cursor else {
+        return Ok(now);
+    };
+    let fresh = now
+        .checked_sub_signed(CURSOR_LIFETIME)
+        .is_none_or(|oldest| cursor.anchor >= oldest);
+    let not_ahead = now
+        .checked_add_signed(CLOCK_SKEW)
+        .is_none_or(|latest| cursor.anchor <= latest);
+    if fresh && not_ahead {
+        Ok(cursor.anchor)
+    } else {
+        Err(Problem::bad_request(
+            "`cursor` has expired (or is not yet valid): start again from the first page.",
+        ))
+    }
 }
 
 pub async fn page(ports: &ApiPorts, params: FeedParams) -> Result<FeedResponse, Problem> {
@@ -142,8 +171,10 @@ pub async fn page_at(
     params: FeedParams,
     now: DateTime<Utc>,
 ) -> Result<FeedResponse, Problem> {
-    let anchor = params.cursor.as_ref().map_or(now, |c| c.anchor);
-    let (window_start, window_end) = window(anchor, params.days_ago);
+    let anchor = anchor_of(params.cursor.as_ref(), now)?;
+    let (window_start, window_end) = window(anchor, params.days_ago).ok_or_else(|| {
+        Problem::bad_request("`daysAgo` reaches further back than the feed keeps photos.")
+    })?;
     let query = FeedQuery {
         lat: params.lat,
         lon: params.lon,
@@ -181,7 +212,7 @@ pub async fn page_at(
             lon: params.lon,
             after,
         }
-        .encode()
+        .encode(&ports.cursor_key)
     });
     Ok(FeedResponse {
         photos,
@@ -211,7 +242,8 @@ mod tests {
 
     #[test]
     fn defaults_and_ranges() {
-        let p = FeedParams::parse(&query(&[("lat", "37.77"), ("lon", "-122.41")])).unwrap();
+        let key = CursorKey::derived_from(b"test");
+        let p = FeedParams::parse(&query(&[("lat", "37.77"), ("lon", "-122.41")]), &key).unwrap();
         assert_eq!((p.days_ago, p.limit, p.cursor), (0, 100, None));
         for bad in [
             vec![("lon", "1")],
@@ -225,7 +257,7 @@ mod tests {
             vec![("lat", "1"), ("lon", "1"), ("limit", "101")],
             vec![("lat", "1"), ("lon", "1"), ("cursor", "zzz")],
         ] {
-            let problem = FeedParams::parse(&query(&bad)).unwrap_err();
+            let problem = FeedParams::parse(&query(&bad), &key).unwrap_err();
             assert_eq!(problem.status.as_u16(), 400, "{bad:?}");
         }
     }
@@ -233,7 +265,7 @@ mod tests {
     #[test]
     fn the_window_is_the_24_hours_days_ago_before_the_anchor() {
         let anchor: DateTime<Utc> = "2026-11-26T12:00:00Z".parse().unwrap();
-        let (start, end) = window(anchor, 2);
+        let (start, end) = window(anchor, 2).unwrap();
         assert_eq!(
             start,
             "2026-11-23T12:00:00Z".parse::<DateTime<Utc>>().unwrap()
@@ -242,5 +274,42 @@ mod tests {
             end,
             "2026-11-24T12:00:00Z".parse::<DateTime<Utc>>().unwrap()
         );
+    }
+
+    #[test]
+    fn a_window_beyond_the_representable_times_is_none_never_a_panic() {
+        assert_eq!(window(DateTime::<Utc>::MIN_UTC, 0), None);
+        assert_eq!(window(DateTime::<Utc>::MIN_UTC, MAX_DAYS_AGO), None);
+        let near_the_start = DateTime::<Utc>::MIN_UTC + Duration::days(100);
+        assert_eq!(window(near_the_start, MAX_DAYS_AGO), None);
+        assert!(window(Utc::now(), MAX_DAYS_AGO).is_some());
+        assert!(window(DateTime::<Utc>::MAX_UTC, u32::MAX).is_none());
+    }
+
+    #[test]
+    fn a_stale_or_future_anchor_is_a_400() {
+        let now: DateTime<Utc> = "2026-11-26T12:00:00Z".parse().unwrap();
+        let cursor = |anchor: DateTime<Utc>| FeedCursor {
+            anchor,
+            days_ago: 0,
+            lat: 0.0,
+            lon: 0.0,
+            after: FeedPosition {
+                distance_meters: 0.0,
+                photo_id: PhotoId::new_random(),
+            },
+        };
+        let hour = Duration::hours(1);
+        assert_eq!(anchor_of(Some(&cursor(now - hour)), now), Ok(now - hour));
+        assert_eq!(anchor_of(None, now), Ok(now));
+        for anchor in [
+            now - CURSOR_LIFETIME - hour,
+            now + CLOCK_SKEW + hour,
+            DateTime::<Utc>::MIN_UTC,
+            DateTime::<Utc>::MAX_UTC,
+        ] {
+            let problem = anchor_of(Some(&cursor(anchor)), now).unwrap_err();
+            assert_eq!(problem.status.as_u16(), 400, "{anchor}");
+        }
     }
 }

@@ -13,6 +13,7 @@ pub mod dispatch;
 pub mod extract;
 pub mod feed;
 pub mod lambda;
+pub mod openapi;
 pub mod photos;
 pub mod problem;
 pub mod router;
@@ -20,6 +21,7 @@ pub mod tickets;
 pub mod time;
 
 pub use config::{ApiConfig, ApiPorts};
+pub use cursor::CursorKey;
 pub use dispatch::{dispatch_message, DispatchError, DispatchReport};
 pub use problem::Problem;
 pub use router::router;

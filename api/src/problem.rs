@@ -92,8 +92,16 @@ impl Problem {
 
     /// A failure behind a port. The cause is logged; the answer says only
     /// whether trying again later may help.
+    ///
+    /// `NotFound` is the one port answer a client caused: what it asked about is
+    /// not there (or was deleted while the request ran, as when a photo goes
+    /// between loading it and writing its report), so it is the client's 404.
     pub fn from_port(context: &str, error: PortError) -> Self {
         match error {
+            PortError::NotFound(what) => {
+                tracing::info!(%what, "{context}: not found");
+                Self::not_found("The resource does not exist, or no longer does.")
+            }
             PortError::Unavailable(cause) => {
                 tracing::warn!(%cause, "{context}: a backing service is unavailable");
                 Self::new(
@@ -170,7 +178,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn port_failures_answer_503_or_500_without_leaking_the_cause() {
+    fn port_failures_answer_404_503_or_500_without_leaking_the_cause() {
         let down = Problem::from_port("test", PortError::Unavailable("db at 10.0.0.7".into()));
         let response = down.clone().into_response();
         assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
@@ -180,6 +188,10 @@ mod tests {
         );
         assert!(response.headers().contains_key(header::RETRY_AFTER));
         assert!(!down.detail.contains("10.0.0.7"));
+
+        let gone = Problem::from_port("test", PortError::NotFound("photo 0b6f in db".into()));
+        assert_eq!(gone.status, StatusCode::NOT_FOUND);
+        assert!(!gone.detail.contains("db"));
 
         let broken = Problem::from_port("test", PortError::Invalid("constraint xyz".into()));
         assert_eq!(broken.status, StatusCode::INTERNAL_SERVER_ERROR);

@@ -14,7 +14,7 @@ use crate::problem::Problem;
 use crate::time::rfc3339;
 use axum::http::StatusCode;
 use chrono::Utc;
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 use std::collections::BTreeMap;
 use wisaw_core::contracts::ImageFormat;
 use wisaw_core::geo::{valid_lat, valid_lon};
@@ -29,6 +29,9 @@ pub struct TicketRequest {
     pub device_id: DeviceId,
     pub content_type: String,
     /// Signed, so that 0 and negative sizes get a clear 400 rather than a parse error.
+    /// Any JSON number with an integer value is accepted (`97.0` is 97, as JSON Schema's
+    /// `integer` has it); a fraction is refused.
+    #[serde(deserialize_with = "whole_number")]
     pub content_length: i64,
     pub lat: f64,
     pub lon: f64,
@@ -84,6 +87,23 @@ pub async fn create(
     }
 }
 
+/// A JSON number whose value is a whole number that fits an `i64`.
+fn whole_number<'de, D: Deserializer<'de>>(deserializer: D) -> Result<i64, D::Error> {
+    use serde::de::Error;
+    let number = serde_json::Number::deserialize(deserializer)?;
+    if let Some(whole) = number.as_i64() {
+        return Ok(whole);
+    }
+    // 2^63 is exactly representable; every f64 below it in magnitude fits an i64.
+    const LIMIT: f64 = 9_223_372_036_854_775_808.0;
+    match number.as_f64() {
+        Some(value) if value.fract() == 0.0 && (-LIMIT..LIMIT).contains(&value) => Ok(value as i64),
+        _ => Err(D::Error::custom(format!(
+            "`contentLength` must be a whole number of bytes, not {number}"
+        ))),
+    }
+}
+
 /// Returns the validated content length.
 fn validate(ports: &ApiPorts, request: &TicketRequest) -> Result<u64, Problem> {
     if !valid_lat(request.lat) {
@@ -118,7 +138,7 @@ fn validate(ports: &ApiPorts, request: &TicketRequest) -> Result<u64, Problem> {
 async fn refuse_reported_devices(ports: &ApiPorts, device: DeviceId) -> Result<(), Problem> {
     let reporters = ports
         .metadata
-        .distinct_reporters_against(device)
+        .counted_reporters_against(device)
         .await
         .map_err(|e| Problem::from_port("counting abuse reports", e))?;
     if reporters > ports.config.abuse_report_threshold {

@@ -178,3 +178,67 @@ async fn a_cursor_only_serves_the_query_it_came_from() {
         .await
         .assert_problem(400);
 }
+
+/// A cursor as the feed used to hand them out: base64url JSON a client could write.
+fn unsigned_cursor(anchor: chrono::DateTime<Utc>, days_ago: u32, photo: PhotoId) -> String {
+    use base64::Engine;
+    let json = serde_json::json!({
+        "anchor": anchor, "daysAgo": days_ago,
+        "latBits": HERE.0.to_bits(), "lonBits": HERE.1.to_bits(),
+        "afterDistanceBits": 0f64.to_bits(), "afterPhotoId": photo.to_string(),
+    });
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json.to_string())
+}
+
+#[tokio::test]
+async fn a_forged_cursor_is_a_400_never_a_panic() {
+    let h = Harness::new().await;
+    let earliest = chrono::DateTime::<Utc>::MIN_UTC;
+    for (anchor, days_ago) in [
+        (earliest, 0),
+        (earliest + Duration::days(2000), 3650),
+        (chrono::DateTime::<Utc>::MAX_UTC, 0),
+        (Utc::now() - Duration::minutes(1), 0),
+    ] {
+        let cursor = unsigned_cursor(anchor, days_ago, PhotoId::new_random());
+        let uri = feed_uri(&format!("&daysAgo={days_ago}&cursor={cursor}"));
+        h.get(&uri).await.assert_problem(400);
+    }
+}
+
+#[tokio::test]
+async fn a_cursor_signed_with_another_key_or_stale_is_a_400() {
+    use wisaw_api::cursor::FeedCursor;
+    use wisaw_api::CursorKey;
+    use wisaw_core::model::FeedPosition;
+    let h = Harness::new().await;
+    let cursor = |anchor, key: &CursorKey| {
+        FeedCursor {
+            anchor,
+            days_ago: 3650,
+            lat: HERE.0,
+            lon: HERE.1,
+            after: FeedPosition {
+                distance_meters: 0.0,
+                photo_id: PhotoId::new_random(),
+            },
+        }
+        .encode(key)
+    };
+    let ours = common::cursor_key();
+    let fresh = cursor(Utc::now() - Duration::minutes(1), &ours);
+    let page = h
+        .get(&feed_uri(&format!("&daysAgo=3650&cursor={fresh}")))
+        .await;
+    assert_eq!(page.status.as_u16(), 200, "{}", page.body);
+
+    let theirs = cursor(Utc::now(), &CursorKey::derived_from(b"another server"));
+    let stale = cursor(Utc::now() - Duration::days(2), &ours);
+    let ahead = cursor(Utc::now() + Duration::hours(1), &ours);
+    let oldest = cursor(chrono::DateTime::<Utc>::MIN_UTC, &ours);
+    for bad in [theirs, stale, ahead, oldest] {
+        h.get(&feed_uri(&format!("&daysAgo=3650&cursor={bad}")))
+            .await
+            .assert_problem(400);
+    }
+}

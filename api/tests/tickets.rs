@@ -4,6 +4,7 @@ mod common;
 
 use common::{mentions, Harness};
 use serde_json::{json, Value};
+use std::net::SocketAddr;
 use wisaw_core::ports::MetadataStore;
 use wisaw_core::{DeviceId, PhotoId, PhotoStatus};
 
@@ -168,17 +169,18 @@ async fn coordinates_and_malformed_bodies_are_400() {
 }
 
 #[tokio::test]
-async fn a_device_reported_by_more_than_three_devices_is_refused() {
+async fn a_device_reported_by_more_than_three_devices_with_standing_is_refused() {
     let h = Harness::new().await;
     let owner = DeviceId::new_random();
     let first = h.post_json("/v1/uploads", &ticket_body(owner)).await;
     let photo = first.body["photoId"].as_str().unwrap().to_string();
+    let uri = format!("/v1/photos/{photo}/abuse-reports");
 
     for n in 1..=4 {
-        let report = json!({ "deviceId": DeviceId::new_random().to_string() });
-        let filed = h
-            .post_json(&format!("/v1/photos/{photo}/abuse-reports"), &report)
-            .await;
+        let reporter = h.device_with_a_ready_photo().await;
+        let report = json!({ "deviceId": reporter.to_string() });
+        let client = SocketAddr::from(([198, 51, 100, n], 40000));
+        let filed = h.post_json_from(&uri, &report, client).await;
         assert_eq!(filed.status.as_u16(), 201, "{}", filed.body);
         let next = h.post_json("/v1/uploads", &ticket_body(owner)).await;
         if n <= 3 {
@@ -192,4 +194,64 @@ async fn a_device_reported_by_more_than_three_devices_is_refused() {
         .post_json("/v1/uploads", &ticket_body(DeviceId::new_random()))
         .await;
     assert_eq!(other.status.as_u16(), 201);
+}
+
+#[tokio::test]
+async fn made_up_reporters_cannot_ban_anyone() {
+    let h = Harness::new().await;
+    let owner = DeviceId::new_random();
+    let first = h.post_json("/v1/uploads", &ticket_body(owner)).await;
+    let photo = first.body["photoId"].as_str().unwrap().to_string();
+    let uri = format!("/v1/photos/{photo}/abuse-reports");
+
+    // Ten made-up device ids, each from an address of its own: none has standing.
+    for n in 1..=10 {
+        let report = json!({ "deviceId": DeviceId::new_random().to_string() });
+        let client = SocketAddr::from(([203, 0, 113, n], 40000));
+        let filed = h.post_json_from(&uri, &report, client).await;
+        assert_eq!(filed.status.as_u16(), 201, "{}", filed.body);
+    }
+    // Six real devices, all from one address: only three count.
+    for _ in 0..6 {
+        let reporter = h.device_with_a_ready_photo().await;
+        let report = json!({ "deviceId": reporter.to_string() });
+        let client = SocketAddr::from(([192, 0, 2, 1], 40000));
+        let filed = h.post_json_from(&uri, &report, client).await;
+        assert_eq!(filed.status.as_u16(), 201, "{}", filed.body);
+    }
+    let next = h.post_json("/v1/uploads", &ticket_body(owner)).await;
+    assert_eq!(next.status.as_u16(), 201, "{}", next.body);
+    assert_eq!(
+        h.metadata.distinct_reporters_against(owner).await.unwrap(),
+        16
+    );
+    assert_eq!(
+        h.metadata.counted_reporters_against(owner).await.unwrap(),
+        3
+    );
+}
+
+#[tokio::test]
+async fn a_content_length_is_any_json_integer_but_never_a_fraction() {
+    let h = Harness::new().await;
+    let device = DeviceId::new_random();
+    let body = |length: &str| {
+        format!(
+            r#"{{"deviceId":"{device}","contentType":"image/jpeg","contentLength":{length},"lat":1,"lon":2}}"#
+        )
+    };
+    for whole in ["97.0", "97", "9.7e1", "970e-1"] {
+        let answer = h
+            .post_raw("/v1/uploads", "application/json", body(whole))
+            .await;
+        assert_eq!(answer.status.as_u16(), 201, "{whole}: {}", answer.body);
+        let id: PhotoId = answer.body["photoId"].as_str().unwrap().parse().unwrap();
+        let photo = h.metadata.get_photo(id).await.unwrap().unwrap();
+        assert_eq!(photo.content_length, 97, "{whole}");
+    }
+    for bad in ["97.5", "1e400", "9.3e18", "-0.5", "\"97\""] {
+        h.post_raw("/v1/uploads", "application/json", body(bad))
+            .await
+            .assert_problem(400);
+    }
 }

@@ -79,3 +79,79 @@ pub struct FeedPage {
     /// Set when more photos follow.
     pub next: Option<FeedPosition>,
 }
+
+/// An abuse report as the API files it, with what decides whether it counts against
+/// the photo's owner (see [`crate::ports::MetadataStore::add_abuse_report`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct NewAbuseReport {
+    pub photo_id: PhotoId,
+    pub reporter: DeviceId,
+    /// The client address the report came from, as [`client_address_bucket`] writes it;
+    /// `None` when the address is unknown (all unknown addresses share one quota).
+    pub client_address: Option<String>,
+    pub filed_at: DateTime<Utc>,
+    /// At most this many distinct reporters from one client address count ...
+    pub reporters_per_address: u32,
+    /// ... within this long before `filed_at`.
+    pub address_window: chrono::Duration,
+}
+
+/// What filing a report did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FiledReport {
+    /// A new report that counts against the photo's owner.
+    Counted,
+    /// A new report, kept, that does not count: the reporter had no photo of its own
+    /// ready when it filed the report.
+    WithoutStanding,
+    /// A new report, kept, that does not count: its client address already brought as
+    /// many counted reporters as the quota allows within the window.
+    OverAddressQuota,
+    /// This device had reported this photo already; nothing changed.
+    AlreadyFiled,
+}
+
+impl FiledReport {
+    /// A new report, from the two facts a store records with it.
+    pub fn new(reporter_standing: bool, counts: bool) -> Self {
+        match (reporter_standing, counts) {
+            (true, true) => Self::Counted,
+            (false, _) => Self::WithoutStanding,
+            (true, false) => Self::OverAddressQuota,
+        }
+    }
+
+    pub fn counts(self) -> bool {
+        self == Self::Counted
+    }
+}
+
+/// The quota key of a client address: an IPv4 address as it is, an IPv6 address by its
+/// /64 network (one subscriber line usually holds a whole /64).
+pub fn client_address_bucket(address: std::net::IpAddr) -> String {
+    match address.to_canonical() {
+        std::net::IpAddr::V4(v4) => v4.to_string(),
+        std::net::IpAddr::V6(v6) => {
+            let network = u128::from(v6) & !((1u128 << 64) - 1);
+            format!("{}/64", std::net::Ipv6Addr::from(network))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::client_address_bucket;
+
+    #[test]
+    fn ipv6_clients_share_a_quota_per_64_network() {
+        let bucket = |s: &str| client_address_bucket(s.parse().unwrap());
+        assert_eq!(bucket("203.0.113.7"), "203.0.113.7");
+        assert_eq!(bucket("::ffff:203.0.113.7"), "203.0.113.7");
+        assert_eq!(bucket("2001:db8:1:2:aaaa::1"), "2001:db8:1:2::/64");
+        assert_eq!(
+            bucket("2001:db8:1:2:ffff:ffff:ffff:ffff"),
+            bucket("2001:db8:1:2::")
+        );
+        assert_ne!(bucket("2001:db8:1:3::1"), bucket("2001:db8:1:2::1"));
+    }
+}

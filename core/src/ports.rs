@@ -4,7 +4,9 @@
 use crate::contracts::{ExecutionInput, Outcome};
 use crate::error::PortError;
 use crate::ids::{DeviceId, PhotoId};
-use crate::model::{CreatePhoto, FeedPage, FeedQuery, NewPhoto, Photo};
+use crate::model::{
+    CreatePhoto, FeedPage, FeedQuery, FiledReport, NewAbuseReport, NewPhoto, Photo,
+};
 use async_trait::async_trait;
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
@@ -162,6 +164,8 @@ pub trait Orchestrator: Send + Sync {
 #[async_trait]
 pub trait MetadataStore: Send + Sync {
     /// Inserts the photo unless its id exists; then returns the existing row unchanged.
+    /// A delete racing it never makes it fail: the photo is then either the existing row
+    /// (deleted just after) or created anew (deleted just before).
     async fn create_photo(&self, photo: &NewPhoto) -> PortResult<CreatePhoto>;
     async fn get_photo(&self, id: PhotoId) -> PortResult<Option<Photo>>;
     /// Moves the photo to `processing` under this execution, if its status allows
@@ -178,10 +182,16 @@ pub trait MetadataStore: Send + Sync {
     ) -> PortResult<Option<(Photo, bool)>>;
     /// Removes the photo and its reports; false when it did not exist.
     async fn delete_photo(&self, id: PhotoId) -> PortResult<bool>;
-    /// One report per reporter and photo counts; false when this one was already filed.
-    async fn add_abuse_report(&self, photo: PhotoId, reporter: DeviceId) -> PortResult<bool>;
-    /// How many distinct devices reported any photo of `owner`.
+    /// Files a report, one per reporter and photo (`NotFound` when the photo is gone).
+    /// It counts against the owner only if the reporter has standing, in one atomic step:
+    /// a photo of the reporter's own was `ready` before `filed_at`, and fewer than
+    /// `reporters_per_address` other reporters have counted reports from the same client
+    /// address within `address_window` (a reporter already among them still counts).
+    async fn add_abuse_report(&self, report: &NewAbuseReport) -> PortResult<FiledReport>;
+    /// How many distinct devices reported any photo of `owner`, counted or not.
     async fn distinct_reporters_against(&self, owner: DeviceId) -> PortResult<u64>;
+    /// How many distinct devices reported a photo of `owner` with a report that counts.
+    async fn counted_reporters_against(&self, owner: DeviceId) -> PortResult<u64>;
     async fn feed(&self, query: &FeedQuery) -> PortResult<FeedPage>;
     /// Claims the right to publish `event_type` for this photo: true once, false after.
     async fn claim_notification(&self, photo: PhotoId, event_type: &str) -> PortResult<bool>;

@@ -5,7 +5,7 @@
 mod conformance;
 
 use conformance::backend::Backend;
-use conformance::{cases, feed};
+use conformance::{cases, feed, races, standing};
 
 /// A test per case and store.
 macro_rules! conformance {
@@ -49,6 +49,11 @@ conformance!(
     cases::deleting_a_photo_takes_its_reports_and_claims_along,
     cases::a_notification_is_claimed_once_until_released,
     cases::rows_survive_reopening_the_store,
+    races::a_create_racing_a_delete_finds_the_photo_or_makes_it_anew,
+    races::a_report_on_a_photo_deleted_meanwhile_is_not_found,
+    standing::made_up_reporters_are_kept_but_do_not_count,
+    standing::standing_is_a_photo_ready_before_the_report,
+    standing::one_address_brings_at_most_three_counted_reporters_a_day,
     feed::the_feed_pages_nearest_first_exactly_like_a_full_sort,
     feed::the_feed_matches_a_brute_force_sort_of_ten_thousand_photos,
     feed::a_photo_inserted_between_pages_is_neither_repeated_nor_skips_another,

@@ -1,9 +1,10 @@
 //! The `api` Lambda function: API Gateway HTTP API (payload v2) events through the
-//! app's router, over S3, Step Functions and Postgres.
+//! app's router, over S3, Step Functions and Postgres, with the feed cursor's key
+//! from Secrets Manager.
 
 use lambda_http::{service_fn, Error, Request};
 use std::sync::Arc;
-use wisaw_api::{lambda, router, ApiConfig, ApiPorts};
+use wisaw_api::{lambda, router, ApiConfig, ApiPorts, CursorKey};
 use wisaw_core::adapters::aws::AwsEnvironment;
 
 #[tokio::main]
@@ -15,6 +16,7 @@ async fn main() -> Result<(), Error> {
         metadata: env.metadata().await?,
         blobs: env.blobs()?,
         orchestrator: env.orchestrator()?,
+        cursor_key: CursorKey::derived_from(&env.feed_cursor_secret().await?),
         config: ApiConfig::default(),
     });
     let app = router(ports);

@@ -2,17 +2,23 @@
 //!
 //! lambda_http has already turned the event into an `http::Request`; the router is
 //! called as a tower service, and its answer is turned back into the body types
-//! lambda_http serialises for API Gateway.
+//! lambda_http serialises for API Gateway. The client's address (API Gateway's
+//! `sourceIp`) goes along as a [`ClientAddress`] extension.
 
+use crate::extract::ClientAddress;
 use axum::Router;
-use lambda_http::{Body, IntoResponse, Request, Response};
+use lambda_http::request::RequestContext;
+use lambda_http::{Body, IntoResponse, Request, RequestExt, Response};
 use std::convert::Infallible;
+use std::net::IpAddr;
 use tower::ServiceExt;
 use tracing::Instrument;
 
 /// Answers one request. The router answers every request (unknown routes are
 /// problem answers too), so this never fails.
-pub async fn answer(app: Router, request: Request) -> Result<Response<Body>, Infallible> {
+pub async fn answer(app: Router, mut request: Request) -> Result<Response<Body>, Infallible> {
+    let client = ClientAddress(source_ip(&request));
+    request.extensions_mut().insert(client);
     let span = tracing::info_span!(
         "http",
         method = %request.method(),
@@ -29,6 +35,14 @@ pub async fn answer(app: Router, request: Request) -> Result<Response<Body>, Inf
     }
     .instrument(span)
     .await
+}
+
+/// The address API Gateway saw the request come from.
+fn source_ip(request: &Request) -> Option<IpAddr> {
+    match request.request_context_ref()? {
+        RequestContext::ApiGatewayV2(context) => context.http.source_ip.as_deref()?.parse().ok(),
+        _ => None,
+    }
 }
 
 /// The photo a request is about, for the logs: from the path

@@ -4,15 +4,17 @@
 
 use async_trait::async_trait;
 use axum::body::Body;
+use axum::extract::ConnectInfo;
 use axum::http::{header, HeaderMap, Method, Request, StatusCode};
 use axum::Router;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
+use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use tempfile::TempDir;
 use tower::ServiceExt;
-use wisaw_api::{router, ApiConfig, ApiPorts};
+use wisaw_api::{router, ApiConfig, ApiPorts, CursorKey};
 use wisaw_core::adapters::local_fs::LocalBlobStore;
 use wisaw_core::adapters::sqlite::SqliteMetadataStore;
 use wisaw_core::contracts::{ExecutionInput, Outcome};
@@ -151,6 +153,15 @@ impl Harness {
     }
 
     pub async fn with_config(config: ApiConfig) -> Self {
+        Self::with_store(config, |store| store).await
+    }
+
+    /// The ports' metadata store is `wrap` of the real SQLite store (e.g. one that
+    /// interleaves a DELETE); `metadata` stays the real store underneath.
+    pub async fn with_store(
+        config: ApiConfig,
+        wrap: impl FnOnce(Arc<dyn MetadataStore>) -> Arc<dyn MetadataStore>,
+    ) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let metadata = Arc::new(
             SqliteMetadataStore::open(dir.path().join("wisaw.db"))
@@ -167,9 +178,10 @@ impl Harness {
         );
         let orchestrator = Arc::new(RecordingOrchestrator::default());
         let ports = Arc::new(ApiPorts {
-            metadata: metadata.clone(),
+            metadata: wrap(metadata.clone()),
             blobs: blobs.clone(),
             orchestrator: orchestrator.clone(),
+            cursor_key: cursor_key(),
             config,
         });
         let app = router(ports.clone());
@@ -222,6 +234,26 @@ impl Harness {
             .body(Body::from(body))
             .unwrap();
         self.send(request).await
+    }
+
+    /// A JSON POST arriving from `client`, as the local server's `ConnectInfo` tells it.
+    pub async fn post_json_from(&self, uri: &str, body: &Value, client: SocketAddr) -> Answer {
+        let mut request = Request::builder()
+            .method(Method::POST)
+            .uri(uri)
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body.to_string()))
+            .unwrap();
+        request.extensions_mut().insert(ConnectInfo(client));
+        self.send(request).await
+    }
+
+    /// A device with standing: one of its photos is ready.
+    pub async fn device_with_a_ready_photo(&self) -> DeviceId {
+        let device = DeviceId::new_random();
+        let photo = self.create_photo(device, 0.0, 0.0, Utc::now()).await;
+        self.make_ready(&photo).await;
+        device
     }
 
     pub async fn delete(&self, uri: &str, device: Option<&str>) -> Answer {
@@ -299,6 +331,11 @@ impl Harness {
             .unwrap()
             .unwrap();
     }
+}
+
+/// The key the harness signs feed cursors with.
+pub fn cursor_key() -> CursorKey {
+    CursorKey::derived_from(b"test secret")
 }
 
 /// Whether a JSON value mentions a device id anywhere, as a key or a value.

@@ -187,6 +187,33 @@ impl Backend {
         }
     }
 
+    /// Where the database lets a test interleave statements exactly (Postgres), makes
+    /// every later INSERT statement on `photos` delete the photo `id` as it ends, even
+    /// when it inserted nothing: a DELETE landing right after a create's insert, before
+    /// anything else it does. Returns false where that cannot be arranged (SQLite has no
+    /// statement triggers).
+    pub async fn delete_at_the_end_of_each_insert(&self, id: PhotoId) -> bool {
+        let Database::Postgres { store, .. } = &self.database else {
+            return false;
+        };
+        sqlx::query(&format!(
+            "CREATE FUNCTION delete_raced_photo() RETURNS trigger LANGUAGE plpgsql AS \
+             $$ BEGIN DELETE FROM photos WHERE id = '{}'; RETURN NULL; END $$",
+            id.0
+        ))
+        .execute(store.pool())
+        .await
+        .unwrap();
+        sqlx::query(
+            "CREATE TRIGGER delete_raced_photo AFTER INSERT ON photos \
+             FOR EACH STATEMENT EXECUTE FUNCTION delete_raced_photo()",
+        )
+        .execute(store.pool())
+        .await
+        .unwrap();
+        true
+    }
+
     /// Writes whole rows at once, in one transaction: thousands of photos through the
     /// store's own calls would take most of a test's time.
     pub async fn insert_photos(&self, photos: &[Photo]) {

@@ -1,10 +1,12 @@
 //! Photo rows, their lifecycle, reports and notification claims.
 
 use super::backend::Backend;
-use super::fixtures::{created, new_photo, ready, ready_photo, rejected, to_micro_precision};
+use super::fixtures::{
+    created, new_photo, ready, ready_photo, rejected, report, to_micro_precision,
+};
 use chrono::Utc;
 use wisaw_core::contracts::Outcome;
-use wisaw_core::model::CreatePhoto;
+use wisaw_core::model::{CreatePhoto, FiledReport};
 use wisaw_core::{DeviceId, PhotoId, PhotoStatus, PortError};
 
 pub async fn create_is_insert_if_absent(backend: &Backend) {
@@ -208,14 +210,21 @@ pub async fn reporters_are_counted_once_per_device_across_an_owners_photos(backe
         .id;
     let (r1, r2) = (DeviceId::new_random(), DeviceId::new_random());
 
-    assert!(store.add_abuse_report(p1, r1).await.unwrap());
-    assert!(
-        !store.add_abuse_report(p1, r1).await.unwrap(),
+    let file = |photo, reporter| async move {
+        store
+            .add_abuse_report(&report(photo, reporter))
+            .await
+            .unwrap()
+    };
+    assert_ne!(file(p1, r1).await, FiledReport::AlreadyFiled);
+    assert_eq!(
+        file(p1, r1).await,
+        FiledReport::AlreadyFiled,
         "one report per device and photo"
     );
-    assert!(store.add_abuse_report(p2, r1).await.unwrap());
-    assert!(store.add_abuse_report(p2, r2).await.unwrap());
-    assert!(store.add_abuse_report(p3, r2).await.unwrap());
+    assert_ne!(file(p2, r1).await, FiledReport::AlreadyFiled);
+    assert_ne!(file(p2, r2).await, FiledReport::AlreadyFiled);
+    assert_ne!(file(p3, r2).await, FiledReport::AlreadyFiled);
     assert_eq!(store.distinct_reporters_against(owner).await.unwrap(), 2);
     assert_eq!(
         store.distinct_reporters_against(other_owner).await.unwrap(),
@@ -229,7 +238,9 @@ pub async fn reporters_are_counted_once_per_device_across_an_owners_photos(backe
         0
     );
 
-    let missing = store.add_abuse_report(PhotoId::new_random(), r1).await;
+    let missing = store
+        .add_abuse_report(&report(PhotoId::new_random(), r1))
+        .await;
     assert!(
         matches!(missing, Err(PortError::NotFound(_))),
         "{missing:?}"
@@ -246,11 +257,11 @@ pub async fn deleting_a_photo_takes_its_reports_and_claims_along(backend: &Backe
         .await
         .id;
     store
-        .add_abuse_report(p1, DeviceId::new_random())
+        .add_abuse_report(&report(p1, DeviceId::new_random()))
         .await
         .unwrap();
     store
-        .add_abuse_report(p2, DeviceId::new_random())
+        .add_abuse_report(&report(p2, DeviceId::new_random()))
         .await
         .unwrap();
     assert!(store.claim_notification(p1, "photo.ready").await.unwrap());

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use wisaw_core::contracts::Outcome;
-use wisaw_core::model::{CreatePhoto, NewPhoto, Photo};
+use wisaw_core::model::{CreatePhoto, NewAbuseReport, NewPhoto, Photo};
 use wisaw_core::ports::MetadataStore;
 use wisaw_core::{DeviceId, PhotoId};
 
@@ -15,6 +15,22 @@ pub fn new_photo(device: DeviceId, lat: f64, lon: f64, created_at: DateTime<Utc>
         content_type: "image/jpeg".into(),
         content_length: 1234,
         created_at,
+    }
+}
+
+/// A report filed now from an unknown address, under the API's default quota.
+pub fn report(photo: PhotoId, reporter: DeviceId) -> NewAbuseReport {
+    report_from(photo, reporter, None)
+}
+
+pub fn report_from(photo: PhotoId, reporter: DeviceId, address: Option<&str>) -> NewAbuseReport {
+    NewAbuseReport {
+        photo_id: photo,
+        reporter,
+        client_address: address.map(str::to_string),
+        filed_at: Utc::now(),
+        reporters_per_address: 3,
+        address_window: chrono::Duration::hours(24),
     }
 }
 

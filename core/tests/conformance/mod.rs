@@ -4,3 +4,5 @@ pub mod backend;
 pub mod cases;
 pub mod feed;
 pub mod fixtures;
+pub mod races;
+pub mod standing;

@@ -25,6 +25,8 @@ pub const CDN_BASE_URL_VAR: &str = "WISAW_CDN_BASE_URL";
 pub const DATABASE_SECRET_ARN_VAR: &str = "WISAW_DATABASE_SECRET_ARN";
 /// Instead of the secret, for development and tests.
 pub const DATABASE_URL_VAR: &str = "WISAW_DATABASE_URL";
+/// The Secrets Manager secret the API signs its feed cursors with, read at run time.
+pub const FEED_CURSOR_SECRET_ARN_VAR: &str = "WISAW_FEED_CURSOR_SECRET_ARN";
 /// Optional: the CA bundle that verifies the database's certificate.
 pub const DATABASE_CA_FILE_VAR: &str = "WISAW_DATABASE_CA_FILE";
 /// Optional: the stage these variables describe, checked by [`AwsEnvironment::for_stage`].
@@ -182,7 +184,10 @@ impl AwsEnvironment {
                 variable: DATABASE_SECRET_ARN_VAR,
                 source,
             };
-            let secret = self.secret_string(arn).await.map_err(invalid)?;
+            let secret = self
+                .secret_string(arn, "the database secret")
+                .await
+                .map_err(invalid)?;
             PostgresSettings::from_rds_secret(&secret).map_err(invalid)?
         } else if let Some(url) = self.optional(DATABASE_URL_VAR) {
             PostgresSettings::from_url(url).map_err(|source| EnvironmentError::Invalid {
@@ -209,17 +214,43 @@ impl AwsEnvironment {
         Ok(Arc::new(store))
     }
 
-    async fn secret_string(&self, arn: &str) -> Result<String, PortError> {
+    /// The secret the feed's cursors are signed with, fetched now. Every instance of
+    /// the API reads the same one, so a cursor from one is good at any other.
+    pub async fn feed_cursor_secret(&self) -> EnvResult<Vec<u8>> {
+        let arn = self.required(
+            FEED_CURSOR_SECRET_ARN_VAR,
+            "the secret the feed's cursors are signed with",
+        )?;
+        let secret = self
+            .secret_string(arn, "the feed cursor secret")
+            .await
+            .map_err(|source| EnvironmentError::Invalid {
+                variable: FEED_CURSOR_SECRET_ARN_VAR,
+                source,
+            })?;
+        // A generated secret is 64 characters; anything short is a misconfiguration.
+        if secret.len() < 32 {
+            return Err(EnvironmentError::Invalid {
+                variable: FEED_CURSOR_SECRET_ARN_VAR,
+                source: PortError::Invalid(
+                    "the feed cursor secret is shorter than 32 bytes".into(),
+                ),
+            });
+        }
+        Ok(secret.into_bytes())
+    }
+
+    async fn secret_string(&self, arn: &str, what: &str) -> Result<String, PortError> {
         let client = aws_sdk_secretsmanager::Client::new(&self.sdk);
         let output = client
             .get_secret_value()
             .secret_id(arn)
             .send()
             .await
-            .map_err(|e| port_error("reading the database secret", e))?;
+            .map_err(|e| port_error(&format!("reading {what}"), e))?;
         output
             .secret_string
-            .ok_or_else(|| PortError::Invalid("the database secret holds no text".into()))
+            .ok_or_else(|| PortError::Invalid(format!("{what} holds no text")))
     }
 }
 

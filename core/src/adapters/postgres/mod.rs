@@ -18,7 +18,9 @@ use super::outcome_columns::OutcomeColumns;
 use crate::contracts::Outcome;
 use crate::error::PortError;
 use crate::ids::{DeviceId, PhotoId};
-use crate::model::{CreatePhoto, FeedPage, FeedQuery, NewPhoto, Photo};
+use crate::model::{
+    CreatePhoto, FeedPage, FeedQuery, FiledReport, NewAbuseReport, NewPhoto, Photo,
+};
 use crate::ports::{MetadataStore, PortResult};
 use crate::status::PhotoStatus;
 use async_trait::async_trait;
@@ -26,6 +28,7 @@ use chrono::Utc;
 use rows::{missing_photo_or, photo_from_row, PHOTO_COLUMNS};
 use sqlx::migrate::MigrateError;
 use sqlx::postgres::PgPool;
+use sqlx::Row;
 
 pub use config::PostgresSettings;
 
@@ -71,6 +74,20 @@ impl PostgresMetadataStore {
         &self.pool
     }
 
+    /// Distinct reporters of any photo of `owner`; with `counted_only`, only those
+    /// whose reports count.
+    async fn reporters_against(&self, owner: DeviceId, counted_only: bool) -> PortResult<u64> {
+        let count: i64 = sqlx::query_scalar(
+            "SELECT COUNT(DISTINCT r.reporter_device_id) FROM abuse_reports r \
+             JOIN photos p ON p.id = r.photo_id WHERE p.device_id = $1 AND (r.counts OR NOT $2)",
+        )
+        .bind(owner.0)
+        .bind(counted_only)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(count.max(0) as u64)
+    }
+
     /// How Postgres runs (and how long it takes) the first statement of this feed page,
     /// `EXPLAIN ANALYZE` line by line: for an operator asking why the feed is slow.
     pub async fn explain_feed(&self, query: &FeedQuery) -> PortResult<Vec<String>> {
@@ -83,10 +100,16 @@ impl MetadataStore for PostgresMetadataStore {
     async fn create_photo(&self, photo: &NewPhoto) -> PortResult<CreatePhoto> {
         let content_length = i64::try_from(photo.content_length)
             .map_err(|_| PortError::Invalid("content length out of range".into()))?;
-        let created = sqlx::query(&format!(
+        // One statement that always returns the row: `DO UPDATE` (a no-op assignment)
+        // locks and returns an existing row, and when a concurrent DELETE takes that row
+        // first, Postgres retries the insert itself. A second statement to read the
+        // existing row could find it deleted in between. `xmax = 0` holds only for a
+        // row this statement inserted.
+        let row = sqlx::query(&format!(
             "INSERT INTO photos (id, device_id, lat, lon, status, content_type, content_length, \
              created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) \
-             ON CONFLICT (id) DO NOTHING RETURNING {PHOTO_COLUMNS}"
+             ON CONFLICT (id) DO UPDATE SET updated_at = photos.updated_at \
+             RETURNING {PHOTO_COLUMNS}, (xmax = 0) AS inserted"
         ))
         .bind(photo.id.0)
         .bind(photo.device_id.0)
@@ -96,19 +119,14 @@ impl MetadataStore for PostgresMetadataStore {
         .bind(&photo.content_type)
         .bind(content_length)
         .bind(photo.created_at)
-        .fetch_optional(&self.pool)
+        .fetch_one(&self.pool)
         .await?;
-        if let Some(row) = created {
-            return Ok(CreatePhoto::Created(photo_from_row(&row)?));
-        }
-        match self.get_photo(photo.id).await? {
-            Some(existing) => Ok(CreatePhoto::Existing(existing)),
-            // Deleted between the two statements: as rare as it is harmless to retry.
-            None => Err(PortError::Unavailable(format!(
-                "photo {} changed concurrently",
-                photo.id
-            ))),
-        }
+        let stored = photo_from_row(&row)?;
+        Ok(if row.try_get::<bool, _>("inserted")? {
+            CreatePhoto::Created(stored)
+        } else {
+            CreatePhoto::Existing(stored)
+        })
     }
 
     async fn get_photo(&self, id: PhotoId) -> PortResult<Option<Photo>> {
@@ -189,29 +207,56 @@ impl MetadataStore for PostgresMetadataStore {
         Ok(result.rows_affected() > 0)
     }
 
-    async fn add_abuse_report(&self, photo: PhotoId, reporter: DeviceId) -> PortResult<bool> {
-        let result = sqlx::query(
-            "INSERT INTO abuse_reports (photo_id, reporter_device_id, created_at) \
-             VALUES ($1, $2, $3) ON CONFLICT (photo_id, reporter_device_id) DO NOTHING",
+    async fn add_abuse_report(&self, report: &NewAbuseReport) -> PortResult<FiledReport> {
+        let window_start = report
+            .filed_at
+            .checked_sub_signed(report.address_window)
+            .ok_or_else(|| PortError::Invalid("abuse report window out of range".into()))?;
+        let mut tx = self.pool.begin().await?;
+        // Reports from one address take turns, so that two racing ones cannot both see
+        // room left in its quota.
+        sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended(coalesce($1, ''), 0))")
+            .bind(report.client_address.as_deref())
+            .execute(&mut *tx)
+            .await?;
+        let filed: Option<(bool, bool)> = sqlx::query_as(
+            "INSERT INTO abuse_reports \
+             (photo_id, reporter_device_id, created_at, client_address, reporter_standing, counts) \
+             SELECT $1, $2, $3, $4, s.standing, s.standing AND ( \
+                 EXISTS (SELECT 1 FROM abuse_reports a \
+                         WHERE a.client_address IS NOT DISTINCT FROM $4 \
+                         AND a.counts AND a.created_at >= $5 AND a.reporter_device_id = $2) \
+                 OR (SELECT COUNT(DISTINCT a.reporter_device_id) FROM abuse_reports a \
+                     WHERE a.client_address IS NOT DISTINCT FROM $4 \
+                     AND a.counts AND a.created_at >= $5) < $6) \
+             FROM (SELECT EXISTS (SELECT 1 FROM photos p WHERE p.device_id = $2 \
+                   AND p.status = 'ready' AND p.updated_at <= $3) AS standing) s \
+             ON CONFLICT (photo_id, reporter_device_id) DO NOTHING \
+             RETURNING reporter_standing, counts",
         )
-        .bind(photo.0)
-        .bind(reporter.0)
-        .bind(Utc::now())
-        .execute(&self.pool)
+        .bind(report.photo_id.0)
+        .bind(report.reporter.0)
+        .bind(report.filed_at)
+        .bind(report.client_address.as_deref())
+        .bind(window_start)
+        .bind(i64::from(report.reporters_per_address))
+        .fetch_optional(&mut *tx)
         .await
-        .map_err(|e| missing_photo_or(e, photo))?;
-        Ok(result.rows_affected() > 0)
+        .map_err(|e| missing_photo_or(e, report.photo_id))?;
+        tx.commit().await?;
+        Ok(
+            filed.map_or(FiledReport::AlreadyFiled, |(standing, counts)| {
+                FiledReport::new(standing, counts)
+            }),
+        )
     }
 
     async fn distinct_reporters_against(&self, owner: DeviceId) -> PortResult<u64> {
-        let count: i64 = sqlx::query_scalar(
-            "SELECT COUNT(DISTINCT r.reporter_device_id) FROM abuse_reports r \
-             JOIN photos p ON p.id = r.photo_id WHERE p.device_id = $1",
-        )
-        .bind(owner.0)
-        .fetch_one(&self.pool)
-        .await?;
-        Ok(count.max(0) as u64)
+        self.reporters_against(owner, false).await
+    }
+
+    async fn counted_reporters_against(&self, owner: DeviceId) -> PortResult<u64> {
+        self.reporters_against(owner, true).await
     }
 
     async fn feed(&self, query: &FeedQuery) -> PortResult<FeedPage> {

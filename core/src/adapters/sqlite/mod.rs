@@ -14,7 +14,9 @@ use crate::adapters::sqlite_file::{migrate, open_sqlite_file, to_micros};
 use crate::contracts::Outcome;
 use crate::error::PortError;
 use crate::ids::{DeviceId, PhotoId};
-use crate::model::{CreatePhoto, FeedPage, FeedQuery, NewPhoto, Photo};
+use crate::model::{
+    CreatePhoto, FeedPage, FeedQuery, FiledReport, NewAbuseReport, NewPhoto, Photo,
+};
 use crate::ports::{MetadataStore, PortResult};
 use crate::status::PhotoStatus;
 use async_trait::async_trait;
@@ -59,6 +61,20 @@ impl SqliteMetadataStore {
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
     }
+
+    /// Distinct reporters of any photo of `owner`; with `counted_only`, only those
+    /// whose reports count.
+    async fn reporters_against(&self, owner: DeviceId, counted_only: bool) -> PortResult<u64> {
+        let count: i64 = sqlx::query_scalar(
+            "SELECT COUNT(DISTINCT r.reporter_device_id) FROM abuse_reports r \
+             JOIN photos p ON p.id = r.photo_id WHERE p.device_id = ? AND (r.counts OR NOT ?)",
+        )
+        .bind(owner.to_string())
+        .bind(counted_only)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(count.max(0) as u64)
+    }
 }
 
 #[async_trait]
@@ -66,6 +82,9 @@ impl MetadataStore for SqliteMetadataStore {
     async fn create_photo(&self, photo: &NewPhoto) -> PortResult<CreatePhoto> {
         let content_length = i64::try_from(photo.content_length)
             .map_err(|_| PortError::Invalid("content length out of range".into()))?;
+        // The INSERT takes the database's write lock even when it inserts nothing, and the
+        // transaction keeps it: a concurrent DELETE cannot slip between it and the read.
+        let mut tx = self.pool.begin().await?;
         let created = sqlx::query(&format!(
             "INSERT INTO photos (id, device_id, lat, lon, status, content_type, content_length, \
              created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) \
@@ -80,19 +99,27 @@ impl MetadataStore for SqliteMetadataStore {
         .bind(content_length)
         .bind(to_micros(photo.created_at))
         .bind(to_micros(photo.created_at))
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *tx)
         .await?;
-        if let Some(row) = created {
-            return Ok(CreatePhoto::Created(photo_from_row(&row)?));
-        }
-        match self.get_photo(photo.id).await? {
-            Some(existing) => Ok(CreatePhoto::Existing(existing)),
-            // Deleted between the two statements: as rare as it is harmless to retry.
-            None => Err(PortError::Unavailable(format!(
-                "photo {} changed concurrently",
-                photo.id
-            ))),
-        }
+        let outcome = match created {
+            Some(row) => CreatePhoto::Created(photo_from_row(&row)?),
+            None => {
+                let existing =
+                    sqlx::query(&format!("SELECT {PHOTO_COLUMNS} FROM photos WHERE id = ?"))
+                        .bind(photo.id.to_string())
+                        .fetch_optional(&mut *tx)
+                        .await?
+                        .ok_or_else(|| {
+                            PortError::Invalid(format!(
+                                "photo {} both exists and does not, under one write lock",
+                                photo.id
+                            ))
+                        })?;
+                CreatePhoto::Existing(photo_from_row(&existing)?)
+            }
+        };
+        tx.commit().await?;
+        Ok(outcome)
     }
 
     async fn get_photo(&self, id: PhotoId) -> PortResult<Option<Photo>> {
@@ -163,29 +190,49 @@ impl MetadataStore for SqliteMetadataStore {
         Ok(result.rows_affected() > 0)
     }
 
-    async fn add_abuse_report(&self, photo: PhotoId, reporter: DeviceId) -> PortResult<bool> {
-        let result = sqlx::query(
-            "INSERT INTO abuse_reports (photo_id, reporter_device_id, created_at) VALUES (?, ?, ?) \
-             ON CONFLICT (photo_id, reporter_device_id) DO NOTHING",
+    async fn add_abuse_report(&self, report: &NewAbuseReport) -> PortResult<FiledReport> {
+        let window_start = report
+            .filed_at
+            .checked_sub_signed(report.address_window)
+            .ok_or_else(|| PortError::Invalid("abuse report window out of range".into()))?;
+        // One statement: SQLite runs one writer at a time, so the quota cannot be
+        // overrun by reports racing each other.
+        let filed: Option<(bool, bool)> = sqlx::query_as(
+            "INSERT INTO abuse_reports \
+             (photo_id, reporter_device_id, created_at, client_address, reporter_standing, counts) \
+             SELECT ?1, ?2, ?3, ?4, s.standing, s.standing AND ( \
+                 EXISTS (SELECT 1 FROM abuse_reports a WHERE a.client_address IS ?4 \
+                         AND a.counts AND a.created_at >= ?5 AND a.reporter_device_id = ?2) \
+                 OR (SELECT COUNT(DISTINCT a.reporter_device_id) FROM abuse_reports a \
+                     WHERE a.client_address IS ?4 AND a.counts AND a.created_at >= ?5) < ?6) \
+             FROM (SELECT EXISTS (SELECT 1 FROM photos p WHERE p.device_id = ?2 \
+                   AND p.status = 'ready' AND p.updated_at <= ?3) AS standing) s \
+             WHERE true \
+             ON CONFLICT (photo_id, reporter_device_id) DO NOTHING \
+             RETURNING reporter_standing, counts",
         )
-        .bind(photo.to_string())
-        .bind(reporter.to_string())
-        .bind(to_micros(Utc::now()))
-        .execute(&self.pool)
+        .bind(report.photo_id.to_string())
+        .bind(report.reporter.to_string())
+        .bind(to_micros(report.filed_at))
+        .bind(report.client_address.as_deref())
+        .bind(to_micros(window_start))
+        .bind(i64::from(report.reporters_per_address))
+        .fetch_optional(&self.pool)
         .await
-        .map_err(|e| missing_photo_or(e, photo))?;
-        Ok(result.rows_affected() > 0)
+        .map_err(|e| missing_photo_or(e, report.photo_id))?;
+        Ok(
+            filed.map_or(FiledReport::AlreadyFiled, |(standing, counts)| {
+                FiledReport::new(standing, counts)
+            }),
+        )
     }
 
     async fn distinct_reporters_against(&self, owner: DeviceId) -> PortResult<u64> {
-        let count: i64 = sqlx::query_scalar(
-            "SELECT COUNT(DISTINCT r.reporter_device_id) FROM abuse_reports r \
-             JOIN photos p ON p.id = r.photo_id WHERE p.device_id = ?",
-        )
-        .bind(owner.to_string())
-        .fetch_one(&self.pool)
-        .await?;
-        Ok(count.max(0) as u64)
+        self.reporters_against(owner, false).await
+    }
+
+    async fn counted_reporters_against(&self, owner: DeviceId) -> PortResult<u64> {
+        self.reporters_against(owner, true).await
     }
 
     async fn feed(&self, query: &FeedQuery) -> PortResult<FeedPage> {
