@@ -7,11 +7,26 @@
 //! [`dispatch_message`]; they delete the message on `Ok`, and leave it on the
 //! queue on `Err` (a transient error is retried; a permanent one is redriven to
 //! the dead-letter queue by the queue's own redrive policy).
+//!
+//! An upload whose photo is unknown or deleted (a ticket used after its photo's
+//! DELETE, or a key no ticket named) is removed from the store at once: it is an
+//! original with its EXIF and GPS that no photo will ever process or delete.
 
+use std::sync::Arc;
 use wisaw_core::contracts::ExecutionInput;
 use wisaw_core::ingest::{parse_ingest_message, IngestError, IngestRequest};
-use wisaw_core::ports::{MetadataStore, Orchestrator, StartOutcome};
+use wisaw_core::ports::{BlobStore, MetadataStore, Orchestrator, StartOutcome};
 use wisaw_core::{PhotoId, PhotoStatus, PortError};
+
+/// What dispatch works with: the Lambda binary fills it with AWS adapters, the
+/// local stack with its local ones.
+#[derive(Clone)]
+pub struct DispatchPorts {
+    pub metadata: Arc<dyn MetadataStore>,
+    pub orchestrator: Arc<dyn Orchestrator>,
+    /// Where uploads land: an orphaned upload is deleted from it.
+    pub blobs: Arc<dyn BlobStore>,
+}
 
 /// What one message led to.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -22,6 +37,8 @@ pub struct DispatchReport {
     pub already_started: Vec<String>,
     /// Requests with nothing to do, and why.
     pub ignored: Vec<String>,
+    /// Uploads deleted because their photo is unknown or deleted.
+    pub deleted_uploads: Vec<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -57,8 +74,7 @@ impl From<PortError> for DispatchError {
 /// message is tried; if some failed, the error returned is a transient one
 /// when there is any, so that the message is retried for it.
 pub async fn dispatch_message(
-    metadata: &dyn MetadataStore,
-    orchestrator: &dyn Orchestrator,
+    ports: &DispatchPorts,
     body: &str,
 ) -> Result<DispatchReport, DispatchError> {
     let requests = parse_ingest_message(body)?;
@@ -73,7 +89,7 @@ pub async fn dispatch_message(
                 continue;
             }
         };
-        if let Err(error) = process(metadata, orchestrator, &input, &mut report).await {
+        if let Err(error) = process(ports, &input, &mut report).await {
             tracing::warn!(%error, photo = %input.photo_id, "dispatch failed");
             if failure.as_ref().is_none_or(|f| !f.is_transient()) {
                 failure = Some(error);
@@ -87,13 +103,14 @@ pub async fn dispatch_message(
 }
 
 async fn process(
-    metadata: &dyn MetadataStore,
-    orchestrator: &dyn Orchestrator,
+    ports: &DispatchPorts,
     input: &ExecutionInput,
     report: &mut DispatchReport,
 ) -> Result<(), DispatchError> {
+    let metadata = ports.metadata.as_ref();
     let name = input.execution_name();
     let Some(photo) = metadata.get_photo(input.photo_id).await? else {
+        delete_orphaned_upload(ports.blobs.as_ref(), input, report).await?;
         return ignore(
             report,
             format!("{name}: photo {} is unknown or deleted", input.photo_id),
@@ -104,17 +121,18 @@ async fn process(
     }
     match metadata.mark_processing(input.photo_id, &name).await? {
         None => {
+            delete_orphaned_upload(ports.blobs.as_ref(), input, report).await?;
             return ignore(
                 report,
                 format!("{name}: photo {} was deleted", input.photo_id),
-            )
+            );
         }
         Some(after) if after.status != PhotoStatus::Processing => {
             return ignore(report, format!("{name}: photo is {}", after.status));
         }
         Some(_) => {}
     }
-    match orchestrator.start_execution(&name, input).await? {
+    match ports.orchestrator.start_execution(&name, input).await? {
         StartOutcome::Started => {
             tracing::info!(execution = %name, "execution started");
             report.started.push(name);
@@ -124,6 +142,26 @@ async fn process(
             report.already_started.push(name);
         }
     }
+    Ok(())
+}
+
+/// Deletes the upload a request names, once its photo is known to be gone. Only the
+/// photo's own upload key in this store's bucket: a message (an operator's replay
+/// above all) cannot make dispatch delete anything else. Deleting a missing object
+/// succeeds, so a redelivered message is harmless; a failed delete is transient and
+/// the message is retried for it.
+async fn delete_orphaned_upload(
+    blobs: &dyn BlobStore,
+    input: &ExecutionInput,
+    report: &mut DispatchReport,
+) -> Result<(), DispatchError> {
+    let key = input.photo_id.upload_key();
+    if input.source_key != key || input.bucket != blobs.bucket() {
+        return Ok(());
+    }
+    blobs.delete(&key).await?;
+    tracing::info!(%key, "deleted an upload whose photo is unknown or deleted");
+    report.deleted_uploads.push(key);
     Ok(())
 }
 

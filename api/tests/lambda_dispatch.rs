@@ -4,15 +4,20 @@
 mod common;
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
+use bytes::Bytes;
 use chrono::Utc;
 use common::Harness;
 use serde_json::json;
 use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use wisaw_api::dispatch::DispatchPorts;
+use wisaw_api::lambda::sqs::batch_response;
 use wisaw_api::lambda::{dispatch_batch, dispatch_records};
+use wisaw_core::adapters::local_fs::LocalBlobStore;
 use wisaw_core::contracts::Outcome;
 use wisaw_core::model::{CreatePhoto, NewPhoto};
-use wisaw_core::ports::MetadataStore;
-use wisaw_core::{DeviceId, PhotoId, PhotoStatus};
+use wisaw_core::ports::{BlobStore, MetadataStore};
+use wisaw_core::{DeviceId, PhotoId, PhotoStatus, PortError};
 
 /// The photos the fixtures name.
 const PHOTO_A: &str = "0b6f5c2e-7a8d-4c1e-9f00-123456789abc";
@@ -27,6 +32,14 @@ fn event(name: &str) -> SqsEvent {
     );
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path} is no SqsEvent: {e}"))
+}
+
+fn ports(h: &Harness) -> DispatchPorts {
+    DispatchPorts {
+        metadata: h.metadata.clone(),
+        orchestrator: h.orchestrator.clone(),
+        blobs: h.blobs.clone(),
+    }
 }
 
 fn id(text: &str) -> PhotoId {
@@ -63,12 +76,7 @@ async fn an_upload_notification_starts_its_execution_and_a_key_that_is_no_photo_
     let h = Harness::new().await;
     awaiting_upload(&h, PHOTO_A).await;
 
-    let outcomes = dispatch_records(
-        h.metadata.as_ref(),
-        h.orchestrator.as_ref(),
-        event("sqs_s3_object_created.json"),
-    )
-    .await;
+    let outcomes = dispatch_records(&ports(&h), event("sqs_s3_object_created.json")).await;
 
     assert_eq!(outcomes.len(), 2);
     let upload = outcomes[0].result.as_ref().expect("the upload dispatches");
@@ -108,12 +116,7 @@ async fn the_same_notification_delivered_twice_starts_one_execution() {
     let h = Harness::new().await;
     awaiting_upload(&h, PHOTO_A).await;
     for _ in 0..2 {
-        let response = dispatch_batch(
-            h.metadata.as_ref(),
-            h.orchestrator.as_ref(),
-            event("sqs_s3_object_created.json"),
-        )
-        .await;
+        let response = dispatch_batch(&ports(&h), event("sqs_s3_object_created.json")).await;
         assert!(response.batch_item_failures.is_empty(), "{response:?}");
     }
     assert_eq!(h.orchestrator.names(), vec![PHOTO_A.to_string()]);
@@ -134,12 +137,7 @@ async fn a_replay_starts_the_next_attempt_of_a_failed_photo() {
     };
     h.metadata.record_outcome(photo, &failed).await.unwrap();
 
-    let response = dispatch_batch(
-        h.metadata.as_ref(),
-        h.orchestrator.as_ref(),
-        event("sqs_replay.json"),
-    )
-    .await;
+    let response = dispatch_batch(&ports(&h), event("sqs_replay.json")).await;
 
     assert!(response.batch_item_failures.is_empty(), "{response:?}");
     assert_eq!(h.orchestrator.names(), vec![format!("{REPLAYED}-replay-1")]);
@@ -155,12 +153,7 @@ async fn only_the_garbage_record_of_a_batch_is_reported_for_a_retry() {
     awaiting_upload(&h, PHOTO_A).await;
     awaiting_upload(&h, PHOTO_B).await;
 
-    let response = dispatch_batch(
-        h.metadata.as_ref(),
-        h.orchestrator.as_ref(),
-        event("sqs_batch_with_garbage.json"),
-    )
-    .await;
+    let response = dispatch_batch(&ports(&h), event("sqs_batch_with_garbage.json")).await;
 
     assert_eq!(
         failures(&response),
@@ -185,12 +178,7 @@ async fn records_are_retried_while_the_orchestrator_is_down() {
     awaiting_upload(&h, PHOTO_B).await;
     h.orchestrator.unavailable.store(true, Ordering::SeqCst);
 
-    let response = dispatch_batch(
-        h.metadata.as_ref(),
-        h.orchestrator.as_ref(),
-        event("sqs_batch_with_garbage.json"),
-    )
-    .await;
+    let response = dispatch_batch(&ports(&h), event("sqs_batch_with_garbage.json")).await;
 
     // The two uploads and the garbage; the S3 test event never needed the orchestrator.
     assert_eq!(
@@ -204,15 +192,43 @@ async fn records_are_retried_while_the_orchestrator_is_down() {
 
     // Once it is back, the redelivered records start their executions.
     h.orchestrator.unavailable.store(false, Ordering::SeqCst);
-    let retry = dispatch_batch(
-        h.metadata.as_ref(),
-        h.orchestrator.as_ref(),
-        event("sqs_batch_with_garbage.json"),
-    )
-    .await;
+    let retry = dispatch_batch(&ports(&h), event("sqs_batch_with_garbage.json")).await;
     assert_eq!(
         failures(&retry),
         vec!["a1b2c3d4-0002-4000-8000-000000000002"]
     );
     assert_eq!(h.orchestrator.names().len(), 2);
+}
+
+#[tokio::test]
+async fn an_upload_notification_for_a_photo_that_is_gone_deletes_the_upload() {
+    let h = Harness::new().await;
+    // The store of the fixtures' bucket, with the original PHOTO_A's ticket put there.
+    let dir = tempfile::tempdir().unwrap();
+    let blobs = Arc::new(
+        LocalBlobStore::new(dir.path(), "http://127.0.0.1:9/blobs", b"test secret")
+            .unwrap()
+            .with_bucket(BUCKET),
+    );
+    let key = format!("uploads/{PHOTO_A}");
+    blobs
+        .put(&key, "image/jpeg", Bytes::from_static(b"original"))
+        .await
+        .unwrap();
+    let ports = DispatchPorts {
+        blobs: blobs.clone(),
+        ..ports(&h)
+    };
+
+    // PHOTO_A has no row: its ticket was never issued, or the photo was deleted since.
+    let outcomes = dispatch_records(&ports, event("sqs_s3_object_created.json")).await;
+    let upload = outcomes[0]
+        .result
+        .as_ref()
+        .expect("the record is done with");
+    assert_eq!(upload.deleted_uploads, vec![key.clone()]);
+    assert!(matches!(blobs.get(&key).await, Err(PortError::NotFound(_))));
+    assert!(h.orchestrator.names().is_empty());
+    let response = batch_response(&outcomes);
+    assert!(response.batch_item_failures.is_empty(), "{response:?}");
 }

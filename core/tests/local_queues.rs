@@ -2,7 +2,9 @@
 
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
-use wisaw_core::adapters::sqlite_queue::{LocalQueues, Redrive, DEAD_LETTER_QUEUE, INGEST_QUEUE};
+use wisaw_core::adapters::sqlite_queue::{
+    LocalQueues, Redrive, Released, DEAD_LETTER_QUEUE, INGEST_QUEUE,
+};
 use wisaw_core::ports::Queue;
 use wisaw_core::PortError;
 
@@ -267,4 +269,133 @@ async fn the_queues_and_the_metadata_store_can_share_one_file() {
         .unwrap()
         .is_none());
     drop(store);
+}
+
+#[tokio::test]
+async fn a_restarted_consumer_gets_back_at_once_what_its_predecessor_held() {
+    let (dir, queues) = queues().await;
+    let redrive = Redrive {
+        dead_letter_queue: DEAD_LETTER_QUEUE.into(),
+        max_receive_count: 2,
+    };
+    let ingest = queues.queue_with_redrive(INGEST_QUEUE, redrive.clone());
+    for body in ["being handled", "waiting in the batch", "also waiting"] {
+        ingest.send(body).await.unwrap();
+    }
+    // The consumer takes a batch, starts on its first message, and dies.
+    let held = ingest.receive(10, LONG, NO_WAIT).await.unwrap();
+    assert_eq!(held.len(), 3);
+    ingest
+        .begin_handling(&held[0].receipt_handle)
+        .await
+        .unwrap();
+    drop(queues);
+
+    // Its successor, on the same file.
+    let queues = LocalQueues::open(dir.path().join("queues.db"))
+        .await
+        .unwrap();
+    let ingest = queues.queue_with_redrive(INGEST_QUEUE, redrive);
+    assert!(ingest.receive(10, LONG, NO_WAIT).await.unwrap().is_empty());
+    let released = ingest.release_held().await.unwrap();
+    assert_eq!(
+        released,
+        Released {
+            handled: 1,
+            unhandled: 2
+        }
+    );
+
+    // Visible at once; only the delivery a handler saw still counts.
+    let again = ingest.receive(10, LONG, NO_WAIT).await.unwrap();
+    let counts: Vec<(&str, u32)> = again
+        .iter()
+        .map(|m| (m.body.as_str(), m.receive_count))
+        .collect();
+    assert_eq!(
+        counts,
+        [
+            ("being handled", 2),
+            ("waiting in the batch", 1),
+            ("also waiting", 1)
+        ]
+    );
+    // The dead consumer's handles are stale: they delete nothing.
+    for message in &held {
+        ingest.delete(&message.receipt_handle).await.unwrap();
+        let stale = ingest.begin_handling(&message.receipt_handle).await;
+        assert!(matches!(stale, Err(PortError::NotFound(_))), "{stale:?}");
+    }
+    assert_eq!(ingest.count().await.unwrap().total(), 3);
+}
+
+#[tokio::test]
+async fn crashes_before_handling_never_send_a_message_to_the_dead_letter_queue() {
+    let (_dir, queues) = queues().await;
+    let ingest = queues.queue_with_redrive(
+        INGEST_QUEUE,
+        Redrive {
+            dead_letter_queue: DEAD_LETTER_QUEUE.into(),
+            max_receive_count: 2,
+        },
+    );
+    ingest.send("a valid upload").await.unwrap();
+    // More crashes than the redrive allows receives, each before the message was handled.
+    for _ in 0..5 {
+        let held = ingest.receive(10, LONG, NO_WAIT).await.unwrap();
+        assert_eq!(held.len(), 1);
+        assert_eq!(held[0].receive_count, 1);
+        ingest.release_held().await.unwrap();
+    }
+    assert_eq!(
+        queues
+            .queue(DEAD_LETTER_QUEUE)
+            .count()
+            .await
+            .unwrap()
+            .total(),
+        0
+    );
+
+    // Crashes while it is handled do count: a message that kills its consumer is parked.
+    for _ in 0..2 {
+        let held = ingest.receive(10, LONG, NO_WAIT).await.unwrap();
+        ingest
+            .begin_handling(&held[0].receipt_handle)
+            .await
+            .unwrap();
+        ingest.release_held().await.unwrap();
+    }
+    assert!(ingest.receive(10, LONG, NO_WAIT).await.unwrap().is_empty());
+    assert_eq!(
+        queues
+            .queue(DEAD_LETTER_QUEUE)
+            .count()
+            .await
+            .unwrap()
+            .total(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn releasing_leaves_visible_messages_and_other_queues_alone() {
+    let (_dir, queues) = queues().await;
+    let ingest = queues.queue(INGEST_QUEUE);
+    let other = queues.queue("other");
+    ingest.send("visible").await.unwrap();
+    other.send("held elsewhere").await.unwrap();
+    let held_elsewhere = other.receive(1, LONG, NO_WAIT).await.unwrap();
+    assert_eq!(ingest.release_held().await.unwrap(), Released::default());
+    assert_eq!(
+        ingest.peek(10).await.unwrap()[0].receive_count,
+        0,
+        "a message never received is untouched"
+    );
+    assert_eq!(other.count().await.unwrap().in_flight, 1);
+    other
+        .delete(&held_elsewhere[0].receipt_handle)
+        .await
+        .unwrap();
+    assert_eq!(other.count().await.unwrap().total(), 0);
 }

@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
 use wisaw::runner::{
-    lambda_invoke_result, LoadError, LocalRunner, Resource, RunnerError, StateMachine, TaskFailure,
-    TaskInvoker,
+    lambda_invoke_result, Admission, LoadError, LocalRunner, Resource, RunnerError, StateMachine,
+    TaskFailure, TaskInvoker,
 };
 use wisaw_core::contracts::{
     DeadLetter, ExecutionInput, ImageFormat, ImageInfo, PersistInput, ValidateOutput,
@@ -423,6 +423,71 @@ async fn timeout_seconds_raises_states_timeout_which_task_failed_does_not_match(
     assert_eq!(output["timeout"]["Error"], "States.Timeout");
     let history = harness.runner.history("slow-1").await.unwrap();
     assert!(event_types(&history).contains(&"TaskTimedOut"));
+}
+
+/// A function with fewer workers than callers: each call needs one of `slots`.
+struct SlottedInvoker {
+    slots: Arc<tokio::sync::Semaphore>,
+    work: Duration,
+}
+
+#[async_trait]
+impl TaskInvoker for SlottedInvoker {
+    async fn admit(&self, _resource: &str, _parameters: &Value) -> Admission {
+        Admission::in_slot(self.slots.clone().acquire_owned().await.unwrap())
+    }
+    async fn invoke(&self, _resource: &str, parameters: Value) -> Result<Value, TaskFailure> {
+        tokio::time::sleep(self.work).await;
+        Ok(lambda_invoke_result(parameters["Payload"].clone()))
+    }
+}
+
+#[tokio::test]
+async fn waiting_for_a_free_worker_never_counts_against_timeout_seconds() {
+    let machine = load_inline(json!({
+        "StartAt": "Render",
+        "States": {"Render": {
+            "Type": "Task",
+            "Resource": "arn:aws:states:::lambda:invoke",
+            "Parameters": {"FunctionName": "render", "Payload": {"n.$": "$.n"}},
+            "TimeoutSeconds": 1,
+            "End": true
+        }}
+    }))
+    .unwrap();
+    // One worker; each task takes most of its 1 s timeout; four executions at once.
+    let invoker = Arc::new(SlottedInvoker {
+        slots: Arc::new(tokio::sync::Semaphore::new(1)),
+        work: Duration::from_millis(700),
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let runner = LocalRunner::open(dir.path().join("runner.sqlite"), machine, invoker)
+        .await
+        .unwrap();
+    let names: Vec<String> = (0..4).map(|n| format!("render-{n}")).collect();
+    for (n, name) in names.iter().enumerate() {
+        assert_eq!(
+            runner.start(name, json!({ "n": n })).await.unwrap(),
+            StartOutcome::Started
+        );
+    }
+    for (n, name) in names.iter().enumerate() {
+        let done = runner.wait_for(name, WAIT).await.unwrap();
+        assert_eq!(done.status, ExecutionStatus::Succeeded, "{done:?}");
+        assert_eq!(done.output.as_ref().unwrap()["Payload"]["n"], n, "{done:?}");
+        let history = runner.history(name).await.unwrap();
+        let types = event_types(&history);
+        assert!(!types.contains(&"TaskTimedOut"), "{name}: {types:?}");
+        // The task starts when it has its worker, not when it was scheduled.
+        let at = |kind: &str| {
+            history
+                .iter()
+                .find(|event| event.event_type == kind)
+                .map(|event| event.timestamp)
+                .unwrap_or_else(|| panic!("{name}: no {kind} in {types:?}"))
+        };
+        assert!(at("TaskScheduled") <= at("TaskStarted"));
+    }
 }
 
 #[test]

@@ -4,6 +4,7 @@
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use lambda_runtime::{service_fn, Error, LambdaEvent};
 use std::convert::Infallible;
+use wisaw_api::dispatch::DispatchPorts;
 use wisaw_api::lambda;
 use wisaw_core::adapters::aws::AwsEnvironment;
 
@@ -11,11 +12,14 @@ use wisaw_core::adapters::aws::AwsEnvironment;
 async fn main() -> Result<(), Error> {
     lambda::init_json_logs();
     let env = AwsEnvironment::load().await?;
-    let metadata = env.metadata().await?;
-    let orchestrator = env.orchestrator()?;
+    let ports = DispatchPorts {
+        metadata: env.metadata().await?,
+        orchestrator: env.orchestrator()?,
+        // Uploads whose photo is gone are deleted (s3:DeleteObject on uploads/*).
+        blobs: env.blobs()?,
+    };
     lambda_runtime::run(service_fn(|event: LambdaEvent<SqsEvent>| async {
-        let response: SqsBatchResponse =
-            lambda::dispatch_batch(metadata.as_ref(), orchestrator.as_ref(), event.payload).await;
+        let response: SqsBatchResponse = lambda::dispatch_batch(&ports, event.payload).await;
         Ok::<_, Infallible>(response)
     }))
     .await

@@ -7,12 +7,11 @@
 //! succeed (garbage) is reported as failed too: the redrive policy, not this code,
 //! is what parks it where an operator sees it.
 
-use crate::dispatch::{dispatch_message, DispatchError, DispatchReport};
+use crate::dispatch::{dispatch_message, DispatchError, DispatchPorts, DispatchReport};
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use futures::future::join_all;
 use tracing::Instrument;
 use wisaw_core::ingest::{parse_ingest_message, IngestRequest};
-use wisaw_core::ports::{MetadataStore, Orchestrator};
 
 /// How one record of a batch went.
 #[derive(Debug)]
@@ -22,26 +21,18 @@ pub struct RecordOutcome {
 }
 
 /// Dispatches every record of the batch and names the records to retry.
-pub async fn dispatch_batch(
-    metadata: &dyn MetadataStore,
-    orchestrator: &dyn Orchestrator,
-    event: SqsEvent,
-) -> SqsBatchResponse {
-    batch_response(&dispatch_records(metadata, orchestrator, event).await)
+pub async fn dispatch_batch(ports: &DispatchPorts, event: SqsEvent) -> SqsBatchResponse {
+    batch_response(&dispatch_records(ports, event).await)
 }
 
 /// Dispatches every record, concurrently: they are independent photos, and each
 /// waits mostly on the database and Step Functions.
-pub async fn dispatch_records(
-    metadata: &dyn MetadataStore,
-    orchestrator: &dyn Orchestrator,
-    event: SqsEvent,
-) -> Vec<RecordOutcome> {
+pub async fn dispatch_records(ports: &DispatchPorts, event: SqsEvent) -> Vec<RecordOutcome> {
     join_all(
         event
             .records
             .into_iter()
-            .map(|record| dispatch_record(metadata, orchestrator, record)),
+            .map(|record| dispatch_record(ports, record)),
     )
     .await
 }
@@ -55,11 +46,7 @@ pub fn batch_response(outcomes: &[RecordOutcome]) -> SqsBatchResponse {
     response
 }
 
-async fn dispatch_record(
-    metadata: &dyn MetadataStore,
-    orchestrator: &dyn Orchestrator,
-    record: SqsMessage,
-) -> RecordOutcome {
+async fn dispatch_record(ports: &DispatchPorts, record: SqsMessage) -> RecordOutcome {
     let message_id = record.message_id.unwrap_or_default();
     let body = record.body.unwrap_or_default();
     let span = tracing::info_span!(
@@ -67,7 +54,7 @@ async fn dispatch_record(
         message_id = %message_id,
         photo_id = photo_ids(&body).as_str(),
     );
-    let result = dispatch_message(metadata, orchestrator, &body)
+    let result = dispatch_message(ports, &body)
         .instrument(span.clone())
         .await;
     span.in_scope(|| match &result {
@@ -75,6 +62,7 @@ async fn dispatch_record(
             started = report.started.len(),
             already_started = report.already_started.len(),
             ignored = report.ignored.len(),
+            deleted_uploads = report.deleted_uploads.len(),
             "record dispatched"
         ),
         Err(error) => {

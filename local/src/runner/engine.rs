@@ -232,12 +232,13 @@ impl Engine<'_> {
                 None => effective.clone(),
             };
             let timeout_seconds = task.timeout.map(|limit| limit.as_secs());
-            let scheduled = vec![
-                history::task_scheduled(task.resource, &parameters, timeout_seconds),
-                history::task_started(task.resource),
-            ];
-            journal.append(scheduled, Update::Events).await?;
-
+            let scheduled = history::task_scheduled(task.resource, &parameters, timeout_seconds);
+            journal.append(vec![scheduled], Update::Events).await?;
+            // Waiting for a worker is not running: the timeout starts once it has one.
+            let admission = self.invoker.admit(task.resource.arn(), &parameters).await;
+            journal
+                .append(vec![history::task_started(task.resource)], Update::Events)
+                .await?;
             let call = self.invoker.invoke(task.resource.arn(), parameters);
             let outcome = match task.timeout {
                 Some(limit) => tokio::time::timeout(limit, call).await.unwrap_or_else(|_| {
@@ -248,6 +249,8 @@ impl Engine<'_> {
                 }),
                 None => call.await,
             };
+            // The worker is free again, before any retry's wait.
+            drop(admission);
 
             let failure = match outcome {
                 Ok(raw) => {

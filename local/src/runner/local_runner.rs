@@ -229,6 +229,20 @@ impl LocalRunner {
             .unwrap_or(0)
     }
 
+    /// Waits until fewer than `limit` executions run on this runner.
+    pub async fn wait_for_room(&self, limit: usize) {
+        loop {
+            // Registered before counting, so an end between the two is not missed.
+            let ended = self.shared.finished.notified();
+            tokio::pin!(ended);
+            ended.as_mut().enable();
+            if self.in_flight() < limit {
+                return;
+            }
+            ended.await;
+        }
+    }
+
     /// Stops taking new executions, lets in-flight ones finish for up to
     /// `grace`, then stops the rest. Those stay RUNNING on disk and continue on
     /// the next `resume_unfinished`.

@@ -25,6 +25,6 @@ mod template;
 
 pub use definition::{Resource, StateMachine};
 pub use error::{LoadError, RunnerError};
-pub use invoker::{lambda_invoke_result, TaskFailure, TaskInvoker};
+pub use invoker::{lambda_invoke_result, Admission, TaskFailure, TaskInvoker};
 pub use local_runner::LocalRunner;
 pub use store::{Checkpoint, ExecutionRecord};

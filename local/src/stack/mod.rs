@@ -172,8 +172,13 @@ impl LocalStack {
         // Executions a killed process left behind carry on from their last state.
         self.runner.resume_unfinished().await?;
         let dispatcher = tokio::spawn(dispatcher::run(
+            self.data_dir.clone(),
             self.ingest.clone(),
-            self.metadata.clone(),
+            wisaw_api::dispatch::DispatchPorts {
+                metadata: self.metadata.clone(),
+                orchestrator: self.runner.clone(),
+                blobs: self.blobs.clone(),
+            },
             self.runner.clone(),
             shutdown.clone(),
         ));

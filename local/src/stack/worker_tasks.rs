@@ -3,7 +3,7 @@
 //! named by `QueueUrl`. Results and errors are shaped as Step Functions shapes
 //! them, so the same state machine definition works here and in AWS.
 
-use crate::runner::{lambda_invoke_result, Resource, TaskFailure, TaskInvoker};
+use crate::runner::{lambda_invoke_result, Admission, Resource, TaskFailure, TaskInvoker};
 use async_trait::async_trait;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -29,9 +29,17 @@ pub struct WorkerPorts {
 pub struct WorkerTasks {
     ports: WorkerPorts,
     queues: HashMap<String, Arc<dyn Queue>>,
-    /// Thumbnails are the one step that holds decoded pixels: at most one per
-    /// core at a time keeps the memory bounded however many photos arrive.
+    /// See [`thumbnail_slots`].
     thumbnail_slots: Arc<Semaphore>,
+}
+
+/// How many thumbnails render at once. Thumbnails are the one step that holds
+/// decoded pixels: at most one per core at a time keeps the memory bounded however
+/// many photos arrive.
+pub fn thumbnail_slots() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
 }
 
 /// The function names the local state machine is given as DefinitionSubstitutions,
@@ -47,16 +55,13 @@ pub fn local_queue_url(queue: &str) -> String {
 
 impl WorkerTasks {
     pub fn new(ports: WorkerPorts, queues: Vec<Arc<dyn Queue>>) -> Self {
-        let cores = std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1);
         Self {
             ports,
             queues: queues
                 .into_iter()
                 .map(|q| (q.name().to_string(), q))
                 .collect(),
-            thumbnail_slots: Arc::new(Semaphore::new(cores)),
+            thumbnail_slots: Arc::new(Semaphore::new(thumbnail_slots())),
         }
     }
 
@@ -68,12 +73,8 @@ impl WorkerTasks {
                 reply(wisaw_workers::validate::handle(ports.blobs.as_ref(), input).await)
             }
             "thumbnail" => {
+                // Runs in the slot `admit` gave it.
                 let input = parse(payload)?;
-                let _slot = self
-                    .thumbnail_slots
-                    .acquire()
-                    .await
-                    .map_err(|e| StepError::transient(e.to_string()))?;
                 reply(wisaw_workers::thumbnail::handle(ports.blobs.as_ref(), input).await)
             }
             "persist" => {
@@ -116,15 +117,32 @@ impl WorkerTasks {
     }
 }
 
+/// The function a `lambda:invoke` task calls, by the last segment of its ARN.
+fn function_name(parameters: &Value) -> &str {
+    let function_arn = parameters["FunctionName"].as_str().unwrap_or_default();
+    function_arn.rsplit(':').next().unwrap_or_default()
+}
+
 #[async_trait]
 impl TaskInvoker for WorkerTasks {
+    /// A thumbnail waits here for a free slot, before its state's timeout starts.
+    async fn admit(&self, resource: &str, parameters: &Value) -> Admission {
+        if resource != LAMBDA_INVOKE || function_name(parameters) != "thumbnail" {
+            return Admission::immediate();
+        }
+        match self.thumbnail_slots.clone().acquire_owned().await {
+            Ok(slot) => Admission::in_slot(slot),
+            // The semaphore is never closed; were it, the task would run unbounded.
+            Err(_) => Admission::immediate(),
+        }
+    }
+
     async fn invoke(&self, resource: &str, parameters: Value) -> Result<Value, TaskFailure> {
         match resource {
             LAMBDA_INVOKE => {
-                let function_arn = parameters["FunctionName"].as_str().unwrap_or_default();
-                let function = function_arn.rsplit(':').next().unwrap_or_default();
+                let function = function_name(&parameters).to_string();
                 let payload = parameters.get("Payload").cloned().unwrap_or(Value::Null);
-                match self.call_worker(function, payload).await {
+                match self.call_worker(&function, payload).await {
                     Ok(output) => Ok(lambda_invoke_result(output)),
                     // Lambda reports a function error by its type, with the message in the cause.
                     Err(error) => Err(TaskFailure {

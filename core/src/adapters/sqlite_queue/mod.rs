@@ -10,6 +10,17 @@
 //!   send time; its receive count starts over there).
 //! - `receive` long-polls: it waits up to `wait` for a first message, waking on a
 //!   send from this process at once and polling the file for other processes.
+//!
+//! Beyond SQS, for a queue with one consumer process that restarts (the local
+//! dispatcher): a delivery is *handled* from the moment its consumer starts working
+//! on it ([`LocalQueue::begin_handling`]), not when it is received. At its start, the
+//! consumer knows its predecessor is gone and calls [`LocalQueue::release_held`]:
+//! everything the predecessor held is visible again at once instead of after its
+//! visibility timeout, and the receives of deliveries that no handler ever saw (they
+//! waited in a received batch) are given back, so crashes alone never push a message
+//! towards the dead-letter queue. A delivery that was being handled keeps its
+//! receive: it may be the very message that crashes the consumer, and the redrive
+//! must still park it after `max_receive_count` tries.
 
 mod listing;
 
@@ -38,6 +49,15 @@ pub const MAX_MESSAGES_PER_RECEIVE: u32 = 10;
 
 /// How often a waiting receive looks at the file for messages sent by other processes.
 const POLL_INTERVAL: Duration = Duration::from_millis(50);
+
+/// What [`LocalQueue::release_held`] found in flight.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Released {
+    /// Deliveries a handler had taken up: visible again, their receive kept.
+    pub handled: u64,
+    /// Deliveries no handler saw: visible again, their receive given back.
+    pub unhandled: u64,
+}
 
 /// Where a queue sends messages that keep coming back (SQS's redrive policy).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -136,6 +156,62 @@ impl LocalQueue {
         listing::peek(&self.pool, &self.name, limit).await
     }
 
+    /// Records that the consumer has started handling this delivery: from now on its
+    /// receive counts even if the consumer dies (see [`LocalQueue::release_held`]).
+    /// A stale handle (a later delivery exists, or the message is gone) is `NotFound`.
+    pub async fn begin_handling(&self, receipt_handle: &str) -> PortResult<()> {
+        let marked = sqlx::query(
+            "UPDATE queue_messages SET delivery_handled = 1 WHERE queue = ? AND receipt_handle = ?",
+        )
+        .bind(&self.name)
+        .bind(receipt_handle)
+        .execute(&self.pool)
+        .await?;
+        if marked.rows_affected() == 0 {
+            return Err(PortError::NotFound(format!(
+                "no message of queue {} has the receipt handle {receipt_handle}",
+                self.name
+            )));
+        }
+        Ok(())
+    }
+
+    /// For a consumer starting in place of one that is gone: makes every message in
+    /// flight visible at once, gives back the receive of each delivery that was never
+    /// handled, and makes every outstanding receipt handle stale. Only call it when no
+    /// other consumer of this queue is running.
+    pub async fn release_held(&self) -> PortResult<Released> {
+        let now = to_micros(Utc::now());
+        let mut tx = self.pool.begin().await?;
+        let mut released = Released::default();
+        for handled in [false, true] {
+            let receive_given_back = i64::from(!handled);
+            let done = sqlx::query(
+                "UPDATE queue_messages SET visible_at = ?, receipt_handle = NULL, \
+                 delivery_handled = 0, receive_count = MAX(receive_count - ?, 0) \
+                 WHERE queue = ? AND visible_at > ? AND receipt_handle IS NOT NULL \
+                 AND delivery_handled = ?",
+            )
+            .bind(now)
+            .bind(receive_given_back)
+            .bind(&self.name)
+            .bind(now)
+            .bind(i64::from(handled))
+            .execute(&mut *tx)
+            .await?;
+            if handled {
+                released.handled = done.rows_affected();
+            } else {
+                released.unhandled = done.rows_affected();
+            }
+        }
+        tx.commit().await?;
+        if released.handled + released.unhandled > 0 {
+            self.wakers.of(&self.name).notify_waiters();
+        }
+        Ok(released)
+    }
+
     /// Moves the visible messages that were received `max_receive_count` times already
     /// to the dead-letter queue: the next receive would exceed the count.
     async fn redrive_exhausted(&self, now: i64) -> PortResult<()> {
@@ -144,7 +220,7 @@ impl LocalQueue {
         };
         let moved = sqlx::query(
             "UPDATE queue_messages SET queue = ?, receive_count = 0, receipt_handle = NULL, \
-             visible_at = ? WHERE queue = ? AND visible_at <= ? AND receive_count >= ?",
+             delivery_handled = 0, visible_at = ? WHERE queue = ? AND visible_at <= ? AND receive_count >= ?",
         )
         .bind(&redrive.dead_letter_queue)
         .bind(now)
@@ -178,7 +254,7 @@ impl LocalQueue {
         // can never pick the same visible message.
         let rows = sqlx::query(
             "UPDATE queue_messages SET receive_count = receive_count + 1, visible_at = ?, \
-             receipt_handle = id || '.' || lower(hex(randomblob(16))) \
+             receipt_handle = id || '.' || lower(hex(randomblob(16))), delivery_handled = 0 \
              WHERE seq IN (SELECT seq FROM queue_messages WHERE queue = ? AND visible_at <= ? \
                            AND receive_count < ? ORDER BY sent_at, seq LIMIT ?) \
              RETURNING seq, sent_at, id, receipt_handle, body, receive_count",
