@@ -93,8 +93,8 @@ async fn execution_ref(ports: &ApiPorts, name: &str) -> ExecutionRef {
     }
 }
 
-/// Removes the photo for its owner: first its images, then its row, so that a
-/// failure half-way leaves a row the owner can delete again, never orphan images.
+/// Removes the photo for its owner: first its objects, then its row, so that a
+/// failure half-way leaves a row the owner can delete again, never orphan objects.
 pub async fn delete(ports: &ApiPorts, id: PhotoId, device: DeviceId) -> Result<(), Problem> {
     let photo = load(ports, id).await?;
     if photo.device_id != device {
@@ -102,28 +102,39 @@ pub async fn delete(ports: &ApiPorts, id: PhotoId, device: DeviceId) -> Result<(
             "Only the device that uploaded a photo can delete it.",
         ));
     }
-    let (thumb, display) = image_keys(&photo);
-    let mut keys = vec![
-        photo.id.upload_key(),
-        thumb,
-        display,
-        photo.id.thumb_key(),
-        photo.id.display_key(),
-    ];
-    keys.sort();
-    keys.dedup();
-    for key in keys {
-        ports
-            .blobs
-            .delete(&key)
-            .await
-            .map_err(|e| Problem::from_port("deleting an image", e))?;
-    }
+    delete_objects(ports, &photo).await?;
     ports
         .metadata
         .delete_photo(id)
         .await
         .map_err(|e| Problem::from_port("deleting a photo", e))?;
+    Ok(())
+}
+
+/// Where every object of a photo lives: its original upload (`uploads/{id}`, the bytes
+/// with their EXIF and GPS) and everything the workers make of it (`photos/{id}/`).
+/// A photo id has a fixed length, so no other photo's key starts with these.
+pub fn object_prefixes(id: PhotoId) -> [String; 2] {
+    [id.upload_key(), format!("photos/{id}/")]
+}
+
+/// Deletes every object of the photo: all under its prefixes, whatever wrote them, and
+/// the images its row names, should a row name one elsewhere.
+async fn delete_objects(ports: &ApiPorts, photo: &Photo) -> Result<(), Problem> {
+    let failed = |e| Problem::from_port("deleting a photo's objects", e);
+    let prefixes = object_prefixes(photo.id);
+    for prefix in &prefixes {
+        ports.blobs.delete_prefix(prefix).await.map_err(failed)?;
+    }
+    let (thumb, display) = image_keys(photo);
+    for key in [thumb, display] {
+        if !prefixes
+            .iter()
+            .any(|prefix| key.starts_with(prefix.as_str()))
+        {
+            ports.blobs.delete(&key).await.map_err(failed)?;
+        }
+    }
     Ok(())
 }
 

@@ -164,6 +164,52 @@ async fn only_the_owner_deletes_and_the_images_go_with_the_photo() {
         .assert_problem(404);
 }
 
+/// Every file under `dir` whose path names `id`.
+fn files_naming(dir: &std::path::Path, id: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            found.extend(files_naming(&path, id));
+        } else if path.display().to_string().contains(id) {
+            found.push(path.display().to_string());
+        }
+    }
+    found
+}
+
+#[tokio::test]
+async fn deleting_a_photo_deletes_every_object_of_it_and_only_those() {
+    let h = Harness::new().await;
+    let owner = DeviceId::new_random();
+    let photo = h.create_photo(owner, 1.0, 2.0, Utc::now()).await;
+    let neighbour = h.create_photo(owner, 1.0, 2.0, Utc::now()).await;
+    h.make_ready(&photo).await;
+    h.make_ready(&neighbour).await;
+    let id = photo.id.to_string();
+    // Renditions another version of the workers wrote, under the photo's folder.
+    for key in [
+        format!("photos/{id}/legacy.jpg"),
+        format!("photos/{id}/sizes/small.webp"),
+    ] {
+        h.blobs
+            .put(&key, "image/jpeg", bytes::Bytes::from_static(b"old"))
+            .await
+            .unwrap();
+    }
+    assert!(files_naming(h.blobs.root(), &id).len() >= 10);
+
+    let deleted = h
+        .delete(&format!("/v1/photos/{id}"), Some(&owner.to_string()))
+        .await;
+    assert_eq!(deleted.status.as_u16(), 204, "{}", deleted.body);
+
+    // Neither an object nor its meta file is left, the original upload included.
+    assert_eq!(files_naming(h.blobs.root(), &id), Vec::<String>::new());
+    let kept = files_naming(h.blobs.root(), &neighbour.id.to_string());
+    assert_eq!(kept.len(), 6, "the neighbour's objects and meta: {kept:?}");
+}
+
 #[tokio::test]
 async fn abuse_reports_are_201_and_count_once_per_device() {
     let h = Harness::new().await;

@@ -35,6 +35,9 @@ pub trait BlobStore: Send + Sync {
     async fn put(&self, key: &str, content_type: &str, body: Bytes) -> PortResult<()>;
     /// Removes an object; removing a missing object succeeds.
     async fn delete(&self, key: &str) -> PortResult<()>;
+    /// Removes every object whose key starts with `prefix` (a photo's `photos/{id}/`, say)
+    /// and returns how many there were. An empty prefix is refused: it would name them all.
+    async fn delete_prefix(&self, prefix: &str) -> PortResult<u64>;
     /// A signed PUT binding the key, the content type and the exact length.
     async fn presign_put(
         &self,

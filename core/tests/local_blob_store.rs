@@ -359,3 +359,125 @@ async fn put_get_delete_round_trip() {
     store.delete(key).await.unwrap();
     assert!(files_under(dir.path()).is_empty());
 }
+
+/// An object at `key`, with its meta file.
+async fn stored(store: &LocalBlobStore, key: &str) {
+    store
+        .put(key, "image/webp", Bytes::from_static(b"RIFF"))
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_missing_object_is_not_found_wherever_its_path_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store(dir.path());
+    let photo = "photos/0b6f5c2e-7a8d-4c1e-9f00-123456789abc";
+    stored(&store, &format!("{photo}/thumb.webp")).await;
+    stored(&store, KEY).await;
+    // No such file; a folder of other objects; a path through an object (a file).
+    for key in [
+        format!("{photo}/display.webp"),
+        photo.to_string(),
+        "photos".to_string(),
+        format!("{KEY}/thumb.webp"),
+    ] {
+        let get = store.get(&key).await.unwrap_err();
+        assert!(matches!(get, PortError::NotFound(_)), "get {key}: {get:?}");
+        let open = store.open(&key).await.unwrap_err();
+        assert!(
+            matches!(open, PortError::NotFound(_)),
+            "open {key}: {open:?}"
+        );
+        let meta = store.meta(&key).await.unwrap_err();
+        assert!(
+            matches!(meta, PortError::NotFound(_)),
+            "meta {key}: {meta:?}"
+        );
+        let read = store.read(&key).await.unwrap_err();
+        assert!(
+            matches!(read, PortError::NotFound(_)),
+            "read {key}: {read:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn deleting_a_prefix_removes_every_object_under_it_and_nothing_else() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store(dir.path());
+    let id = "0b6f5c2e-7a8d-4c1e-9f00-123456789abc";
+    let other = "9d1c3f00-0000-4000-8000-000000000001";
+    let mine = [
+        format!("photos/{id}/thumb.webp"),
+        format!("photos/{id}/display.webp"),
+        format!("photos/{id}/older/rendition.jpg"),
+    ];
+    let theirs = [
+        format!("photos/{other}/thumb.webp"),
+        format!("uploads/{other}"),
+        format!("photos/{id}x/not-mine.webp"),
+    ];
+    for key in mine.iter().chain(&theirs) {
+        stored(&store, key).await;
+    }
+    stored(&store, &format!("uploads/{id}")).await;
+
+    assert_eq!(
+        store.delete_prefix(&format!("photos/{id}/")).await.unwrap(),
+        3
+    );
+    assert_eq!(
+        store.delete_prefix(&format!("uploads/{id}")).await.unwrap(),
+        1
+    );
+    for key in &mine {
+        assert!(
+            matches!(store.get(key).await, Err(PortError::NotFound(_))),
+            "{key}"
+        );
+    }
+    for key in &theirs {
+        assert!(store.get(key).await.is_ok(), "{key} went too");
+    }
+    let left = files_under(dir.path());
+    assert!(
+        left.iter().all(|path| !path.contains(&format!("{id}/"))),
+        "{left:?}"
+    );
+    assert!(
+        !left
+            .iter()
+            .any(|path| path.ends_with(&format!("uploads/{id}"))),
+        "{left:?}"
+    );
+    // Objects and meta, three keys each; the photo's emptied folders are gone too.
+    assert_eq!(left.len(), 6, "{left:?}");
+    for tree in ["objects", "meta"] {
+        assert!(!dir.path().join(tree).join("photos").join(id).exists());
+    }
+    // Again, and under a prefix that never held anything: nothing to do, no error.
+    assert_eq!(
+        store.delete_prefix(&format!("photos/{id}/")).await.unwrap(),
+        0
+    );
+    assert_eq!(store.delete_prefix("nothing/here/").await.unwrap(), 0);
+}
+
+#[tokio::test]
+async fn a_prefix_that_could_reach_outside_the_store_or_everything_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("keep"), b"x").unwrap();
+    let store = store(&dir.path().join("store"));
+    stored(&store, KEY).await;
+    for prefix in ["", "../", "a/../../", "/", "//", "uploads//", "a b/"] {
+        let refused = store.delete_prefix(prefix).await.unwrap_err();
+        assert!(
+            matches!(refused, PortError::Invalid(_)),
+            "{prefix:?}: {refused:?}"
+        );
+    }
+    assert!(store.get(KEY).await.is_ok());
+    assert!(outside.path().join("keep").exists());
+}

@@ -325,6 +325,9 @@ impl BlobStore for FlakyBlobs {
     async fn delete(&self, key: &str) -> PortResult<()> {
         self.inner.delete(key).await
     }
+    async fn delete_prefix(&self, prefix: &str) -> PortResult<u64> {
+        self.inner.delete_prefix(prefix).await
+    }
     async fn presign_put(
         &self,
         key: &str,

@@ -2,6 +2,7 @@
 
 use super::emulator::{create_bucket, emulator};
 use bytes::Bytes;
+use futures::StreamExt;
 use std::collections::BTreeSet;
 use std::time::Duration;
 use wisaw_core::adapters::aws::S3BlobStore;
@@ -128,4 +129,65 @@ async fn get_put_and_delete_follow_the_port() {
         elsewhere.get(key).await,
         Err(PortError::NotFound(_))
     ));
+}
+
+#[tokio::test]
+async fn deleting_a_prefix_removes_every_page_of_objects_under_it_and_nothing_else() {
+    let Some(config) = emulator("deleting_a_prefix_removes_every_page_of_objects_under_it").await
+    else {
+        return;
+    };
+    let (client, bucket) = create_bucket(&config).await;
+    let store = S3BlobStore::from_config(&config, &bucket);
+    let id = PhotoId::new_random();
+    let neighbour = PhotoId::new_random();
+    // More than one page of ListObjectsV2 and one batch of DeleteObjects (1,000 each).
+    let mine: Vec<String> = (0..1_005)
+        .map(|i| format!("photos/{id}/rendition-{i:04}.webp"))
+        .collect();
+    let theirs = [
+        neighbour.thumb_key(),
+        neighbour.upload_key(),
+        format!("photos/{id}x/not-mine.webp"),
+    ];
+    let writes = mine.iter().chain(&theirs).map(|key| {
+        let store = store.clone();
+        let key = key.clone();
+        async move {
+            store
+                .put(&key, "image/webp", Bytes::from_static(b"RIFF"))
+                .await
+                .unwrap()
+        }
+    });
+    futures::stream::iter(writes)
+        .buffer_unordered(32)
+        .collect::<Vec<()>>()
+        .await;
+    store
+        .put(
+            &id.upload_key(),
+            "image/jpeg",
+            Bytes::from_static(b"\xff\xd8"),
+        )
+        .await
+        .unwrap();
+
+    let prefix = format!("photos/{id}/");
+    assert_eq!(store.delete_prefix(&prefix).await.unwrap(), 1_005);
+    assert_eq!(store.delete_prefix(&id.upload_key()).await.unwrap(), 1);
+    let left = client
+        .list_objects_v2()
+        .bucket(&bucket)
+        .send()
+        .await
+        .unwrap();
+    let mut left: Vec<&str> = left.contents().iter().filter_map(|o| o.key()).collect();
+    left.sort();
+    let mut expected: Vec<&str> = theirs.iter().map(String::as_str).collect();
+    expected.sort();
+    assert_eq!(left, expected);
+    assert_eq!(store.delete_prefix(&prefix).await.unwrap(), 0);
+    let refused = store.delete_prefix("").await.unwrap_err();
+    assert!(matches!(refused, PortError::Invalid(_)), "{refused:?}");
 }

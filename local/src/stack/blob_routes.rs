@@ -2,9 +2,11 @@
 //! checks the ticket's signature, expiry, content type and length before a byte is
 //! written, stores the object, then puts the ObjectCreated event on the ingest
 //! queue (as S3's notification does in AWS); `GET /blobs/{key}` serves a signed GET.
+//! Every answer that is not the object is problem+json, as the API's are: a missing
+//! object is 404 (S3's NoSuchKey), another method 405, a key that is not UTF-8 400.
 
 use axum::body::Body;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::put;
@@ -12,10 +14,12 @@ use axum::Router;
 use std::collections::HashMap;
 use std::sync::Arc;
 use tokio_util::io::ReaderStream;
+use wisaw_api::extract::{ApiPath, ApiQuery};
 use wisaw_api::Problem;
 use wisaw_core::adapters::local_fs::LocalBlobStore;
 use wisaw_core::ingest::S3Notification;
 use wisaw_core::ports::{BlobStore, Queue};
+use wisaw_core::PortError;
 
 #[derive(Clone)]
 struct BlobRoutes {
@@ -23,16 +27,21 @@ struct BlobRoutes {
     ingest: Arc<dyn Queue>,
 }
 
+type SignedQuery = ApiQuery<HashMap<String, String>>;
+
 pub fn router(blobs: Arc<LocalBlobStore>, ingest: Arc<dyn Queue>) -> Router {
     Router::new()
-        .route("/blobs/{*key}", put(upload).get(download))
+        .route(
+            "/blobs/{*key}",
+            put(upload).get(download).fallback(method_not_allowed),
+        )
         .with_state(BlobRoutes { blobs, ingest })
 }
 
 async fn upload(
     State(routes): State<BlobRoutes>,
-    Path(key): Path<String>,
-    Query(query): Query<HashMap<String, String>>,
+    ApiPath(key): ApiPath<String>,
+    ApiQuery(query): SignedQuery,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
@@ -80,8 +89,8 @@ async fn upload(
 
 async fn download(
     State(routes): State<BlobRoutes>,
-    Path(key): Path<String>,
-    Query(query): Query<HashMap<String, String>>,
+    ApiPath(key): ApiPath<String>,
+    ApiQuery(query): SignedQuery,
 ) -> Response {
     if let Err(refusal) = routes.blobs.verify_get(&key, &query, chrono::Utc::now()) {
         return refused(refusal.status_code(), refusal.code(), refusal.to_string());
@@ -96,8 +105,20 @@ async fn download(
             Body::from_stream(ReaderStream::new(file)),
         )
             .into_response(),
+        // A signed URL outlives the object when its photo is deleted.
+        Err(PortError::NotFound(_)) => Problem::new(
+            StatusCode::NOT_FOUND,
+            "NoSuchKey",
+            "Not found",
+            format!("There is no object {key}."),
+        )
+        .into_response(),
         Err(error) => Problem::from_port("reading a blob", error).into_response(),
     }
+}
+
+async fn method_not_allowed() -> Problem {
+    Problem::method_not_allowed()
 }
 
 fn refused(status: u16, code: &'static str, detail: String) -> Response {

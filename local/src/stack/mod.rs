@@ -5,10 +5,12 @@
 
 pub mod blob_routes;
 pub mod dispatcher;
+pub mod http_server;
 pub mod worker_tasks;
 
 use crate::runner::{LocalRunner, StateMachine};
 use anyhow::{Context, Result};
+use http_server::HttpLimits;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -163,8 +165,7 @@ impl LocalStack {
         let http = {
             let shutdown = shutdown.clone();
             tokio::spawn(async move {
-                axum::serve(listener, app)
-                    .with_graceful_shutdown(async move { shutdown.cancelled().await })
+                http_server::serve(listener, app, HttpLimits::default(), shutdown)
                     .await
                     .context("serving HTTP")
             })

@@ -48,16 +48,29 @@ where
         SdkError::ServiceError(service) => {
             let status = service.raw().status().as_u16();
             let code = service.err().code().unwrap_or_default();
-            if status == 404 || NOT_FOUND_CODES.contains(&code) {
-                PortError::NotFound(message)
-            } else if status >= 500 || status == 429 || is_throttling(code) {
-                PortError::Unavailable(message)
-            } else {
-                PortError::Invalid(message)
-            }
+            classify(Some(status), code, message)
         }
         // A request the SDK could not even build: no retry will help.
         _ => PortError::Invalid(message),
+    }
+}
+
+/// Maps an error a call reports for one of its items (an object of DeleteObjects), which
+/// carries a code but no HTTP status of its own.
+pub(crate) fn item_error(action: &str, code: Option<&str>, message: Option<&str>) -> PortError {
+    let code = code.unwrap_or_default();
+    let message = format!("{action}: {code}: {}", message.unwrap_or_default());
+    classify(None, code, message)
+}
+
+fn classify(status: Option<u16>, code: &str, message: String) -> PortError {
+    let status = status.unwrap_or_default();
+    if status == 404 || NOT_FOUND_CODES.contains(&code) {
+        PortError::NotFound(message)
+    } else if status >= 500 || status == 429 || is_throttling(code) {
+        PortError::Unavailable(message)
+    } else {
+        PortError::Invalid(message)
     }
 }
 
@@ -78,5 +91,17 @@ mod tests {
         }
         assert!(!is_throttling("AccessDenied"));
         assert!(!is_throttling("InvalidParameterValue"));
+    }
+
+    #[test]
+    fn an_items_error_is_classified_by_its_code() {
+        let item = |code| item_error("deleting s3://b/k", Some(code), Some("why"));
+        assert!(matches!(item("SlowDown"), PortError::Unavailable(_)));
+        assert!(matches!(item("InternalError"), PortError::Unavailable(_)));
+        assert!(matches!(item("NoSuchKey"), PortError::NotFound(_)));
+        let denied = item("AccessDenied");
+        assert!(
+            matches!(&denied, PortError::Invalid(m) if m.contains("AccessDenied") && m.contains("why"))
+        );
     }
 }

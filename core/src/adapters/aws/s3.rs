@@ -2,13 +2,14 @@
 //! key, the content type and the exact content length, so the phone can upload only
 //! the object it asked for; image URLs are presigned GETs, or plain URLs under a CDN.
 
-use super::errors::port_error;
+use super::errors::{item_error, port_error};
 use crate::error::PortError;
 use crate::ports::{BlobStore, PortResult, SignedRequest};
 use async_trait::async_trait;
 use aws_config::SdkConfig;
 use aws_sdk_s3::presigning::PresigningConfig;
 use aws_sdk_s3::primitives::ByteStream;
+use aws_sdk_s3::types::{Delete, ObjectIdentifier};
 use aws_sdk_s3::Client;
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
@@ -139,6 +140,65 @@ impl BlobStore for S3BlobStore {
             .await
             .map_err(|e| port_error(&format!("deleting {}", self.location(key)), e))?;
         Ok(())
+    }
+
+    /// Lists the prefix a page at a time and deletes each page with one DeleteObjects
+    /// (both take at most 1,000 keys). Deleting what was listed does not disturb the
+    /// listing: the continuation token points past the page's last key.
+    async fn delete_prefix(&self, prefix: &str) -> PortResult<u64> {
+        if prefix.is_empty() {
+            return Err(PortError::Invalid(
+                "A key prefix cannot be empty: it would name every object.".into(),
+            ));
+        }
+        let action = format!("deleting everything under {}", self.location(prefix));
+        let mut deleted = 0;
+        let mut continuation: Option<String> = None;
+        loop {
+            let page = self
+                .client
+                .list_objects_v2()
+                .bucket(&self.bucket)
+                .prefix(prefix)
+                .set_continuation_token(continuation.take())
+                .send()
+                .await
+                .map_err(|e| port_error(&action, e))?;
+            let objects = page
+                .contents()
+                .iter()
+                .filter_map(|object| object.key())
+                .map(|key| ObjectIdentifier::builder().key(key).build())
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| PortError::Invalid(format!("{action}: {e}")))?;
+            if !objects.is_empty() {
+                let count = objects.len() as u64;
+                let batch = Delete::builder()
+                    .set_objects(Some(objects))
+                    .quiet(true)
+                    .build()
+                    .map_err(|e| PortError::Invalid(format!("{action}: {e}")))?;
+                let output = self
+                    .client
+                    .delete_objects()
+                    .bucket(&self.bucket)
+                    .delete(batch)
+                    .send()
+                    .await
+                    .map_err(|e| port_error(&action, e))?;
+                // A batch answers 200 even when some of its keys failed.
+                if let Some(failed) = output.errors().first() {
+                    return Err(item_error(&action, failed.code(), failed.message()));
+                }
+                deleted += count;
+            }
+            match page.next_continuation_token() {
+                Some(token) if page.is_truncated() == Some(true) => {
+                    continuation = Some(token.to_string())
+                }
+                _ => return Ok(deleted),
+            }
+        }
     }
 
     async fn presign_put(

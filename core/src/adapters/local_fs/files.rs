@@ -16,12 +16,20 @@ pub struct ObjectMeta {
     pub content_length: u64,
 }
 
-/// The store's lack of an object, or its failing disk.
+/// The store's lack of an object, or its failing disk. A key whose path runs into a
+/// file (`a/b` where `a` is an object) or ends at a folder of other objects names no
+/// object either, as S3 answers NoSuchKey for both.
 pub fn io_error(error: io::Error, key: &str) -> PortError {
     match error.kind() {
-        io::ErrorKind::NotFound => PortError::NotFound(format!("object {key}")),
+        io::ErrorKind::NotFound | io::ErrorKind::NotADirectory | io::ErrorKind::IsADirectory => {
+            not_found(key)
+        }
         _ => PortError::Unavailable(format!("object {key}: {error}")),
     }
+}
+
+pub fn not_found(key: &str) -> PortError {
+    PortError::NotFound(format!("object {key}"))
 }
 
 /// A temp file that removes itself unless [`TempFile::persist`] moved it into place,

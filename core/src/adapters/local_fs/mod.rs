@@ -22,7 +22,7 @@ use crate::ports::{BlobStore, PortResult, SignedRequest};
 use async_trait::async_trait;
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
-use files::{io_error, TempFile};
+use files::{io_error, not_found, TempFile};
 use futures::{Stream, StreamExt};
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
@@ -30,7 +30,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 pub use files::ObjectMeta;
-pub use keys::key_path;
+pub use keys::{key_path, prefix_path};
 pub use signing::{
     PutTicket, Refusal, Signer, CONTENT_LENGTH_PARAM, CONTENT_TYPE_PARAM, EXPIRES_PARAM,
     SIGNATURE_PARAM,
@@ -45,7 +45,7 @@ pub enum UploadError {
     #[error("{0}")]
     Refused(Refusal),
     /// The client's body stream broke off.
-    #[error("the upload's body broke off: {0}")]
+    #[error("The upload's body broke off: {0}.")]
     Body(String),
     #[error(transparent)]
     Store(PortError),
@@ -242,10 +242,13 @@ impl LocalBlobStore {
     /// The object's metadata; objects written without it read as `application/octet-stream`.
     pub async fn meta(&self, key: &str) -> PortResult<ObjectMeta> {
         let object = self.object_path(key)?;
-        let length = tokio::fs::metadata(&object)
+        let found = tokio::fs::metadata(&object)
             .await
-            .map_err(|e| io_error(e, key))?
-            .len();
+            .map_err(|e| io_error(e, key))?;
+        if !found.is_file() {
+            return Err(not_found(key));
+        }
+        let length = found.len();
         match tokio::fs::read(self.meta_path(key)?).await {
             Ok(json) => serde_json::from_slice(&json)
                 .map_err(|e| PortError::Invalid(format!("metadata of {key}: {e}"))),
@@ -267,19 +270,56 @@ impl LocalBlobStore {
         Ok((Bytes::from(bytes), meta))
     }
 
-    /// An open file and its metadata, for streaming a GET.
+    /// An open file and its metadata, for streaming a GET. A missing object (or a key
+    /// that names a folder of other objects) is `NotFound`.
     pub async fn open(&self, key: &str) -> PortResult<(tokio::fs::File, ObjectMeta)> {
         let file = tokio::fs::File::open(self.object_path(key)?)
             .await
             .map_err(|e| io_error(e, key))?;
+        // Opening a folder succeeds on Unix; only reading it fails, half-way through an answer.
+        let opened = file.metadata().await.map_err(|e| io_error(e, key))?;
+        if !opened.is_file() {
+            return Err(not_found(key));
+        }
         let mut meta = self.meta(key).await?;
-        meta.content_length = file.metadata().await.map_err(|e| io_error(e, key))?.len();
+        meta.content_length = opened.len();
         Ok((file, meta))
     }
 
-    /// Removes the folders a delete left empty, up to the tree's root.
-    async fn prune_empty_parents(&self, path: &Path, tree: &Path) {
-        let mut dir = path.parent();
+    /// Removes the entries of `dir` whose names start with `name_start`, folders whole;
+    /// returns how many files went. A missing `dir` holds nothing.
+    async fn remove_matching(&self, dir: &Path, name_start: &str, key: &str) -> PortResult<u64> {
+        let mut entries = match tokio::fs::read_dir(dir).await.map_err(|e| io_error(e, key)) {
+            Ok(entries) => entries,
+            Err(PortError::NotFound(_)) => return Ok(0),
+            Err(other) => return Err(other),
+        };
+        let mut removed = 0;
+        while let Some(entry) = entries.next_entry().await.map_err(|e| io_error(e, key))? {
+            if !entry.file_name().to_string_lossy().starts_with(name_start) {
+                continue;
+            }
+            let path = entry.path();
+            let kind = entry.file_type().await.map_err(|e| io_error(e, key))?;
+            let outcome = if kind.is_dir() {
+                removed += count_files(&path).await;
+                tokio::fs::remove_dir_all(&path).await
+            } else {
+                removed += 1;
+                tokio::fs::remove_file(&path).await
+            };
+            match outcome {
+                // Gone already: another delete got there first.
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                other => other.map_err(|e| io_error(e, key))?,
+            }
+        }
+        Ok(removed)
+    }
+
+    /// Removes the folders a delete left empty, from `dir` up to the tree's root.
+    async fn prune_empty_folders(&self, dir: Option<&Path>, tree: &Path) {
+        let mut dir = dir;
         while let Some(current) = dir.filter(|d| d.starts_with(tree) && *d != tree) {
             if tokio::fs::remove_dir(current).await.is_err() {
                 break; // Not empty (or already gone): stop climbing.
@@ -316,13 +356,28 @@ impl BlobStore for LocalBlobStore {
         self.commit(key, &target, temp, &meta).await
     }
 
+    async fn delete_prefix(&self, prefix: &str) -> PortResult<u64> {
+        let (folder, name_start) = prefix_path(prefix).map_err(PortError::Invalid)?;
+        let mut objects_removed = 0;
+        for tree in ["objects", "meta"] {
+            let tree = self.root.join(tree);
+            let dir = tree.join(&folder);
+            let removed = self.remove_matching(&dir, &name_start, prefix).await?;
+            if tree.ends_with("objects") {
+                objects_removed = removed;
+            }
+            self.prune_empty_folders(Some(&dir), &tree).await;
+        }
+        Ok(objects_removed)
+    }
+
     async fn delete(&self, key: &str) -> PortResult<()> {
         for (path, tree) in [
             (self.object_path(key)?, self.root.join("objects")),
             (self.meta_path(key)?, self.root.join("meta")),
         ] {
             match tokio::fs::remove_file(&path).await {
-                Ok(()) => self.prune_empty_parents(&path, &tree).await,
+                Ok(()) => self.prune_empty_folders(path.parent(), &tree).await,
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
                 Err(e) => return Err(io_error(e, key)),
             }
@@ -360,4 +415,23 @@ impl BlobStore for LocalBlobStore {
         let params = self.signer.get_params(key, expiry(Utc::now(), ttl));
         Ok(url_with(&self.base_url, key, &params))
     }
+}
+
+/// How many files a folder holds, at any depth (what a prefix delete reports).
+async fn count_files(dir: &Path) -> u64 {
+    let mut count = 0;
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        let Ok(mut entries) = tokio::fs::read_dir(&dir).await else {
+            continue;
+        };
+        while let Ok(Some(entry)) = entries.next_entry().await {
+            match entry.file_type().await {
+                Ok(kind) if kind.is_dir() => pending.push(entry.path()),
+                Ok(_) => count += 1,
+                Err(_) => {}
+            }
+        }
+    }
+    count
 }

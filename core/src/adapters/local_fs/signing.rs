@@ -76,32 +76,44 @@ impl Refusal {
     }
 }
 
+/// Each refusal as a sentence for the person behind the client: it names what the
+/// ticket allows and what the request did.
 impl fmt::Display for Refusal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::InvalidKey(why) => f.write_str(why),
-            Self::MissingSignature => f.write_str("the URL is not signed"),
-            Self::BadSignature => f.write_str("the URL's signature does not match"),
+            Self::MissingSignature => {
+                f.write_str("The URL is not signed: a signing parameter is missing or unreadable.")
+            }
+            Self::BadSignature => f.write_str(
+                "The URL's signature does not match: the URL was changed after it was signed.",
+            ),
             Self::Expired { expired_at } => {
-                write!(f, "the URL expired at {}", expired_at.to_rfc3339())
+                write!(f, "The URL expired at {}.", expired_at.to_rfc3339())
             }
-            Self::ContentTypeMismatch { expected, got } => {
-                write!(
-                    f,
-                    "the ticket is for Content-Type {expected}, the request sent {got:?}"
-                )
-            }
-            Self::LengthMismatch { expected, got } => {
-                write!(
-                    f,
-                    "the ticket is for {expected} bytes, the request announced {got}"
-                )
-            }
+            Self::ContentTypeMismatch {
+                expected,
+                got: Some(got),
+            } => write!(
+                f,
+                "The ticket is for Content-Type {expected}; the request sent {got}."
+            ),
+            Self::ContentTypeMismatch {
+                expected,
+                got: None,
+            } => write!(
+                f,
+                "The ticket is for Content-Type {expected}; the request sent no Content-Type."
+            ),
+            Self::LengthMismatch { expected, got } => write!(
+                f,
+                "The ticket is for {expected} bytes; the request announced {got}."
+            ),
             Self::BodyTooLong { expected } => {
-                write!(f, "the body is longer than the ticket's {expected} bytes")
+                write!(f, "The body is longer than the ticket's {expected} bytes.")
             }
             Self::BodyTooShort { expected, got } => {
-                write!(f, "the body has {got} bytes, the ticket is for {expected}")
+                write!(f, "The body has {got} bytes; the ticket is for {expected}.")
             }
         }
     }
