@@ -16,7 +16,7 @@ use std::sync::Arc;
 use tokio_util::io::ReaderStream;
 use wisaw_api::extract::{ApiPath, ApiQuery};
 use wisaw_api::Problem;
-use wisaw_core::adapters::local_fs::LocalBlobStore;
+use wisaw_core::adapters::local_fs::{LocalBlobStore, UploadError};
 use wisaw_core::ingest::S3Notification;
 use wisaw_core::ports::{BlobStore, Queue};
 use wisaw_core::PortError;
@@ -68,6 +68,10 @@ async fn upload(
         .await
     {
         Ok(size) => size,
+        // The disk's own words (paths, errno) are for the log, not for the phone.
+        Err(UploadError::Store(error)) => {
+            return Problem::from_port("storing an upload", error).into_response()
+        }
         Err(error) => return refused(error.status_code(), "upload-refused", error.to_string()),
     };
     // Only once the event is durable is the upload acknowledged: if this fails the
