@@ -206,6 +206,9 @@ pub trait MetadataStore: Send + Sync {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PhotoEvent {
+    /// Stable across reruns (`{photoId}:{eventType}:{attempt}`): a subscriber drops a
+    /// second event with an id it has seen.
+    pub event_id: String,
     /// `photo.ready` or `photo.rejected`.
     #[serde(rename = "type")]
     pub event_type: String,

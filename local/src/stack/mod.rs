@@ -158,6 +158,8 @@ impl LocalStack {
             metadata: self.metadata.clone(),
             blobs: self.blobs.clone(),
             orchestrator: self.runner.clone(),
+            // The stack's signing secret, under a key of the cursor's own.
+            cursor_key: wisaw_api::CursorKey::derived_from(&signing_secret(&self.data_dir).await?),
             config: ApiConfig::default(),
         });
         let app = wisaw_api::router(api)
