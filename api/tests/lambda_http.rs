@@ -140,3 +140,58 @@ async fn unmatched_paths_and_methods_are_problem_answers() {
     let answer = send(&h, &wrong_method).await;
     assert_eq!(answer.status, 405, "{}", answer.body);
 }
+
+/// The fixture's POST, re-aimed at `path` with `body`, from `source_ip`.
+fn post_event(path: &str, body: &Value, source_ip: &str) -> Value {
+    let mut event = fixture("apigw_v2_create_ticket.json");
+    event["rawPath"] = path.into();
+    event["routeKey"] = "$default".into();
+    event["requestContext"]["routeKey"] = "$default".into();
+    event["requestContext"]["http"]["path"] = path.into();
+    event["requestContext"]["http"]["sourceIp"] = source_ip.into();
+    event["headers"]["x-forwarded-for"] = source_ip.into();
+    event["headers"]
+        .as_object_mut()
+        .unwrap()
+        .remove("content-length");
+    event["body"] = body.to_string().into();
+    event
+}
+
+/// Reports count per client address, and in Lambda the address is API Gateway's
+/// `sourceIp`: four reporters from four addresses all count (had the address been lost,
+/// they would share one quota of three, and the owner would not be refused).
+#[tokio::test]
+async fn reporters_are_told_apart_by_api_gateways_source_ip() {
+    let h = Harness::new().await;
+    let owner = wisaw_core::DeviceId::new_random();
+    let ticket = |photo: uuid::Uuid| {
+        serde_json::json!({ "photoId": photo, "deviceId": owner, "contentType": "image/jpeg",
+                            "contentLength": 1000, "lat": 1.0, "lon": 2.0 })
+    };
+    let first = uuid::Uuid::new_v4();
+    let created = send(
+        &h,
+        &post_event("/v1/uploads", &ticket(first), "198.51.100.1"),
+    )
+    .await;
+    assert_eq!(created.status, 201, "{}", created.body);
+
+    for n in 1..=4 {
+        let reporter = h.device_with_a_ready_photo().await;
+        let report = serde_json::json!({ "deviceId": reporter });
+        let path = format!("/v1/photos/{first}/abuse-reports");
+        let filed = send(&h, &post_event(&path, &report, &format!("203.0.113.{n}"))).await;
+        assert_eq!(filed.status, 201, "{}", filed.body);
+    }
+    let refused = send(
+        &h,
+        &post_event("/v1/uploads", &ticket(uuid::Uuid::new_v4()), "198.51.100.1"),
+    )
+    .await;
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    assert_eq!(
+        refused.content_type.as_deref(),
+        Some("application/problem+json")
+    );
+}

@@ -5,7 +5,9 @@ use super::emulator::{create_bucket, create_queue, emulator, unique};
 use aws_config::SdkConfig;
 use bytes::Bytes;
 use std::time::Duration;
-use wisaw_core::adapters::aws::{AwsEnvironment, EnvironmentError, DATABASE_SECRET_ARN_VAR};
+use wisaw_core::adapters::aws::{
+    AwsEnvironment, EnvironmentError, DATABASE_SECRET_ARN_VAR, FEED_CURSOR_SECRET_ARN_VAR,
+};
 use wisaw_core::PortError;
 
 fn environment(config: &SdkConfig, vars: &[(&str, &str)]) -> AwsEnvironment {
@@ -157,5 +159,45 @@ async fn the_database_secret_is_read_at_run_time() {
             }
         ),
         "{missing}"
+    );
+}
+
+/// The api function's cursor key comes from Secrets Manager at cold start; a short
+/// secret is refused rather than signing cursors with a weak key.
+#[tokio::test]
+async fn the_feed_cursor_secret_is_read_at_run_time() {
+    let Some(config) = emulator("the_feed_cursor_secret_is_read_at_run_time").await else {
+        return;
+    };
+    let value = "k".repeat(64);
+    let arn = secret(&config, &value).await;
+    let env = environment(&config, &[(FEED_CURSOR_SECRET_ARN_VAR, &arn)]);
+    assert_eq!(env.feed_cursor_secret().await.unwrap(), value.into_bytes());
+
+    let short = secret(&config, "too short").await;
+    let refused = environment(&config, &[(FEED_CURSOR_SECRET_ARN_VAR, &short)])
+        .feed_cursor_secret()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            refused,
+            EnvironmentError::Invalid {
+                variable: FEED_CURSOR_SECRET_ARN_VAR,
+                ..
+            }
+        ),
+        "{refused}"
+    );
+    let missing = environment(&config, &[]).feed_cursor_secret().await;
+    assert!(
+        matches!(
+            missing,
+            Err(EnvironmentError::Missing {
+                variable: FEED_CURSOR_SECRET_ARN_VAR,
+                ..
+            })
+        ),
+        "{missing:?}"
     );
 }
