@@ -7,13 +7,13 @@ use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 use wisaw::stack::dispatcher::{
-    execution_capacity, DISPATCH_MAXIMUM_CONCURRENCY, INGEST_VISIBILITY_TIMEOUT, QUEUES_FILE,
+    execution_capacity, DISPATCH_MAXIMUM_CONCURRENCY, INGEST_VISIBILITY_TIMEOUT,
 };
-use wisaw::stack::{LocalStack, StackOptions, INGEST_MAX_RECEIVE_COUNT};
+use wisaw::stack::{LocalStack, StackOptions, INGEST_MAX_RECEIVE_COUNT, QUEUES_FILE};
 use wisaw_core::adapters::sqlite_queue::{LocalQueues, NOTIFICATIONS_QUEUE};
 use wisaw_core::ingest::S3Notification;
 use wisaw_core::model::NewPhoto;
-use wisaw_core::ports::{BlobStore, ExecutionStatus};
+use wisaw_core::ports::{BlobStore, ExecutionStatus, Queue};
 use wisaw_core::{DeviceId, PhotoId, PhotoStatus};
 
 on_every_store!(

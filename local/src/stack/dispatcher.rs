@@ -12,13 +12,12 @@
 
 use super::worker_tasks::thumbnail_slots;
 use crate::runner::LocalRunner;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 use wisaw_api::dispatch::{dispatch_message, DispatchPorts};
-use wisaw_core::adapters::sqlite_queue::{LocalQueue, LocalQueues, MAX_MESSAGES_PER_RECEIVE};
+use wisaw_core::adapters::sqlite_queue::{LocalQueue, MAX_MESSAGES_PER_RECEIVE};
 use wisaw_core::ports::{Queue, ReceivedMessage};
 
 /// How long a received message stays hidden: the SAM template's IngestQueue
@@ -28,9 +27,6 @@ pub const INGEST_VISIBILITY_TIMEOUT: Duration = Duration::from_secs(180);
 /// At most this many ingest messages are dispatched at once: the default of the SAM
 /// template's `DispatchMaximumConcurrency`, the event source's `MaximumConcurrency`.
 pub const DISPATCH_MAXIMUM_CONCURRENCY: usize = 10;
-
-/// The queues' file in the stack's data folder.
-pub const QUEUES_FILE: &str = "queues.db";
 
 /// Long poll, so an idle pipeline does not spin.
 const WAIT: Duration = Duration::from_secs(1);
@@ -43,20 +39,14 @@ pub fn execution_capacity() -> usize {
     2 * thumbnail_slots()
 }
 
-/// Consumes the ingest queue until `shutdown`. `ingest` is the stack's queue (with
-/// its redrive); the queue's file in `data_dir` is opened once more for the
-/// consumer's own bookkeeping (what it holds, and what it has handled).
+/// Consumes the ingest queue (the stack's, with its redrive) until `shutdown`.
 pub async fn run(
-    data_dir: PathBuf,
-    ingest: Arc<dyn Queue>,
+    ingest: Arc<LocalQueue>,
     ports: DispatchPorts,
     runner: Arc<LocalRunner>,
     shutdown: CancellationToken,
 ) {
-    let Some(held) = open_bookkeeping(&data_dir, ingest.name(), &shutdown).await else {
-        return;
-    };
-    release_what_the_predecessor_held(&held, &shutdown).await;
+    release_what_the_predecessor_held(&ingest, &shutdown).await;
     let capacity = execution_capacity();
     let mut dispatching: JoinSet<()> = JoinSet::new();
     while !shutdown.is_cancelled() {
@@ -89,8 +79,8 @@ pub async fn run(
         match received {
             Ok(messages) => {
                 for message in messages {
-                    let (ingest, held, ports) = (ingest.clone(), held.clone(), ports.clone());
-                    dispatching.spawn(dispatch_one(ingest, held, ports, message));
+                    let (ingest, ports) = (ingest.clone(), ports.clone());
+                    dispatching.spawn(dispatch_one(ingest, ports, message));
                 }
             }
             Err(error) => {
@@ -102,26 +92,6 @@ pub async fn run(
     // Dispatches are short: let the ones under way end rather than leave them to a
     // redelivery.
     while dispatching.join_next().await.is_some() {}
-}
-
-async fn open_bookkeeping(
-    data_dir: &std::path::Path,
-    queue: &str,
-    shutdown: &CancellationToken,
-) -> Option<LocalQueue> {
-    let file = data_dir.join(QUEUES_FILE);
-    loop {
-        match LocalQueues::open(&file).await {
-            Ok(queues) => return Some(queues.queue(queue)),
-            Err(error) => {
-                tracing::warn!(%error, file = %file.display(), "cannot open the queues; retrying")
-            }
-        }
-        tokio::select! {
-            _ = shutdown.cancelled() => return None,
-            _ = tokio::time::sleep(WAIT) => {}
-        }
-    }
 }
 
 async fn release_what_the_predecessor_held(held: &LocalQueue, shutdown: &CancellationToken) {
@@ -146,15 +116,10 @@ async fn release_what_the_predecessor_held(held: &LocalQueue, shutdown: &Cancell
     }
 }
 
-async fn dispatch_one(
-    ingest: Arc<dyn Queue>,
-    held: LocalQueue,
-    ports: DispatchPorts,
-    message: ReceivedMessage,
-) {
+async fn dispatch_one(ingest: Arc<LocalQueue>, ports: DispatchPorts, message: ReceivedMessage) {
     // From here on the delivery counts as handled: if this dispatch is what kills the
     // process, its receive is kept and the redrive eventually parks the message.
-    if let Err(error) = held.begin_handling(&message.receipt_handle).await {
+    if let Err(error) = ingest.begin_handling(&message.receipt_handle).await {
         tracing::warn!(%error, "cannot record that an ingest message is being handled");
     }
     match dispatch_message(&ports, &message.body).await {

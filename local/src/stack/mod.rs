@@ -23,7 +23,7 @@ use wisaw_core::adapters::local_fs::LocalBlobStore;
 use wisaw_core::adapters::postgres::{PostgresMetadataStore, PostgresSettings};
 use wisaw_core::adapters::sqlite::SqliteMetadataStore;
 use wisaw_core::adapters::sqlite_queue::{
-    LocalQueues, Redrive, DEAD_LETTER_QUEUE, INGEST_QUEUE, NOTIFICATIONS_QUEUE,
+    LocalQueue, LocalQueues, Redrive, DEAD_LETTER_QUEUE, INGEST_QUEUE, NOTIFICATIONS_QUEUE,
 };
 use wisaw_core::ports::{BlobStore, MetadataStore, Notifier, Queue, QueueNotifier};
 use worker_tasks::{local_function_arn, local_queue_url, WorkerPorts, WorkerTasks};
@@ -31,6 +31,9 @@ use worker_tasks::{local_function_arn, local_queue_url, WorkerPorts, WorkerTasks
 /// As the SAM template's redrive policy: after this many receives, SQS moves an ingest
 /// message to the dead-letter queue.
 pub const INGEST_MAX_RECEIVE_COUNT: u32 = 5;
+
+/// The queues' file in the stack's data folder.
+pub const QUEUES_FILE: &str = "queues.db";
 
 /// How long a clean shutdown lets running steps finish before leaving them to resume.
 const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
@@ -43,7 +46,7 @@ pub struct LocalStack {
     pub data_dir: PathBuf,
     pub metadata: Arc<dyn MetadataStore>,
     pub blobs: Arc<LocalBlobStore>,
-    pub ingest: Arc<dyn Queue>,
+    pub ingest: Arc<LocalQueue>,
     pub notifications: Arc<dyn Queue>,
     pub dead_letter: Arc<dyn Queue>,
     pub runner: Arc<LocalRunner>,
@@ -75,7 +78,7 @@ impl StackOptions {
 impl LocalStack {
     /// Enough of the stack for the operator commands (no serving).
     pub async fn open_for_operator(data_dir: &Path, database_url: Option<String>) -> Result<Self> {
-        if !data_dir.join("queues.db").exists() {
+        if !data_dir.join(QUEUES_FILE).exists() {
             anyhow::bail!(
                 "no local stack in {} (start `wisaw serve --data-dir {}` first)",
                 data_dir.display(),
@@ -108,9 +111,9 @@ impl LocalStack {
             &blob_url,
             secret,
         )?);
-        let queues = LocalQueues::open(&data_dir.join("queues.db")).await?;
+        let queues = LocalQueues::open(&data_dir.join(QUEUES_FILE)).await?;
         let dead_letter: Arc<dyn Queue> = Arc::new(queues.queue(DEAD_LETTER_QUEUE));
-        let ingest: Arc<dyn Queue> = Arc::new(queues.queue_with_redrive(
+        let ingest = Arc::new(queues.queue_with_redrive(
             INGEST_QUEUE,
             Redrive {
                 dead_letter_queue: DEAD_LETTER_QUEUE.into(),
@@ -175,7 +178,6 @@ impl LocalStack {
         // Executions a killed process left behind carry on from their last state.
         self.runner.resume_unfinished().await?;
         let dispatcher = tokio::spawn(dispatcher::run(
-            self.data_dir.clone(),
             self.ingest.clone(),
             wisaw_api::dispatch::DispatchPorts {
                 metadata: self.metadata.clone(),
