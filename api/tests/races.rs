@@ -60,11 +60,11 @@ impl MetadataStore for DeletedRightAfterLoad {
     async fn feed(&self, query: &FeedQuery) -> PortResult<FeedPage> {
         self.inner.feed(query).await
     }
-    async fn claim_notification(&self, photo: PhotoId, event_type: &str) -> PortResult<bool> {
-        self.inner.claim_notification(photo, event_type).await
+    async fn notification_sent(&self, photo: PhotoId, event_type: &str) -> PortResult<bool> {
+        self.inner.notification_sent(photo, event_type).await
     }
-    async fn release_notification(&self, photo: PhotoId, event_type: &str) -> PortResult<()> {
-        self.inner.release_notification(photo, event_type).await
+    async fn record_notification_sent(&self, photo: PhotoId, event_type: &str) -> PortResult<bool> {
+        self.inner.record_notification_sent(photo, event_type).await
     }
 }
 

@@ -199,7 +199,8 @@ pub struct NotifyInput {
 pub struct NotifyOutput {
     /// `photo.ready` or `photo.rejected`.
     pub event_type: String,
-    /// Whether this run published the event (false when there was nothing to announce).
+    /// Whether this run published the event (false when it had been published already,
+    /// or there was nothing to announce).
     pub published: bool,
 }
 

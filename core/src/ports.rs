@@ -196,10 +196,11 @@ pub trait MetadataStore: Send + Sync {
     /// How many distinct devices reported a photo of `owner` with a report that counts.
     async fn counted_reporters_against(&self, owner: DeviceId) -> PortResult<u64>;
     async fn feed(&self, query: &FeedQuery) -> PortResult<FeedPage>;
-    /// Claims the right to publish `event_type` for this photo: true once, false after.
-    async fn claim_notification(&self, photo: PhotoId, event_type: &str) -> PortResult<bool>;
-    /// Gives a claim back when publishing failed, so a retry can publish.
-    async fn release_notification(&self, photo: PhotoId, event_type: &str) -> PortResult<()>;
+    /// Whether `event_type` was recorded as published for this photo.
+    async fn notification_sent(&self, photo: PhotoId, event_type: &str) -> PortResult<bool>;
+    /// Records `event_type` as published for this photo, after the publish: true the
+    /// first time, false when it was recorded already. `NotFound` when the photo is gone.
+    async fn record_notification_sent(&self, photo: PhotoId, event_type: &str) -> PortResult<bool>;
 }
 
 /// An event the app's backend publishes for a photo.

@@ -47,7 +47,7 @@ conformance!(
     cases::concurrent_outcomes_change_a_photo_once,
     cases::reporters_are_counted_once_per_device_across_an_owners_photos,
     cases::deleting_a_photo_takes_its_reports_and_claims_along,
-    cases::a_notification_is_claimed_once_until_released,
+    cases::a_sent_notification_is_recorded_once_per_event_type,
     cases::rows_survive_reopening_the_store,
     races::a_create_racing_a_delete_finds_the_photo_or_makes_it_anew,
     races::a_report_on_a_photo_deleted_meanwhile_is_not_found,

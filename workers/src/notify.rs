@@ -19,10 +19,10 @@ pub const LINK_TTL: Duration = Duration::from_secs(7 * 24 * 60 * 60);
 /// (with the reason), at least once per photo and outcome, under an `eventId` that is the
 /// same on every rerun so a subscriber drops duplicates.
 ///
-/// The event is published first and recorded as sent after. Recording first (a claim) and
-/// publishing second would let a crash between the two lose the event for good: the rerun
-/// would find the claim taken and skip. Publishing first means the worst a crash can do is
-/// publish the same `eventId` twice.
+/// The event is published first and recorded as sent after; a rerun that finds it recorded
+/// publishes nothing. Recording first (a claim) and publishing second would let a crash
+/// between the two lose the event for good: the rerun would find the claim and skip.
+/// Publishing first means the worst a crash can do is publish the same `eventId` twice.
 pub async fn handle(
     metadata: &dyn MetadataStore,
     blobs: &dyn BlobStore,
@@ -74,15 +74,23 @@ pub async fn handle(
         }
     }
     event.event_id = event_id(&event, input.attempt);
+    if metadata
+        .notification_sent(photo.id, &event.event_type)
+        .await?
+    {
+        tracing::info!(photo_id = %photo.id, event_id = %event.event_id, "already announced");
+        return Ok(NotifyOutput {
+            event_type: event.event_type,
+            published: false,
+        });
+    }
     notifier.publish(&event).await?;
     let first = metadata
-        .claim_notification(photo.id, &event.event_type)
+        .record_notification_sent(photo.id, &event.event_type)
         .await?;
-    if first {
-        tracing::info!(photo_id = %photo.id, event_id = %event.event_id, "announced");
-    } else {
-        tracing::info!(photo_id = %photo.id, event_id = %event.event_id, "announced again (a rerun)");
-    }
+    // Not the first when another run published and recorded it meanwhile: a duplicate
+    // the subscriber drops by its eventId.
+    tracing::info!(photo_id = %photo.id, event_id = %event.event_id, first, "announced");
     Ok(NotifyOutput {
         event_type: event.event_type,
         published: true,

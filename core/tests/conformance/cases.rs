@@ -264,8 +264,14 @@ pub async fn deleting_a_photo_takes_its_reports_and_claims_along(backend: &Backe
         .add_abuse_report(&report(p2, DeviceId::new_random()))
         .await
         .unwrap();
-    assert!(store.claim_notification(p1, "photo.ready").await.unwrap());
-    assert!(store.claim_notification(p2, "photo.ready").await.unwrap());
+    assert!(store
+        .record_notification_sent(p1, "photo.ready")
+        .await
+        .unwrap());
+    assert!(store
+        .record_notification_sent(p2, "photo.ready")
+        .await
+        .unwrap());
     assert_eq!(store.distinct_reporters_against(owner).await.unwrap(), 2);
     assert_eq!(backend.rows_referencing(p1).await, (1, 1));
 
@@ -278,7 +284,7 @@ pub async fn deleting_a_photo_takes_its_reports_and_claims_along(backend: &Backe
     assert!(store.get_photo(p2).await.unwrap().is_some());
 }
 
-pub async fn a_notification_is_claimed_once_until_released(backend: &Backend) {
+pub async fn a_sent_notification_is_recorded_once_per_event_type(backend: &Backend) {
     let store = backend.store();
     let id = created(
         store,
@@ -286,24 +292,26 @@ pub async fn a_notification_is_claimed_once_until_released(backend: &Backend) {
     )
     .await
     .id;
-    assert!(store.claim_notification(id, "photo.ready").await.unwrap());
-    assert!(!store.claim_notification(id, "photo.ready").await.unwrap());
+    assert!(!store.notification_sent(id, "photo.ready").await.unwrap());
+    assert!(store
+        .record_notification_sent(id, "photo.ready")
+        .await
+        .unwrap());
+    assert!(store.notification_sent(id, "photo.ready").await.unwrap());
+    assert!(!store
+        .record_notification_sent(id, "photo.ready")
+        .await
+        .unwrap());
     assert!(
-        store
-            .claim_notification(id, "photo.rejected")
-            .await
-            .unwrap(),
+        !store.notification_sent(id, "photo.rejected").await.unwrap(),
         "per event type"
     );
-    store.release_notification(id, "photo.ready").await.unwrap();
-    assert!(store.claim_notification(id, "photo.ready").await.unwrap());
-    // Releasing what was never claimed is harmless.
-    store
-        .release_notification(PhotoId::new_random(), "photo.ready")
+    assert!(!store
+        .notification_sent(PhotoId::new_random(), "photo.ready")
         .await
-        .unwrap();
+        .unwrap());
     let missing = store
-        .claim_notification(PhotoId::new_random(), "photo.ready")
+        .record_notification_sent(PhotoId::new_random(), "photo.ready")
         .await;
     assert!(
         matches!(missing, Err(PortError::NotFound(_))),
@@ -316,15 +324,15 @@ pub async fn rows_survive_reopening_the_store(backend: &Backend) {
     let row = ready_photo(backend.store(), &photo).await;
     assert!(backend
         .store()
-        .claim_notification(photo.id, "photo.ready")
+        .record_notification_sent(photo.id, "photo.ready")
         .await
         .unwrap());
     backend.close().await;
 
     let reopened = backend.reopened().await;
     assert_eq!(reopened.get_photo(photo.id).await.unwrap(), Some(row));
-    assert!(!reopened
-        .claim_notification(photo.id, "photo.ready")
+    assert!(reopened
+        .notification_sent(photo.id, "photo.ready")
         .await
         .unwrap());
 }

@@ -263,7 +263,17 @@ impl MetadataStore for PostgresMetadataStore {
         feed::feed_page(&self.pool, query).await
     }
 
-    async fn claim_notification(&self, photo: PhotoId, event_type: &str) -> PortResult<bool> {
+    async fn notification_sent(&self, photo: PhotoId, event_type: &str) -> PortResult<bool> {
+        let row =
+            sqlx::query("SELECT 1 FROM notifications_sent WHERE photo_id = $1 AND event_type = $2")
+                .bind(photo.0)
+                .bind(event_type)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(row.is_some())
+    }
+
+    async fn record_notification_sent(&self, photo: PhotoId, event_type: &str) -> PortResult<bool> {
         let result = sqlx::query(
             "INSERT INTO notifications_sent (photo_id, event_type, claimed_at) \
              VALUES ($1, $2, $3) ON CONFLICT (photo_id, event_type) DO NOTHING",
@@ -275,14 +285,5 @@ impl MetadataStore for PostgresMetadataStore {
         .await
         .map_err(|e| missing_photo_or(e, photo))?;
         Ok(result.rows_affected() > 0)
-    }
-
-    async fn release_notification(&self, photo: PhotoId, event_type: &str) -> PortResult<()> {
-        sqlx::query("DELETE FROM notifications_sent WHERE photo_id = $1 AND event_type = $2")
-            .bind(photo.0)
-            .bind(event_type)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
     }
 }

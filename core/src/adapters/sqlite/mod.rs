@@ -251,7 +251,17 @@ impl MetadataStore for SqliteMetadataStore {
         Ok(rank_page(candidates, query))
     }
 
-    async fn claim_notification(&self, photo: PhotoId, event_type: &str) -> PortResult<bool> {
+    async fn notification_sent(&self, photo: PhotoId, event_type: &str) -> PortResult<bool> {
+        let row =
+            sqlx::query("SELECT 1 FROM notifications_sent WHERE photo_id = ? AND event_type = ?")
+                .bind(photo.to_string())
+                .bind(event_type)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(row.is_some())
+    }
+
+    async fn record_notification_sent(&self, photo: PhotoId, event_type: &str) -> PortResult<bool> {
         let result = sqlx::query(
             "INSERT INTO notifications_sent (photo_id, event_type, claimed_at) VALUES (?, ?, ?) \
              ON CONFLICT (photo_id, event_type) DO NOTHING",
@@ -263,14 +273,5 @@ impl MetadataStore for SqliteMetadataStore {
         .await
         .map_err(|e| missing_photo_or(e, photo))?;
         Ok(result.rows_affected() > 0)
-    }
-
-    async fn release_notification(&self, photo: PhotoId, event_type: &str) -> PortResult<()> {
-        sqlx::query("DELETE FROM notifications_sent WHERE photo_id = ? AND event_type = ?")
-            .bind(photo.to_string())
-            .bind(event_type)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
     }
 }
