@@ -4,7 +4,7 @@
 //! written `97.0` is a whole number; the API serves its own OpenAPI description.
 
 use crate::support::images::{jpeg, two_tone};
-use crate::support::{put_as_ticket_says, Store, TestStack};
+use crate::support::{assert_problem, put_as_ticket_says, Store, TestStack};
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{json, Value};
 
@@ -14,25 +14,6 @@ on_every_store!(
     made_up_reporters_cannot_ban_anyone,
     a_content_length_of_97_0_is_97,
 );
-
-const PROBLEM_JSON: &str = "application/problem+json";
-
-/// Checks an RFC 9457 answer with this status and returns its body.
-async fn assert_problem(response: reqwest::Response, status: u16) -> Value {
-    let url = response.url().clone();
-    assert_eq!(response.status().as_u16(), status, "{url}");
-    let content_type = response
-        .headers()
-        .get(reqwest::header::CONTENT_TYPE)
-        .map(|v| v.to_str().unwrap().to_string());
-    assert_eq!(content_type.as_deref(), Some(PROBLEM_JSON), "{url}");
-    let body: Value = response.json().await.unwrap();
-    assert_eq!(body["status"], status, "{body}");
-    for member in ["type", "title", "detail"] {
-        assert!(body[member].is_string(), "{member} missing in {body}");
-    }
-    body
-}
 
 /// A cursor as a client can write one: base64url JSON naming any anchor it likes.
 fn forged_cursor(anchor: DateTime<Utc>, days_ago: u32) -> String {

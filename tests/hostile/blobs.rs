@@ -4,7 +4,7 @@
 //! their body, or hold every connection, do not keep the server's connections for good.
 
 use crate::support::images::{jpeg, two_tone};
-use crate::support::{put_as_ticket_says, Store, TestStack};
+use crate::support::{assert_problem, put_as_ticket_says, Store, TestStack, PROBLEM_JSON};
 use bytes::Bytes;
 use serde_json::Value;
 use std::path::Path;
@@ -19,27 +19,8 @@ use wisaw_core::ports::BlobStore;
 
 on_every_store!(a_deleted_photo_leaves_no_object_behind_and_its_urls_answer_404);
 
-const PROBLEM_JSON: &str = "application/problem+json";
-
 /// How much later than its own timeout the server may be seen to act.
 const SLACK: Duration = Duration::from_secs(5);
-
-/// Checks an RFC 9457 answer with this status and returns its body.
-async fn assert_problem(response: reqwest::Response, status: u16) -> Value {
-    let url = response.url().clone();
-    assert_eq!(response.status().as_u16(), status, "{url}");
-    let content_type = response
-        .headers()
-        .get(reqwest::header::CONTENT_TYPE)
-        .map(|v| v.to_str().unwrap().to_string());
-    assert_eq!(content_type.as_deref(), Some(PROBLEM_JSON), "{url}");
-    let body: Value = response.json().await.unwrap();
-    assert_eq!(body["status"], status, "{body}");
-    for member in ["type", "title", "detail"] {
-        assert!(body[member].is_string(), "{member} missing in {body}");
-    }
-    body
-}
 
 /// Every file and folder under `dir` whose path names `id`.
 fn paths_naming(dir: &Path, id: &str) -> Vec<String> {
@@ -95,14 +76,7 @@ async fn a_deleted_photo_leaves_no_object_behind_and_its_urls_answer_404(store: 
         );
     }
 
-    let deleted = stack
-        .client
-        .delete(format!("{}/v1/photos/{id}", stack.base_url))
-        .header("X-Device-Id", device.to_string())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(deleted.status(), 204);
+    assert_eq!(stack.delete_photo(&id, device).await.status(), 204);
 
     assert_eq!(paths_naming(blobs.root(), &id), Vec::<String>::new());
     // The image URLs are still signed and unexpired: S3 would answer NoSuchKey.

@@ -3,12 +3,12 @@
 //! resumed execution must still publish the event, under its stable `eventId`.
 
 use crate::support::images::{jpeg_with_exif, two_tone};
-use crate::support::{put_as_ticket_says, wait_final, Store};
+use crate::support::{put_as_ticket_says, start_on, wait_final, Store};
 use async_trait::async_trait;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Notify;
-use wisaw::stack::{LocalStack, StackOptions, WorkerPortsHook};
+use wisaw::stack::WorkerPortsHook;
 use wisaw_core::ports::{Notifier, PhotoEvent, PortResult};
 
 on_every_store!(an_event_cut_off_by_a_crash_is_published_after_the_restart);
@@ -26,22 +26,6 @@ impl Notifier for KilledMidPublish {
     }
 }
 
-async fn start(
-    data: &std::path::Path,
-    store: &Store,
-    hook: Option<WorkerPortsHook>,
-) -> (wisaw::stack::RunningStack, String) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base_url = format!("http://{}", listener.local_addr().unwrap());
-    let options = StackOptions {
-        database_url: store.database_url(),
-        worker_ports_hook: hook,
-        ..StackOptions::new(&base_url)
-    };
-    let stack = LocalStack::open(data, options).await.unwrap();
-    (stack.start(listener).await.unwrap(), base_url)
-}
-
 async fn an_event_cut_off_by_a_crash_is_published_after_the_restart(store: Store) {
     let data = tempfile::tempdir().unwrap();
     let client = reqwest::Client::new();
@@ -53,7 +37,7 @@ async fn an_event_cut_off_by_a_crash_is_published_after_the_restart(store: Store
         });
         ports
     });
-    let (first, base_url) = start(data.path(), &store, Some(hook)).await;
+    let (first, base_url) = start_on(data.path(), &store, Some(hook)).await;
 
     let photo = jpeg_with_exif(&two_tone(64, 48), 1);
     let ticket: serde_json::Value = client
@@ -80,7 +64,7 @@ async fn an_event_cut_off_by_a_crash_is_published_after_the_restart(store: Store
     // The crash: the stack is dropped without shutting down.
     drop(first);
 
-    let (second, _) = start(data.path(), &store, None).await;
+    let (second, _) = start_on(data.path(), &store, None).await;
     second
         .stack
         .runner

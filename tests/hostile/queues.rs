@@ -60,14 +60,7 @@ async fn an_upload_with_the_ticket_of_a_deleted_photo_is_deleted_at_once(store: 
     let png = tiny_png(1);
     let ticket = stack.ticket(device, "image/png", png.len(), 1.0, 2.0).await;
     let id = ticket["photoId"].as_str().unwrap().to_string();
-    let deleted = stack
-        .client
-        .delete(format!("{}/v1/photos/{id}", stack.base_url))
-        .header("X-Device-Id", device.to_string())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(deleted.status(), 204);
+    assert_eq!(stack.delete_photo(&id, device).await.status(), 204);
 
     // The old ticket is still signed. The store may refuse the PUT, or take it and
     // have dispatch delete it; never keep it.

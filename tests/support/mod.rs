@@ -106,6 +106,43 @@ macro_rules! on_every_store {
     )*};
 }
 
+/// A local stack on `data_dir`, serving on a free port; returns it and its base URL.
+/// Starting one again on the same folder after dropping the first is a restart after a crash.
+pub async fn start_on(
+    data_dir: &std::path::Path,
+    store: &Store,
+    hook: Option<WorkerPortsHook>,
+) -> (RunningStack, String) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base_url = format!("http://{}", listener.local_addr().unwrap());
+    let options = StackOptions {
+        database_url: store.database_url(),
+        worker_ports_hook: hook,
+        ..StackOptions::new(&base_url)
+    };
+    let stack = LocalStack::open(data_dir, options).await.unwrap();
+    (stack.start(listener).await.unwrap(), base_url)
+}
+
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// Checks an RFC 9457 answer with this status and returns its body.
+pub async fn assert_problem(response: reqwest::Response, status: u16) -> Value {
+    let url = response.url().clone();
+    assert_eq!(response.status().as_u16(), status, "{url}");
+    let content_type = response
+        .headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .map(|v| v.to_str().unwrap().to_string());
+    assert_eq!(content_type.as_deref(), Some(PROBLEM_JSON), "{url}");
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["status"], status, "{body}");
+    for member in ["type", "title", "detail"] {
+        assert!(body[member].is_string(), "{member} missing in {body}");
+    }
+    body
+}
+
 impl TestStack {
     pub async fn start(store: Store) -> Self {
         Self::start_with(store, None).await
@@ -113,15 +150,7 @@ impl TestStack {
 
     pub async fn start_with(store: Store, hook: Option<WorkerPortsHook>) -> Self {
         let data = tempfile::tempdir().unwrap();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base_url = format!("http://{}", listener.local_addr().unwrap());
-        let options = StackOptions {
-            database_url: store.database_url(),
-            worker_ports_hook: hook,
-            ..StackOptions::new(&base_url)
-        };
-        let stack = LocalStack::open(data.path(), options).await.unwrap();
-        let running = stack.start(listener).await.unwrap();
+        let (running, base_url) = start_on(data.path(), &store, hook).await;
         Self {
             running,
             base_url,
@@ -183,6 +212,16 @@ impl TestStack {
             .unwrap();
         assert_eq!(response.status(), 201, "ticket refused");
         response.json().await.unwrap()
+    }
+
+    /// `DELETE /v1/photos/{id}` as the device `device`.
+    pub async fn delete_photo(&self, photo_id: &str, device: uuid::Uuid) -> reqwest::Response {
+        self.client
+            .delete(format!("{}/v1/photos/{photo_id}", self.base_url))
+            .header("X-Device-Id", device.to_string())
+            .send()
+            .await
+            .unwrap()
     }
 
     pub async fn status(&self, photo_id: &str) -> Value {
