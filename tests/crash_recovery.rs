@@ -64,18 +64,16 @@ async fn a_killed_server_finishes_every_accepted_photo_after_restart(store: Stor
     let mut ids = Vec::new();
     for _ in 0..8 {
         let device = uuid::Uuid::new_v4();
-        let ticket: serde_json::Value = client
-            .post(format!("{base_url}/v1/uploads"))
-            .json(
-                &serde_json::json!({"deviceId": device, "contentType": "image/jpeg",
-                "contentLength": photo.len(), "lat": 1.0, "lon": 2.0}),
-            )
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let ticket = support::ask_ticket(
+            &client,
+            &base_url,
+            device,
+            "image/jpeg",
+            photo.len(),
+            1.0,
+            2.0,
+        )
+        .await;
         support::put_as_ticket_says(&client, &ticket, photo.clone()).await;
         ids.push(ticket["photoId"].as_str().unwrap().to_string());
     }

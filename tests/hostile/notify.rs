@@ -3,7 +3,7 @@
 //! resumed execution must still publish the event, under its stable `eventId`.
 
 use crate::support::images::{jpeg_with_exif, two_tone};
-use crate::support::{put_as_ticket_says, start_on, wait_final, Store};
+use crate::support::{ask_ticket, put_as_ticket_says, start_on, wait_final, Store};
 use async_trait::async_trait;
 use std::sync::Arc;
 use std::time::Duration;
@@ -40,18 +40,17 @@ async fn an_event_cut_off_by_a_crash_is_published_after_the_restart(store: Store
     let (first, base_url) = start_on(data.path(), &store, Some(hook)).await;
 
     let photo = jpeg_with_exif(&two_tone(64, 48), 1);
-    let ticket: serde_json::Value = client
-        .post(format!("{base_url}/v1/uploads"))
-        .json(
-            &serde_json::json!({"deviceId": uuid::Uuid::new_v4(), "contentType": "image/jpeg",
-            "contentLength": photo.len(), "lat": 1.0, "lon": 2.0}),
-        )
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let device = uuid::Uuid::new_v4();
+    let ticket = ask_ticket(
+        &client,
+        &base_url,
+        device,
+        "image/jpeg",
+        photo.len(),
+        1.0,
+        2.0,
+    )
+    .await;
     put_as_ticket_says(&client, &ticket, photo).await;
     let photo_id = ticket["photoId"].as_str().unwrap().to_string();
 

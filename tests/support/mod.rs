@@ -203,15 +203,16 @@ impl TestStack {
         lat: f64,
         lon: f64,
     ) -> Value {
-        let response = self
-            .client
-            .post(format!("{}/v1/uploads", self.base_url))
-            .json(&json!({"deviceId": device, "contentType": content_type, "contentLength": len, "lat": lat, "lon": lon}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), 201, "ticket refused");
-        response.json().await.unwrap()
+        ask_ticket(
+            &self.client,
+            &self.base_url,
+            device,
+            content_type,
+            len,
+            lat,
+            lon,
+        )
+        .await
     }
 
     /// `DELETE /v1/photos/{id}` as the device `device`.
@@ -267,6 +268,26 @@ impl TestStack {
         );
         response.bytes().await.unwrap()
     }
+}
+
+/// `POST /v1/uploads` for a new photo of `device`; the answer must be 201.
+pub async fn ask_ticket(
+    client: &reqwest::Client,
+    base_url: &str,
+    device: uuid::Uuid,
+    content_type: &str,
+    len: usize,
+    lat: f64,
+    lon: f64,
+) -> Value {
+    let response = client
+        .post(format!("{base_url}/v1/uploads"))
+        .json(&json!({"deviceId": device, "contentType": content_type, "contentLength": len, "lat": lat, "lon": lon}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201, "ticket refused");
+    response.json().await.unwrap()
 }
 
 pub async fn put_as_ticket_says(client: &reqwest::Client, ticket: &Value, body: Vec<u8>) {

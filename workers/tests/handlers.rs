@@ -73,6 +73,21 @@ async fn processing_photo(metadata: &SqliteMetadataStore) -> PhotoId {
     id
 }
 
+/// A photo the persist step has recorded as ready, for notify to announce.
+async fn ready_photo(metadata: &SqliteMetadataStore) -> PhotoId {
+    let id = processing_photo(metadata).await;
+    persist::handle(
+        metadata,
+        PersistInput {
+            photo_id: id,
+            outcome: ready(id),
+        },
+    )
+    .await
+    .unwrap();
+    id
+}
+
 fn ready(id: PhotoId) -> Outcome {
     Outcome::Ready {
         width: 400,
@@ -240,16 +255,7 @@ async fn persist_of_a_photo_deleted_in_flight_succeeds_without_change() {
 #[tokio::test]
 async fn notify_announces_a_ready_photo_once_with_signed_links() {
     let s = stack().await;
-    let id = processing_photo(&s.metadata).await;
-    persist::handle(
-        &s.metadata,
-        PersistInput {
-            photo_id: id,
-            outcome: ready(id),
-        },
-    )
-    .await
-    .unwrap();
+    let id = ready_photo(&s.metadata).await;
 
     let first = notify::handle(
         &s.metadata,
@@ -397,16 +403,7 @@ async fn notify_refuses_unfinished_photos_and_skips_deleted_ones() {
 #[tokio::test]
 async fn a_failed_publish_is_retried_and_the_retry_publishes() {
     let s = stack().await;
-    let id = processing_photo(&s.metadata).await;
-    persist::handle(
-        &s.metadata,
-        PersistInput {
-            photo_id: id,
-            outcome: ready(id),
-        },
-    )
-    .await
-    .unwrap();
+    let id = ready_photo(&s.metadata).await;
 
     // A notification queue whose database has gone away.
     let broken_pool = open_sqlite_file(&s._dir.path().join("broken.db"))
@@ -456,16 +453,7 @@ impl wisaw_core::ports::Notifier for HangingNotifier {
 #[tokio::test]
 async fn a_crash_while_publishing_leaves_the_event_for_the_rerun() {
     let s = stack().await;
-    let id = processing_photo(&s.metadata).await;
-    persist::handle(
-        &s.metadata,
-        PersistInput {
-            photo_id: id,
-            outcome: ready(id),
-        },
-    )
-    .await
-    .unwrap();
+    let id = ready_photo(&s.metadata).await;
 
     // The step is killed while it publishes: its future is dropped half-way.
     let killed = tokio::time::timeout(

@@ -18,7 +18,7 @@ use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
-use wisaw_api::{ApiConfig, ApiPorts};
+use wisaw_api::{ApiConfig, ApiPorts, CursorKey};
 use wisaw_core::adapters::local_fs::LocalBlobStore;
 use wisaw_core::adapters::postgres::{PostgresMetadataStore, PostgresSettings};
 use wisaw_core::adapters::sqlite::SqliteMetadataStore;
@@ -50,6 +50,8 @@ pub struct LocalStack {
     pub notifications: Arc<dyn Queue>,
     pub dead_letter: Arc<dyn Queue>,
     pub runner: Arc<LocalRunner>,
+    /// Signs the feed's cursors: the stack's signing secret, under a key of the cursor's own.
+    pub cursor_key: CursorKey,
 }
 
 /// Lets a caller (a test) put a different port in front of the workers, e.g. a
@@ -104,6 +106,7 @@ impl LocalStack {
             .await
             .with_context(|| format!("creating {}", data_dir.display()))?;
         let secret = signing_secret(data_dir).await?;
+        let cursor_key = CursorKey::derived_from(&secret);
         let metadata = open_metadata(data_dir, database_url.as_deref()).await?;
         let blob_url = format!("{}/blobs", public_url.trim_end_matches('/'));
         let blobs = Arc::new(LocalBlobStore::new(
@@ -150,6 +153,7 @@ impl LocalStack {
             notifications,
             dead_letter,
             runner,
+            cursor_key,
         })
     }
 
@@ -161,8 +165,7 @@ impl LocalStack {
             metadata: self.metadata.clone(),
             blobs: self.blobs.clone(),
             orchestrator: self.runner.clone(),
-            // The stack's signing secret, under a key of the cursor's own.
-            cursor_key: wisaw_api::CursorKey::derived_from(&signing_secret(&self.data_dir).await?),
+            cursor_key: self.cursor_key.clone(),
             config: ApiConfig::default(),
         });
         let app = wisaw_api::router(api)
