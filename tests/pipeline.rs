@@ -1,9 +1,6 @@
 //! The whole pipeline through HTTP, in one process: ticket, signed upload,
 //! the real state machine, the workers, the status, the images and the feed.
 
-#[macro_use]
-mod support;
-
 on_every_store!(
     a_rotated_phone_photo_becomes_upright_metadata_free_renditions_listed_in_the_feed,
     bad_files_end_rejected_with_their_reason_and_never_in_the_dead_letter_queue,
@@ -12,13 +9,13 @@ on_every_store!(
     the_same_ingest_message_three_times_makes_one_execution_and_one_notification,
 );
 
+use crate::support::images::{jpeg, jpeg_with_exif, png_claiming, two_tone, webp_chunks};
+use crate::support::{Store, TestStack, ALWAYS};
 use image::GenericImageView;
 use serde_json::Value;
 use std::time::Duration;
-use support::images::{jpeg, jpeg_with_exif, png_claiming, two_tone, webp_chunks};
-use support::{Store, TestStack, ALWAYS};
 use wisaw::commands::dlq::{self, ReplaySelection};
-use wisaw_core::ports::{BlobStore, ExecutionStatus, Orchestrator, Queue, ReceivedMessage};
+use wisaw_domain::ports::{BlobStore, ExecutionStatus, Orchestrator, Queue, ReceivedMessage};
 
 const SF: (f64, f64) = (37.7749, -122.4194);
 
@@ -165,7 +162,12 @@ async fn a_worker_failing_transiently_twice_is_retried_to_success(store: Store) 
     let status = stack.wait_final(&id).await;
     assert_eq!(status["status"], "ready", "{status}");
 
-    let history = stack.stack().runner.execution_history(&id).await.unwrap();
+    let history = stack
+        .stack()
+        .orchestrator
+        .execution_history(&id)
+        .await
+        .unwrap();
     let types: Vec<&str> = history.iter().map(|e| e.event_type.as_str()).collect();
     assert_eq!(
         types.iter().filter(|t| **t == "TaskFailed").count(),
@@ -236,7 +238,7 @@ async fn the_same_ingest_message_three_times_makes_one_execution_and_one_notific
         .put(&key, "image/jpeg", bytes.into())
         .await
         .unwrap();
-    let event = wisaw_core::ingest::S3Notification::object_created(
+    let event = wisaw_domain::ingest::S3Notification::object_created(
         "wisaw-local",
         &key,
         1,
@@ -250,7 +252,7 @@ async fn the_same_ingest_message_three_times_makes_one_execution_and_one_notific
     // Let the duplicates drain from ingest.
     tokio::time::sleep(Duration::from_secs(2)).await;
 
-    let runner = &stack.stack().runner;
+    let runner = &stack.stack().orchestrator;
     let executions = runner.list_executions(None, 100).await.unwrap();
     assert_eq!(
         executions

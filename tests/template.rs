@@ -391,7 +391,7 @@ fn the_api_reads_its_cursor_key_from_a_generated_secret() {
         .find(|(_, f)| f["Metadata"]["BuildProperties"]["Binary"].as_str() == Some("api"))
         .expect("the api function");
     let variable = &api["Properties"]["Environment"]["Variables"]
-        [wisaw_core::adapters::aws::FEED_CURSOR_SECRET_ARN_VAR];
+        [wisaw_adapters::aws::FEED_CURSOR_SECRET_ARN_VAR];
     assert_eq!(
         referenced_resource(variable).as_deref(),
         Some(secret_id.as_str()),

@@ -6,12 +6,12 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|bytes: &[u8]| {
-    let verdict = wisaw_workers::validate::inspect(bytes);
+    let verdict = wisaw_imaging::validate::inspect(bytes);
     match (verdict.accepted, verdict.image, verdict.rejection) {
         (true, Some(image), None) => {
             // Validate vouched for it, so the state machine has no way left to reject:
             // rendering must succeed.
-            let renditions = wisaw_workers::thumbnail::render(bytes, &image)
+            let renditions = wisaw_imaging::thumbnail::render(bytes, &image)
                 .unwrap_or_else(|error| panic!("accepted but not rendered: {error:?}"));
             assert!(renditions.thumb.height <= 300 && renditions.display.width <= 2048);
         }

@@ -3,6 +3,5 @@
 //! of local adapters into the very handlers that run in Lambda.
 
 pub mod commands;
-pub mod runner;
 pub mod stack;
 pub mod telemetry;

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 use wisaw::commands::operator::OperatorPorts;
 use wisaw::commands::{dlq, executions, render, serve, upload};
-use wisaw_core::ids::PhotoId;
+use wisaw_domain::ids::PhotoId;
 
 #[derive(Parser)]
 #[command(

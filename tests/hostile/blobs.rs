@@ -15,7 +15,7 @@ use tokio::time::Instant;
 use wisaw::stack::http_server::{
     BODY_IDLE_TIMEOUT, CONNECTION_DRAIN_GRACE, HEADER_READ_TIMEOUT, MAX_CONNECTIONS,
 };
-use wisaw_core::ports::BlobStore;
+use wisaw_domain::ports::BlobStore;
 
 on_every_store!(a_deleted_photo_leaves_no_object_behind_and_its_urls_answer_404);
 

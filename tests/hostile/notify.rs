@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Notify;
 use wisaw::stack::WorkerPortsHook;
-use wisaw_core::ports::{Notifier, PhotoEvent, PortResult};
+use wisaw_domain::ports::{Notifier, PhotoEvent, PortResult};
 
 on_every_store!(an_event_cut_off_by_a_crash_is_published_after_the_restart);
 

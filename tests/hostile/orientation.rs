@@ -13,7 +13,7 @@ const SF: (f64, f64) = (37.7749, -122.4194);
 /// top-right, blue bottom-left, white bottom-right. From the workers' EXIF corpus.
 const PIEXIF_PHOTO: &[u8] = include_bytes!(concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../workers/tests/fixtures/exif/piexif-4032x3024-o6.jpg"
+    "/../crates/imaging/tests/fixtures/exif/piexif-4032x3024-o6.jpg"
 ));
 
 fn assert_near(found: Rgb<u8>, expected: [u8; 3], what: &str) {

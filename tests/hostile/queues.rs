@@ -10,11 +10,11 @@ use wisaw::stack::dispatcher::{
     execution_capacity, DISPATCH_MAXIMUM_CONCURRENCY, INGEST_VISIBILITY_TIMEOUT,
 };
 use wisaw::stack::{LocalStack, StackOptions, INGEST_MAX_RECEIVE_COUNT, QUEUES_FILE};
-use wisaw_core::adapters::sqlite_queue::{LocalQueues, NOTIFICATIONS_QUEUE};
-use wisaw_core::ingest::S3Notification;
-use wisaw_core::model::NewPhoto;
-use wisaw_core::ports::{BlobStore, ExecutionStatus, Queue};
-use wisaw_core::{DeviceId, PhotoId, PhotoStatus};
+use wisaw_adapters::queues_sqlite::{LocalQueues, NOTIFICATIONS_QUEUE};
+use wisaw_domain::ingest::S3Notification;
+use wisaw_domain::model::NewPhoto;
+use wisaw_domain::ports::{BlobStore, Queue};
+use wisaw_domain::{DeviceId, PhotoId, PhotoStatus};
 
 on_every_store!(
     an_upload_with_the_ticket_of_a_deleted_photo_is_deleted_at_once,
@@ -188,7 +188,11 @@ async fn a_restart_releases_at_once_what_the_crashed_dispatcher_held(store: Stor
         .wait_for(&name, Duration::from_secs(30))
         .await
         .unwrap();
-    assert_eq!(done.status, ExecutionStatus::Succeeded, "{done:?}");
+    assert_eq!(
+        done.status,
+        wisaw_asl::ExecutionStatus::Succeeded,
+        "{done:?}"
+    );
     let ready = running
         .stack
         .metadata

@@ -3,17 +3,20 @@
 
 #![allow(dead_code)]
 
-pub mod images;
+pub use wisaw_testkit::{
+    ask_ticket, assert_problem, images, photo_status, put_as_ticket_says, wait_final, Store,
+    PROBLEM_JSON,
+};
 
 use async_trait::async_trait;
 use bytes::Bytes;
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use wisaw::stack::{LocalStack, RunningStack, StackOptions, WorkerPortsHook};
-use wisaw_core::ports::{BlobStore, PortResult, SignedRequest};
-use wisaw_core::PortError;
+use wisaw_domain::ports::{BlobStore, PortResult, SignedRequest};
+use wisaw_domain::PortError;
 
 /// A running local stack on a free port, with its data in a temporary folder.
 pub struct TestStack {
@@ -22,88 +25,6 @@ pub struct TestStack {
     pub client: reqwest::Client,
     store: Store,
     _data: tempfile::TempDir,
-}
-
-/// Where a test stack keeps its metadata.
-#[derive(Clone, Debug)]
-pub enum Store {
-    Sqlite,
-    /// A URL whose search_path is a schema of this test's own.
-    Postgres(String),
-}
-
-impl Store {
-    pub fn database_url(&self) -> Option<String> {
-        match self {
-            Store::Sqlite => None,
-            Store::Postgres(url) => Some(url.clone()),
-        }
-    }
-
-    pub async fn drop_schema(&self) {
-        if let Store::Postgres(url) = self {
-            let schema = url
-                .rsplit("search_path%3D")
-                .next()
-                .unwrap()
-                .split("%2C")
-                .next()
-                .unwrap();
-            let pool = sqlx::PgPool::connect(url).await.unwrap();
-            sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
-                .execute(&pool)
-                .await
-                .unwrap();
-            pool.close().await;
-        }
-    }
-
-    /// A fresh schema in the database of `WISAW_TEST_DATABASE_URL`. Without that
-    /// variable the Postgres variant of a test is skipped, unless
-    /// `WISAW_REQUIRE_POSTGRES=1` (as in CI), where it fails.
-    pub async fn postgres() -> Option<Store> {
-        let Ok(base) = std::env::var("WISAW_TEST_DATABASE_URL") else {
-            assert!(
-                std::env::var("WISAW_REQUIRE_POSTGRES").as_deref() != Ok("1"),
-                "WISAW_REQUIRE_POSTGRES=1 but WISAW_TEST_DATABASE_URL is not set"
-            );
-            eprintln!("skipped on Postgres: WISAW_TEST_DATABASE_URL is not set");
-            return None;
-        };
-        let schema = format!("e2e_{}", uuid::Uuid::new_v4().simple());
-        let pool = sqlx::PgPool::connect(&base)
-            .await
-            .expect("connecting to the test Postgres");
-        sqlx::query(&format!("CREATE SCHEMA {schema}"))
-            .execute(&pool)
-            .await
-            .unwrap();
-        pool.close().await;
-        let separator = if base.contains('?') { '&' } else { '?' };
-        Some(Store::Postgres(format!(
-            "{base}{separator}options=-c%20search_path%3D{schema}%2Cpublic"
-        )))
-    }
-}
-
-/// Runs one async test body on SQLite and, when available, on Postgres:
-/// `on_every_store!(body_fn)` makes a module `body_fn` with tests `sqlite` and `postgres`.
-#[allow(unused_macros)]
-macro_rules! on_every_store {
-    ($($body:ident),* $(,)?) => {$(
-        mod $body {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                super::$body(crate::support::Store::Sqlite).await
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                if let Some(store) = crate::support::Store::postgres().await {
-                    super::$body(store).await
-                }
-            }
-        }
-    )*};
 }
 
 /// A local stack on `data_dir`, serving on a free port; returns it and its base URL.
@@ -122,25 +43,6 @@ pub async fn start_on(
     };
     let stack = LocalStack::open(data_dir, options).await.unwrap();
     (stack.start(listener).await.unwrap(), base_url)
-}
-
-pub const PROBLEM_JSON: &str = "application/problem+json";
-
-/// Checks an RFC 9457 answer with this status and returns its body.
-pub async fn assert_problem(response: reqwest::Response, status: u16) -> Value {
-    let url = response.url().clone();
-    assert_eq!(response.status().as_u16(), status, "{url}");
-    let content_type = response
-        .headers()
-        .get(reqwest::header::CONTENT_TYPE)
-        .map(|v| v.to_str().unwrap().to_string());
-    assert_eq!(content_type.as_deref(), Some(PROBLEM_JSON), "{url}");
-    let body: Value = response.json().await.unwrap();
-    assert_eq!(body["status"], status, "{body}");
-    for member in ["type", "title", "detail"] {
-        assert!(body[member].is_string(), "{member} missing in {body}");
-    }
-    body
 }
 
 impl TestStack {
@@ -267,73 +169,6 @@ impl TestStack {
             response.status()
         );
         response.bytes().await.unwrap()
-    }
-}
-
-/// `POST /v1/uploads` for a new photo of `device`; the answer must be 201.
-pub async fn ask_ticket(
-    client: &reqwest::Client,
-    base_url: &str,
-    device: uuid::Uuid,
-    content_type: &str,
-    len: usize,
-    lat: f64,
-    lon: f64,
-) -> Value {
-    let response = client
-        .post(format!("{base_url}/v1/uploads"))
-        .json(&json!({"deviceId": device, "contentType": content_type, "contentLength": len, "lat": lat, "lon": lon}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 201, "ticket refused");
-    response.json().await.unwrap()
-}
-
-pub async fn put_as_ticket_says(client: &reqwest::Client, ticket: &Value, body: Vec<u8>) {
-    let upload = &ticket["upload"];
-    let mut request = client.put(upload["url"].as_str().unwrap());
-    for (name, value) in upload["headers"].as_object().unwrap() {
-        request = request.header(name.as_str(), value.as_str().unwrap());
-    }
-    let response = request.body(body).send().await.unwrap();
-    assert!(
-        response.status().is_success(),
-        "upload refused: {}",
-        response.status()
-    );
-}
-
-pub async fn photo_status(client: &reqwest::Client, base_url: &str, photo_id: &str) -> Value {
-    let response = client
-        .get(format!("{base_url}/v1/photos/{photo_id}"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
-    response.json().await.unwrap()
-}
-
-pub async fn wait_final(
-    client: &reqwest::Client,
-    base_url: &str,
-    photo_id: &str,
-    patience: Duration,
-) -> Value {
-    let deadline = tokio::time::Instant::now() + patience;
-    loop {
-        let status = photo_status(client, base_url, photo_id).await;
-        if matches!(
-            status["status"].as_str(),
-            Some("ready" | "rejected" | "failed")
-        ) {
-            return status;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "photo {photo_id} still {status}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
 

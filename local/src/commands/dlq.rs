@@ -5,10 +5,10 @@
 use anyhow::Result;
 use std::fmt::Write as _;
 use std::time::Duration;
-use wisaw_core::contracts::DeadLetter;
-use wisaw_core::ids::PhotoId;
-use wisaw_core::ingest::{read_dead_letters, replay_of};
-use wisaw_core::ports::{Queue, ReceivedMessage};
+use wisaw_domain::contracts::DeadLetter;
+use wisaw_domain::ids::PhotoId;
+use wisaw_domain::ingest::{read_dead_letters, replay_of};
+use wisaw_domain::ports::{Queue, ReceivedMessage};
 
 /// Long enough for one command to finish with the messages it holds.
 const HOLD: Duration = Duration::from_secs(60);

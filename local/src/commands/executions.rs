@@ -3,8 +3,8 @@
 
 use anyhow::{bail, Result};
 use std::fmt::Write as _;
-use wisaw_core::ids::PhotoId;
-use wisaw_core::ports::{ExecutionStatus, ExecutionSummary, HistoryEvent, Orchestrator};
+use wisaw_domain::ids::PhotoId;
+use wisaw_domain::ports::{ExecutionStatus, ExecutionSummary, HistoryEvent, Orchestrator};
 
 pub async fn list(
     orchestrator: &dyn Orchestrator,

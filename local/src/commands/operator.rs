@@ -6,8 +6,8 @@ use crate::stack::LocalStack;
 use anyhow::Result;
 use std::path::Path;
 use std::sync::Arc;
-use wisaw_core::adapters::aws::AwsEnvironment;
-use wisaw_core::ports::{Orchestrator, Queue};
+use wisaw_adapters::aws::AwsEnvironment;
+use wisaw_domain::ports::{Orchestrator, Queue};
 
 /// The ports the operator commands need, whatever is behind them.
 pub struct OperatorPorts {
@@ -20,7 +20,7 @@ impl OperatorPorts {
     pub async fn local(data_dir: &Path, database_url: Option<String>) -> Result<Self> {
         let stack = LocalStack::open_for_operator(data_dir, database_url).await?;
         Ok(Self {
-            orchestrator: stack.runner.clone(),
+            orchestrator: stack.orchestrator.clone(),
             dead_letter: stack.dead_letter.clone(),
             ingest: stack.ingest.clone(),
         })

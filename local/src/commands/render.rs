@@ -9,7 +9,7 @@ pub fn render(file: &Path, out_dir: &Path) -> Result<String> {
     let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
     // Validate's checks and thumbnail's renditions with a single decode: the pipeline's
     // two steps, minus the second pass over the pixels a file on disk does not need.
-    let (image, renditions) = match wisaw_workers::thumbnail::inspect_and_render(bytes)? {
+    let (image, renditions) = match wisaw_imaging::thumbnail::inspect_and_render(bytes)? {
         Ok(rendered) => rendered,
         Err(verdict) => {
             let rejection = verdict.rejection.context("a refusal without a reason")?;

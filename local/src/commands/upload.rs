@@ -8,7 +8,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::{json, Value};
 use std::path::Path;
 use std::time::Duration;
-use wisaw_core::contracts::ImageFormat;
+use wisaw_domain::contracts::ImageFormat;
 
 pub struct UploadOptions {
     pub api_url: String,

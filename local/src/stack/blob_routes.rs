@@ -14,12 +14,12 @@ use axum::Router;
 use std::collections::HashMap;
 use std::sync::Arc;
 use tokio_util::io::ReaderStream;
+use wisaw_adapters::blobs_fs::{LocalBlobStore, UploadError};
 use wisaw_api::extract::{ApiPath, ApiQuery};
 use wisaw_api::Problem;
-use wisaw_core::adapters::local_fs::{LocalBlobStore, UploadError};
-use wisaw_core::ingest::S3Notification;
-use wisaw_core::ports::{BlobStore, Queue};
-use wisaw_core::PortError;
+use wisaw_domain::ingest::S3Notification;
+use wisaw_domain::ports::{BlobStore, Queue};
+use wisaw_domain::PortError;
 
 #[derive(Clone)]
 struct BlobRoutes {

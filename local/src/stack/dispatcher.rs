@@ -11,14 +11,14 @@
 //!   handled are given back (see [`LocalQueue::release_held`]).
 
 use super::worker_tasks::thumbnail_slots;
-use crate::runner::LocalRunner;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
-use wisaw_api::dispatch::{dispatch_message, DispatchPorts};
-use wisaw_core::adapters::sqlite_queue::{LocalQueue, MAX_MESSAGES_PER_RECEIVE};
-use wisaw_core::ports::{Queue, ReceivedMessage};
+use wisaw_adapters::queues_sqlite::{LocalQueue, MAX_MESSAGES_PER_RECEIVE};
+use wisaw_asl::LocalRunner;
+use wisaw_dispatch::{dispatch_message, DispatchPorts};
+use wisaw_domain::ports::{Queue, ReceivedMessage};
 
 /// How long a received message stays hidden: the SAM template's IngestQueue
 /// `VisibilityTimeout`.

@@ -6,11 +6,12 @@
 pub mod blob_routes;
 pub mod dispatcher;
 pub mod http_server;
+pub mod orchestrator;
 pub mod worker_tasks;
 
-use crate::runner::{LocalRunner, StateMachine};
 use anyhow::{Context, Result};
 use http_server::HttpLimits;
+use orchestrator::LocalOrchestrator;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -18,14 +19,16 @@ use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
-use wisaw_api::{ApiConfig, ApiPorts, CursorKey};
-use wisaw_core::adapters::local_fs::LocalBlobStore;
-use wisaw_core::adapters::postgres::{PostgresMetadataStore, PostgresSettings};
-use wisaw_core::adapters::sqlite::SqliteMetadataStore;
-use wisaw_core::adapters::sqlite_queue::{
+use wisaw_adapters::blobs_fs::LocalBlobStore;
+use wisaw_adapters::postgres::{PostgresMetadataStore, PostgresSettings};
+use wisaw_adapters::queues_sqlite::{
     LocalQueue, LocalQueues, Redrive, DEAD_LETTER_QUEUE, INGEST_QUEUE, NOTIFICATIONS_QUEUE,
 };
-use wisaw_core::ports::{BlobStore, MetadataStore, Notifier, Queue, QueueNotifier};
+use wisaw_adapters::sqlite::SqliteMetadataStore;
+use wisaw_adapters::sqlite_file::open_sqlite_file;
+use wisaw_api::{ApiConfig, ApiPorts, CursorKey};
+use wisaw_asl::{LocalRunner, StateMachine};
+use wisaw_domain::ports::{BlobStore, MetadataStore, Notifier, Queue, QueueNotifier};
 use worker_tasks::{local_function_arn, local_queue_url, WorkerPorts, WorkerTasks};
 
 /// As the SAM template's redrive policy: after this many receives, SQS moves an ingest
@@ -34,6 +37,8 @@ pub const INGEST_MAX_RECEIVE_COUNT: u32 = 5;
 
 /// The queues' file in the stack's data folder.
 pub const QUEUES_FILE: &str = "queues.db";
+/// The local runner's executions and their histories.
+pub const EXECUTIONS_FILE: &str = "executions.db";
 
 /// How long a clean shutdown lets running steps finish before leaving them to resume.
 const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
@@ -50,6 +55,8 @@ pub struct LocalStack {
     pub notifications: Arc<dyn Queue>,
     pub dead_letter: Arc<dyn Queue>,
     pub runner: Arc<LocalRunner>,
+    /// The runner as the orchestrator port, as the API and the operator commands see it.
+    pub orchestrator: Arc<LocalOrchestrator>,
     /// Signs the feed's cursors: the stack's signing secret, under a key of the cursor's own.
     pub cursor_key: CursorKey,
 }
@@ -142,9 +149,9 @@ impl LocalStack {
         let machine =
             StateMachine::load("upload", UPLOAD_STATE_MACHINE, &definition_substitutions())
                 .context("loading statemachines/upload.asl.json")?;
-        let runner = Arc::new(
-            LocalRunner::open(&data_dir.join("executions.db"), machine, Arc::new(tasks)).await?,
-        );
+        let executions = open_sqlite_file(&data_dir.join(EXECUTIONS_FILE)).await?;
+        let runner = Arc::new(LocalRunner::with_pool(executions, machine, Arc::new(tasks)).await?);
+        let orchestrator = Arc::new(LocalOrchestrator::new(runner.clone()));
         Ok(Self {
             data_dir: data_dir.to_path_buf(),
             metadata,
@@ -153,6 +160,7 @@ impl LocalStack {
             notifications,
             dead_letter,
             runner,
+            orchestrator,
             cursor_key,
         })
     }
@@ -164,7 +172,7 @@ impl LocalStack {
         let api = Arc::new(ApiPorts {
             metadata: self.metadata.clone(),
             blobs: self.blobs.clone(),
-            orchestrator: self.runner.clone(),
+            orchestrator: self.orchestrator.clone(),
             cursor_key: self.cursor_key.clone(),
             config: ApiConfig::default(),
         });
@@ -182,9 +190,9 @@ impl LocalStack {
         self.runner.resume_unfinished().await?;
         let dispatcher = tokio::spawn(dispatcher::run(
             self.ingest.clone(),
-            wisaw_api::dispatch::DispatchPorts {
+            wisaw_dispatch::DispatchPorts {
                 metadata: self.metadata.clone(),
-                orchestrator: self.runner.clone(),
+                orchestrator: self.orchestrator.clone(),
                 blobs: self.blobs.clone(),
             },
             self.runner.clone(),

@@ -3,16 +3,15 @@
 //! named by `QueueUrl`. Results and errors are shaped as Step Functions shapes
 //! them, so the same state machine definition works here and in AWS.
 
-use crate::runner::{lambda_invoke_result, Admission, Resource, TaskFailure, TaskInvoker};
 use async_trait::async_trait;
-use serde::de::DeserializeOwned;
-use serde::Serialize;
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::sync::Arc;
 use tokio::sync::Semaphore;
-use wisaw_core::error::{StepError, PERMANENT_ERROR};
-use wisaw_core::ports::{BlobStore, MetadataStore, Notifier, Queue};
+use wisaw_asl::{lambda_invoke_result, Admission, Resource, TaskFailure, TaskInvoker};
+use wisaw_domain::error::StepError;
+use wisaw_domain::ports::{BlobStore, MetadataStore, Notifier, Queue};
+use wisaw_step::{run_step, Step};
 
 const LAMBDA_INVOKE: &str = Resource::LAMBDA_INVOKE_ARN;
 const SQS_SEND_MESSAGE: &str = Resource::SQS_SEND_MESSAGE_ARN;
@@ -65,35 +64,46 @@ impl WorkerTasks {
         }
     }
 
+    /// Through the same step edge as the Lambda binaries: the same payload checks, error
+    /// texts and log span.
     async fn call_worker(&self, function: &str, payload: Value) -> Result<Value, StepError> {
         let ports = &self.ports;
-        match function {
-            "validate" => {
-                let input = parse(payload)?;
-                reply(wisaw_workers::validate::handle(ports.blobs.as_ref(), input).await)
+        let Some(step) = Step::from_function_name(function) else {
+            return Err(StepError::permanent(format!(
+                "no function named `{function}`"
+            )));
+        };
+        match step {
+            Step::Validate => {
+                run_step(step, payload, |input| {
+                    wisaw_validate::handle(ports.blobs.as_ref(), input)
+                })
+                .await
             }
-            "thumbnail" => {
-                // Runs in the slot `admit` gave it.
-                let input = parse(payload)?;
-                reply(wisaw_workers::thumbnail::handle(ports.blobs.as_ref(), input).await)
+            // Runs in the slot `admit` gave it.
+            Step::Thumbnail => {
+                run_step(step, payload, |input| {
+                    wisaw_thumbnail::handle(ports.blobs.as_ref(), input)
+                })
+                .await
             }
-            "persist" => {
-                let input = parse(payload)?;
-                reply(wisaw_workers::persist::handle(ports.metadata.as_ref(), input).await)
+            Step::Persist => {
+                run_step(step, payload, |input| {
+                    wisaw_persist::handle(ports.metadata.as_ref(), input)
+                })
+                .await
             }
-            "notify" => {
-                let input = parse(payload)?;
-                reply(
-                    wisaw_workers::notify::handle(
+            Step::Notify => {
+                run_step(step, payload, |input| {
+                    wisaw_notify::handle(
                         ports.metadata.as_ref(),
                         ports.blobs.as_ref(),
                         ports.notifier.as_ref(),
                         input,
                     )
-                    .await,
-                )
+                })
+                .await
             }
-            other => Err(StepError::permanent(format!("no function named `{other}`"))),
         }
     }
 
@@ -127,7 +137,9 @@ fn function_name(parameters: &Value) -> &str {
 impl TaskInvoker for WorkerTasks {
     /// A thumbnail waits here for a free slot, before its state's timeout starts.
     async fn admit(&self, resource: &str, parameters: &Value) -> Admission {
-        if resource != LAMBDA_INVOKE || function_name(parameters) != "thumbnail" {
+        if resource != LAMBDA_INVOKE
+            || Step::from_function_name(function_name(parameters)) != Some(Step::Thumbnail)
+        {
             return Admission::immediate();
         }
         match self.thumbnail_slots.clone().acquire_owned().await {
@@ -159,14 +171,4 @@ impl TaskInvoker for WorkerTasks {
             }),
         }
     }
-}
-
-fn parse<T: DeserializeOwned>(payload: Value) -> Result<T, StepError> {
-    serde_json::from_value(payload)
-        .map_err(|e| StepError::permanent(format!("{PERMANENT_ERROR}: bad payload: {e}")))
-}
-
-fn reply<T: Serialize>(result: Result<T, StepError>) -> Result<Value, StepError> {
-    let output = result?;
-    serde_json::to_value(output).map_err(|e| StepError::permanent(e.to_string()))
 }

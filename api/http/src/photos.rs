@@ -1,0 +1,170 @@
+//! `GET /v1/photos/{photoId}` (follow one photo) and `DELETE /v1/photos/{photoId}`.
+
+use crate::config::ApiPorts;
+use crate::problem::Problem;
+use crate::time::rfc3339;
+use serde::Serialize;
+use wisaw_domain::model::Photo;
+use wisaw_domain::{DeviceId, PhotoId, PhotoStatus};
+
+/// The status answer. It never carries the owner's device id.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PhotoStatusResponse {
+    pub photo_id: PhotoId,
+    pub status: PhotoStatus,
+    pub created_at: String,
+    pub lat: f64,
+    pub lon: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub width: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub height: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub thumb_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason_code: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub execution: Option<ExecutionRef>,
+}
+
+/// The execution that processed the photo. `status` is absent when the
+/// orchestrator could not tell in time: the status page must not fail with it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ExecutionRef {
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+}
+
+pub async fn status(ports: &ApiPorts, id: PhotoId) -> Result<PhotoStatusResponse, Problem> {
+    let photo = load(ports, id).await?;
+    let (thumb_url, image_url) = if photo.status == PhotoStatus::Ready {
+        let (thumb, display) = image_keys(&photo);
+        (
+            Some(presign_get(ports, &thumb).await?),
+            Some(presign_get(ports, &display).await?),
+        )
+    } else {
+        (None, None)
+    };
+    let rejected = photo.status == PhotoStatus::Rejected;
+    let execution = match &photo.execution_name {
+        Some(name) => Some(execution_ref(ports, name).await),
+        None => None,
+    };
+    Ok(PhotoStatusResponse {
+        photo_id: photo.id,
+        status: photo.status,
+        created_at: rfc3339(photo.created_at),
+        lat: photo.lat,
+        lon: photo.lon,
+        width: photo.width,
+        height: photo.height,
+        thumb_url,
+        image_url,
+        reason: photo.reason.clone().filter(|_| rejected),
+        reason_code: photo.reason_code.clone().filter(|_| rejected),
+        execution,
+    })
+}
+
+async fn execution_ref(ports: &ApiPorts, name: &str) -> ExecutionRef {
+    let lookup = ports.orchestrator.describe_execution(name);
+    let status = match tokio::time::timeout(ports.config.execution_lookup_timeout, lookup).await {
+        Ok(Ok(Some(summary))) => Some(summary.status.as_str().to_string()),
+        Ok(Ok(None)) => None,
+        Ok(Err(error)) => {
+            tracing::warn!(%error, execution = name, "describing an execution failed");
+            None
+        }
+        Err(_) => {
+            tracing::warn!(execution = name, "describing an execution timed out");
+            None
+        }
+    };
+    ExecutionRef {
+        name: name.to_string(),
+        status,
+    }
+}
+
+/// Removes the photo for its owner: first its objects, then its row, so that a
+/// failure half-way leaves a row the owner can delete again, never orphan objects.
+pub async fn delete(ports: &ApiPorts, id: PhotoId, device: DeviceId) -> Result<(), Problem> {
+    let photo = load(ports, id).await?;
+    if photo.device_id != device {
+        return Err(Problem::forbidden(
+            "Only the device that uploaded a photo can delete it.",
+        ));
+    }
+    delete_objects(ports, &photo).await?;
+    ports
+        .metadata
+        .delete_photo(id)
+        .await
+        .map_err(|e| Problem::from_port("deleting a photo", e))?;
+    Ok(())
+}
+
+/// Where every object of a photo lives: its original upload (`uploads/{id}`, the bytes
+/// with their EXIF and GPS) and everything the workers make of it (`photos/{id}/`).
+/// A photo id has a fixed length, so no other photo's key starts with these.
+pub fn object_prefixes(id: PhotoId) -> [String; 2] {
+    [id.upload_key(), format!("photos/{id}/")]
+}
+
+/// Deletes every object of the photo: all under its prefixes, whatever wrote them, and
+/// the images its row names, should a row name one elsewhere.
+async fn delete_objects(ports: &ApiPorts, photo: &Photo) -> Result<(), Problem> {
+    let failed = |e| Problem::from_port("deleting a photo's objects", e);
+    let prefixes = object_prefixes(photo.id);
+    for prefix in &prefixes {
+        ports.blobs.delete_prefix(prefix).await.map_err(failed)?;
+    }
+    let (thumb, display) = image_keys(photo);
+    for key in [thumb, display] {
+        if !prefixes
+            .iter()
+            .any(|prefix| key.starts_with(prefix.as_str()))
+        {
+            ports.blobs.delete(&key).await.map_err(failed)?;
+        }
+    }
+    Ok(())
+}
+
+pub(crate) async fn load(ports: &ApiPorts, id: PhotoId) -> Result<Photo, Problem> {
+    ports
+        .metadata
+        .get_photo(id)
+        .await
+        .map_err(|e| Problem::from_port("loading a photo", e))?
+        .ok_or_else(|| Problem::not_found(format!("There is no photo {id}.")))
+}
+
+/// The thumbnail and display keys as recorded, or as derived from the id.
+pub(crate) fn image_keys(photo: &Photo) -> (String, String) {
+    (
+        photo
+            .thumb_key
+            .clone()
+            .unwrap_or_else(|| photo.id.thumb_key()),
+        photo
+            .display_key
+            .clone()
+            .unwrap_or_else(|| photo.id.display_key()),
+    )
+}
+
+pub(crate) async fn presign_get(ports: &ApiPorts, key: &str) -> Result<String, Problem> {
+    ports
+        .blobs
+        .presign_get(key, ports.config.image_url_ttl)
+        .await
+        .map_err(|e| Problem::from_port("signing an image URL", e))
+}

@@ -1,6 +1,0 @@
-mod blobs;
-mod emulator;
-mod environment;
-mod executions;
-mod notifications;
-mod queues;

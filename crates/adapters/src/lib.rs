@@ -1,0 +1,32 @@
+//! The adapters of the domain's ports, each behind a cargo feature so that a Lambda
+//! function builds only the backends it calls.
+//!
+//! - `s3`, `sqs`, `step-functions`, `secrets`: the AWS services, and [`aws::AwsEnvironment`],
+//!   which builds them from a function's environment variables.
+//! - `postgres`: the production metadata store.
+//! - `sqlite`: the embedded metadata store of `wisaw serve` and the tests, and the one place
+//!   that opens a SQLite file ([`sqlite_file`]).
+//! - `queues-sqlite`: the local queues, in SQLite.
+//! - `blobs-fs`: the local blob store, a folder with signed URLs.
+
+#[cfg(any(
+    feature = "s3",
+    feature = "sqs",
+    feature = "step-functions",
+    feature = "secrets"
+))]
+pub mod aws;
+#[cfg(feature = "blobs-fs")]
+pub mod blobs_fs;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+pub mod db_error;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+mod outcome_columns;
+#[cfg(feature = "postgres")]
+pub mod postgres;
+#[cfg(feature = "queues-sqlite")]
+pub mod queues_sqlite;
+#[cfg(feature = "sqlite")]
+pub mod sqlite;
+#[cfg(feature = "sqlite")]
+pub mod sqlite_file;

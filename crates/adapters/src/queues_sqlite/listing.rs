@@ -1,0 +1,85 @@
+//! What operators look at: how many messages a queue holds, and which.
+
+use crate::db_error::db_error;
+use crate::sqlite_file::{from_micros, to_micros};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use sqlx::sqlite::SqlitePool;
+use sqlx::Row;
+use wisaw_domain::ports::PortResult;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct QueueCounts {
+    pub queue: String,
+    /// Ready to be received (SQS's ApproximateNumberOfMessages).
+    pub visible: u64,
+    /// Received and not yet deleted (ApproximateNumberOfMessagesNotVisible).
+    pub in_flight: u64,
+}
+
+impl QueueCounts {
+    pub fn total(&self) -> u64 {
+        self.visible + self.in_flight
+    }
+}
+
+/// A stored message, as a listing shows it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct QueuedMessage {
+    pub message_id: String,
+    pub body: String,
+    pub sent_at: DateTime<Utc>,
+    pub receive_count: u32,
+    /// False while a receiver holds it.
+    pub visible: bool,
+}
+
+/// Counts per queue; only `queue` when given.
+pub async fn counts(pool: &SqlitePool, queue: Option<&str>) -> PortResult<Vec<QueueCounts>> {
+    let rows = sqlx::query(
+        "SELECT queue, SUM(visible_at <= ?1) AS visible, SUM(visible_at > ?1) AS in_flight \
+         FROM queue_messages WHERE ?2 IS NULL OR queue = ?2 GROUP BY queue ORDER BY queue",
+    )
+    .bind(to_micros(Utc::now()))
+    .bind(queue)
+    .fetch_all(pool)
+    .await
+    .map_err(db_error)?;
+    rows.iter()
+        .map(|row| {
+            Ok(QueueCounts {
+                queue: row.try_get("queue").map_err(db_error)?,
+                visible: row.try_get::<i64, _>("visible").map_err(db_error)?.max(0) as u64,
+                in_flight: row.try_get::<i64, _>("in_flight").map_err(db_error)?.max(0) as u64,
+            })
+        })
+        .collect()
+}
+
+pub async fn peek(pool: &SqlitePool, queue: &str, limit: u32) -> PortResult<Vec<QueuedMessage>> {
+    let now = to_micros(Utc::now());
+    let rows = sqlx::query(
+        "SELECT id, body, sent_at, receive_count, visible_at FROM queue_messages \
+         WHERE queue = ? ORDER BY sent_at, seq LIMIT ?",
+    )
+    .bind(queue)
+    .bind(i64::from(limit))
+    .fetch_all(pool)
+    .await
+    .map_err(db_error)?;
+    rows.iter()
+        .map(|row| {
+            let receive_count: i64 = row.try_get("receive_count").map_err(db_error)?;
+            let visible_at: i64 = row.try_get("visible_at").map_err(db_error)?;
+            Ok(QueuedMessage {
+                message_id: row.try_get("id").map_err(db_error)?,
+                body: row.try_get("body").map_err(db_error)?,
+                sent_at: from_micros(row.try_get("sent_at").map_err(db_error)?)?,
+                receive_count: u32::try_from(receive_count).unwrap_or(u32::MAX),
+                visible: visible_at <= now,
+            })
+        })
+        .collect()
+}

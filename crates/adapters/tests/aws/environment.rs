@@ -1,0 +1,203 @@
+//! `AwsEnvironment`: the adapters a Lambda function builds from its variables, and the
+//! database secret read from Secrets Manager at run time.
+
+use super::emulator::{create_bucket, create_queue, emulator, unique};
+use aws_config::SdkConfig;
+use bytes::Bytes;
+use std::time::Duration;
+use wisaw_adapters::aws::{
+    AwsEnvironment, EnvironmentError, DATABASE_SECRET_ARN_VAR, FEED_CURSOR_SECRET_ARN_VAR,
+};
+use wisaw_domain::PortError;
+
+fn environment(config: &SdkConfig, vars: &[(&str, &str)]) -> AwsEnvironment {
+    AwsEnvironment::from_parts(
+        config.clone(),
+        vars.iter().map(|(k, v)| (k.to_string(), v.to_string())),
+    )
+}
+
+#[tokio::test]
+async fn the_adapters_built_from_the_variables_reach_their_resources() {
+    let Some(config) =
+        emulator("the_adapters_built_from_the_variables_reach_their_resources").await
+    else {
+        return;
+    };
+    let (_, bucket) = create_bucket(&config).await;
+    let sqs = aws_sdk_sqs::Client::new(&config);
+    let (ingest_url, _) = create_queue(&sqs, "ingest", &[]).await;
+    let (notifications_url, _) = create_queue(&sqs, "notifications", &[]).await;
+    let env = environment(
+        &config,
+        &[
+            ("WISAW_BUCKET", &bucket),
+            ("WISAW_INGEST_QUEUE_URL", &ingest_url),
+            ("WISAW_NOTIFICATIONS_QUEUE_URL", &notifications_url),
+        ],
+    );
+
+    let blobs = env.blobs().unwrap();
+    blobs
+        .put("uploads/x", "image/png", Bytes::from_static(b"png"))
+        .await
+        .unwrap();
+    assert_eq!(
+        blobs.get("uploads/x").await.unwrap(),
+        Bytes::from_static(b"png")
+    );
+
+    let ingest = env.ingest_queue().unwrap();
+    ingest.send("{}").await.unwrap();
+    let received = ingest
+        .receive(1, Duration::from_secs(30), Duration::from_secs(1))
+        .await
+        .unwrap();
+    assert_eq!(received[0].body, "{}");
+    let notifications = env.notifications_queue().unwrap();
+    assert!(notifications
+        .receive(1, Duration::from_secs(30), Duration::ZERO)
+        .await
+        .unwrap()
+        .is_empty());
+
+    assert!(matches!(
+        env.dead_letter_queue(),
+        Err(EnvironmentError::Missing {
+            variable: "WISAW_DEAD_LETTER_QUEUE_URL",
+            ..
+        })
+    ));
+}
+
+async fn secret(config: &SdkConfig, value: &str) -> String {
+    aws_sdk_secretsmanager::Client::new(config)
+        .create_secret()
+        .name(unique("database"))
+        .secret_string(value)
+        .send()
+        .await
+        .unwrap()
+        .arn
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_database_secret_is_read_at_run_time() {
+    let Some(config) = emulator("the_database_secret_is_read_at_run_time").await else {
+        return;
+    };
+    // Nothing listens on port 1: the connection fails after the secret was read and used.
+    let arn = secret(
+        &config,
+        r#"{"engine":"postgres","host":"127.0.0.1","port":1,"username":"wisaw",
+            "password":"not-a-real-password","dbname":"photos"}"#,
+    )
+    .await;
+    let env = environment(&config, &[(DATABASE_SECRET_ARN_VAR, &arn)]);
+    let settings = env.postgres_settings().await.unwrap();
+    let options = settings.connect_options();
+    assert_eq!(
+        (
+            options.get_host(),
+            options.get_port(),
+            options.get_username()
+        ),
+        ("127.0.0.1", 1, "wisaw")
+    );
+    assert_eq!(options.get_database(), Some("photos"));
+    assert_eq!(settings.max_connections(), 1);
+    let unreachable = env
+        .metadata()
+        .await
+        .err()
+        .expect("nothing listens on port 1");
+    assert!(
+        matches!(
+            unreachable,
+            EnvironmentError::Database(PortError::Unavailable(_))
+        ),
+        "{unreachable}"
+    );
+
+    let mysql = secret(
+        &config,
+        r#"{"engine":"mysql","host":"h","username":"u","password":"p"}"#,
+    )
+    .await;
+    let refused = environment(&config, &[(DATABASE_SECRET_ARN_VAR, &mysql)])
+        .postgres_settings()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            refused,
+            EnvironmentError::Invalid {
+                variable: DATABASE_SECRET_ARN_VAR,
+                source: PortError::Invalid(_)
+            }
+        ),
+        "{refused}"
+    );
+
+    let missing = environment(
+        &config,
+        &[(
+            DATABASE_SECRET_ARN_VAR,
+            "arn:aws:secretsmanager:us-east-1:123456789012:secret:none",
+        )],
+    )
+    .postgres_settings()
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(
+            missing,
+            EnvironmentError::Invalid {
+                variable: DATABASE_SECRET_ARN_VAR,
+                source: PortError::NotFound(_)
+            }
+        ),
+        "{missing}"
+    );
+}
+
+/// The api function's cursor key comes from Secrets Manager at cold start; a short
+/// secret is refused rather than signing cursors with a weak key.
+#[tokio::test]
+async fn the_feed_cursor_secret_is_read_at_run_time() {
+    let Some(config) = emulator("the_feed_cursor_secret_is_read_at_run_time").await else {
+        return;
+    };
+    let value = "k".repeat(64);
+    let arn = secret(&config, &value).await;
+    let env = environment(&config, &[(FEED_CURSOR_SECRET_ARN_VAR, &arn)]);
+    assert_eq!(env.feed_cursor_secret().await.unwrap(), value.into_bytes());
+
+    let short = secret(&config, "too short").await;
+    let refused = environment(&config, &[(FEED_CURSOR_SECRET_ARN_VAR, &short)])
+        .feed_cursor_secret()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            refused,
+            EnvironmentError::Invalid {
+                variable: FEED_CURSOR_SECRET_ARN_VAR,
+                ..
+            }
+        ),
+        "{refused}"
+    );
+    let missing = environment(&config, &[]).feed_cursor_secret().await;
+    assert!(
+        matches!(
+            missing,
+            Err(EnvironmentError::Missing {
+                variable: FEED_CURSOR_SECRET_ARN_VAR,
+                ..
+            })
+        ),
+        "{missing:?}"
+    );
+}

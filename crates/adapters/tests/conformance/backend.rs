@@ -1,0 +1,296 @@
+//! The stores under test, each on a database of its own: a SQLite file in a temporary
+//! folder, or a fresh schema of the Postgres database `WISAW_TEST_DATABASE_URL` names.
+//!
+//! Without that variable the Postgres cases say they were skipped and pass, unless
+//! `WISAW_REQUIRE_POSTGRES=1` (as in CI), where they fail instead.
+
+use chrono::{DateTime, Utc};
+use sqlx::postgres::PgConnection;
+use sqlx::sqlite::SqlitePool;
+use sqlx::Connection;
+use std::path::PathBuf;
+use std::sync::Arc;
+use wisaw_adapters::postgres::{PostgresMetadataStore, PostgresSettings};
+use wisaw_adapters::sqlite::SqliteMetadataStore;
+use wisaw_adapters::sqlite_file::to_micros;
+use wisaw_domain::model::Photo;
+use wisaw_domain::ports::MetadataStore;
+use wisaw_domain::PhotoId;
+
+pub const DATABASE_URL_VAR: &str = "WISAW_TEST_DATABASE_URL";
+pub const REQUIRE_POSTGRES_VAR: &str = "WISAW_REQUIRE_POSTGRES";
+
+pub struct Backend {
+    store: Arc<dyn MetadataStore>,
+    database: Database,
+}
+
+enum Database {
+    Sqlite {
+        pool: SqlitePool,
+        path: PathBuf,
+        _dir: tempfile::TempDir,
+    },
+    Postgres {
+        store: PostgresMetadataStore,
+        settings: Box<PostgresSettings>,
+        _schema: TestSchema,
+    },
+}
+
+/// A schema of its own for one test, so tests can run in parallel; dropped with it,
+/// even when the test fails.
+struct TestSchema {
+    url: String,
+    name: String,
+}
+
+impl Drop for TestSchema {
+    fn drop(&mut self) {
+        let (url, name) = (self.url.clone(), self.name.clone());
+        // Drop cannot await: a thread with a runtime of its own does the cleanup.
+        let cleanup = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("a runtime for the cleanup");
+            runtime.block_on(async {
+                if let Ok(mut connection) = PgConnection::connect(&url).await {
+                    let dropped = sqlx::query(&format!("DROP SCHEMA IF EXISTS {name} CASCADE"))
+                        .execute(&mut connection)
+                        .await;
+                    if let Err(e) = dropped {
+                        eprintln!("could not drop the test schema {name}: {e}");
+                    }
+                }
+            });
+        });
+        let _ = cleanup.join();
+    }
+}
+
+fn postgres_url() -> Option<String> {
+    match std::env::var(DATABASE_URL_VAR) {
+        Ok(url) if !url.trim().is_empty() => Some(url),
+        _ if std::env::var(REQUIRE_POSTGRES_VAR).as_deref() == Ok("1") => {
+            panic!("{REQUIRE_POSTGRES_VAR}=1 but {DATABASE_URL_VAR} is not set")
+        }
+        _ => None,
+    }
+}
+
+impl Backend {
+    pub async fn sqlite() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        // A folder that does not exist yet: opening creates it.
+        let path = dir.path().join("nested").join("meta.db");
+        let store = SqliteMetadataStore::open(&path).await.unwrap();
+        Self {
+            database: Database::Sqlite {
+                pool: store.pool().clone(),
+                path,
+                _dir: dir,
+            },
+            store: Arc::new(store),
+        }
+    }
+
+    /// `None` (after saying so) when no Postgres database is configured.
+    pub async fn postgres(case: &str) -> Option<Self> {
+        let Some(url) = postgres_url() else {
+            println!("skipped {case} on Postgres: {DATABASE_URL_VAR} is not set");
+            return None;
+        };
+        let name = format!("conformance_{}", uuid::Uuid::new_v4().simple());
+        let mut admin = PgConnection::connect(&url)
+            .await
+            .unwrap_or_else(|e| panic!("connecting to {DATABASE_URL_VAR}: {e}"));
+        sqlx::query(&format!("CREATE SCHEMA {name}"))
+            .execute(&mut admin)
+            .await
+            .unwrap();
+        admin.close().await.unwrap();
+        let schema = TestSchema {
+            url: url.clone(),
+            name: name.clone(),
+        };
+        let settings = PostgresSettings::from_url(&url)
+            .unwrap()
+            .with_search_path(&format!("{name},public"))
+            .with_max_connections(4);
+        let store = PostgresMetadataStore::connect(&settings).await.unwrap();
+        Some(Self {
+            store: Arc::new(store.clone()),
+            database: Database::Postgres {
+                store,
+                settings: Box::new(settings),
+                _schema: schema,
+            },
+        })
+    }
+
+    pub fn store(&self) -> &dyn MetadataStore {
+        self.store.as_ref()
+    }
+
+    pub fn shared_store(&self) -> Arc<dyn MetadataStore> {
+        Arc::clone(&self.store)
+    }
+
+    pub fn postgres_store(&self) -> Option<&PostgresMetadataStore> {
+        match &self.database {
+            Database::Postgres { store, .. } => Some(store),
+            Database::Sqlite { .. } => None,
+        }
+    }
+
+    /// A second store over the same database, as a restarted process would open it
+    /// (migrations run again).
+    pub async fn reopened(&self) -> Arc<dyn MetadataStore> {
+        match &self.database {
+            Database::Sqlite { path, .. } => {
+                Arc::new(SqliteMetadataStore::open(path).await.unwrap())
+            }
+            Database::Postgres { settings, .. } => {
+                Arc::new(PostgresMetadataStore::connect(settings).await.unwrap())
+            }
+        }
+    }
+
+    /// Closes the connections of the store under test.
+    pub async fn close(&self) {
+        match &self.database {
+            Database::Sqlite { pool, .. } => pool.close().await,
+            Database::Postgres { store, .. } => store.pool().close().await,
+        }
+    }
+
+    /// How many abuse reports and notification claims still point at `photo`.
+    pub async fn rows_referencing(&self, photo: PhotoId) -> (i64, i64) {
+        match &self.database {
+            Database::Sqlite { pool, .. } => sqlx::query_as(
+                "SELECT (SELECT COUNT(*) FROM abuse_reports WHERE photo_id = ?1), \
+                        (SELECT COUNT(*) FROM notifications_sent WHERE photo_id = ?1)",
+            )
+            .bind(photo.to_string())
+            .fetch_one(pool)
+            .await
+            .unwrap(),
+            Database::Postgres { store, .. } => sqlx::query_as(
+                "SELECT (SELECT COUNT(*) FROM abuse_reports WHERE photo_id = $1), \
+                        (SELECT COUNT(*) FROM notifications_sent WHERE photo_id = $1)",
+            )
+            .bind(photo.0)
+            .fetch_one(store.pool())
+            .await
+            .unwrap(),
+        }
+    }
+
+    /// Where the database lets a test interleave statements exactly (Postgres), makes
+    /// every later INSERT statement on `photos` delete the photo `id` as it ends, even
+    /// when it inserted nothing: a DELETE landing right after a create's insert, before
+    /// anything else it does. Returns false where that cannot be arranged (SQLite has no
+    /// statement triggers).
+    pub async fn delete_at_the_end_of_each_insert(&self, id: PhotoId) -> bool {
+        let Database::Postgres { store, .. } = &self.database else {
+            return false;
+        };
+        sqlx::query(&format!(
+            "CREATE FUNCTION delete_raced_photo() RETURNS trigger LANGUAGE plpgsql AS \
+             $$ BEGIN DELETE FROM photos WHERE id = '{}'; RETURN NULL; END $$",
+            id.0
+        ))
+        .execute(store.pool())
+        .await
+        .unwrap();
+        sqlx::query(
+            "CREATE TRIGGER delete_raced_photo AFTER INSERT ON photos \
+             FOR EACH STATEMENT EXECUTE FUNCTION delete_raced_photo()",
+        )
+        .execute(store.pool())
+        .await
+        .unwrap();
+        true
+    }
+
+    /// Writes whole rows at once, in one transaction: thousands of photos through the
+    /// store's own calls would take most of a test's time.
+    pub async fn insert_photos(&self, photos: &[Photo]) {
+        match &self.database {
+            Database::Sqlite { pool, .. } => insert_sqlite(pool, photos).await,
+            Database::Postgres { store, .. } => insert_postgres(store, photos).await,
+        }
+    }
+}
+
+async fn insert_sqlite(pool: &SqlitePool, photos: &[Photo]) {
+    let mut tx = pool.begin().await.unwrap();
+    for p in photos {
+        sqlx::query(
+            "INSERT INTO photos (id, device_id, lat, lon, status, content_type, content_length, \
+             reason_code, reason, width, height, thumb_key, display_key, execution_name, \
+             created_at, updated_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(p.id.to_string())
+        .bind(p.device_id.to_string())
+        .bind(p.lat)
+        .bind(p.lon)
+        .bind(p.status.as_str())
+        .bind(&p.content_type)
+        .bind(p.content_length as i64)
+        .bind(&p.reason_code)
+        .bind(&p.reason)
+        .bind(p.width.map(i64::from))
+        .bind(p.height.map(i64::from))
+        .bind(&p.thumb_key)
+        .bind(&p.display_key)
+        .bind(&p.execution_name)
+        .bind(to_micros(p.created_at))
+        .bind(to_micros(p.updated_at))
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    }
+    tx.commit().await.unwrap();
+}
+
+async fn insert_postgres(store: &PostgresMetadataStore, photos: &[Photo]) {
+    fn column<T>(photos: &[Photo], f: impl Fn(&Photo) -> T) -> Vec<T> {
+        photos.iter().map(f).collect()
+    }
+    let times = |f: fn(&Photo) -> DateTime<Utc>| column(photos, f);
+    sqlx::query(
+        "INSERT INTO photos (id, device_id, lat, lon, status, content_type, content_length, \
+         reason_code, reason, width, height, thumb_key, display_key, execution_name, \
+         created_at, updated_at) \
+         SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::float8[], $4::float8[], $5::text[], \
+         $6::text[], $7::int8[], $8::text[], $9::text[], $10::int8[], $11::int8[], $12::text[], \
+         $13::text[], $14::text[], $15::timestamptz[], $16::timestamptz[])",
+    )
+    .bind(column(photos, |p| p.id.0))
+    .bind(column(photos, |p| p.device_id.0))
+    .bind(column(photos, |p| p.lat))
+    .bind(column(photos, |p| p.lon))
+    .bind(column(photos, |p| p.status.as_str().to_string()))
+    .bind(column(photos, |p| p.content_type.clone()))
+    .bind(column(photos, |p| p.content_length as i64))
+    .bind(column(photos, |p| p.reason_code.clone()))
+    .bind(column(photos, |p| p.reason.clone()))
+    .bind(column(photos, |p| p.width.map(i64::from)))
+    .bind(column(photos, |p| p.height.map(i64::from)))
+    .bind(column(photos, |p| p.thumb_key.clone()))
+    .bind(column(photos, |p| p.display_key.clone()))
+    .bind(column(photos, |p| p.execution_name.clone()))
+    .bind(times(|p| p.created_at))
+    .bind(times(|p| p.updated_at))
+    .execute(store.pool())
+    .await
+    .unwrap();
+    // What autovacuum would soon do: give the planner the table's real size.
+    sqlx::query("ANALYZE photos")
+        .execute(store.pool())
+        .await
+        .unwrap();
+}

@@ -1,0 +1,338 @@
+//! Photo rows, their lifecycle, reports and notification claims.
+
+use super::backend::Backend;
+use super::fixtures::{
+    created, new_photo, ready, ready_photo, rejected, report, to_micro_precision,
+};
+use chrono::Utc;
+use wisaw_domain::contracts::Outcome;
+use wisaw_domain::model::{CreatePhoto, FiledReport};
+use wisaw_domain::{DeviceId, PhotoId, PhotoStatus, PortError};
+
+pub async fn create_is_insert_if_absent(backend: &Backend) {
+    let store = backend.store();
+    let photo = new_photo(DeviceId::new_random(), 37.77, -122.42, Utc::now());
+    let row = created(store, &photo).await;
+    assert_eq!(row.status, PhotoStatus::AwaitingUpload);
+    assert_eq!(
+        (row.id, row.device_id, row.lat, row.lon, row.content_length),
+        (photo.id, photo.device_id, 37.77, -122.42, 1234)
+    );
+    assert_eq!(row.content_type, "image/jpeg");
+    assert_eq!(row.created_at, to_micro_precision(photo.created_at));
+    assert_eq!(row.updated_at, row.created_at);
+    assert_eq!((row.width, row.thumb_key.as_deref()), (None, None));
+
+    // Same id from another device, with other values: the first row stands.
+    let mut again = new_photo(DeviceId::new_random(), 1.0, 2.0, Utc::now());
+    again.id = photo.id;
+    assert_eq!(
+        store.create_photo(&again).await.unwrap(),
+        CreatePhoto::Existing(row.clone())
+    );
+    assert_eq!(store.get_photo(photo.id).await.unwrap(), Some(row));
+    assert_eq!(store.get_photo(PhotoId::new_random()).await.unwrap(), None);
+}
+
+pub async fn the_lifecycle_guards_every_move(backend: &Backend) {
+    let store = backend.store();
+    let photo = new_photo(DeviceId::new_random(), 0.0, 0.0, Utc::now());
+    let id = photo.id;
+    created(store, &photo).await;
+
+    // Not uploaded yet: no outcome can be recorded.
+    let (row, changed) = store.record_outcome(id, &ready(id)).await.unwrap().unwrap();
+    assert!(!changed);
+    assert_eq!(row.status, PhotoStatus::AwaitingUpload);
+
+    let row = store.mark_processing(id, "exec-1").await.unwrap().unwrap();
+    assert_eq!(row.status, PhotoStatus::Processing);
+    assert_eq!(row.execution_name.as_deref(), Some("exec-1"));
+    // The same execution again leaves the row untouched.
+    let again = store.mark_processing(id, "exec-1").await.unwrap().unwrap();
+    assert_eq!(again, row);
+
+    let failed = Outcome::Failed {
+        error: "Wisaw.Transient".into(),
+        cause: "store down".into(),
+    };
+    let (row, changed) = store.record_outcome(id, &failed).await.unwrap().unwrap();
+    assert!(changed);
+    assert_eq!(row.status, PhotoStatus::Failed);
+    assert_eq!(row.reason_code.as_deref(), Some("Wisaw.Transient"));
+    assert_eq!(row.reason.as_deref(), Some("store down"));
+
+    // A replay takes a failed photo back to processing, clearing the failure.
+    let row = store
+        .mark_processing(id, "exec-1-replay-1")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.status, PhotoStatus::Processing);
+    assert_eq!(row.execution_name.as_deref(), Some("exec-1-replay-1"));
+    assert_eq!((row.reason_code, row.reason), (None, None));
+
+    let (row, changed) = store.record_outcome(id, &ready(id)).await.unwrap().unwrap();
+    assert!(changed);
+    assert_eq!(row.status, PhotoStatus::Ready);
+    assert_eq!((row.width, row.height), (Some(4032), Some(3024)));
+    assert_eq!(row.thumb_key, Some(id.thumb_key()));
+    assert_eq!(row.display_key, Some(id.display_key()));
+    assert_eq!(row.execution_name.as_deref(), Some("exec-1-replay-1"));
+
+    // Ready is final: neither processing again nor another outcome.
+    let after = store.mark_processing(id, "exec-2").await.unwrap().unwrap();
+    assert_eq!(after, row);
+    let (after, changed) = store
+        .record_outcome(id, &rejected("corrupt"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!changed);
+    assert_eq!(after, row);
+
+    assert!(store
+        .mark_processing(PhotoId::new_random(), "x")
+        .await
+        .unwrap()
+        .is_none());
+    assert!(store
+        .record_outcome(PhotoId::new_random(), &ready(id))
+        .await
+        .unwrap()
+        .is_none());
+}
+
+pub async fn another_execution_takes_over_a_processing_photo_but_not_a_rejected_one(
+    backend: &Backend,
+) {
+    let store = backend.store();
+    let photo = new_photo(DeviceId::new_random(), 0.0, 0.0, Utc::now());
+    let id = photo.id;
+    created(store, &photo).await;
+    let first = store.mark_processing(id, "exec-a").await.unwrap().unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+    let second = store.mark_processing(id, "exec-b").await.unwrap().unwrap();
+    assert_eq!(second.status, PhotoStatus::Processing);
+    assert_eq!(second.execution_name.as_deref(), Some("exec-b"));
+    assert!(second.updated_at > first.updated_at);
+
+    let (row, changed) = store
+        .record_outcome(id, &rejected("empty"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(changed);
+    let after = store.mark_processing(id, "exec-c").await.unwrap().unwrap();
+    assert_eq!(after, row, "rejected is final");
+    assert_eq!(after.execution_name.as_deref(), Some("exec-b"));
+}
+
+pub async fn repeating_an_outcome_changes_nothing_not_even_updated_at(backend: &Backend) {
+    let store = backend.store();
+    let photo = new_photo(DeviceId::new_random(), 0.0, 0.0, Utc::now());
+    let id = photo.id;
+    created(store, &photo).await;
+    store.mark_processing(id, "e").await.unwrap();
+    let (first, changed) = store
+        .record_outcome(id, &rejected("corrupt"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(changed);
+    assert_eq!(first.status, PhotoStatus::Rejected);
+    assert_eq!(first.reason_code.as_deref(), Some("corrupt"));
+    assert_eq!(first.reason.as_deref(), Some("Refused: corrupt."));
+    assert_eq!(first.width, None);
+
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    let (second, changed) = store
+        .record_outcome(id, &rejected("corrupt"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!changed);
+    assert_eq!(second, first, "updated_at included");
+
+    // The same status with other values is a change.
+    let (third, changed) = store
+        .record_outcome(id, &rejected("empty"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(changed);
+    assert_eq!(third.reason_code.as_deref(), Some("empty"));
+    assert!(third.updated_at > first.updated_at);
+}
+
+/// Workers racing on one photo: exactly one of them moves it.
+pub async fn concurrent_outcomes_change_a_photo_once(backend: &Backend) {
+    let store = backend.shared_store();
+    let photo = new_photo(DeviceId::new_random(), 0.0, 0.0, Utc::now());
+    let id = photo.id;
+    created(store.as_ref(), &photo).await;
+    store.mark_processing(id, "e").await.unwrap();
+
+    // Two outcomes no photo can go between: whichever lands first is final.
+    let outcomes = [ready(id), rejected("corrupt")];
+    let racing = outcomes.iter().cycle().take(12).map(|outcome| {
+        let (store, outcome) = (store.clone(), outcome.clone());
+        tokio::spawn(async move {
+            let (row, changed) = store.record_outcome(id, &outcome).await.unwrap().unwrap();
+            (outcome, row, changed)
+        })
+    });
+    let results: Vec<_> = futures::future::join_all(racing)
+        .await
+        .into_iter()
+        .map(Result::unwrap)
+        .collect();
+    let winners: Vec<_> = results.iter().filter(|(_, _, changed)| *changed).collect();
+    assert_eq!(winners.len(), 1, "{results:?}");
+    let (winning_outcome, winning_row, _) = winners[0];
+    assert_eq!(winning_row.status, winning_outcome.status());
+    // Final statuses admit nothing else, so every later answer shows the winner's row.
+    let now = store.get_photo(id).await.unwrap().unwrap();
+    assert_eq!(&now, winning_row);
+}
+
+pub async fn reporters_are_counted_once_per_device_across_an_owners_photos(backend: &Backend) {
+    let store = backend.store();
+    let (owner, other_owner) = (DeviceId::new_random(), DeviceId::new_random());
+    let p1 = created(store, &new_photo(owner, 0.0, 0.0, Utc::now()))
+        .await
+        .id;
+    let p2 = created(store, &new_photo(owner, 0.0, 0.0, Utc::now()))
+        .await
+        .id;
+    let p3 = created(store, &new_photo(other_owner, 0.0, 0.0, Utc::now()))
+        .await
+        .id;
+    let (r1, r2) = (DeviceId::new_random(), DeviceId::new_random());
+
+    let file = |photo, reporter| async move {
+        store
+            .add_abuse_report(&report(photo, reporter))
+            .await
+            .unwrap()
+    };
+    assert_ne!(file(p1, r1).await, FiledReport::AlreadyFiled);
+    assert_eq!(
+        file(p1, r1).await,
+        FiledReport::AlreadyFiled,
+        "one report per device and photo"
+    );
+    assert_ne!(file(p2, r1).await, FiledReport::AlreadyFiled);
+    assert_ne!(file(p2, r2).await, FiledReport::AlreadyFiled);
+    assert_ne!(file(p3, r2).await, FiledReport::AlreadyFiled);
+    assert_eq!(store.distinct_reporters_against(owner).await.unwrap(), 2);
+    assert_eq!(
+        store.distinct_reporters_against(other_owner).await.unwrap(),
+        1
+    );
+    assert_eq!(
+        store
+            .distinct_reporters_against(DeviceId::new_random())
+            .await
+            .unwrap(),
+        0
+    );
+
+    let missing = store
+        .add_abuse_report(&report(PhotoId::new_random(), r1))
+        .await;
+    assert!(
+        matches!(missing, Err(PortError::NotFound(_))),
+        "{missing:?}"
+    );
+}
+
+pub async fn deleting_a_photo_takes_its_reports_and_claims_along(backend: &Backend) {
+    let store = backend.store();
+    let owner = DeviceId::new_random();
+    let p1 = ready_photo(store, &new_photo(owner, 0.0, 0.0, Utc::now()))
+        .await
+        .id;
+    let p2 = created(store, &new_photo(owner, 0.0, 0.0, Utc::now()))
+        .await
+        .id;
+    store
+        .add_abuse_report(&report(p1, DeviceId::new_random()))
+        .await
+        .unwrap();
+    store
+        .add_abuse_report(&report(p2, DeviceId::new_random()))
+        .await
+        .unwrap();
+    assert!(store
+        .record_notification_sent(p1, "photo.ready")
+        .await
+        .unwrap());
+    assert!(store
+        .record_notification_sent(p2, "photo.ready")
+        .await
+        .unwrap());
+    assert_eq!(store.distinct_reporters_against(owner).await.unwrap(), 2);
+    assert_eq!(backend.rows_referencing(p1).await, (1, 1));
+
+    assert!(store.delete_photo(p1).await.unwrap());
+    assert!(!store.delete_photo(p1).await.unwrap());
+    assert_eq!(store.get_photo(p1).await.unwrap(), None);
+    assert_eq!(store.distinct_reporters_against(owner).await.unwrap(), 1);
+    assert_eq!(backend.rows_referencing(p1).await, (0, 0));
+    assert_eq!(backend.rows_referencing(p2).await, (1, 1));
+    assert!(store.get_photo(p2).await.unwrap().is_some());
+}
+
+pub async fn a_sent_notification_is_recorded_once_per_event_type(backend: &Backend) {
+    let store = backend.store();
+    let id = created(
+        store,
+        &new_photo(DeviceId::new_random(), 0.0, 0.0, Utc::now()),
+    )
+    .await
+    .id;
+    assert!(!store.notification_sent(id, "photo.ready").await.unwrap());
+    assert!(store
+        .record_notification_sent(id, "photo.ready")
+        .await
+        .unwrap());
+    assert!(store.notification_sent(id, "photo.ready").await.unwrap());
+    assert!(!store
+        .record_notification_sent(id, "photo.ready")
+        .await
+        .unwrap());
+    assert!(
+        !store.notification_sent(id, "photo.rejected").await.unwrap(),
+        "per event type"
+    );
+    assert!(!store
+        .notification_sent(PhotoId::new_random(), "photo.ready")
+        .await
+        .unwrap());
+    let missing = store
+        .record_notification_sent(PhotoId::new_random(), "photo.ready")
+        .await;
+    assert!(
+        matches!(missing, Err(PortError::NotFound(_))),
+        "{missing:?}"
+    );
+}
+
+pub async fn rows_survive_reopening_the_store(backend: &Backend) {
+    let photo = new_photo(DeviceId::new_random(), 1.5, 2.5, Utc::now());
+    let row = ready_photo(backend.store(), &photo).await;
+    assert!(backend
+        .store()
+        .record_notification_sent(photo.id, "photo.ready")
+        .await
+        .unwrap());
+    backend.close().await;
+
+    let reopened = backend.reopened().await;
+    assert_eq!(reopened.get_photo(photo.id).await.unwrap(), Some(row));
+    assert!(reopened
+        .notification_sent(photo.id, "photo.ready")
+        .await
+        .unwrap());
+}

@@ -1,0 +1,65 @@
+//! One contract, every metadata store: each case runs on SQLite (a temporary file) and
+//! on Postgres (a fresh schema of `WISAW_TEST_DATABASE_URL`; skipped when that is unset,
+//! unless `WISAW_REQUIRE_POSTGRES=1`).
+
+pub mod backend;
+pub mod cases;
+pub mod feed;
+pub mod fixtures;
+pub mod races;
+pub mod standing;
+
+use backend::Backend;
+
+/// A test per case and store.
+macro_rules! conformance {
+    ($($module:ident :: $case:ident),* $(,)?) => {
+        mod sqlite {
+            use super::*;
+            $(
+                #[tokio::test]
+                async fn $case() {
+                    $module::$case(&Backend::sqlite().await).await;
+                }
+            )*
+        }
+        mod postgres {
+            use super::*;
+            $(
+                #[tokio::test]
+                async fn $case() {
+                    if let Some(backend) = Backend::postgres(stringify!($case)).await {
+                        $module::$case(&backend).await;
+                    }
+                }
+            )*
+            #[tokio::test]
+            async fn the_feed_is_read_from_the_spatial_index() {
+                if let Some(backend) = Backend::postgres("the_feed_is_read_from_the_spatial_index").await {
+                    feed::the_feed_is_read_from_the_spatial_index(&backend).await;
+                }
+            }
+        }
+    };
+}
+
+conformance!(
+    cases::create_is_insert_if_absent,
+    cases::the_lifecycle_guards_every_move,
+    cases::another_execution_takes_over_a_processing_photo_but_not_a_rejected_one,
+    cases::repeating_an_outcome_changes_nothing_not_even_updated_at,
+    cases::concurrent_outcomes_change_a_photo_once,
+    cases::reporters_are_counted_once_per_device_across_an_owners_photos,
+    cases::deleting_a_photo_takes_its_reports_and_claims_along,
+    cases::a_sent_notification_is_recorded_once_per_event_type,
+    cases::rows_survive_reopening_the_store,
+    races::a_create_racing_a_delete_finds_the_photo_or_makes_it_anew,
+    races::a_report_on_a_photo_deleted_meanwhile_is_not_found,
+    standing::made_up_reporters_are_kept_but_do_not_count,
+    standing::standing_is_a_photo_ready_before_the_report,
+    standing::one_address_brings_at_most_three_counted_reporters_a_day,
+    feed::the_feed_pages_nearest_first_exactly_like_a_full_sort,
+    feed::the_feed_matches_a_brute_force_sort_of_ten_thousand_photos,
+    feed::a_photo_inserted_between_pages_is_neither_repeated_nor_skips_another,
+    feed::a_limit_of_zero_reads_as_one_so_paging_moves_forward,
+);

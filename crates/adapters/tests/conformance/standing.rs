@@ -1,0 +1,143 @@
+//! Which abuse reports count against a photo's owner: only those of reporters with
+//! standing, and a few new reporters per client address and day.
+
+use super::backend::Backend;
+use super::fixtures::{created, new_photo, ready_photo, report, report_from};
+use chrono::{Duration, Utc};
+use wisaw_domain::model::FiledReport;
+use wisaw_domain::ports::MetadataStore;
+use wisaw_domain::{DeviceId, PhotoId};
+
+/// A device with a photo of its own that reached `ready`.
+async fn device_with_standing(store: &dyn MetadataStore) -> DeviceId {
+    let device = DeviceId::new_random();
+    ready_photo(store, &new_photo(device, 0.0, 0.0, Utc::now())).await;
+    device
+}
+
+async fn photo_of(store: &dyn MetadataStore, owner: DeviceId) -> PhotoId {
+    created(store, &new_photo(owner, 0.0, 0.0, Utc::now()))
+        .await
+        .id
+}
+
+pub async fn made_up_reporters_are_kept_but_do_not_count(backend: &Backend) {
+    let store = backend.store();
+    let owner = DeviceId::new_random();
+    let photo = photo_of(store, owner).await;
+    for _ in 0..4 {
+        let filed = store
+            .add_abuse_report(&report(photo, DeviceId::new_random()))
+            .await
+            .unwrap();
+        assert_eq!(filed, FiledReport::WithoutStanding);
+    }
+    // A reporter whose own photo never got past awaiting_upload has no standing either.
+    let uploader = DeviceId::new_random();
+    photo_of(store, uploader).await;
+    assert_eq!(
+        store
+            .add_abuse_report(&report(photo, uploader))
+            .await
+            .unwrap(),
+        FiledReport::WithoutStanding
+    );
+    assert_eq!(store.distinct_reporters_against(owner).await.unwrap(), 5);
+    assert_eq!(store.counted_reporters_against(owner).await.unwrap(), 0);
+}
+
+pub async fn standing_is_a_photo_ready_before_the_report(backend: &Backend) {
+    let store = backend.store();
+    let owner = DeviceId::new_random();
+    let photo = photo_of(store, owner).await;
+    let reporter = device_with_standing(store).await;
+
+    // Filed (as of its time) before the reporter's photo was ready: no standing.
+    let mut early = report(photo, reporter);
+    early.filed_at = Utc::now() - Duration::hours(1);
+    assert_eq!(
+        store.add_abuse_report(&early).await.unwrap(),
+        FiledReport::WithoutStanding
+    );
+    assert_eq!(store.counted_reporters_against(owner).await.unwrap(), 0);
+
+    let second = photo_of(store, owner).await;
+    assert_eq!(
+        store
+            .add_abuse_report(&report(second, reporter))
+            .await
+            .unwrap(),
+        FiledReport::Counted
+    );
+    assert_eq!(
+        store
+            .add_abuse_report(&report(second, reporter))
+            .await
+            .unwrap(),
+        FiledReport::AlreadyFiled
+    );
+    assert_eq!(store.counted_reporters_against(owner).await.unwrap(), 1);
+}
+
+pub async fn one_address_brings_at_most_three_counted_reporters_a_day(backend: &Backend) {
+    let store = backend.store();
+    let owner = DeviceId::new_random();
+    let (photo, other_photo) = (photo_of(store, owner).await, photo_of(store, owner).await);
+    let mut reporters = Vec::new();
+    for _ in 0..5 {
+        reporters.push(device_with_standing(store).await);
+    }
+    let from = |reporter, address: Option<&str>| report_from(photo, reporter, address);
+
+    for (k, reporter) in reporters.iter().enumerate() {
+        let filed = store
+            .add_abuse_report(&from(*reporter, Some("203.0.113.7")))
+            .await
+            .unwrap();
+        let expected = if k < 3 {
+            FiledReport::Counted
+        } else {
+            FiledReport::OverAddressQuota
+        };
+        assert_eq!(filed, expected, "reporter {k}");
+    }
+    assert_eq!(store.counted_reporters_against(owner).await.unwrap(), 3);
+
+    // A reporter already counted from that address still counts there.
+    let again = report_from(other_photo, reporters[0], Some("203.0.113.7"));
+    assert_eq!(
+        store.add_abuse_report(&again).await.unwrap(),
+        FiledReport::Counted
+    );
+    // Another address has a quota of its own; so has "unknown".
+    let elsewhere = report_from(other_photo, reporters[3], Some("198.51.100.1"));
+    assert_eq!(
+        store.add_abuse_report(&elsewhere).await.unwrap(),
+        FiledReport::Counted
+    );
+    let unknown = report_from(other_photo, reporters[4], None);
+    assert_eq!(
+        store.add_abuse_report(&unknown).await.unwrap(),
+        FiledReport::Counted
+    );
+    assert_eq!(store.counted_reporters_against(owner).await.unwrap(), 5);
+
+    // A day later, the first address has room again.
+    let newcomer = device_with_standing(store).await;
+    let mut tomorrow = report_from(other_photo, newcomer, Some("203.0.113.7"));
+    tomorrow.filed_at = Utc::now() + Duration::hours(25);
+    assert_eq!(
+        store.add_abuse_report(&tomorrow).await.unwrap(),
+        FiledReport::Counted
+    );
+    // ... while today's quota there stays spent.
+    let late = report_from(
+        photo,
+        device_with_standing(store).await,
+        Some("203.0.113.7"),
+    );
+    assert_eq!(
+        store.add_abuse_report(&late).await.unwrap(),
+        FiledReport::OverAddressQuota
+    );
+}

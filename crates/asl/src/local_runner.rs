@@ -1,0 +1,299 @@
+//! The durable local runner: executions recorded in SQLite before they start,
+//! run on tokio tasks, and resumed from their last checkpoint after a restart.
+
+use super::engine::{now, Engine};
+use super::error::RunnerError;
+use super::history;
+use super::invoker::TaskInvoker;
+use super::store::{Checkpoint, ExecutionRecord, Store};
+use super::StateMachine;
+use crate::execution::{ExecutionStatus, HistoryEvent, StartOutcome};
+use serde_json::Value;
+use sqlx::SqlitePool;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::task::JoinHandle;
+use tokio::time::Instant;
+
+/// Runs one state machine's executions on this machine, with Step Functions semantics.
+#[derive(Clone)]
+pub struct LocalRunner {
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    machine: StateMachine,
+    invoker: Arc<dyn TaskInvoker>,
+    store: Store,
+    in_flight: Mutex<HashMap<String, JoinHandle<()>>>,
+    accepting: AtomicBool,
+    /// Woken whenever an execution task ends, so waiters re-read the store.
+    finished: tokio::sync::Notify,
+}
+
+impl LocalRunner {
+    /// Runs over a SQLite pool the caller opened (the runner's tables are migrated here).
+    pub async fn with_pool(
+        pool: SqlitePool,
+        machine: StateMachine,
+        invoker: Arc<dyn TaskInvoker>,
+    ) -> Result<Self, RunnerError> {
+        Ok(Self::with_store(
+            Store::from_pool(pool).await?,
+            machine,
+            invoker,
+        ))
+    }
+
+    fn with_store(store: Store, machine: StateMachine, invoker: Arc<dyn TaskInvoker>) -> Self {
+        let shared = Shared {
+            machine,
+            invoker,
+            store,
+            in_flight: Mutex::new(HashMap::new()),
+            accepting: AtomicBool::new(true),
+            finished: tokio::sync::Notify::new(),
+        };
+        Self {
+            shared: Arc::new(shared),
+        }
+    }
+
+    pub fn state_machine(&self) -> &StateMachine {
+        &self.shared.machine
+    }
+
+    /// The local execution id, shaped like an execution ARN.
+    pub fn execution_id(&self, name: &str) -> String {
+        format!(
+            "arn:aws:states:local:000000000000:execution:{}:{name}",
+            self.shared.machine.name()
+        )
+    }
+
+    /// Starts an execution with any JSON input. The execution is on disk before
+    /// this returns; it then runs on a tokio task. A name already used (running
+    /// or finished) is `AlreadyExists`.
+    pub async fn start(&self, name: &str, input: Value) -> Result<StartOutcome, RunnerError> {
+        check_name(name)?;
+        if !self.shared.accepting.load(Ordering::SeqCst) {
+            return Err(RunnerError::ShuttingDown);
+        }
+        let machine = &self.shared.machine;
+        let started_at = now();
+        let first_state = machine.start_at();
+        let state_type = machine
+            .state(first_state)
+            .map_or("Task", |state| state.type_name());
+        let checkpoint = Checkpoint {
+            state: first_state.to_string(),
+            input: input.clone(),
+            entered_at: started_at,
+            retry_attempts: Vec::new(),
+        };
+        let events = [
+            history::execution_started(&input, &machine.arn()),
+            history::state_entered(state_type, first_state, &input),
+        ];
+        let record = ExecutionRecord {
+            execution_id: self.execution_id(name),
+            state_machine: machine.name().to_string(),
+            name: name.to_string(),
+            input,
+            status: ExecutionStatus::Running,
+            output: None,
+            error: None,
+            cause: None,
+            start_date: started_at,
+            stop_date: None,
+            checkpoint: Some(checkpoint.clone()),
+            last_event_id: events.len() as i64,
+        };
+        if !self
+            .shared
+            .store
+            .insert_execution(&record, &checkpoint, &events)
+            .await?
+        {
+            return Ok(StartOutcome::AlreadyExists);
+        }
+        spawn(&self.shared, record);
+        Ok(StartOutcome::Started)
+    }
+
+    /// Continues every RUNNING execution of this state machine from its last
+    /// checkpoint (the state in progress runs again). Call once at start-up.
+    /// Returns how many were resumed.
+    pub async fn resume_unfinished(&self) -> Result<usize, RunnerError> {
+        if !self.shared.accepting.load(Ordering::SeqCst) {
+            return Err(RunnerError::ShuttingDown);
+        }
+        let running = self
+            .shared
+            .store
+            .running(self.shared.machine.name())
+            .await?;
+        let count = running.len();
+        for record in running {
+            tracing::info!(execution = %record.name, state = ?record.checkpoint.as_ref().map(|c| &c.state), "resuming execution");
+            spawn(&self.shared, record);
+        }
+        Ok(count)
+    }
+
+    pub async fn describe(&self, name: &str) -> Result<Option<ExecutionRecord>, RunnerError> {
+        Ok(self
+            .shared
+            .store
+            .get(self.shared.machine.name(), name)
+            .await?)
+    }
+
+    /// The execution's events, oldest first.
+    pub async fn history(&self, name: &str) -> Result<Vec<HistoryEvent>, RunnerError> {
+        let record = self
+            .describe(name)
+            .await?
+            .ok_or_else(|| RunnerError::NotFound(name.to_string()))?;
+        Ok(self.shared.store.history(&record.execution_id).await?)
+    }
+
+    /// Newest first.
+    pub async fn list(
+        &self,
+        status: Option<ExecutionStatus>,
+        limit: u32,
+    ) -> Result<Vec<ExecutionRecord>, RunnerError> {
+        Ok(self
+            .shared
+            .store
+            .list(self.shared.machine.name(), status, limit)
+            .await?)
+    }
+
+    /// Waits until the execution is no longer RUNNING and returns it as stored.
+    pub async fn wait_for(
+        &self,
+        name: &str,
+        timeout: Duration,
+    ) -> Result<ExecutionRecord, RunnerError> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            // Registered before reading, so an end between the read and the wait is not missed.
+            let notified = self.shared.finished.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            let record = self
+                .describe(name)
+                .await?
+                .ok_or_else(|| RunnerError::NotFound(name.to_string()))?;
+            if record.status != ExecutionStatus::Running {
+                return Ok(record);
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(RunnerError::WaitTimedOut(name.to_string()));
+            }
+            // Polls too: another process may be running it on the same file.
+            let _ = tokio::time::timeout(left.min(Duration::from_millis(250)), notified).await;
+        }
+    }
+
+    /// How many executions this runner is running now.
+    pub fn in_flight(&self) -> usize {
+        self.shared
+            .in_flight
+            .lock()
+            .map(|tasks| tasks.len())
+            .unwrap_or(0)
+    }
+
+    /// Waits until fewer than `limit` executions run on this runner.
+    pub async fn wait_for_room(&self, limit: usize) {
+        loop {
+            // Registered before counting, so an end between the two is not missed.
+            let ended = self.shared.finished.notified();
+            tokio::pin!(ended);
+            ended.as_mut().enable();
+            if self.in_flight() < limit {
+                return;
+            }
+            ended.await;
+        }
+    }
+
+    /// Stops taking new executions, lets in-flight ones finish for up to
+    /// `grace`, then stops the rest. Those stay RUNNING on disk and continue on
+    /// the next `resume_unfinished`.
+    pub async fn shutdown(&self, grace: Duration) {
+        self.shared.accepting.store(false, Ordering::SeqCst);
+        let deadline = Instant::now() + grace;
+        while self.in_flight() > 0 {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                break;
+            }
+            let _ = tokio::time::timeout(
+                left.min(Duration::from_millis(100)),
+                self.shared.finished.notified(),
+            )
+            .await;
+        }
+        let handles: Vec<_> = match self.shared.in_flight.lock() {
+            Ok(mut tasks) => tasks.drain().map(|(_, handle)| handle).collect(),
+            Err(_) => Vec::new(),
+        };
+        for handle in handles {
+            handle.abort();
+            // Wait until the task is really gone, so nothing writes after shutdown.
+            let _ = handle.await;
+        }
+    }
+}
+
+fn spawn(shared: &Arc<Shared>, record: ExecutionRecord) {
+    let Ok(mut in_flight) = shared.in_flight.lock() else {
+        return;
+    };
+    if in_flight.contains_key(&record.name) {
+        return;
+    }
+    let name = record.name.clone();
+    let task_shared = Arc::clone(shared);
+    // The lock is held until the handle is stored, so the task's own removal
+    // (below) always comes after the insert.
+    let handle = tokio::spawn(async move {
+        let engine = Engine {
+            machine: &task_shared.machine,
+            invoker: task_shared.invoker.as_ref(),
+            store: &task_shared.store,
+        };
+        let execution = record.name.clone();
+        match engine.run(record).await {
+            Ok(status) => {
+                tracing::info!(%execution, status = status.as_str(), "execution finished")
+            }
+            Err(error) => {
+                tracing::warn!(%execution, %error, "execution stopped; it continues on the next resume")
+            }
+        }
+        if let Ok(mut tasks) = task_shared.in_flight.lock() {
+            tasks.remove(&execution);
+        }
+        task_shared.finished.notify_waiters();
+    });
+    in_flight.insert(name, handle);
+}
+
+/// Step Functions' naming rules: 1 to 80 characters, no whitespace, brackets,
+/// wildcards, punctuation that URLs or ARNs reserve, or control characters.
+fn check_name(name: &str) -> Result<(), RunnerError> {
+    let forbidden =
+        |c: char| c.is_whitespace() || c.is_control() || "<>{}[]?*\"#%\\^|~`$&,;:/".contains(c);
+    if name.is_empty() || name.chars().count() > 80 || name.chars().any(forbidden) {
+        return Err(RunnerError::InvalidName(name.to_string()));
+    }
+    Ok(())
+}

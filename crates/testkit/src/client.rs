@@ -1,0 +1,90 @@
+//! A phone's HTTP calls against a running API, with the checks every test makes.
+
+use serde_json::{json, Value};
+use std::time::Duration;
+
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// Checks an RFC 9457 answer with this status and returns its body.
+pub async fn assert_problem(response: reqwest::Response, status: u16) -> Value {
+    let url = response.url().clone();
+    assert_eq!(response.status().as_u16(), status, "{url}");
+    let content_type = response
+        .headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .map(|v| v.to_str().unwrap().to_string());
+    assert_eq!(content_type.as_deref(), Some(PROBLEM_JSON), "{url}");
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["status"], status, "{body}");
+    for member in ["type", "title", "detail"] {
+        assert!(body[member].is_string(), "{member} missing in {body}");
+    }
+    body
+}
+
+/// `POST /v1/uploads` for a new photo of `device`; the answer must be 201.
+pub async fn ask_ticket(
+    client: &reqwest::Client,
+    base_url: &str,
+    device: uuid::Uuid,
+    content_type: &str,
+    len: usize,
+    lat: f64,
+    lon: f64,
+) -> Value {
+    let response = client
+        .post(format!("{base_url}/v1/uploads"))
+        .json(&json!({"deviceId": device, "contentType": content_type, "contentLength": len, "lat": lat, "lon": lon}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201, "ticket refused");
+    response.json().await.unwrap()
+}
+
+pub async fn put_as_ticket_says(client: &reqwest::Client, ticket: &Value, body: Vec<u8>) {
+    let upload = &ticket["upload"];
+    let mut request = client.put(upload["url"].as_str().unwrap());
+    for (name, value) in upload["headers"].as_object().unwrap() {
+        request = request.header(name.as_str(), value.as_str().unwrap());
+    }
+    let response = request.body(body).send().await.unwrap();
+    assert!(
+        response.status().is_success(),
+        "upload refused: {}",
+        response.status()
+    );
+}
+
+pub async fn photo_status(client: &reqwest::Client, base_url: &str, photo_id: &str) -> Value {
+    let response = client
+        .get(format!("{base_url}/v1/photos/{photo_id}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    response.json().await.unwrap()
+}
+
+pub async fn wait_final(
+    client: &reqwest::Client,
+    base_url: &str,
+    photo_id: &str,
+    patience: Duration,
+) -> Value {
+    let deadline = tokio::time::Instant::now() + patience;
+    loop {
+        let status = photo_status(client, base_url, photo_id).await;
+        if matches!(
+            status["status"].as_str(),
+            Some("ready" | "rejected" | "failed")
+        ) {
+            return status;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "photo {photo_id} still {status}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}

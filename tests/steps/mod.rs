@@ -1,0 +1,4 @@
+//! Each step's handler through the step edge, over real local stores.
+
+mod exif_corpus;
+mod handlers;
