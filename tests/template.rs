@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
-        .expect("the local crate sits in the workspace")
+        .expect("the tests package sits in the workspace")
         .to_path_buf()
 }
 
@@ -160,35 +160,17 @@ fn task_function(template: &Template, state: &Json) -> String {
 
 /// The binaries the workspace builds: `src/bin/*.rs` and `[[bin]]` names of each member.
 fn workspace_binaries() -> BTreeSet<String> {
-    let root = repo_root();
-    let manifest = read("Cargo.toml");
-    let members = manifest
-        .split("members")
-        .nth(1)
-        .and_then(|rest| rest.split(['[', ']']).nth(1))
+    let manifest: toml::Table = toml::from_str(&read("Cargo.toml")).expect("Cargo.toml");
+    let members = manifest["workspace"]["members"]
+        .as_array()
         .expect("workspace members");
     let mut binaries = BTreeSet::new();
-    for member in members.split(',').map(|m| m.trim().trim_matches('"')) {
-        if member.is_empty() {
-            continue;
-        }
-        if let Ok(entries) = std::fs::read_dir(root.join(member).join("src/bin")) {
-            for entry in entries.flatten() {
-                let path = entry.path();
-                if path.extension().is_some_and(|e| e == "rs") {
-                    binaries.insert(path.file_stem().unwrap().to_string_lossy().into_owned());
-                }
-            }
-        }
-        let member_manifest = read(&format!("{member}/Cargo.toml"));
-        for block in member_manifest.split("[[bin]]").skip(1) {
-            let table = block.split("\n[").next().unwrap_or_default();
-            if let Some(name) = table.lines().find_map(|l| {
-                let (key, value) = l.split_once('=')?;
-                (key.trim() == "name").then(|| value.trim().trim_matches('"').to_string())
-            }) {
-                binaries.insert(name);
-            }
+    for member in members.iter().filter_map(toml::Value::as_str) {
+        let package: toml::Table = toml::from_str(&read(&format!("{member}/Cargo.toml")))
+            .unwrap_or_else(|e| panic!("{member}/Cargo.toml: {e}"));
+        let declared = package.get("bin").and_then(toml::Value::as_array);
+        for bin in declared.into_iter().flatten() {
+            binaries.insert(bin["name"].as_str().expect("a binary's name").to_string());
         }
     }
     binaries
@@ -410,4 +392,56 @@ fn the_api_reads_its_cursor_key_from_a_generated_secret() {
             }
     });
     assert!(may_read, "the api function may read the secret");
+}
+
+/// The one list of steps (`wisaw_step::Step`) is what the state machine calls, what the
+/// template deploys, and what `wisaw serve` runs in process.
+#[test]
+fn the_step_list_is_every_function_the_state_machine_invokes() {
+    use wisaw_step::Step;
+    let template = Template::load();
+    let definition = Definition::load(&template);
+    let invoked: BTreeSet<String> = definition
+        .tasks()
+        .into_iter()
+        .filter(|(_, state)| state["Parameters"]["FunctionName"].is_string())
+        .map(|(_, state)| task_function(&template, state))
+        .collect();
+    let steps: BTreeSet<String> = Step::ALL
+        .iter()
+        .map(|step| step.template_function().to_string())
+        .collect();
+    assert_eq!(invoked, steps, "the functions the state machine invokes");
+
+    let functions = template.functions();
+    for step in Step::ALL {
+        let function = functions
+            .get(step.template_function())
+            .unwrap_or_else(|| panic!("{step} is not in the template"));
+        assert_eq!(
+            function["Metadata"]["BuildProperties"]["Binary"].as_str(),
+            Some(step.function_name()),
+            "{step}'s binary"
+        );
+        assert!(
+            substitutions(&template).contains_key(&step.function_arn_substitution()),
+            "{step} is not substituted into the definition"
+        );
+    }
+    let others: BTreeSet<&str> = functions
+        .values()
+        .filter_map(|f| f["Metadata"]["BuildProperties"]["Binary"].as_str())
+        .filter(|binary| Step::from_function_name(binary).is_none())
+        .collect();
+    assert_eq!(
+        others,
+        BTreeSet::from(["api", "dispatch"]),
+        "functions that are not steps"
+    );
+
+    let local = wisaw::stack::definition_substitutions();
+    for step in Step::ALL {
+        let arn = &local[&step.function_arn_substitution()];
+        assert_eq!(arn.rsplit(':').next(), Some(step.function_name()), "{arn}");
+    }
 }

@@ -3,7 +3,7 @@
 //! its own, then times the metadata store's own `feed` call, the code path
 //! the API runs, and prints p50/p90/p99 and the query plan.
 //!
-//! cargo run --release -p wisaw-core --example feed_benchmark -- \
+//! cargo run --release -p wisaw-adapters --features postgres --example feed_benchmark -- \
 //!     --database-url postgres://postgres@127.0.0.1:5432/test --photos 1000000
 
 use chrono::{DateTime, Duration, Utc};

@@ -30,11 +30,11 @@ pub async fn open_sqlite_file(path: &Path) -> Result<SqlitePool, PortError> {
         .synchronous(SqliteSynchronous::Normal)
         .busy_timeout(BUSY_TIMEOUT)
         .foreign_keys(true);
-    Ok(SqlitePoolOptions::new()
+    SqlitePoolOptions::new()
         .max_connections(4)
         .connect_with(options)
         .await
-        .map_err(db_error)?)
+        .map_err(db_error)
 }
 
 /// Runs a migrator, tolerating migrations it does not know: the metadata store and the

@@ -912,7 +912,7 @@ async fn shutdown_stops_new_work_and_leaves_in_flight_executions_to_resume() {
 fn upload_definition() -> &'static str {
     concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../statemachines/upload.asl.json"
+        "/../../statemachines/upload.asl.json"
     )
 }
 

@@ -41,3 +41,18 @@ where
     }))
     .await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wisaw_domain::error::{PERMANENT_ERROR, TRANSIENT_ERROR};
+
+    #[test]
+    fn a_failure_reaches_lambda_typed_as_the_state_machine_matches_it() {
+        let transient = diagnostic(&StepError::transient("the bucket is slow"));
+        assert_eq!(transient.error_type, TRANSIENT_ERROR);
+        assert_eq!(transient.error_message, "the bucket is slow");
+        let permanent = diagnostic(&StepError::permanent("bad persist payload"));
+        assert_eq!(permanent.error_type, PERMANENT_ERROR);
+    }
+}

@@ -45,6 +45,22 @@ impl Step {
         }
     }
 
+    /// The function's logical id in `template.yaml`; the state machine's definition names
+    /// it as the substitution `${<id>Arn}`.
+    pub fn template_function(self) -> &'static str {
+        match self {
+            Step::Validate => "ValidateFunction",
+            Step::Thumbnail => "ThumbnailFunction",
+            Step::Persist => "PersistFunction",
+            Step::Notify => "NotifyFunction",
+        }
+    }
+
+    /// The DefinitionSubstitution the state machine's `FunctionName` is written with.
+    pub fn function_arn_substitution(self) -> String {
+        format!("{}Arn", self.template_function())
+    }
+
     pub fn from_function_name(name: &str) -> Option<Step> {
         Step::ALL
             .into_iter()

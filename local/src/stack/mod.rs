@@ -29,6 +29,7 @@ use wisaw_adapters::sqlite_file::open_sqlite_file;
 use wisaw_api::{ApiConfig, ApiPorts, CursorKey};
 use wisaw_asl::{LocalRunner, StateMachine};
 use wisaw_domain::ports::{BlobStore, MetadataStore, Notifier, Queue, QueueNotifier};
+use wisaw_step::Step;
 use worker_tasks::{local_function_arn, local_queue_url, WorkerPorts, WorkerTasks};
 
 /// As the SAM template's redrive policy: after this many receives, SQS moves an ingest
@@ -252,19 +253,18 @@ const LOCAL_PG_CONNECTIONS: u32 = 8;
 
 /// How the local stack fills the state machine's `${...}`, as SAM does with ARNs and URLs.
 pub fn definition_substitutions() -> HashMap<String, String> {
-    HashMap::from([
-        ("ValidateFunctionArn".into(), local_function_arn("validate")),
+    let functions = Step::ALL.into_iter().map(|step| {
         (
-            "ThumbnailFunctionArn".into(),
-            local_function_arn("thumbnail"),
-        ),
-        ("PersistFunctionArn".into(), local_function_arn("persist")),
-        ("NotifyFunctionArn".into(), local_function_arn("notify")),
-        (
-            "DeadLetterQueueUrl".into(),
+            step.function_arn_substitution(),
+            local_function_arn(step.function_name()),
+        )
+    });
+    functions
+        .chain([(
+            "DeadLetterQueueUrl".to_string(),
             local_queue_url(DEAD_LETTER_QUEUE),
-        ),
-    ])
+        )])
+        .collect()
 }
 
 /// The secret of the signed URLs: made once per data folder, so URLs survive restarts.
