@@ -8,6 +8,7 @@ use std::time::Duration;
 use wisaw::commands::operator::OperatorPorts;
 use wisaw::commands::{dlq, executions, render, serve, upload};
 use wisaw_domain::ids::PhotoId;
+use wisaw_domain::PhotoStatus;
 
 #[derive(Parser)]
 #[command(
@@ -167,7 +168,7 @@ async fn main() -> Result<()> {
             };
             let outcome = upload::upload(&file, &options).await?;
             println!("{}", serde_json::to_string_pretty(&outcome)?);
-            if outcome["status"] != "ready" {
+            if outcome.status != PhotoStatus::Ready {
                 std::process::exit(2);
             }
             Ok(())

@@ -1,6 +1,7 @@
 //! `wisaw serve` killed with SIGKILL while photos are in flight, then restarted:
 //! every accepted photo ends ready. Nothing accepted is lost.
 
+use wisaw_domain::PhotoStatus;
 use wisaw_testkit as support;
 
 use std::process::{Child, Command, Stdio};
@@ -74,12 +75,12 @@ async fn a_killed_server_finishes_every_accepted_photo_after_restart(store: Stor
         )
         .await;
         support::put_as_ticket_says(&client, &ticket, photo.clone()).await;
-        ids.push(ticket["photoId"].as_str().unwrap().to_string());
+        ids.push(ticket.photo_id.to_string());
     }
     let mut unfinished = 0;
     for id in &ids {
         let status = support::photo_status(&client, &base_url, id).await;
-        if status["status"] != "ready" {
+        if status.status != PhotoStatus::Ready {
             unfinished += 1;
         }
     }
@@ -95,7 +96,7 @@ async fn a_killed_server_finishes_every_accepted_photo_after_restart(store: Stor
     wait_until_serving(&client, &base_url).await;
     for id in &ids {
         let status = support::wait_final(&client, &base_url, id, Duration::from_secs(120)).await;
-        assert_eq!(status["status"], "ready", "{status}");
+        assert_eq!(status.status, PhotoStatus::Ready, "{status:?}");
     }
     server.kill().unwrap();
     server.wait().unwrap();

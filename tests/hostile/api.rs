@@ -7,6 +7,8 @@ use crate::support::images::{jpeg, two_tone};
 use crate::support::{assert_problem, put_as_ticket_says, Store, TestStack};
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{json, Value};
+use wisaw_api::tickets::TicketResponse;
+use wisaw_domain::PhotoStatus;
 
 on_every_store!(
     a_forged_cursor_is_a_400_and_a_real_one_pages_ten_years_back,
@@ -69,7 +71,7 @@ async fn a_forged_cursor_is_a_400_and_a_real_one_pages_ten_years_back(store: Sto
         let photo = stack
             .upload(&jpeg(&two_tone(64, 48)), "image/jpeg", lat, 0.0)
             .await;
-        assert_eq!(stack.wait_final(&photo).await["status"], "ready");
+        assert_eq!(stack.wait_final(&photo).await.status, PhotoStatus::Ready);
     }
     let first: Value = feed(&stack, "&limit=1").await.json().await.unwrap();
     let cursor = first["nextCursor"].as_str().expect("a second page");
@@ -155,7 +157,7 @@ async fn made_up_reporters_cannot_ban_anyone(store: Store) {
     let ticket = stack
         .ticket(owner, "image/jpeg", bytes.len(), 10.0, 10.0)
         .await;
-    let photo = ticket["photoId"].as_str().unwrap().to_string();
+    let photo = ticket.photo_id.to_string();
     let report = |reporter: uuid::Uuid| {
         stack
             .client
@@ -178,8 +180,8 @@ async fn made_up_reporters_cannot_ban_anyone(store: Store) {
             .ticket(reporter, "image/jpeg", bytes.len(), 1.0, 1.0)
             .await;
         put_as_ticket_says(&stack.client, &ticket, bytes.clone()).await;
-        let id = ticket["photoId"].as_str().unwrap();
-        assert_eq!(stack.wait_final(id).await["status"], "ready");
+        let id = &ticket.photo_id.to_string();
+        assert_eq!(stack.wait_final(id).await.status, PhotoStatus::Ready);
         assert_eq!(report(reporter).await.unwrap().status(), 201);
     }
     // The owner still gets tickets.
@@ -207,7 +209,7 @@ async fn a_content_length_of_97_0_is_97(store: Store) {
     };
     let answer = post(body("97.0")).await.unwrap();
     assert_eq!(answer.status(), 201);
-    let ticket: Value = answer.json().await.unwrap();
+    let ticket: TicketResponse = answer.json().await.unwrap();
     // The ticket binds exactly 97 bytes.
     put_as_ticket_says(&stack.client, &ticket, vec![0xff; 97]).await;
 

@@ -6,7 +6,6 @@
 use crate::support::images::{jpeg, two_tone};
 use crate::support::{assert_problem, put_as_ticket_says, Store, TestStack, PROBLEM_JSON};
 use bytes::Bytes;
-use serde_json::Value;
 use std::path::Path;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -15,7 +14,9 @@ use tokio::time::Instant;
 use wisaw::stack::http_server::{
     BODY_IDLE_TIMEOUT, CONNECTION_DRAIN_GRACE, HEADER_READ_TIMEOUT, MAX_CONNECTIONS,
 };
+use wisaw_api::photos::PhotoStatusResponse;
 use wisaw_domain::ports::BlobStore;
+use wisaw_domain::PhotoStatus;
 
 on_every_store!(a_deleted_photo_leaves_no_object_behind_and_its_urls_answer_404);
 
@@ -38,15 +39,15 @@ fn paths_naming(dir: &Path, id: &str) -> Vec<String> {
 }
 
 /// Uploads a small photo as its device and waits for it to be ready; returns its id.
-async fn ready_photo(stack: &TestStack, device: uuid::Uuid) -> (String, Value) {
+async fn ready_photo(stack: &TestStack, device: uuid::Uuid) -> (String, PhotoStatusResponse) {
     let photo = jpeg(&two_tone(320, 240));
     let ticket = stack
         .ticket(device, "image/jpeg", photo.len(), 1.0, 2.0)
         .await;
     put_as_ticket_says(&stack.client, &ticket, photo).await;
-    let id = ticket["photoId"].as_str().unwrap().to_string();
+    let id = ticket.photo_id.to_string();
     let status = stack.wait_final(&id).await;
-    assert_eq!(status["status"], "ready", "{status}");
+    assert_eq!(status.status, PhotoStatus::Ready, "{status:?}");
     (id, status)
 }
 
@@ -62,7 +63,7 @@ async fn a_deleted_photo_leaves_no_object_behind_and_its_urls_answer_404(store: 
         .put(&stray, "image/jpeg", Bytes::from_static(b"\xff\xd8old"))
         .await
         .unwrap();
-    let urls = [&status["thumbUrl"], &status["imageUrl"]].map(|u| u.as_str().unwrap().to_string());
+    let urls = [&status.thumb_url, &status.image_url].map(|u| u.clone().unwrap());
     for url in &urls {
         stack.get_bytes(url).await;
     }
@@ -166,7 +167,7 @@ async fn a_refused_upload_says_why_in_words_a_person_reads() {
     let ticket = stack
         .ticket(uuid::Uuid::new_v4(), "image/jpeg", bytes.len(), 1.0, 2.0)
         .await;
-    let upload_url = ticket["upload"]["url"].as_str().unwrap();
+    let upload_url = ticket.upload.as_ref().unwrap().url.as_str();
 
     let wrong_type = stack
         .client
@@ -278,8 +279,8 @@ async fn an_upload_whose_body_stalls_ends_without_storing_anything() {
     let ticket = stack
         .ticket(uuid::Uuid::new_v4(), "image/jpeg", bytes.len(), 1.0, 2.0)
         .await;
-    let id = ticket["photoId"].as_str().unwrap().to_string();
-    let url = reqwest::Url::parse(ticket["upload"]["url"].as_str().unwrap()).unwrap();
+    let id = ticket.photo_id.to_string();
+    let url = reqwest::Url::parse(ticket.upload.as_ref().unwrap().url.as_str()).unwrap();
     let target = format!("{}?{}", url.path(), url.query().unwrap());
 
     let mut stream = TcpStream::connect(stack.running.addr).await.unwrap();

@@ -10,6 +10,7 @@ use std::time::Duration;
 use tokio::sync::Notify;
 use wisaw::stack::WorkerPortsHook;
 use wisaw_domain::ports::{Notifier, PhotoEvent, PortResult};
+use wisaw_domain::PhotoStatus;
 
 on_every_store!(an_event_cut_off_by_a_crash_is_published_after_the_restart);
 
@@ -52,14 +53,14 @@ async fn an_event_cut_off_by_a_crash_is_published_after_the_restart(store: Store
     )
     .await;
     put_as_ticket_says(&client, &ticket, photo).await;
-    let photo_id = ticket["photoId"].as_str().unwrap().to_string();
+    let photo_id = ticket.photo_id.to_string();
 
     // The outcome is recorded, and the notify step is in the middle of publishing.
     tokio::time::timeout(Duration::from_secs(60), entered.notified())
         .await
         .expect("the notify step never started publishing");
     let status = wait_final(&client, &base_url, &photo_id, Duration::from_secs(10)).await;
-    assert_eq!(status["status"], "ready");
+    assert_eq!(status.status, PhotoStatus::Ready);
     // The crash: the stack is dropped without shutting down.
     drop(first);
 

@@ -3,6 +3,7 @@
 
 use crate::support::{Store, TestStack};
 use image::{GenericImageView, Rgb};
+use wisaw_domain::PhotoStatus;
 
 on_every_store!(a_piexif_photo_turned_by_orientation_6_ends_ready_and_portrait);
 
@@ -32,14 +33,14 @@ async fn a_piexif_photo_turned_by_orientation_6_ends_ready_and_portrait(store: S
     let id = stack.upload(PIEXIF_PHOTO, "image/jpeg", SF.0, SF.1).await;
 
     let status = stack.wait_final(&id).await;
-    assert_eq!(status["status"], "ready", "{status}");
+    assert_eq!(status.status, PhotoStatus::Ready, "{status:?}");
     assert_eq!(
-        (status["width"].as_u64(), status["height"].as_u64()),
+        (status.width.map(u64::from), status.height.map(u64::from)),
         (Some(3024), Some(4032)),
         "reported upright, portrait"
     );
 
-    let display = stack.get_bytes(status["imageUrl"].as_str().unwrap()).await;
+    let display = stack.get_bytes(status.image_url.as_deref().unwrap()).await;
     let display = image::load_from_memory_with_format(&display, image::ImageFormat::WebP)
         .unwrap()
         .into_rgb8();
@@ -58,7 +59,7 @@ async fn a_piexif_photo_turned_by_orientation_6_ends_ready_and_portrait(store: S
         );
     }
 
-    let thumb = stack.get_bytes(status["thumbUrl"].as_str().unwrap()).await;
+    let thumb = stack.get_bytes(status.thumb_url.as_deref().unwrap()).await;
     let thumb = image::load_from_memory_with_format(&thumb, image::ImageFormat::WebP).unwrap();
     assert_eq!(thumb.dimensions(), (225, 300), "thumb portrait");
     stack.finish().await;

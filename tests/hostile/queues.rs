@@ -3,7 +3,6 @@
 
 use crate::support::{put_as_ticket_says, Store, TestStack};
 use chrono::Utc;
-use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 use wisaw::stack::dispatcher::{
@@ -59,15 +58,15 @@ async fn an_upload_with_the_ticket_of_a_deleted_photo_is_deleted_at_once(store: 
     let device = uuid::Uuid::new_v4();
     let png = tiny_png(1);
     let ticket = stack.ticket(device, "image/png", png.len(), 1.0, 2.0).await;
-    let id = ticket["photoId"].as_str().unwrap().to_string();
+    let id = ticket.photo_id.to_string();
     assert_eq!(stack.delete_photo(&id, device).await.status(), 204);
 
     // The old ticket is still signed. The store may refuse the PUT, or take it and
     // have dispatch delete it; never keep it.
-    let upload = &ticket["upload"];
-    let mut put = stack.client.put(upload["url"].as_str().unwrap());
-    for (name, value) in upload["headers"].as_object().unwrap() {
-        put = put.header(name.as_str(), value.as_str().unwrap());
+    let upload = ticket.upload.as_ref().unwrap();
+    let mut put = stack.client.put(&upload.url);
+    for (name, value) in &upload.headers {
+        put = put.header(name.as_str(), value.as_str());
     }
     let answer = put.body(png).send().await.unwrap();
     assert!(!answer.status().is_server_error(), "{}", answer.status());
@@ -248,14 +247,14 @@ async fn a_burst_larger_than_the_workers_ends_ready_without_a_timeout(store: Sto
     let (_, most_running) = tokio::join!(futures::future::join_all(puts), watch);
     let ids: Vec<String> = tickets
         .iter()
-        .map(|(ticket, _)| ticket["photoId"].as_str().unwrap().to_string())
+        .map(|(ticket, _)| ticket.photo_id.to_string())
         .collect();
 
     let mut timed_out = Vec::new();
     for id in &ids {
         stack.wait_execution(id).await;
-        let status: Value = stack.status(id).await;
-        assert_eq!(status["status"], "ready", "{status}");
+        let status = stack.status(id).await;
+        assert_eq!(status.status, PhotoStatus::Ready, "{status:?}");
         let history = stack.stack().runner.history(id).await.unwrap();
         if history.iter().any(|event| {
             event.event_type == "TaskTimedOut"

@@ -10,11 +10,13 @@ pub use wisaw_testkit::{
 
 use async_trait::async_trait;
 use bytes::Bytes;
-use serde_json::Value;
+
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use wisaw::stack::{LocalStack, RunningStack, StackOptions, WorkerPortsHook};
+use wisaw_api::photos::PhotoStatusResponse;
+use wisaw_api::tickets::TicketResponse;
 use wisaw_domain::ports::{BlobStore, PortResult, SignedRequest};
 use wisaw_domain::PortError;
 
@@ -94,7 +96,7 @@ impl TestStack {
             .ticket(device, content_type, bytes.len(), lat, lon)
             .await;
         put_as_ticket_says(&self.client, &ticket, bytes.to_vec()).await;
-        ticket["photoId"].as_str().unwrap().to_string()
+        ticket.photo_id.to_string()
     }
 
     pub async fn ticket(
@@ -104,7 +106,7 @@ impl TestStack {
         len: usize,
         lat: f64,
         lon: f64,
-    ) -> Value {
+    ) -> TicketResponse {
         ask_ticket(
             &self.client,
             &self.base_url,
@@ -127,13 +129,22 @@ impl TestStack {
             .unwrap()
     }
 
-    pub async fn status(&self, photo_id: &str) -> Value {
+    /// The status answer as the JSON on the wire, for what a typed answer cannot show
+    /// (a member that must be absent).
+    pub async fn status_document(&self, photo_id: &str) -> serde_json::Value {
+        let url = format!("{}/v1/photos/{photo_id}", self.base_url);
+        let response = self.client.get(url).send().await.unwrap();
+        assert_eq!(response.status(), 200);
+        response.json().await.unwrap()
+    }
+
+    pub async fn status(&self, photo_id: &str) -> PhotoStatusResponse {
         photo_status(&self.client, &self.base_url, photo_id).await
     }
 
     /// Waits for the photo's first execution to end, then returns the photo's status.
     /// (The status is final a step before the execution is: Notify comes last.)
-    pub async fn wait_final(&self, photo_id: &str) -> Value {
+    pub async fn wait_final(&self, photo_id: &str) -> PhotoStatusResponse {
         self.wait_execution(photo_id).await;
         wait_final(
             &self.client,

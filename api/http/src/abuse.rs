@@ -19,13 +19,13 @@ use serde::{Deserialize, Serialize};
 use wisaw_domain::model::{client_address_bucket, NewAbuseReport};
 use wisaw_domain::{DeviceId, PhotoId};
 
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AbuseReportRequest {
     pub device_id: DeviceId,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AbuseReportResponse {
     pub photo_id: PhotoId,

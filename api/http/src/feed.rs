@@ -7,7 +7,7 @@
 
 use crate::config::ApiPorts;
 use crate::cursor::{CursorKey, FeedCursor};
-use crate::photos::{image_keys, presign_get};
+use crate::photos::{presign_get, ready_image_keys};
 use crate::problem::Problem;
 use crate::time::rfc3339;
 use chrono::{DateTime, Duration, Utc};
@@ -109,7 +109,7 @@ fn coordinate(
         .ok_or_else(|| Problem::bad_request(format!("`{name}` is required, a number in {range}.")))
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct FeedResponse {
     pub photos: Vec<FeedPhoto>,
@@ -118,7 +118,7 @@ pub struct FeedResponse {
 }
 
 /// One feed entry. It never carries the owner's device id.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct FeedPhoto {
     pub photo_id: PhotoId,
@@ -191,7 +191,7 @@ pub async fn page_at(
 
     let mut photos = Vec::with_capacity(found.items.len());
     for item in found.items {
-        let (thumb, display) = image_keys(&item.photo);
+        let (thumb, display) = ready_image_keys(&item.photo)?;
         photos.push(FeedPhoto {
             photo_id: item.photo.id,
             thumb_url: presign_get(ports, &thumb).await?,

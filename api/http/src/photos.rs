@@ -3,12 +3,13 @@
 use crate::config::ApiPorts;
 use crate::problem::Problem;
 use crate::time::rfc3339;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use wisaw_domain::model::Photo;
 use wisaw_domain::{DeviceId, PhotoId, PhotoStatus};
 
 /// The status answer. It never carries the owner's device id.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+/// Derives Deserialize too, so that clients (the CLI, the tests) read it typed.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PhotoStatusResponse {
     pub photo_id: PhotoId,
@@ -34,7 +35,7 @@ pub struct PhotoStatusResponse {
 
 /// The execution that processed the photo. `status` is absent when the
 /// orchestrator could not tell in time: the status page must not fail with it.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ExecutionRef {
     pub name: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -44,7 +45,7 @@ pub struct ExecutionRef {
 pub async fn status(ports: &ApiPorts, id: PhotoId) -> Result<PhotoStatusResponse, Problem> {
     let photo = load(ports, id).await?;
     let (thumb_url, image_url) = if photo.status == PhotoStatus::Ready {
-        let (thumb, display) = image_keys(&photo);
+        let (thumb, display) = ready_image_keys(&photo)?;
         (
             Some(presign_get(ports, &thumb).await?),
             Some(presign_get(ports, &display).await?),
@@ -126,8 +127,8 @@ async fn delete_objects(ports: &ApiPorts, photo: &Photo) -> Result<(), Problem> 
     for prefix in &prefixes {
         ports.blobs.delete_prefix(prefix).await.map_err(failed)?;
     }
-    let (thumb, display) = image_keys(photo);
-    for key in [thumb, display] {
+    let recorded = image_keys(photo).map(|(thumb, display)| [thumb, display]);
+    for key in recorded.into_iter().flatten() {
         if !prefixes
             .iter()
             .any(|prefix| key.starts_with(prefix.as_str()))
@@ -147,18 +148,18 @@ pub(crate) async fn load(ports: &ApiPorts, id: PhotoId) -> Result<Photo, Problem
         .ok_or_else(|| Problem::not_found(format!("There is no photo {id}.")))
 }
 
-/// The thumbnail and display keys as recorded, or as derived from the id.
-pub(crate) fn image_keys(photo: &Photo) -> (String, String) {
-    (
-        photo
-            .thumb_key
-            .clone()
-            .unwrap_or_else(|| photo.id.thumb_key()),
-        photo
-            .display_key
-            .clone()
-            .unwrap_or_else(|| photo.id.display_key()),
-    )
+/// The thumbnail and display keys as persist recorded them from the thumbnail step's
+/// output: the one source of a ready photo's keys (they are never re-derived here).
+pub(crate) fn image_keys(photo: &Photo) -> Option<(String, String)> {
+    Some((photo.thumb_key.clone()?, photo.display_key.clone()?))
+}
+
+/// A ready photo's keys; a ready row without them breaks the store's invariant.
+pub(crate) fn ready_image_keys(photo: &Photo) -> Result<(String, String), Problem> {
+    image_keys(photo).ok_or_else(|| {
+        tracing::error!(photo_id = %photo.id, "a ready photo without recorded image keys");
+        Problem::internal()
+    })
 }
 
 pub(crate) async fn presign_get(ports: &ApiPorts, key: &str) -> Result<String, Problem> {

@@ -3,7 +3,7 @@
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use wisaw_domain::PortError;
 
 pub const PROBLEM_CONTENT_TYPE: &str = "application/problem+json";
@@ -18,13 +18,14 @@ pub struct Problem {
     pub detail: String,
 }
 
-#[derive(Serialize)]
-struct ProblemBody<'a> {
+/// A problem answer's body, as clients read it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ProblemBody {
     #[serde(rename = "type")]
-    problem_type: String,
-    title: &'a str,
-    status: u16,
-    detail: &'a str,
+    pub problem_type: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
 }
 
 impl Problem {
@@ -130,9 +131,9 @@ impl Problem {
     pub fn to_json(&self) -> serde_json::Value {
         serde_json::to_value(ProblemBody {
             problem_type: self.type_uri(),
-            title: self.title,
+            title: self.title.to_string(),
             status: self.status.as_u16(),
-            detail: &self.detail,
+            detail: self.detail.clone(),
         })
         .unwrap_or(serde_json::Value::Null)
     }

@@ -21,10 +21,10 @@ use wisaw_domain::geo::{valid_lat, valid_lon};
 use wisaw_domain::model::{CreatePhoto, NewPhoto, Photo};
 use wisaw_domain::{DeviceId, PhotoId, PhotoStatus};
 
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TicketRequest {
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub photo_id: Option<PhotoId>,
     pub device_id: DeviceId,
     pub content_type: String,
@@ -37,7 +37,7 @@ pub struct TicketRequest {
     pub lon: f64,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TicketResponse {
     pub photo_id: PhotoId,
@@ -47,7 +47,7 @@ pub struct TicketResponse {
     pub upload: Option<UploadTicket>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct UploadTicket {
     pub method: String,

@@ -22,6 +22,8 @@ pub mod blobs_fs;
 pub mod db_error;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod outcome_columns;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+mod photo_rows;
 #[cfg(feature = "postgres")]
 pub mod postgres;
 #[cfg(feature = "queues-sqlite")]

@@ -1,7 +1,10 @@
 //! A phone's HTTP calls against a running API, with the checks every test makes.
 
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::time::Duration;
+use wisaw_api::photos::PhotoStatusResponse;
+use wisaw_api::tickets::{TicketRequest, TicketResponse};
+use wisaw_domain::{DeviceId, PhotoStatus};
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
@@ -31,10 +34,18 @@ pub async fn ask_ticket(
     len: usize,
     lat: f64,
     lon: f64,
-) -> Value {
+) -> TicketResponse {
+    let request = TicketRequest {
+        photo_id: None,
+        device_id: DeviceId(device),
+        content_type: content_type.to_string(),
+        content_length: len as i64,
+        lat,
+        lon,
+    };
     let response = client
         .post(format!("{base_url}/v1/uploads"))
-        .json(&json!({"deviceId": device, "contentType": content_type, "contentLength": len, "lat": lat, "lon": lon}))
+        .json(&request)
         .send()
         .await
         .unwrap();
@@ -42,11 +53,11 @@ pub async fn ask_ticket(
     response.json().await.unwrap()
 }
 
-pub async fn put_as_ticket_says(client: &reqwest::Client, ticket: &Value, body: Vec<u8>) {
-    let upload = &ticket["upload"];
-    let mut request = client.put(upload["url"].as_str().unwrap());
-    for (name, value) in upload["headers"].as_object().unwrap() {
-        request = request.header(name.as_str(), value.as_str().unwrap());
+pub async fn put_as_ticket_says(client: &reqwest::Client, ticket: &TicketResponse, body: Vec<u8>) {
+    let upload = ticket.upload.as_ref().expect("the ticket has its upload");
+    let mut request = client.put(&upload.url);
+    for (name, value) in &upload.headers {
+        request = request.header(name.as_str(), value.as_str());
     }
     let response = request.body(body).send().await.unwrap();
     assert!(
@@ -56,7 +67,11 @@ pub async fn put_as_ticket_says(client: &reqwest::Client, ticket: &Value, body: 
     );
 }
 
-pub async fn photo_status(client: &reqwest::Client, base_url: &str, photo_id: &str) -> Value {
+pub async fn photo_status(
+    client: &reqwest::Client,
+    base_url: &str,
+    photo_id: &str,
+) -> PhotoStatusResponse {
     let response = client
         .get(format!("{base_url}/v1/photos/{photo_id}"))
         .send()
@@ -71,19 +86,16 @@ pub async fn wait_final(
     base_url: &str,
     photo_id: &str,
     patience: Duration,
-) -> Value {
+) -> PhotoStatusResponse {
     let deadline = tokio::time::Instant::now() + patience;
     loop {
         let status = photo_status(client, base_url, photo_id).await;
-        if matches!(
-            status["status"].as_str(),
-            Some("ready" | "rejected" | "failed")
-        ) {
+        if status.status.is_final() || status.status == PhotoStatus::Failed {
             return status;
         }
         assert!(
             tokio::time::Instant::now() < deadline,
-            "photo {photo_id} still {status}"
+            "photo {photo_id} still {status:?}"
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }

@@ -5,10 +5,15 @@ use anyhow::{bail, Context, Result};
 use bytes::Bytes;
 use futures::StreamExt;
 use indicatif::{ProgressBar, ProgressStyle};
-use serde_json::{json, Value};
+use serde::de::DeserializeOwned;
 use std::path::Path;
 use std::time::Duration;
+use wisaw_api::photos::PhotoStatusResponse;
+use wisaw_api::problem::ProblemBody;
+use wisaw_api::tickets::{TicketRequest, TicketResponse, UploadTicket};
 use wisaw_domain::contracts::ImageFormat;
+use wisaw_domain::{DeviceId, PhotoStatus};
+use wisaw_imaging::validate::sniff::{sniff, Sniffed};
 
 pub struct UploadOptions {
     pub api_url: String,
@@ -20,75 +25,65 @@ pub struct UploadOptions {
     pub progress: bool,
 }
 
-/// Uploads one file and returns the photo's final status document.
-pub async fn upload(file: &Path, options: &UploadOptions) -> Result<Value> {
+/// Uploads one file and returns the photo's final status.
+pub async fn upload(file: &Path, options: &UploadOptions) -> Result<PhotoStatusResponse> {
     let bytes = Bytes::from(
         tokio::fs::read(file)
             .await
             .with_context(|| format!("reading {}", file.display()))?,
     );
-    let content_type = content_type_of(file, &bytes);
     let client = reqwest::Client::new();
     let api = options.api_url.trim_end_matches('/');
 
-    let ticket: Value = {
-        let response = client
-            .post(format!("{api}/v1/uploads"))
-            .json(&json!({
-                "deviceId": options.device_id,
-                "contentType": content_type,
-                "contentLength": bytes.len(),
-                "lat": options.lat,
-                "lon": options.lon,
-            }))
-            .send()
-            .await
-            .context("asking for an upload ticket")?;
-        json_or_problem(response).await?
+    let request = TicketRequest {
+        photo_id: None,
+        device_id: DeviceId(options.device_id),
+        content_type: content_type_of(file, &bytes).to_string(),
+        content_length: i64::try_from(bytes.len()).context("the file is too large")?,
+        lat: options.lat,
+        lon: options.lon,
     };
-    let photo_id = ticket["photoId"]
-        .as_str()
-        .context("the ticket has no photoId")?
-        .to_string();
+    let response = client
+        .post(format!("{api}/v1/uploads"))
+        .json(&request)
+        .send()
+        .await
+        .context("asking for an upload ticket")?;
+    let ticket: TicketResponse = typed_or_problem(response).await?;
+    let photo_id = ticket.photo_id;
+    let upload = ticket
+        .upload
+        .with_context(|| format!("photo {photo_id} no longer awaits its upload"))?;
     eprintln!("photo {photo_id}: uploading {} bytes", bytes.len());
 
-    send_as_ticket_says(&client, &ticket["upload"], bytes, options.progress).await?;
+    send_as_ticket_says(&client, &upload, bytes, options.progress).await?;
 
     let deadline = tokio::time::Instant::now() + options.wait;
     loop {
-        let status: Value = json_or_problem(
-            client
-                .get(format!("{api}/v1/photos/{photo_id}"))
-                .send()
-                .await?,
-        )
-        .await?;
-        match status["status"].as_str() {
-            Some("ready" | "rejected" | "failed") => return Ok(status),
-            _ if tokio::time::Instant::now() >= deadline => {
-                bail!(
-                    "photo {photo_id} is still {} after {:?}",
-                    status["status"],
-                    options.wait
-                )
-            }
-            _ => tokio::time::sleep(Duration::from_millis(200)).await,
+        let response = client
+            .get(format!("{api}/v1/photos/{photo_id}"))
+            .send()
+            .await?;
+        let status: PhotoStatusResponse = typed_or_problem(response).await?;
+        // Failed is not final for the pipeline (a replay may take it up), but it is where
+        // this upload's attempt ends.
+        if status.status.is_final() || status.status == PhotoStatus::Failed {
+            return Ok(status);
         }
+        if tokio::time::Instant::now() >= deadline {
+            bail!(
+                "photo {photo_id} is still {} after {:?}",
+                status.status.as_str(),
+                options.wait
+            )
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
 
-/// The declared type follows the bytes when they are recognisable, so the
-/// ticket matches what the pipeline will find; the extension is a fallback.
+/// The declared type follows the bytes when the pipeline's own sniffer recognises
+/// them, so the ticket matches what validate will find; the extension is a fallback.
 fn content_type_of(file: &Path, bytes: &[u8]) -> &'static str {
-    let sniffed = if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
-        Some(ImageFormat::Jpeg)
-    } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
-        Some(ImageFormat::Png)
-    } else if bytes.len() >= 12 && &bytes[0..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
-        Some(ImageFormat::Webp)
-    } else {
-        None
-    };
     let by_extension = || match file
         .extension()
         .and_then(|e| e.to_str())
@@ -99,19 +94,20 @@ fn content_type_of(file: &Path, bytes: &[u8]) -> &'static str {
         Some("webp") => ImageFormat::Webp,
         _ => ImageFormat::Jpeg,
     };
-    sniffed.unwrap_or_else(by_extension).content_type()
+    match sniff(bytes) {
+        Sniffed::Accepted(format) => format,
+        _ => by_extension(),
+    }
+    .content_type()
 }
 
 async fn send_as_ticket_says(
     client: &reqwest::Client,
-    upload: &Value,
+    upload: &UploadTicket,
     bytes: Bytes,
     progress: bool,
 ) -> Result<()> {
-    let method: reqwest::Method = upload["method"].as_str().unwrap_or("PUT").parse()?;
-    let url = upload["url"]
-        .as_str()
-        .context("the ticket has no upload url")?;
+    let method: reqwest::Method = upload.method.parse()?;
     let total = bytes.len() as u64;
     let bar = if progress {
         ProgressBar::new(total)
@@ -131,12 +127,10 @@ async fn send_as_ticket_says(
         Ok::<_, std::io::Error>(chunk)
     });
     let mut request = client
-        .request(method, url)
+        .request(method, &upload.url)
         .header(reqwest::header::CONTENT_LENGTH, total);
-    if let Some(headers) = upload["headers"].as_object() {
-        for (name, value) in headers {
-            request = request.header(name.as_str(), value.as_str().unwrap_or_default());
-        }
+    for (name, value) in &upload.headers {
+        request = request.header(name.as_str(), value.as_str());
     }
     let response = request
         .body(reqwest::Body::wrap_stream(body))
@@ -154,16 +148,18 @@ async fn send_as_ticket_says(
     Ok(())
 }
 
-async fn json_or_problem(response: reqwest::Response) -> Result<Value> {
+/// The answer as its contract type, or the problem's detail as the error.
+async fn typed_or_problem<T: DeserializeOwned>(response: reqwest::Response) -> Result<T> {
     let status = response.status();
-    let body: Value = response.json().await.unwrap_or(Value::Null);
     if !status.is_success() {
-        bail!(
-            "{status}: {}",
-            body.get("detail")
-                .and_then(|d| d.as_str())
-                .unwrap_or("no detail")
-        );
+        let detail = match response.json::<ProblemBody>().await {
+            Ok(problem) => problem.detail,
+            Err(_) => "no detail".to_string(),
+        };
+        bail!("{status}: {detail}");
     }
-    Ok(body)
+    response
+        .json()
+        .await
+        .with_context(|| format!("reading the answer ({status})"))
 }

@@ -59,6 +59,7 @@ where
 
 /// Maps an error a call reports for one of its items (an object of DeleteObjects), which
 /// carries a code but no HTTP status of its own.
+#[cfg(feature = "s3")]
 pub(crate) fn item_error(action: &str, code: Option<&str>, message: Option<&str>) -> PortError {
     let code = code.unwrap_or_default();
     let message = format!("{action}: {code}: {}", message.unwrap_or_default());

@@ -1,59 +1,21 @@
-//! Between Postgres rows and the domain's types.
+//! Postgres keeps the `photos` columns in their native types (`uuid`, `timestamptz`).
 
 use crate::db_error::db_error;
+use crate::photo_rows::StoredColumns;
+use chrono::{DateTime, Utc};
 use sqlx::postgres::PgRow;
 use sqlx::Row;
+use uuid::Uuid;
 use wisaw_domain::error::PortError;
-use wisaw_domain::ids::{DeviceId, PhotoId};
-use wisaw_domain::model::Photo;
-use wisaw_domain::status::PhotoStatus;
 
-/// The columns of `photos`, in the order [`photo_from_row`] reads them.
-pub const PHOTO_COLUMNS: &str = "id, device_id, lat, lon, status, content_type, content_length, \
-     reason_code, reason, width, height, thumb_key, display_key, execution_name, created_at, updated_at";
+pub use crate::photo_rows::{missing_photo_or, photo_from_row, PHOTO_COLUMNS};
 
-fn corrupt(what: &str, detail: impl std::fmt::Display) -> PortError {
-    PortError::Invalid(format!("a stored {what} is unreadable: {detail}"))
-}
+impl StoredColumns for PgRow {
+    fn uuid(&self, column: &str) -> Result<Uuid, PortError> {
+        self.try_get(column).map_err(db_error)
+    }
 
-fn optional_u32(row: &PgRow, column: &str) -> Result<Option<u32>, PortError> {
-    row.try_get::<Option<i64>, _>(column)
-        .map_err(db_error)?
-        .map(|v| u32::try_from(v).map_err(|e| corrupt(column, e)))
-        .transpose()
-}
-
-pub fn photo_from_row(row: &PgRow) -> Result<Photo, PortError> {
-    let status: String = row.try_get("status").map_err(db_error)?;
-    let content_length: i64 = row.try_get("content_length").map_err(db_error)?;
-    Ok(Photo {
-        id: PhotoId(row.try_get("id").map_err(db_error)?),
-        device_id: DeviceId(row.try_get("device_id").map_err(db_error)?),
-        lat: row.try_get("lat").map_err(db_error)?,
-        lon: row.try_get("lon").map_err(db_error)?,
-        status: status
-            .parse::<PhotoStatus>()
-            .map_err(|e| corrupt("status", e))?,
-        content_type: row.try_get("content_type").map_err(db_error)?,
-        content_length: u64::try_from(content_length).map_err(|e| corrupt("content length", e))?,
-        reason_code: row.try_get("reason_code").map_err(db_error)?,
-        reason: row.try_get("reason").map_err(db_error)?,
-        width: optional_u32(row, "width")?,
-        height: optional_u32(row, "height")?,
-        thumb_key: row.try_get("thumb_key").map_err(db_error)?,
-        display_key: row.try_get("display_key").map_err(db_error)?,
-        execution_name: row.try_get("execution_name").map_err(db_error)?,
-        created_at: row.try_get("created_at").map_err(db_error)?,
-        updated_at: row.try_get("updated_at").map_err(db_error)?,
-    })
-}
-
-/// A foreign key pointing nowhere means the photo is gone.
-pub fn missing_photo_or(error: sqlx::Error, photo: PhotoId) -> PortError {
-    match &error {
-        sqlx::Error::Database(db) if db.is_foreign_key_violation() => {
-            PortError::NotFound(format!("photo {photo}"))
-        }
-        _ => db_error(error),
+    fn time(&self, column: &str) -> Result<DateTime<Utc>, PortError> {
+        self.try_get(column).map_err(db_error)
     }
 }
