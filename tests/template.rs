@@ -164,16 +164,23 @@ fn workspace_binaries() -> BTreeSet<String> {
     let members = manifest["workspace"]["members"]
         .as_array()
         .expect("workspace members");
-    let mut binaries = BTreeSet::new();
-    for member in members.iter().filter_map(toml::Value::as_str) {
-        let package: toml::Table = toml::from_str(&read(&format!("{member}/Cargo.toml")))
-            .unwrap_or_else(|e| panic!("{member}/Cargo.toml: {e}"));
-        let declared = package.get("bin").and_then(toml::Value::as_array);
-        for bin in declared.into_iter().flatten() {
-            binaries.insert(bin["name"].as_str().expect("a binary's name").to_string());
-        }
-    }
-    binaries
+    members
+        .iter()
+        .filter_map(toml::Value::as_str)
+        .flat_map(package_binaries)
+        .collect()
+}
+
+/// The binaries the package in `folder` declares.
+fn package_binaries(folder: &str) -> BTreeSet<String> {
+    let package: toml::Table = toml::from_str(&read(&format!("{folder}/Cargo.toml")))
+        .unwrap_or_else(|e| panic!("{folder}/Cargo.toml: {e}"));
+    let declared = package.get("bin").and_then(toml::Value::as_array);
+    declared
+        .into_iter()
+        .flatten()
+        .map(|bin| bin["name"].as_str().expect("a binary's name").to_string())
+        .collect()
 }
 
 #[test]
@@ -213,6 +220,16 @@ fn every_function_builds_a_binary_of_the_workspace() {
         assert!(
             binaries.contains(binary),
             "{id} builds `{binary}`, which the workspace does not have ({binaries:?})"
+        );
+        // The code is the function's own package, which declares that binary: cargo
+        // lambda builds it there, with that package's features alone.
+        let code = function["Properties"]["CodeUri"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{id} has no CodeUri of its own"));
+        assert_eq!(
+            package_binaries(code),
+            BTreeSet::from([binary.to_string()]),
+            "{id}: the package at {code}"
         );
         assert_eq!(
             template.function_property(function, "Runtime").as_str(),
