@@ -158,7 +158,7 @@ fn task_function(template: &Template, state: &Json) -> String {
     referenced_resource(value).unwrap_or_else(|| panic!("{key} does not refer to a resource"))
 }
 
-/// The binaries the workspace builds: `src/bin/*.rs` and `[[bin]]` names of each member.
+/// The binaries the workspace builds: the `[[bin]]` names of each member.
 fn workspace_binaries() -> BTreeSet<String> {
     let manifest: toml::Table = toml::from_str(&read("Cargo.toml")).expect("Cargo.toml");
     let members = manifest["workspace"]["members"]

@@ -2,7 +2,7 @@
 //! to its execution and history with `wisaw executions show --aws`, and a failed
 //! photo from the dead-letter queue back to ingest with `wisaw dlq replay --aws`.
 
-use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_config::{Region, SdkConfig};
 use aws_sdk_sqs::config::Credentials;
 use std::process::Command;
 use std::time::Duration;
@@ -30,7 +30,7 @@ fn endpoint() -> Option<String> {
 }
 
 async fn config(endpoint: &str) -> SdkConfig {
-    aws_config::defaults(BehaviorVersion::latest())
+    wisaw_adapters::aws::config_loader()
         .region(Region::new(REGION))
         .endpoint_url(endpoint)
         .credentials_provider(Credentials::new("test", "test", None, None, "emulator"))

@@ -100,5 +100,4 @@ async fn a_killed_server_finishes_every_accepted_photo_after_restart(store: Stor
     }
     server.kill().unwrap();
     server.wait().unwrap();
-    store.drop_schema().await;
 }

@@ -99,5 +99,4 @@ async fn an_event_cut_off_by_a_crash_is_published_after_the_restart(store: Store
     assert_eq!(events[0].event_id, format!("{photo_id}:photo.ready:0"));
 
     second.shutdown().await.unwrap();
-    store.drop_schema().await;
 }

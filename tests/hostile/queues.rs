@@ -13,7 +13,7 @@ use wisaw_adapters::queues_sqlite::{LocalQueues, NOTIFICATIONS_QUEUE};
 use wisaw_domain::ingest::S3Notification;
 use wisaw_domain::model::NewPhoto;
 use wisaw_domain::ports::{BlobStore, Queue};
-use wisaw_domain::{DeviceId, PhotoId, PhotoStatus};
+use wisaw_domain::{PhotoId, PhotoStatus};
 
 on_every_store!(
     an_upload_with_the_ticket_of_a_deleted_photo_is_deleted_at_once,
@@ -101,12 +101,7 @@ async fn uploaded_photo(stack: &LocalStack, bytes: &[u8]) -> PhotoId {
     let id = PhotoId::new_random();
     let new = NewPhoto {
         id,
-        device_id: DeviceId::new_random(),
-        lat: 1.0,
-        lon: 2.0,
-        content_type: "image/png".into(),
-        content_length: bytes.len() as u64,
-        created_at: Utc::now(),
+        ..wisaw_testkit::photos::new_photo("image/png", bytes.len() as u64)
     };
     stack.metadata.create_photo(&new).await.unwrap();
     let key = id.upload_key();
@@ -210,7 +205,6 @@ async fn a_restart_releases_at_once_what_the_crashed_dispatcher_held(store: Stor
         .collect();
     assert!(left.is_empty(), "{left:?}");
     running.shutdown().await.unwrap();
-    store.drop_schema().await;
 }
 
 /// The messages each local queue holds (visible or in flight), read from its file.

@@ -1,7 +1,6 @@
 //! The step edge with the real handlers: JSON in, the contract's JSON or a typed error out.
 
 use bytes::Bytes;
-use chrono::Utc;
 use serde_json::json;
 use serde_json::Value;
 use wisaw_adapters::blobs_fs::LocalBlobStore;
@@ -10,7 +9,7 @@ use wisaw_domain::error::{PERMANENT_ERROR, TRANSIENT_ERROR};
 use wisaw_domain::model::NewPhoto;
 use wisaw_domain::ports::{BlobStore, MetadataStore};
 use wisaw_domain::StepError;
-use wisaw_domain::{DeviceId, PhotoId};
+use wisaw_domain::PhotoId;
 use wisaw_step::{run_step, Step};
 
 /// Each step through the edge, as the Lambda binaries and `wisaw serve` call it.
@@ -131,12 +130,7 @@ async fn persist_records_the_outcome_the_state_machine_sends() {
     s.metadata
         .create_photo(&NewPhoto {
             id: photo,
-            device_id: DeviceId::new_random(),
-            lat: 1.0,
-            lon: 2.0,
-            content_type: "image/png".into(),
-            content_length: 10,
-            created_at: Utc::now(),
+            ..wisaw_testkit::photos::new_photo("image/png", 10)
         })
         .await
         .unwrap();

@@ -4,7 +4,6 @@
 use wisaw_testkit::pictures as common;
 
 use common::{jpeg, quadrants};
-use std::collections::HashMap;
 use std::sync::Arc;
 use wisaw_adapters::blobs_fs::LocalBlobStore;
 use wisaw_adapters::queues_sqlite::{LocalQueue, LocalQueues};
@@ -15,9 +14,10 @@ use wisaw_domain::contracts::{
 };
 use wisaw_domain::model::NewPhoto;
 use wisaw_domain::ports::{BlobStore, MetadataStore, PhotoEvent, QueueNotifier};
-use wisaw_domain::{DeviceId, PhotoId, PhotoStatus, StepErrorKind};
+use wisaw_domain::{PhotoId, PhotoStatus, StepErrorKind};
 use wisaw_notify as notify;
 use wisaw_persist as persist;
+use wisaw_testkit::photos::new_photo;
 use wisaw_thumbnail as thumbnail;
 use wisaw_validate as validate;
 
@@ -60,12 +60,9 @@ async fn processing_photo(metadata: &SqliteMetadataStore) -> PhotoId {
     metadata
         .create_photo(&NewPhoto {
             id,
-            device_id: DeviceId::new_random(),
             lat: 48.85,
             lon: 2.35,
-            content_type: "image/jpeg".into(),
-            content_length: 1000,
-            created_at: chrono::Utc::now(),
+            ..new_photo("image/jpeg", 1000)
         })
         .await
         .unwrap();
@@ -307,16 +304,7 @@ async fn notify_announces_a_ready_photo_once_with_signed_links() {
     );
     assert!(image_url.contains(&id.display_key()), "{image_url}");
     // The link verifies for the thumb's key, for the seven days it promises and no longer.
-    let query: HashMap<String, String> = thumb_url[thumb_url.find('?').unwrap() + 1..]
-        .split('&')
-        .map(|pair| {
-            let (name, value) = pair.split_once('=').unwrap();
-            (
-                name.to_string(),
-                urlencoding::decode(value).unwrap().into_owned(),
-            )
-        })
-        .collect();
+    let query = wisaw_testkit::photos::signed_query(thumb_url);
     let now = chrono::Utc::now();
     let key = id.thumb_key();
     assert!(s

@@ -82,7 +82,6 @@ impl TestStack {
     /// Shuts the stack down and drops its Postgres schema, if it had one.
     pub async fn finish(self) {
         self.running.shutdown().await.unwrap();
-        self.store.drop_schema().await;
     }
 
     pub fn stack(&self) -> &LocalStack {

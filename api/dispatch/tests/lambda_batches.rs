@@ -3,7 +3,6 @@
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use bytes::Bytes;
-use chrono::Utc;
 use serde_json::json;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -14,7 +13,7 @@ use wisaw_dispatch::DispatchPorts;
 use wisaw_domain::contracts::Outcome;
 use wisaw_domain::model::{CreatePhoto, NewPhoto};
 use wisaw_domain::ports::{BlobStore, MetadataStore};
-use wisaw_domain::{DeviceId, PhotoId, PhotoStatus, PortError};
+use wisaw_domain::{PhotoId, PhotoStatus, PortError};
 use wisaw_testkit::ports::LocalStores as Harness;
 
 /// The photos the fixtures name.
@@ -48,12 +47,9 @@ fn id(text: &str) -> PhotoId {
 async fn awaiting_upload(h: &Harness, photo: &str) {
     let new = NewPhoto {
         id: id(photo),
-        device_id: DeviceId::new_random(),
         lat: 37.7749,
         lon: -122.4194,
-        content_type: "image/jpeg".into(),
-        content_length: 2_483_112,
-        created_at: Utc::now(),
+        ..wisaw_testkit::photos::new_photo("image/jpeg", 2_483_112)
     };
     assert!(matches!(
         h.metadata.create_photo(&new).await.unwrap(),

@@ -1,4 +1,5 @@
-//! Opening a SQLite file the way every local adapter wants it.
+//! The one place a SQLite file is opened: the metadata store, the queues and the local
+//! runner's executions all open theirs here, with the same settings.
 
 use crate::db_error::db_error;
 use chrono::{DateTime, Utc};

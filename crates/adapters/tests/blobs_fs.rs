@@ -11,6 +11,7 @@ use wisaw_adapters::blobs_fs::{
 };
 use wisaw_domain::ports::BlobStore;
 use wisaw_domain::PortError;
+use wisaw_testkit::photos::signed_query;
 
 const BASE: &str = "http://127.0.0.1:3000/blobs";
 const KEY: &str = "uploads/0b6f5c2e-7a8d-4c1e-9f00-123456789abc";
@@ -24,18 +25,8 @@ fn split_url(url: &str) -> (String, HashMap<String, String>) {
     let rest = url
         .strip_prefix(&format!("{BASE}/"))
         .expect("under the base URL");
-    let (key, query) = rest.split_once('?').expect("a query");
-    let params = query
-        .split('&')
-        .map(|pair| {
-            let (name, value) = pair.split_once('=').unwrap();
-            (
-                name.to_string(),
-                urlencoding::decode(value).unwrap().into_owned(),
-            )
-        })
-        .collect();
-    (key.to_string(), params)
+    let (key, _) = rest.split_once('?').expect("a query");
+    (key.to_string(), signed_query(url))
 }
 
 fn body(chunks: &[&'static [u8]]) -> impl futures::Stream<Item = Result<Bytes, std::io::Error>> {

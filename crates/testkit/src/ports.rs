@@ -9,12 +9,12 @@ use tempfile::TempDir;
 use wisaw_adapters::blobs_fs::LocalBlobStore;
 use wisaw_adapters::sqlite::SqliteMetadataStore;
 use wisaw_domain::contracts::{ExecutionInput, Outcome};
-use wisaw_domain::model::{CreatePhoto, NewPhoto, Photo};
+use wisaw_domain::model::{CreatePhoto, Photo};
 use wisaw_domain::ports::{
     BlobStore, ExecutionStatus, ExecutionSummary, HistoryEvent, MetadataStore, Orchestrator,
     PortResult, StartOutcome,
 };
-use wisaw_domain::{DeviceId, PhotoId, PortError};
+use wisaw_domain::{DeviceId, PortError};
 
 /// A test double of the orchestrator: it records the executions started and
 /// reports them as running. `unavailable` makes every call fail.
@@ -147,15 +147,7 @@ impl LocalStores {
         lon: f64,
         created_at: DateTime<Utc>,
     ) -> Photo {
-        let new = NewPhoto {
-            id: PhotoId::new_random(),
-            device_id: device,
-            lat,
-            lon,
-            content_type: "image/jpeg".into(),
-            content_length: 1000,
-            created_at,
-        };
+        let new = crate::photos::new_photo_at(device, lat, lon, created_at);
         match self.metadata.create_photo(&new).await.unwrap() {
             CreatePhoto::Created(photo) => photo,
             CreatePhoto::Existing(photo) => panic!("{} existed", photo.id),

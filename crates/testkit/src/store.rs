@@ -1,64 +1,111 @@
 //! Where a test keeps its metadata: SQLite, or a Postgres schema of its own.
 
+use sqlx::postgres::PgConnection;
+use sqlx::Connection;
+use std::sync::Arc;
+
+pub const DATABASE_URL_VAR: &str = "WISAW_TEST_DATABASE_URL";
+pub const REQUIRE_POSTGRES_VAR: &str = "WISAW_REQUIRE_POSTGRES";
+
+/// A schema of its own in the database of `WISAW_TEST_DATABASE_URL`, so tests run in
+/// parallel; dropped with the last handle on it, even when the test fails.
+#[derive(Debug)]
+pub struct TestSchema {
+    base_url: String,
+    pub name: String,
+}
+
+impl TestSchema {
+    /// A fresh schema named `{prefix}_{random}`. Without `WISAW_TEST_DATABASE_URL` this is
+    /// `None` (the Postgres variant of a test is skipped, and says so), unless
+    /// `WISAW_REQUIRE_POSTGRES=1` (as in CI), where it fails.
+    pub async fn create(prefix: &str) -> Option<Self> {
+        let base_url = match std::env::var(DATABASE_URL_VAR) {
+            Ok(url) if !url.trim().is_empty() => url,
+            _ => {
+                assert!(
+                    std::env::var(REQUIRE_POSTGRES_VAR).as_deref() != Ok("1"),
+                    "{REQUIRE_POSTGRES_VAR}=1 but {DATABASE_URL_VAR} is not set"
+                );
+                eprintln!("skipped on Postgres: {DATABASE_URL_VAR} is not set");
+                return None;
+            }
+        };
+        let name = format!("{prefix}_{}", uuid::Uuid::new_v4().simple());
+        let mut admin = PgConnection::connect(&base_url)
+            .await
+            .unwrap_or_else(|e| panic!("connecting to {DATABASE_URL_VAR}: {e}"));
+        sqlx::query(&format!("CREATE SCHEMA {name}"))
+            .execute(&mut admin)
+            .await
+            .unwrap();
+        admin.close().await.unwrap();
+        Some(Self { base_url, name })
+    }
+
+    /// The database's URL, as `WISAW_TEST_DATABASE_URL` gives it.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// A URL whose connections find this schema first (`search_path`).
+    pub fn url(&self) -> String {
+        let separator = if self.base_url.contains('?') {
+            '&'
+        } else {
+            '?'
+        };
+        format!(
+            "{}{separator}options=-c%20search_path%3D{}%2Cpublic",
+            self.base_url, self.name
+        )
+    }
+}
+
+impl Drop for TestSchema {
+    fn drop(&mut self) {
+        let (url, name) = (self.base_url.clone(), self.name.clone());
+        // Drop cannot await: a thread with a runtime of its own does the cleanup.
+        let cleanup = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("a runtime for the cleanup");
+            runtime.block_on(async {
+                if let Ok(mut connection) = PgConnection::connect(&url).await {
+                    let dropped = sqlx::query(&format!("DROP SCHEMA IF EXISTS {name} CASCADE"))
+                        .execute(&mut connection)
+                        .await;
+                    if let Err(e) = dropped {
+                        eprintln!("could not drop the test schema {name}: {e}");
+                    }
+                }
+            });
+        });
+        let _ = cleanup.join();
+    }
+}
+
 /// Where a test stack keeps its metadata.
 #[derive(Clone, Debug)]
 pub enum Store {
     Sqlite,
-    /// A URL whose search_path is a schema of this test's own.
-    Postgres(String),
+    /// A schema of this test's own.
+    Postgres(Arc<TestSchema>),
 }
 
 impl Store {
     pub fn database_url(&self) -> Option<String> {
         match self {
             Store::Sqlite => None,
-            Store::Postgres(url) => Some(url.clone()),
+            Store::Postgres(schema) => Some(schema.url()),
         }
     }
 
-    pub async fn drop_schema(&self) {
-        if let Store::Postgres(url) = self {
-            let schema = url
-                .rsplit("search_path%3D")
-                .next()
-                .unwrap()
-                .split("%2C")
-                .next()
-                .unwrap();
-            let pool = sqlx::PgPool::connect(url).await.unwrap();
-            sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
-                .execute(&pool)
-                .await
-                .unwrap();
-            pool.close().await;
-        }
-    }
-
-    /// A fresh schema in the database of `WISAW_TEST_DATABASE_URL`. Without that
-    /// variable the Postgres variant of a test is skipped, unless
-    /// `WISAW_REQUIRE_POSTGRES=1` (as in CI), where it fails.
+    /// A fresh schema; see [`TestSchema::create`].
     pub async fn postgres() -> Option<Store> {
-        let Ok(base) = std::env::var("WISAW_TEST_DATABASE_URL") else {
-            assert!(
-                std::env::var("WISAW_REQUIRE_POSTGRES").as_deref() != Ok("1"),
-                "WISAW_REQUIRE_POSTGRES=1 but WISAW_TEST_DATABASE_URL is not set"
-            );
-            eprintln!("skipped on Postgres: WISAW_TEST_DATABASE_URL is not set");
-            return None;
-        };
-        let schema = format!("e2e_{}", uuid::Uuid::new_v4().simple());
-        let pool = sqlx::PgPool::connect(&base)
-            .await
-            .expect("connecting to the test Postgres");
-        sqlx::query(&format!("CREATE SCHEMA {schema}"))
-            .execute(&pool)
-            .await
-            .unwrap();
-        pool.close().await;
-        let separator = if base.contains('?') { '&' } else { '?' };
-        Some(Store::Postgres(format!(
-            "{base}{separator}options=-c%20search_path%3D{schema}%2Cpublic"
-        )))
+        let schema = TestSchema::create("e2e").await?;
+        Some(Store::Postgres(Arc::new(schema)))
     }
 }
 

@@ -13,7 +13,7 @@ use super::sqs::SqsQueue;
 use super::step_functions::StepFunctionsOrchestrator;
 #[cfg(all(feature = "postgres", feature = "secrets"))]
 use crate::postgres::{PostgresMetadataStore, PostgresSettings};
-use aws_config::{BehaviorVersion, SdkConfig};
+use aws_config::SdkConfig;
 use std::collections::BTreeMap;
 #[cfg(any(
     feature = "s3",
@@ -88,7 +88,7 @@ impl AwsEnvironment {
     /// The usual AWS configuration (region, credentials, `AWS_ENDPOINT_URL` for an
     /// emulator) and the `WISAW_*` variables of this process.
     pub async fn load() -> EnvResult<Self> {
-        let sdk = aws_config::load_defaults(BehaviorVersion::latest()).await;
+        let sdk = super::config_loader().load().await;
         Ok(Self::from_parts(sdk, std::env::vars()))
     }
 
@@ -294,7 +294,7 @@ impl AwsEnvironment {
 ))]
 mod tests {
     use super::*;
-    use aws_config::Region;
+    use aws_config::{BehaviorVersion, Region};
 
     fn environment(vars: &[(&str, &str)]) -> AwsEnvironment {
         let sdk = SdkConfig::builder()

@@ -14,6 +14,24 @@ mod sqs;
 mod step_functions;
 
 pub use environment::*;
+
+use aws_config::{BehaviorVersion, ConfigLoader};
+use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider};
+use aws_smithy_runtime_api::client::http::SharedHttpClient;
+
+/// The SDK's HTTPS client: rustls with ring, the same TLS stack as sqlx's. (The SDK's
+/// default client brings aws-lc, a C library built with cmake, into every function.)
+pub fn https_client() -> SharedHttpClient {
+    aws_smithy_http_client::Builder::new()
+        .tls_provider(Provider::Rustls(CryptoMode::Ring))
+        .build_https()
+}
+
+/// The usual AWS configuration sources (region, credentials, `AWS_ENDPOINT_URL`), on
+/// [`https_client`].
+pub fn config_loader() -> ConfigLoader {
+    aws_config::defaults(BehaviorVersion::latest()).http_client(https_client())
+}
 #[cfg(feature = "s3")]
 pub use s3::S3BlobStore;
 #[cfg(feature = "sqs")]

@@ -1,6 +1,6 @@
 //! The emulator's address, dummy credentials, and unique resource names.
 
-use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_config::{Region, SdkConfig};
 use aws_sdk_s3::config::Credentials;
 
 pub const ENDPOINT_VAR: &str = "WISAW_TEST_AWS_ENDPOINT";
@@ -21,7 +21,7 @@ pub async fn emulator(test: &str) -> Option<SdkConfig> {
         return None;
     };
     Some(
-        aws_config::defaults(BehaviorVersion::latest())
+        wisaw_adapters::aws::config_loader()
             .region(Region::new(REGION))
             .endpoint_url(endpoint.trim())
             .credentials_provider(Credentials::new("test", "test", None, None, "emulator"))

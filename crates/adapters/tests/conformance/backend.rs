@@ -5,9 +5,7 @@
 //! `WISAW_REQUIRE_POSTGRES=1` (as in CI), where they fail instead.
 
 use chrono::{DateTime, Utc};
-use sqlx::postgres::PgConnection;
 use sqlx::sqlite::SqlitePool;
-use sqlx::Connection;
 use std::path::PathBuf;
 use std::sync::Arc;
 use wisaw_adapters::postgres::{PostgresMetadataStore, PostgresSettings};
@@ -16,9 +14,7 @@ use wisaw_adapters::sqlite_file::to_micros;
 use wisaw_domain::model::Photo;
 use wisaw_domain::ports::MetadataStore;
 use wisaw_domain::PhotoId;
-
-pub const DATABASE_URL_VAR: &str = "WISAW_TEST_DATABASE_URL";
-pub const REQUIRE_POSTGRES_VAR: &str = "WISAW_REQUIRE_POSTGRES";
+use wisaw_testkit::TestSchema;
 
 pub struct Backend {
     store: Arc<dyn MetadataStore>,
@@ -36,47 +32,6 @@ enum Database {
         settings: Box<PostgresSettings>,
         _schema: TestSchema,
     },
-}
-
-/// A schema of its own for one test, so tests can run in parallel; dropped with it,
-/// even when the test fails.
-struct TestSchema {
-    url: String,
-    name: String,
-}
-
-impl Drop for TestSchema {
-    fn drop(&mut self) {
-        let (url, name) = (self.url.clone(), self.name.clone());
-        // Drop cannot await: a thread with a runtime of its own does the cleanup.
-        let cleanup = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("a runtime for the cleanup");
-            runtime.block_on(async {
-                if let Ok(mut connection) = PgConnection::connect(&url).await {
-                    let dropped = sqlx::query(&format!("DROP SCHEMA IF EXISTS {name} CASCADE"))
-                        .execute(&mut connection)
-                        .await;
-                    if let Err(e) = dropped {
-                        eprintln!("could not drop the test schema {name}: {e}");
-                    }
-                }
-            });
-        });
-        let _ = cleanup.join();
-    }
-}
-
-fn postgres_url() -> Option<String> {
-    match std::env::var(DATABASE_URL_VAR) {
-        Ok(url) if !url.trim().is_empty() => Some(url),
-        _ if std::env::var(REQUIRE_POSTGRES_VAR).as_deref() == Ok("1") => {
-            panic!("{REQUIRE_POSTGRES_VAR}=1 but {DATABASE_URL_VAR} is not set")
-        }
-        _ => None,
-    }
 }
 
 impl Backend {
@@ -97,26 +52,13 @@ impl Backend {
 
     /// `None` (after saying so) when no Postgres database is configured.
     pub async fn postgres(case: &str) -> Option<Self> {
-        let Some(url) = postgres_url() else {
-            println!("skipped {case} on Postgres: {DATABASE_URL_VAR} is not set");
+        let Some(schema) = TestSchema::create("conformance").await else {
+            println!("skipped {case} on Postgres");
             return None;
         };
-        let name = format!("conformance_{}", uuid::Uuid::new_v4().simple());
-        let mut admin = PgConnection::connect(&url)
-            .await
-            .unwrap_or_else(|e| panic!("connecting to {DATABASE_URL_VAR}: {e}"));
-        sqlx::query(&format!("CREATE SCHEMA {name}"))
-            .execute(&mut admin)
-            .await
-            .unwrap();
-        admin.close().await.unwrap();
-        let schema = TestSchema {
-            url: url.clone(),
-            name: name.clone(),
-        };
-        let settings = PostgresSettings::from_url(&url)
+        let settings = PostgresSettings::from_url(schema.base_url())
             .unwrap()
-            .with_search_path(&format!("{name},public"))
+            .with_search_path(&format!("{},public", schema.name))
             .with_max_connections(4);
         let store = PostgresMetadataStore::connect(&settings).await.unwrap();
         Some(Self {

@@ -6,17 +6,7 @@ use wisaw_domain::model::{CreatePhoto, NewAbuseReport, NewPhoto, Photo};
 use wisaw_domain::ports::MetadataStore;
 use wisaw_domain::{DeviceId, PhotoId};
 
-pub fn new_photo(device: DeviceId, lat: f64, lon: f64, created_at: DateTime<Utc>) -> NewPhoto {
-    NewPhoto {
-        id: PhotoId::new_random(),
-        device_id: device,
-        lat,
-        lon,
-        content_type: "image/jpeg".into(),
-        content_length: 1234,
-        created_at,
-    }
-}
+pub use wisaw_testkit::photos::new_photo_at as new_photo;
 
 /// A report filed now from an unknown address, under the API's default quota.
 pub fn report(photo: PhotoId, reporter: DeviceId) -> NewAbuseReport {
