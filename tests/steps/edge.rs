@@ -8,8 +8,8 @@ use wisaw_adapters::sqlite::SqliteMetadataStore;
 use wisaw_domain::error::{PERMANENT_ERROR, TRANSIENT_ERROR};
 use wisaw_domain::model::NewPhoto;
 use wisaw_domain::ports::{BlobStore, MetadataStore};
-use wisaw_domain::StepError;
 use wisaw_domain::PhotoId;
+use wisaw_domain::StepError;
 use wisaw_step::{run_step, Step};
 
 /// Each step through the edge, as the Lambda binaries and `wisaw serve` call it.
