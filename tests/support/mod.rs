@@ -128,13 +128,8 @@ impl TestStack {
             .unwrap()
     }
 
-    /// The status answer as the JSON on the wire, for what a typed answer cannot show
-    /// (a member that must be absent).
     pub async fn status_document(&self, photo_id: &str) -> serde_json::Value {
-        let url = format!("{}/v1/photos/{photo_id}", self.base_url);
-        let response = self.client.get(url).send().await.unwrap();
-        assert_eq!(response.status(), 200);
-        response.json().await.unwrap()
+        wisaw_testkit::status_document(&self.client, &self.base_url, photo_id).await
     }
 
     pub async fn status(&self, photo_id: &str) -> PhotoStatusResponse {

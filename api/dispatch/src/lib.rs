@@ -49,28 +49,15 @@ pub enum DispatchError {
     /// The message cannot be read: retrying cannot help.
     #[error(transparent)]
     Unreadable(#[from] IngestError),
-    /// A store or the orchestrator is unavailable: retry the message later.
-    #[error("transient: {0}")]
-    Transient(PortError),
-    /// A port refused the request as it is: retrying cannot help.
-    #[error("permanent: {0}")]
-    Permanent(PortError),
+    /// A store or the orchestrator failed: worth a retry when the port error is transient.
+    #[error("{kind}: {0}", kind = if .0.is_transient() { "transient" } else { "permanent" })]
+    Port(#[from] PortError),
 }
 
 impl DispatchError {
-    /// Whether delivering the message again may succeed.
+    /// Whether delivering the message again may succeed: the port error's own answer.
     pub fn is_transient(&self) -> bool {
-        matches!(self, Self::Transient(_))
-    }
-}
-
-impl From<PortError> for DispatchError {
-    fn from(error: PortError) -> Self {
-        if error.is_transient() {
-            Self::Transient(error)
-        } else {
-            Self::Permanent(error)
-        }
+        matches!(self, Self::Port(error) if error.is_transient())
     }
 }
 
@@ -232,6 +219,16 @@ mod tests {
             source_key: photo.upload_key(),
             attempt,
         }
+    }
+
+    #[test]
+    fn a_port_error_is_retried_exactly_when_it_is_transient() {
+        let down = DispatchError::from(PortError::Unavailable("db".into()));
+        assert!(down.is_transient());
+        assert_eq!(down.to_string(), "transient: unavailable: db");
+        let refused = DispatchError::from(PortError::Invalid("bad".into()));
+        assert!(!refused.is_transient());
+        assert_eq!(refused.to_string(), "permanent: bad");
     }
 
     #[test]

@@ -53,6 +53,12 @@ impl PhotoStatus {
     pub fn is_final(self) -> bool {
         matches!(self, Self::Ready | Self::Rejected)
     }
+
+    /// Whether processing has come to an end for now: final, or failed (until a replay
+    /// takes the photo up again). What a client following one upload waits for.
+    pub fn is_settled(self) -> bool {
+        self.is_final() || self == Self::Failed
+    }
 }
 
 impl fmt::Display for PhotoStatus {
@@ -79,6 +85,15 @@ impl FromStr for PhotoStatus {
 mod tests {
     use super::PhotoStatus::*;
     use super::*;
+
+    #[test]
+    fn a_client_waits_until_final_or_failed() {
+        let settled: Vec<_> = PhotoStatus::ALL
+            .into_iter()
+            .filter(|s| s.is_settled())
+            .collect();
+        assert_eq!(settled, [Ready, Rejected, Failed]);
+    }
 
     #[test]
     fn lifecycle_allows_only_the_documented_moves() {

@@ -4,7 +4,7 @@ use serde_json::Value;
 use std::time::Duration;
 use wisaw_api::photos::PhotoStatusResponse;
 use wisaw_api::tickets::{TicketRequest, TicketResponse};
-use wisaw_domain::{DeviceId, PhotoStatus};
+use wisaw_domain::DeviceId;
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
@@ -72,6 +72,13 @@ pub async fn photo_status(
     base_url: &str,
     photo_id: &str,
 ) -> PhotoStatusResponse {
+    let document = status_document(client, base_url, photo_id).await;
+    serde_json::from_value(document).expect("a status answer")
+}
+
+/// `GET /v1/photos/{id}` as the JSON on the wire, for what a typed answer cannot show
+/// (a member that must be absent).
+pub async fn status_document(client: &reqwest::Client, base_url: &str, photo_id: &str) -> Value {
     let response = client
         .get(format!("{base_url}/v1/photos/{photo_id}"))
         .send()
@@ -90,7 +97,7 @@ pub async fn wait_final(
     let deadline = tokio::time::Instant::now() + patience;
     loop {
         let status = photo_status(client, base_url, photo_id).await;
-        if status.status.is_final() || status.status == PhotoStatus::Failed {
+        if status.status.is_settled() {
             return status;
         }
         assert!(

@@ -12,7 +12,7 @@ use wisaw_api::photos::PhotoStatusResponse;
 use wisaw_api::problem::ProblemBody;
 use wisaw_api::tickets::{TicketRequest, TicketResponse, UploadTicket};
 use wisaw_domain::contracts::ImageFormat;
-use wisaw_domain::{DeviceId, PhotoStatus};
+use wisaw_domain::DeviceId;
 use wisaw_imaging::validate::sniff::{sniff, Sniffed};
 
 pub struct UploadOptions {
@@ -65,9 +65,7 @@ pub async fn upload(file: &Path, options: &UploadOptions) -> Result<PhotoStatusR
             .send()
             .await?;
         let status: PhotoStatusResponse = typed_or_problem(response).await?;
-        // Failed is not final for the pipeline (a replay may take it up), but it is where
-        // this upload's attempt ends.
-        if status.status.is_final() || status.status == PhotoStatus::Failed {
+        if status.status.is_settled() {
             return Ok(status);
         }
         if tokio::time::Instant::now() >= deadline {
