@@ -6,7 +6,7 @@ on_every_store!(
     bad_files_end_rejected_with_their_reason_and_never_in_the_dead_letter_queue,
     a_worker_failing_transiently_twice_is_retried_to_success,
     a_worker_that_always_fails_ends_failed_in_the_dead_letter_queue_and_replay_brings_it_back,
-    the_same_ingest_message_three_times_makes_one_execution_and_one_notification,
+    the_same_ingest_message_three_times_makes_one_execution_and_one_event,
 );
 
 use crate::support::images::{jpeg, jpeg_with_exif, png_claiming, two_tone, webp_chunks};
@@ -155,10 +155,18 @@ async fn bad_files_end_rejected_with_their_reason_and_never_in_the_dead_letter_q
     assert!(everything_in(stack.stack().dead_letter.as_ref())
         .await
         .is_empty());
-    // The app hears about each rejection once.
-    let events = everything_in(stack.stack().notifications.as_ref()).await;
-    assert_eq!(events.len(), 3);
-    assert!(events.iter().all(|e| e.body.contains("photo.rejected")));
+    // Each rejection is announced once, and its announcement was published.
+    for id in &ids {
+        let events = stack
+            .stack()
+            .metadata
+            .photo_events(id.parse().unwrap())
+            .await
+            .unwrap();
+        assert_eq!(events.len(), 1, "{events:?}");
+        assert_eq!(events[0].event_type, "photo.rejected");
+        assert!(events[0].sent_at.is_some(), "{events:?}");
+    }
     stack.finish().await;
 }
 
@@ -237,9 +245,7 @@ async fn a_worker_that_always_fails_ends_failed_in_the_dead_letter_queue_and_rep
     stack.finish().await;
 }
 
-async fn the_same_ingest_message_three_times_makes_one_execution_and_one_notification(
-    store: Store,
-) {
+async fn the_same_ingest_message_three_times_makes_one_execution_and_one_event(store: Store) {
     let stack = TestStack::start(store).await;
     let bytes = jpeg(&two_tone(320, 240));
     let device = uuid::Uuid::new_v4();
@@ -247,6 +253,7 @@ async fn the_same_ingest_message_three_times_makes_one_execution_and_one_notific
         .ticket(device, "image/jpeg", bytes.len(), SF.0, SF.1)
         .await;
     let id = ticket.photo_id.to_string();
+    let mut channel = stack.subscribed(device).await;
     // Write the object without the store's own event, then deliver its event three times.
     let key = format!("uploads/{id}");
     stack
@@ -279,12 +286,13 @@ async fn the_same_ingest_message_three_times_makes_one_execution_and_one_notific
         1
     );
     assert_eq!(executions[0].status, ExecutionStatus::Succeeded);
-    let events = everything_in(stack.stack().notifications.as_ref()).await;
-    assert_eq!(
-        events.iter().filter(|e| e.body.contains(&id)).count(),
-        1,
-        "{events:?}"
-    );
-    assert!(events[0].body.contains("photo.ready"));
+    // The device heard of it once: one delivery, not only one distinct event.
+    let mut deliveries = Vec::new();
+    while let Ok(next) = tokio::time::timeout(Duration::from_secs(1), channel.next_event()).await {
+        deliveries.push(next.unwrap().unwrap().event);
+    }
+    assert_eq!(deliveries.len(), 1, "{deliveries:?}");
+    assert_eq!(deliveries[0]["type"], "photo.ready");
+    assert_eq!(deliveries[0]["photoId"], id.as_str());
     stack.finish().await;
 }

@@ -1,7 +1,8 @@
 //! The local stack behind `wisaw serve`: the runner that executes the real
-//! state machine definition, the blob endpoints, the dispatcher, and the wiring
+//! state machine definition, the blob endpoints, the event channels, the dispatcher, and the wiring
 //! of local adapters into the very handlers that run in Lambda.
 
 pub mod commands;
+pub mod events;
 pub mod stack;
 pub mod telemetry;

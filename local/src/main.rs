@@ -7,6 +7,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 use wisaw::commands::operator::OperatorPorts;
 use wisaw::commands::{dlq, executions, render, serve, upload};
+use wisaw::stack::events::DEFAULT_API_KEY;
+use wisaw::stack::StackOptions;
 use wisaw_domain::ids::PhotoId;
 use wisaw_domain::PhotoStatus;
 
@@ -32,6 +34,12 @@ enum Command {
         /// The base URL phones use to reach this server (defaults to http://ADDR).
         #[arg(long)]
         public_url: Option<String>,
+        /// The key the app connects to its event channel with.
+        #[arg(long, env = "WISAW_EVENTS_API_KEY", default_value = DEFAULT_API_KEY)]
+        events_api_key: String,
+        /// A test hook: every event publish waits until this file exists.
+        #[arg(long, env = "WISAW_PUBLISH_GATE", hide = true)]
+        publish_gate: Option<PathBuf>,
     },
     /// Do what a phone does: ask for a ticket, upload FILE, follow it until it is done.
     Upload {
@@ -48,6 +56,12 @@ enum Command {
         /// Seconds to wait for the photo to be processed.
         #[arg(long, default_value_t = 120)]
         wait: u64,
+        /// Poll the photo's status instead of subscribing to the device's event channel.
+        #[arg(long)]
+        no_events: bool,
+        /// The app's key for the event channel (AppSync Events' API key on AWS).
+        #[arg(long, env = "WISAW_EVENTS_API_KEY", default_value = DEFAULT_API_KEY)]
+        events_api_key: String,
     },
     /// Validate FILE and write its renditions (thumb.webp, display.webp) into DIR.
     Render {
@@ -146,9 +160,17 @@ async fn main() -> Result<()> {
             addr,
             data,
             public_url,
+            events_api_key,
+            publish_gate,
         } => {
             let public_url = public_url.unwrap_or_else(|| format!("http://{addr}"));
-            serve::run(addr, &data.data_dir, &public_url, data.database_url).await
+            let options = StackOptions {
+                database_url: data.database_url,
+                events_api_key,
+                publish_gate,
+                ..StackOptions::new(&public_url)
+            };
+            serve::run(addr, &data.data_dir, options).await
         }
         Command::Upload {
             file,
@@ -157,6 +179,8 @@ async fn main() -> Result<()> {
             url,
             device_id,
             wait,
+            no_events,
+            events_api_key,
         } => {
             let options = upload::UploadOptions {
                 api_url: url,
@@ -165,10 +189,14 @@ async fn main() -> Result<()> {
                 device_id: device_id.unwrap_or_else(uuid::Uuid::new_v4),
                 wait: Duration::from_secs(wait),
                 progress: true,
+                events_api_key: (!no_events).then_some(events_api_key),
             };
             let outcome = upload::upload(&file, &options).await?;
-            println!("{}", serde_json::to_string_pretty(&outcome)?);
-            if outcome.status != PhotoStatus::Ready {
+            if let Some((event, _)) = &outcome.event {
+                eprintln!("{}", serde_json::to_string_pretty(event)?);
+            }
+            println!("{}", serde_json::to_string_pretty(&outcome.status)?);
+            if outcome.status.status != PhotoStatus::Ready {
                 std::process::exit(2);
             }
             Ok(())

@@ -1,15 +1,19 @@
-//! Hostile input: a crash while the notify step publishes. The process dies after
-//! the outcome is recorded and before the event is out; after the restart the
-//! resumed execution must still publish the event, under its stable `eventId`.
+//! Hostile input: a crash while the notify step publishes. The process dies after the
+//! outcome (and its announcement) is recorded and before the event is out; after the
+//! restart the phone, subscribed to its channel, still hears of it, under its stable
+//! `eventId`.
 
 use crate::support::images::{jpeg_with_exif, two_tone};
-use crate::support::{ask_ticket, put_as_ticket_says, start_on, wait_final, Store};
+use crate::support::{
+    ask_ticket, distinct_events, put_as_ticket_says, start_on, subscribed, wait_final, Store,
+};
 use async_trait::async_trait;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::Notify;
+use tokio::sync::{watch, Notify};
 use wisaw::stack::WorkerPortsHook;
-use wisaw_domain::ports::{Notifier, PhotoEvent, PortResult};
+use wisaw_domain::events::PhotoEvent;
+use wisaw_domain::ports::{Notifier, PortResult};
 use wisaw_domain::PhotoStatus;
 
 on_every_store!(an_event_cut_off_by_a_crash_is_published_after_the_restart);
@@ -21,9 +25,24 @@ struct KilledMidPublish {
 
 #[async_trait]
 impl Notifier for KilledMidPublish {
-    async fn publish(&self, _event: &PhotoEvent) -> PortResult<()> {
+    async fn publish(&self, _channel: &str, _event: &PhotoEvent) -> PortResult<()> {
         self.entered.notify_one();
         std::future::pending().await
+    }
+}
+
+/// Holds every publish until the test has subscribed, then lets the real one through.
+struct HeldUntilOpen {
+    inner: Arc<dyn Notifier>,
+    open: watch::Receiver<bool>,
+}
+
+#[async_trait]
+impl Notifier for HeldUntilOpen {
+    async fn publish(&self, channel: &str, event: &PhotoEvent) -> PortResult<()> {
+        let mut open = self.open.clone();
+        open.wait_for(|open| *open).await.expect("the gate is kept");
+        self.inner.publish(channel, event).await
     }
 }
 
@@ -64,7 +83,30 @@ async fn an_event_cut_off_by_a_crash_is_published_after_the_restart(store: Store
     // The crash: the stack is dropped without shutting down.
     drop(first);
 
-    let (second, _) = start_on(data.path(), &store, None).await;
+    let (open, gate) = watch::channel(false);
+    let hook: WorkerPortsHook = Box::new(move |mut ports| {
+        ports.notifier = Arc::new(HeldUntilOpen {
+            inner: ports.notifier.clone(),
+            open: gate,
+        });
+        ports
+    });
+    let (second, _) = start_on(data.path(), &store, Some(hook)).await;
+    let mut channel = subscribed(&second.stack, device).await;
+    open.send(true).unwrap();
+
+    // The resumed step and the start-up sweep may both publish it: one event, once seen.
+    let events = distinct_events(&mut channel, 1, Duration::from_secs(60)).await;
+    assert_eq!(events.len(), 1, "the event the crash cut off never arrived");
+    assert_eq!(events[0]["type"], "photo.ready");
+    assert_eq!(events[0]["eventId"], format!("{photo_id}:photo.ready:0"));
+    let thumb = client
+        .get(events[0]["thumbUrl"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert!(thumb.status().is_success(), "{}", thumb.status());
+
     second
         .stack
         .runner
@@ -79,24 +121,5 @@ async fn an_event_cut_off_by_a_crash_is_published_after_the_restart(store: Store
         .unwrap()
         .unwrap();
     assert_eq!(summary.status.as_str(), "SUCCEEDED");
-
-    let received = second
-        .stack
-        .notifications
-        .receive(10, Duration::from_secs(30), Duration::from_secs(1))
-        .await
-        .unwrap();
-    let events: Vec<PhotoEvent> = received
-        .iter()
-        .map(|m| serde_json::from_str(&m.body).unwrap())
-        .collect();
-    assert_eq!(
-        events.len(),
-        1,
-        "the event the crash cut off was never published: {events:?}"
-    );
-    assert_eq!(events[0].event_type, "photo.ready");
-    assert_eq!(events[0].event_id, format!("{photo_id}:photo.ready:0"));
-
     second.shutdown().await.unwrap();
 }

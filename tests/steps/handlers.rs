@@ -1,23 +1,24 @@
-//! The four handlers over the real local adapters: a folder for the blobs, SQLite for
-//! the metadata and the notification queue.
+//! The four handlers over the real local adapters (a folder for the blobs, SQLite for
+//! the metadata and its outbox); notify publishes to a recording notifier, the event
+//! server itself being tested end to end.
 
 use wisaw_testkit::pictures as common;
 
 use common::{jpeg, quadrants};
-use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use wisaw_adapters::blobs_fs::LocalBlobStore;
-use wisaw_adapters::queues_sqlite::{LocalQueue, LocalQueues};
 use wisaw_adapters::sqlite::SqliteMetadataStore;
-use wisaw_adapters::sqlite_file::open_sqlite_file;
 use wisaw_domain::contracts::{
     ImageFormat, NotifyInput, Outcome, PersistInput, SourceImage, ThumbnailInput,
 };
+use wisaw_domain::events::DeviceChannels;
 use wisaw_domain::model::NewPhoto;
-use wisaw_domain::ports::{BlobStore, MetadataStore, PhotoEvent, QueueNotifier};
+use wisaw_domain::ports::{BlobStore, MetadataStore};
 use wisaw_domain::{PhotoId, PhotoStatus, StepErrorKind};
-use wisaw_notify as notify;
+use wisaw_notify::Announcer;
 use wisaw_persist as persist;
 use wisaw_testkit::photos::new_photo;
+use wisaw_testkit::ports::RecordingNotifier;
 use wisaw_thumbnail as thumbnail;
 use wisaw_validate as validate;
 
@@ -25,8 +26,19 @@ struct Stack {
     _dir: tempfile::TempDir,
     blobs: LocalBlobStore,
     metadata: SqliteMetadataStore,
-    notifications: LocalQueue,
-    notifier: QueueNotifier<Arc<LocalQueue>>,
+    notifier: RecordingNotifier,
+    channels: DeviceChannels,
+}
+
+impl Stack {
+    fn announcer(&self) -> Announcer<'_> {
+        Announcer {
+            metadata: &self.metadata,
+            blobs: &self.blobs,
+            notifier: &self.notifier,
+            channels: &self.channels,
+        }
+    }
 }
 
 async fn stack() -> Stack {
@@ -40,17 +52,12 @@ async fn stack() -> Stack {
     let metadata = SqliteMetadataStore::open(dir.path().join("meta.db"))
         .await
         .unwrap();
-    let queues = LocalQueues::open(dir.path().join("queues.db"))
-        .await
-        .unwrap();
-    let notifications = queues.queue("notifications");
-    let notifier = QueueNotifier::new(Arc::new(notifications.clone()));
     Stack {
         _dir: dir,
         blobs,
         metadata,
-        notifications,
-        notifier,
+        notifier: RecordingNotifier::default(),
+        channels: DeviceChannels::derived_from(b"the handler tests' channel secret"),
     }
 }
 
@@ -81,6 +88,7 @@ async fn ready_photo(metadata: &SqliteMetadataStore) -> PhotoId {
         PersistInput {
             photo_id: id,
             outcome: ready(id),
+            attempt: 0,
         },
     )
     .await
@@ -95,14 +103,6 @@ fn ready(id: PhotoId) -> Outcome {
         thumb_key: id.thumb_key(),
         display_key: id.display_key(),
     }
-}
-
-async fn published(queue: &LocalQueue) -> Vec<PhotoEvent> {
-    let messages = queue.peek(100).await.unwrap();
-    messages
-        .iter()
-        .map(|m| serde_json::from_str(&m.body).unwrap())
-        .collect()
 }
 
 #[tokio::test]
@@ -193,6 +193,7 @@ async fn persist_records_once_and_reruns_change_nothing() {
     let input = PersistInput {
         photo_id: id,
         outcome: ready(id),
+        attempt: 0,
     };
 
     let first = persist::handle(&s.metadata, input.clone()).await.unwrap();
@@ -213,6 +214,7 @@ async fn persist_records_once_and_reruns_change_nothing() {
         PersistInput {
             photo_id: id,
             outcome: rejected,
+            attempt: 0,
         },
     )
     .await
@@ -227,6 +229,7 @@ async fn persist_records_once_and_reruns_change_nothing() {
         PersistInput {
             photo_id: id,
             outcome: failed,
+            attempt: 0,
         },
     )
     .await
@@ -244,6 +247,7 @@ async fn persist_of_a_photo_deleted_in_flight_succeeds_without_change() {
         PersistInput {
             photo_id: id,
             outcome: ready(id),
+            attempt: 0,
         },
     )
     .await
@@ -252,44 +256,33 @@ async fn persist_of_a_photo_deleted_in_flight_succeeds_without_change() {
     assert!(s.metadata.get_photo(id).await.unwrap().is_none());
 }
 
+fn notify_input(photo_id: PhotoId) -> NotifyInput {
+    NotifyInput {
+        photo_id,
+        attempt: 0,
+    }
+}
+
 #[tokio::test]
-async fn notify_announces_a_ready_photo_once_with_signed_links() {
+async fn notify_announces_a_ready_photo_once_with_signed_links_on_its_devices_channel() {
     let s = stack().await;
     let id = ready_photo(&s.metadata).await;
 
-    let first = notify::handle(
-        &s.metadata,
-        &s.blobs,
-        &s.notifier,
-        NotifyInput {
-            photo_id: id,
-            attempt: 0,
-        },
-    )
-    .await
-    .unwrap();
+    let first = s.announcer().handle(notify_input(id)).await.unwrap();
     assert_eq!(
         (first.event_type.as_str(), first.published),
         ("photo.ready", true)
     );
-    let again = notify::handle(
-        &s.metadata,
-        &s.blobs,
-        &s.notifier,
-        NotifyInput {
-            photo_id: id,
-            attempt: 0,
-        },
-    )
-    .await
-    .unwrap();
+    let again = s.announcer().handle(notify_input(id)).await.unwrap();
     assert_eq!(
         (again.event_type.as_str(), again.published),
         ("photo.ready", false)
     );
 
-    let events = published(&s.notifications).await;
+    let events = s.notifier.events();
     assert_eq!(events.len(), 1, "rerun published again: {events:?}");
+    let device = s.metadata.get_photo(id).await.unwrap().unwrap().device_id;
+    assert_eq!(s.notifier.channels(), vec![s.channels.channel_of(device)]);
     assert_eq!(events[0].event_id, format!("{id}:photo.ready:0"));
     let event = &events[0];
     assert_eq!(
@@ -317,6 +310,9 @@ async fn notify_announces_a_ready_photo_once_with_signed_links() {
         .is_err());
     assert!(s.blobs.verify_get(&id.display_key(), &query, now).is_err());
     assert!(event.reason_code.is_none());
+    let recorded = &s.metadata.photo_events(id).await.unwrap()[0];
+    assert_eq!(event.occurred_at, recorded.recorded_at);
+    assert!(recorded.sent_at.is_some(), "marked sent once published");
 }
 
 #[tokio::test]
@@ -332,27 +328,23 @@ async fn notify_announces_a_rejection_with_its_reason() {
         PersistInput {
             photo_id: id,
             outcome,
+            attempt: 2,
         },
     )
     .await
     .unwrap();
-    let output = notify::handle(
-        &s.metadata,
-        &s.blobs,
-        &s.notifier,
-        NotifyInput {
-            photo_id: id,
-            attempt: 0,
-        },
-    )
-    .await
-    .unwrap();
+    let output = s.announcer().handle(notify_input(id)).await.unwrap();
     assert_eq!(
         (output.event_type.as_str(), output.published),
         ("photo.rejected", true)
     );
-    let events = published(&s.notifications).await;
+    let events = s.notifier.events();
     assert_eq!(events.len(), 1);
+    assert_eq!(
+        events[0].event_id,
+        format!("{id}:photo.rejected:2"),
+        "the recording attempt"
+    );
     assert_eq!(events[0].reason_code.as_deref(), Some("not_an_image"));
     assert!(events[0].reason.as_deref().unwrap().contains("PDF"));
     assert!(events[0].thumb_url.is_none() && events[0].image_url.is_none());
@@ -362,33 +354,17 @@ async fn notify_announces_a_rejection_with_its_reason() {
 async fn notify_refuses_unfinished_photos_and_skips_deleted_ones() {
     let s = stack().await;
     let id = processing_photo(&s.metadata).await;
-    let error = notify::handle(
-        &s.metadata,
-        &s.blobs,
-        &s.notifier,
-        NotifyInput {
-            photo_id: id,
-            attempt: 0,
-        },
-    )
-    .await
-    .expect_err("still processing");
+    let error = s
+        .announcer()
+        .handle(notify_input(id))
+        .await
+        .expect_err("still processing");
     assert_eq!(error.kind, StepErrorKind::Permanent);
 
     let gone = PhotoId::new_random();
-    let output = notify::handle(
-        &s.metadata,
-        &s.blobs,
-        &s.notifier,
-        NotifyInput {
-            photo_id: gone,
-            attempt: 0,
-        },
-    )
-    .await
-    .unwrap();
+    let output = s.announcer().handle(notify_input(gone)).await.unwrap();
     assert!(!output.published);
-    assert!(published(&s.notifications).await.is_empty());
+    assert!(s.notifier.events().is_empty());
 }
 
 #[tokio::test]
@@ -396,89 +372,55 @@ async fn a_failed_publish_is_retried_and_the_retry_publishes() {
     let s = stack().await;
     let id = ready_photo(&s.metadata).await;
 
-    // A notification queue whose database has gone away.
-    let broken_pool = open_sqlite_file(&s._dir.path().join("broken.db"))
+    s.notifier.down.store(true, Ordering::SeqCst);
+    let error = s
+        .announcer()
+        .handle(notify_input(id))
         .await
-        .unwrap();
-    let broken_queues = LocalQueues::from_pool(broken_pool.clone()).await.unwrap();
-    let broken = QueueNotifier::new(Arc::new(broken_queues.queue("notifications")));
-    broken_pool.close().await;
-    let error = notify::handle(
-        &s.metadata,
-        &s.blobs,
-        &broken,
-        NotifyInput {
-            photo_id: id,
-            attempt: 0,
-        },
-    )
-    .await
-    .expect_err("the queue is down");
+        .expect_err("the endpoint is down");
     assert_eq!(error.kind, StepErrorKind::Transient);
+    assert_eq!(s.metadata.photo_events(id).await.unwrap()[0].sent_at, None);
 
-    let retry = notify::handle(
-        &s.metadata,
-        &s.blobs,
-        &s.notifier,
-        NotifyInput {
-            photo_id: id,
-            attempt: 0,
-        },
-    )
-    .await
-    .unwrap();
-    assert!(retry.published, "the failed publish left nothing recorded");
-    assert_eq!(published(&s.notifications).await.len(), 1);
-}
-
-/// A notifier that never finishes publishing: the process is killed mid-publish.
-struct HangingNotifier;
-
-#[async_trait::async_trait]
-impl wisaw_domain::ports::Notifier for HangingNotifier {
-    async fn publish(&self, _event: &PhotoEvent) -> wisaw_domain::ports::PortResult<()> {
-        std::future::pending().await
-    }
+    s.notifier.down.store(false, Ordering::SeqCst);
+    let retry = s.announcer().handle(notify_input(id)).await.unwrap();
+    assert!(retry.published, "the failed publish left the event waiting");
+    assert_eq!(s.notifier.events().len(), 1);
 }
 
 #[tokio::test]
-async fn a_crash_while_publishing_leaves_the_event_for_the_rerun() {
+async fn a_crash_while_publishing_leaves_the_event_for_the_rerun_or_the_sweep() {
     let s = stack().await;
     let id = ready_photo(&s.metadata).await;
+    let other = ready_photo(&s.metadata).await;
 
     // The step is killed while it publishes: its future is dropped half-way.
+    s.notifier.hang.store(true, Ordering::SeqCst);
     let killed = tokio::time::timeout(
         std::time::Duration::from_millis(200),
-        notify::handle(
-            &s.metadata,
-            &s.blobs,
-            &HangingNotifier,
-            NotifyInput {
-                photo_id: id,
-                attempt: 0,
-            },
-        ),
+        s.announcer().handle(notify_input(id)),
     )
     .await;
     assert!(killed.is_err(), "the publish was meant to hang");
+    s.notifier.hang.store(false, Ordering::SeqCst);
 
-    let rerun = notify::handle(
-        &s.metadata,
-        &s.blobs,
-        &s.notifier,
-        NotifyInput {
-            photo_id: id,
-            attempt: 0,
-        },
-    )
-    .await
-    .unwrap();
+    let rerun = s.announcer().handle(notify_input(id)).await.unwrap();
     assert!(rerun.published);
-    let events = published(&s.notifications).await;
+    let events = s.notifier.events();
     assert_eq!(
         events.len(),
         1,
         "the rerun must publish what the crash lost"
     );
     assert_eq!(events[0].event_id, format!("{id}:photo.ready:0"));
+
+    // No step ran for the other photo: the sweep publishes it, once.
+    let later = chrono::Utc::now() + chrono::Duration::seconds(1);
+    let report = s.announcer().sweep(later, 10).await.unwrap();
+    assert_eq!((report.published, report.failed), (1, 0));
+    assert_eq!(
+        s.notifier.events()[1].event_id,
+        format!("{other}:photo.ready:0")
+    );
+    let report = s.announcer().sweep(later, 10).await.unwrap();
+    assert_eq!((report.published, report.failed), (0, 0), "nothing left");
 }

@@ -14,6 +14,7 @@ use bytes::Bytes;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
+use wisaw::events::client::EventsConnection;
 use wisaw::stack::{LocalStack, RunningStack, StackOptions, WorkerPortsHook};
 use wisaw_api::photos::PhotoStatusResponse;
 use wisaw_api::tickets::TicketResponse;
@@ -86,6 +87,16 @@ impl TestStack {
 
     pub fn stack(&self) -> &LocalStack {
         &self.running.stack
+    }
+
+    /// A connection to the stack's event server, as the app opens it.
+    pub async fn events(&self) -> EventsConnection {
+        connect_events(self.stack()).await
+    }
+
+    /// A connection subscribed (as `s1`) to `device`'s channel.
+    pub async fn subscribed(&self, device: uuid::Uuid) -> EventsConnection {
+        subscribed(self.stack(), device).await
     }
 
     /// Asks for a ticket and uploads `bytes` exactly as it says; returns the photo id.
@@ -174,6 +185,57 @@ impl TestStack {
             response.status()
         );
         response.bytes().await.unwrap()
+    }
+}
+
+/// A connection to `stack`'s event server with the app's key.
+pub async fn connect_events(stack: &LocalStack) -> EventsConnection {
+    let endpoints = stack.events.endpoints();
+    EventsConnection::connect(
+        &endpoints.realtime_url,
+        &endpoints.http_url,
+        &stack.events.settings().api_key,
+    )
+    .await
+    .unwrap()
+}
+
+/// A connection subscribed (as `s1`) to `device`'s channel of `stack`.
+pub async fn subscribed(stack: &LocalStack, device: uuid::Uuid) -> EventsConnection {
+    let mut connection = connect_events(stack).await;
+    let channel = stack.channels.channel_of(wisaw_domain::DeviceId(device));
+    connection.subscribe("s1", &channel).await.unwrap();
+    connection
+}
+
+/// Events on `connection` until `wanted` distinct event ids have arrived (each id once,
+/// however many times it was delivered), or `wait` has passed.
+pub async fn distinct_events(
+    connection: &mut EventsConnection,
+    wanted: usize,
+    wait: Duration,
+) -> Vec<serde_json::Value> {
+    let deadline = tokio::time::Instant::now() + wait;
+    let mut seen = std::collections::BTreeSet::new();
+    let mut events = Vec::new();
+    while events.len() < wanted {
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        let Ok(next) = tokio::time::timeout(left, connection.next_event()).await else {
+            break;
+        };
+        let received = next.unwrap().expect("the server closed the event channel");
+        let id = received.event["eventId"].as_str().unwrap().to_string();
+        if seen.insert(id) {
+            events.push(received.event);
+        }
+    }
+    events
+}
+
+/// No event arrives on `connection` within `wait`.
+pub async fn assert_no_event(connection: &mut EventsConnection, wait: Duration) {
+    if let Ok(next) = tokio::time::timeout(wait, connection.next_event()).await {
+        panic!("an event arrived: {next:?}");
     }
 }
 

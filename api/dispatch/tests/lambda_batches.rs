@@ -129,7 +129,7 @@ async fn a_replay_starts_the_next_attempt_of_a_failed_photo() {
         error: "Wisaw.Transient".into(),
         cause: "the store was down".into(),
     };
-    h.metadata.record_outcome(photo, &failed).await.unwrap();
+    h.metadata.record_outcome(photo, &failed, 0).await.unwrap();
 
     let response = dispatch_batch(&ports(&h), event("sqs_replay.json")).await;
 

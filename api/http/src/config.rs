@@ -3,6 +3,7 @@
 use crate::cursor::CursorKey;
 use std::sync::Arc;
 use std::time::Duration;
+use wisaw_domain::events::{DeviceChannels, EventsEndpoints};
 use wisaw_domain::ports::{BlobStore, MetadataStore, Orchestrator};
 
 /// Limits of the API. [`Default`] holds the contract's values.
@@ -49,5 +50,9 @@ pub struct ApiPorts {
     pub orchestrator: Arc<dyn Orchestrator>,
     /// Signs the feed's cursors; every instance serving the API must share it.
     pub cursor_key: CursorKey,
+    /// Names each device's event channel; notify must name them with the same key.
+    pub channels: DeviceChannels,
+    /// Where the app subscribes to its channel, as each ticket answer tells it.
+    pub events: EventsEndpoints,
     pub config: ApiConfig,
 }

@@ -1,6 +1,6 @@
 //! The `api` Lambda function: API Gateway HTTP API (payload v2) events through the
-//! app's router, over S3, Step Functions and Postgres, with the feed cursor's key
-//! from Secrets Manager.
+//! app's router, over S3, Step Functions and Postgres, with the feed cursor's key and
+//! the device channels' key from Secrets Manager.
 
 use lambda_http::{service_fn, Error, Request};
 use std::sync::Arc;
@@ -18,6 +18,8 @@ async fn main() -> Result<(), Error> {
         blobs: env.blobs()?,
         orchestrator: env.orchestrator()?,
         cursor_key: CursorKey::derived_from(&env.feed_cursor_secret().await?),
+        channels: env.device_channels().await?,
+        events: env.events_endpoints()?,
         config: ApiConfig::default(),
     });
     let app = router(ports);

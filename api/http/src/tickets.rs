@@ -45,6 +45,20 @@ pub struct TicketResponse {
     /// Absent when the photo no longer awaits its upload.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub upload: Option<UploadTicket>,
+    /// The device's event channel: subscribe before the upload to hear the outcome.
+    pub events: EventChannel,
+}
+
+/// Where and on which channel the device hears `photo.ready` / `photo.rejected`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EventChannel {
+    /// The AppSync Events real-time WebSocket endpoint.
+    pub realtime_url: String,
+    /// The AppSync Events HTTP endpoint (its `host` goes in the connection's authorization).
+    pub http_url: String,
+    /// `/devices/{token}`: this device's channel, the same for all its photos.
+    pub channel: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -193,5 +207,10 @@ async fn answer(ports: &ApiPorts, photo: &Photo) -> Result<TicketResponse, Probl
         photo_id: photo.id,
         status: photo.status,
         upload,
+        events: EventChannel {
+            realtime_url: ports.events.realtime_url.clone(),
+            http_url: ports.events.http_url.clone(),
+            channel: ports.channels.channel_of(photo.device_id),
+        },
     })
 }

@@ -2,12 +2,13 @@
 
 use crate::common::Harness;
 use async_trait::async_trait;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use serde_json::json;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use wisaw_api::ApiConfig;
 use wisaw_domain::contracts::Outcome;
+use wisaw_domain::events::OutboxEvent;
 use wisaw_domain::model::{
     CreatePhoto, FeedPage, FeedQuery, FiledReport, NewAbuseReport, NewPhoto, Photo,
 };
@@ -40,8 +41,9 @@ impl MetadataStore for DeletedRightAfterLoad {
         &self,
         id: PhotoId,
         outcome: &Outcome,
+        attempt: u32,
     ) -> PortResult<Option<(Photo, bool)>> {
-        self.inner.record_outcome(id, outcome).await
+        self.inner.record_outcome(id, outcome, attempt).await
     }
     async fn delete_photo(&self, id: PhotoId) -> PortResult<bool> {
         self.inner.delete_photo(id).await
@@ -58,11 +60,18 @@ impl MetadataStore for DeletedRightAfterLoad {
     async fn feed(&self, query: &FeedQuery) -> PortResult<FeedPage> {
         self.inner.feed(query).await
     }
-    async fn notification_sent(&self, photo: PhotoId, event_type: &str) -> PortResult<bool> {
-        self.inner.notification_sent(photo, event_type).await
+    async fn photo_events(&self, photo: PhotoId) -> PortResult<Vec<OutboxEvent>> {
+        self.inner.photo_events(photo).await
     }
-    async fn record_notification_sent(&self, photo: PhotoId, event_type: &str) -> PortResult<bool> {
-        self.inner.record_notification_sent(photo, event_type).await
+    async fn unsent_events(
+        &self,
+        recorded_before: DateTime<Utc>,
+        limit: u32,
+    ) -> PortResult<Vec<OutboxEvent>> {
+        self.inner.unsent_events(recorded_before, limit).await
+    }
+    async fn mark_event_sent(&self, event_id: &str) -> PortResult<bool> {
+        self.inner.mark_event_sent(event_id).await
     }
 }
 

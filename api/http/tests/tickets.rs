@@ -42,6 +42,32 @@ async fn a_new_ticket_is_201_with_the_contract_shape_and_an_awaiting_photo() {
 }
 
 #[tokio::test]
+async fn a_ticket_names_the_devices_event_channel_without_its_id() {
+    let h = Harness::new().await;
+    let device = DeviceId::new_random();
+    let first = h.post_json("/v1/uploads", &ticket_body(device)).await;
+    let second = h.post_json("/v1/uploads", &ticket_body(device)).await;
+    let stranger = h
+        .post_json("/v1/uploads", &ticket_body(DeviceId::new_random()))
+        .await;
+    let events = &first.body["events"];
+    assert_eq!(events["realtimeUrl"], h.ports.events.realtime_url.as_str());
+    assert_eq!(events["httpUrl"], h.ports.events.http_url.as_str());
+    let channel = events["channel"].as_str().unwrap();
+    assert_eq!(channel, h.ports.channels.channel_of(device));
+    assert!(channel.starts_with("/devices/"), "{channel}");
+    assert_eq!(h.ports.channels.check_channel(channel), Ok(()));
+    // One channel per device, for every photo; another device's is another.
+    assert_eq!(second.body["events"]["channel"], channel);
+    assert_ne!(stranger.body["events"]["channel"], channel);
+    // The device id cannot be read from it, in any spelling.
+    for spelling in [device.to_string(), device.0.simple().to_string()] {
+        assert!(!channel.contains(&spelling));
+        assert!(!mentions(&first.body, &spelling));
+    }
+}
+
+#[tokio::test]
 async fn the_same_photo_id_is_200_for_its_device_and_409_for_another() {
     let h = Harness::new().await;
     let device = DeviceId::new_random();

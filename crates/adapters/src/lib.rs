@@ -1,7 +1,7 @@
 //! The adapters of the domain's ports, each behind a cargo feature so that a Lambda
 //! function builds only the backends it calls.
 //!
-//! - `s3`, `sqs`, `step-functions`, `secrets`: the AWS services, and [`aws::AwsEnvironment`],
+//! - `s3`, `sqs`, `step-functions`, `secrets`, `appsync-events`: the AWS services, and [`aws::AwsEnvironment`],
 //!   which builds them from a function's environment variables.
 //! - `postgres`: the production metadata store.
 //! - `sqlite`: the embedded metadata store of `wisaw serve` and the tests, and the one place
@@ -13,7 +13,8 @@
     feature = "s3",
     feature = "sqs",
     feature = "step-functions",
-    feature = "secrets"
+    feature = "secrets",
+    feature = "appsync-events"
 ))]
 pub mod aws;
 #[cfg(feature = "blobs-fs")]

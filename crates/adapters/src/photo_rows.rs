@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use sqlx::{ColumnIndex, Decode, Row, Type};
 use uuid::Uuid;
 use wisaw_domain::error::PortError;
+use wisaw_domain::events::OutboxEvent;
 use wisaw_domain::ids::{DeviceId, PhotoId};
 use wisaw_domain::model::Photo;
 use wisaw_domain::status::PhotoStatus;
@@ -20,6 +21,7 @@ pub const PHOTO_COLUMNS: &str = "id, device_id, lat, lon, status, content_type, 
 pub trait StoredColumns: Row {
     fn uuid(&self, column: &str) -> Result<Uuid, PortError>;
     fn time(&self, column: &str) -> Result<DateTime<Utc>, PortError>;
+    fn optional_time(&self, column: &str) -> Result<Option<DateTime<Utc>>, PortError>;
 }
 
 pub fn corrupt(what: &str, detail: impl std::fmt::Display) -> PortError {
@@ -78,6 +80,24 @@ where
         execution_name: column(row, "execution_name")?,
         created_at: row.time("created_at")?,
         updated_at: row.time("updated_at")?,
+    })
+}
+
+/// The columns of `photo_events`, in the order [`event_from_row`] reads them.
+pub const EVENT_COLUMNS: &str = "event_id, photo_id, event_type, recorded_at, sent_at";
+
+pub fn event_from_row<R>(row: &R) -> Result<OutboxEvent, PortError>
+where
+    R: StoredColumns,
+    for<'r> String: Decode<'r, R::Database> + Type<R::Database>,
+    for<'n> &'n str: ColumnIndex<R>,
+{
+    Ok(OutboxEvent {
+        event_id: column(row, "event_id")?,
+        photo_id: PhotoId(row.uuid("photo_id")?),
+        event_type: column(row, "event_type")?,
+        recorded_at: row.time("recorded_at")?,
+        sent_at: row.optional_time("sent_at")?,
     })
 }
 

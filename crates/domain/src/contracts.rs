@@ -174,6 +174,10 @@ impl Outcome {
 pub struct PersistInput {
     pub photo_id: PhotoId,
     pub outcome: Outcome,
+    /// The execution's attempt: the announcement recorded with the outcome carries it in
+    /// its event id.
+    #[serde(default)]
+    pub attempt: u32,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -199,8 +203,8 @@ pub struct NotifyInput {
 pub struct NotifyOutput {
     /// `photo.ready` or `photo.rejected`.
     pub event_type: String,
-    /// Whether this run published the event (false when it had been published already,
-    /// or there was nothing to announce).
+    /// Whether this run published the photo's event (false when it had been published
+    /// already, or there was nothing to announce).
     pub published: bool,
 }
 

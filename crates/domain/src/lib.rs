@@ -5,6 +5,7 @@
 
 pub mod contracts;
 pub mod error;
+pub mod events;
 pub mod geo;
 pub mod ids;
 pub mod ingest;

@@ -3,6 +3,7 @@
 
 use crate::contracts::{ExecutionInput, Outcome};
 use crate::error::PortError;
+use crate::events::{OutboxEvent, PhotoEvent};
 use crate::ids::{DeviceId, PhotoId};
 use crate::model::{
     CreatePhoto, FeedPage, FeedQuery, FiledReport, NewAbuseReport, NewPhoto, Photo,
@@ -177,11 +178,16 @@ pub trait MetadataStore: Send + Sync {
         -> PortResult<Option<Photo>>;
     /// Records how processing ended, if the status allows it (see
     /// [`crate::PhotoStatus::can_become`]); repeating the same outcome changes nothing.
-    /// Returns the row as it is after, and whether it changed.
+    /// When it changes the row to an announced outcome (see
+    /// [`crate::events::announced_as`]), the announcement is written to the outbox in the
+    /// same transaction, under the id [`crate::events::event_id`] of `attempt`: no crash
+    /// can leave an outcome without its event. Returns the row as it is after, and
+    /// whether it changed.
     async fn record_outcome(
         &self,
         id: PhotoId,
         outcome: &Outcome,
+        attempt: u32,
     ) -> PortResult<Option<(Photo, bool)>>;
     /// Removes the photo and its reports; false when it did not exist.
     async fn delete_photo(&self, id: PhotoId) -> PortResult<bool>;
@@ -196,60 +202,24 @@ pub trait MetadataStore: Send + Sync {
     /// How many distinct devices reported a photo of `owner` with a report that counts.
     async fn counted_reporters_against(&self, owner: DeviceId) -> PortResult<u64>;
     async fn feed(&self, query: &FeedQuery) -> PortResult<FeedPage>;
-    /// Whether `event_type` was recorded as published for this photo.
-    async fn notification_sent(&self, photo: PhotoId, event_type: &str) -> PortResult<bool>;
-    /// Records `event_type` as published for this photo, after the publish: true the
-    /// first time, false when it was recorded already. `NotFound` when the photo is gone.
-    async fn record_notification_sent(&self, photo: PhotoId, event_type: &str) -> PortResult<bool>;
+    /// The photo's announcements, sent or not, oldest first.
+    async fn photo_events(&self, photo: PhotoId) -> PortResult<Vec<OutboxEvent>>;
+    /// Announcements still unsent that were recorded before `recorded_before`, oldest
+    /// first, at most `limit`: what a sweep publishes.
+    async fn unsent_events(
+        &self,
+        recorded_before: DateTime<Utc>,
+        limit: u32,
+    ) -> PortResult<Vec<OutboxEvent>>;
+    /// Marks an announcement published: true the first time, false when it was marked
+    /// already (another run published it too) or is gone with its photo.
+    async fn mark_event_sent(&self, event_id: &str) -> PortResult<bool>;
 }
 
-/// An event the app's backend publishes for a photo.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct PhotoEvent {
-    /// Stable across reruns (`{photoId}:{eventType}:{attempt}`): a subscriber drops a
-    /// second event with an id it has seen.
-    pub event_id: String,
-    /// `photo.ready` or `photo.rejected`.
-    #[serde(rename = "type")]
-    pub event_type: String,
-    pub photo_id: PhotoId,
-    pub device_id: DeviceId,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub thumb_url: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub image_url: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub reason_code: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
-    pub occurred_at: DateTime<Utc>,
-}
-
-/// Tells the world a photo is done.
+/// Publishes an event on a channel: AppSync Events in AWS, the local event server of
+/// `wisaw serve`. Publishing twice is allowed (the event's id lets subscribers drop the
+/// second); losing one is not, so an error means "not published, try again".
 #[async_trait]
 pub trait Notifier: Send + Sync {
-    async fn publish(&self, event: &PhotoEvent) -> PortResult<()>;
-}
-
-/// The notifier of both AWS and the local stack: events as JSON on the notifications queue.
-pub struct QueueNotifier<Q> {
-    queue: Q,
-}
-
-impl<Q> QueueNotifier<Q> {
-    pub fn new(queue: Q) -> Self {
-        Self { queue }
-    }
-}
-
-#[async_trait]
-impl<Q: std::ops::Deref + Send + Sync> Notifier for QueueNotifier<Q>
-where
-    Q::Target: Queue,
-{
-    async fn publish(&self, event: &PhotoEvent) -> PortResult<()> {
-        let body = serde_json::to_string(event).map_err(|e| PortError::Invalid(e.to_string()))?;
-        self.queue.send(&body).await.map(|_| ())
-    }
+    async fn publish(&self, channel: &str, event: &PhotoEvent) -> PortResult<()>;
 }

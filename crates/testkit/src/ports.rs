@@ -9,10 +9,11 @@ use tempfile::TempDir;
 use wisaw_adapters::blobs_fs::LocalBlobStore;
 use wisaw_adapters::sqlite::SqliteMetadataStore;
 use wisaw_domain::contracts::{ExecutionInput, Outcome};
+use wisaw_domain::events::PhotoEvent;
 use wisaw_domain::model::{CreatePhoto, Photo};
 use wisaw_domain::ports::{
-    BlobStore, ExecutionStatus, ExecutionSummary, HistoryEvent, MetadataStore, Orchestrator,
-    PortResult, StartOutcome,
+    BlobStore, ExecutionStatus, ExecutionSummary, HistoryEvent, MetadataStore, Notifier,
+    Orchestrator, PortResult, StartOutcome,
 };
 use wisaw_domain::{DeviceId, PortError};
 
@@ -175,7 +176,7 @@ impl LocalStores {
             display_key: id.display_key(),
         };
         self.metadata
-            .record_outcome(id, &outcome)
+            .record_outcome(id, &outcome, 0)
             .await
             .unwrap()
             .unwrap();
@@ -193,9 +194,55 @@ impl LocalStores {
             reason: "The file is not an image.".into(),
         };
         self.metadata
-            .record_outcome(id, &outcome)
+            .record_outcome(id, &outcome, 0)
             .await
             .unwrap()
             .unwrap();
+    }
+}
+
+/// A test double of the notifier: it records what it is asked to publish, on which
+/// channel. `down` makes every publish fail as an unreachable endpoint would; `hang`
+/// makes it never finish (a process killed mid-publish).
+#[derive(Default)]
+pub struct RecordingNotifier {
+    pub published: Mutex<Vec<(String, PhotoEvent)>>,
+    pub down: AtomicBool,
+    pub hang: AtomicBool,
+}
+
+impl RecordingNotifier {
+    pub fn events(&self) -> Vec<PhotoEvent> {
+        self.published
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|(_, event)| event.clone())
+            .collect()
+    }
+    pub fn channels(&self) -> Vec<String> {
+        self.published
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|(channel, _)| channel.clone())
+            .collect()
+    }
+}
+
+#[async_trait]
+impl Notifier for RecordingNotifier {
+    async fn publish(&self, channel: &str, event: &PhotoEvent) -> PortResult<()> {
+        if self.hang.load(Ordering::SeqCst) {
+            std::future::pending::<()>().await;
+        }
+        if self.down.load(Ordering::SeqCst) {
+            return Err(PortError::Unavailable("events endpoint down (test)".into()));
+        }
+        self.published
+            .lock()
+            .unwrap()
+            .push((channel.to_string(), event.clone()));
+        Ok(())
     }
 }

@@ -5,25 +5,17 @@ use anyhow::{Context, Result};
 use std::net::SocketAddr;
 use std::path::Path;
 
-pub async fn run(
-    addr: SocketAddr,
-    data_dir: &Path,
-    public_url: &str,
-    database_url: Option<String>,
-) -> Result<()> {
-    let options = StackOptions {
-        database_url,
-        ..StackOptions::new(public_url)
-    };
+pub async fn run(addr: SocketAddr, data_dir: &Path, options: StackOptions) -> Result<()> {
     let stack = LocalStack::open(data_dir, options).await?;
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .with_context(|| format!("listening on {addr}"))?;
     let running = stack.start(listener).await?;
     println!(
-        "wisaw serving on http://{} (data in {})",
+        "wisaw serving on http://{} (data in {}); event channels on {}",
         running.addr,
-        data_dir.display()
+        data_dir.display(),
+        running.stack.events.endpoints().realtime_url
     );
     shutdown_signal().await;
     tracing::info!("shutting down");

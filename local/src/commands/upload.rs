@@ -1,6 +1,8 @@
-//! `wisaw upload FILE`: what a phone does. Ask for a ticket, send the bytes
-//! exactly as the ticket says, then follow the photo until it is done.
+//! `wisaw upload FILE`: what a phone does. Ask for a ticket, subscribe to the device's
+//! event channel, send the bytes exactly as the ticket says, then wait for the photo's
+//! event (or, without events, poll its status) until it is done.
 
+use crate::events::client::EventsConnection;
 use anyhow::{bail, Context, Result};
 use bytes::Bytes;
 use futures::StreamExt;
@@ -10,9 +12,9 @@ use std::path::Path;
 use std::time::Duration;
 use wisaw_api::photos::PhotoStatusResponse;
 use wisaw_api::problem::ProblemBody;
-use wisaw_api::tickets::{TicketRequest, TicketResponse, UploadTicket};
+use wisaw_api::tickets::{EventChannel, TicketRequest, TicketResponse, UploadTicket};
 use wisaw_domain::contracts::ImageFormat;
-use wisaw_domain::DeviceId;
+use wisaw_domain::{DeviceId, PhotoId};
 use wisaw_imaging::validate::sniff::{sniff, Sniffed};
 
 pub struct UploadOptions {
@@ -23,10 +25,21 @@ pub struct UploadOptions {
     /// How long to follow the photo before giving up.
     pub wait: Duration,
     pub progress: bool,
+    /// The app's key for the event channel; `None` to poll the status only.
+    pub events_api_key: Option<String>,
 }
 
-/// Uploads one file and returns the photo's final status.
-pub async fn upload(file: &Path, options: &UploadOptions) -> Result<PhotoStatusResponse> {
+/// How the photo's outcome was learnt.
+#[derive(Debug)]
+pub struct Followed {
+    pub status: PhotoStatusResponse,
+    /// The event, when it arrived on the channel, and how long after the upload was
+    /// acknowledged.
+    pub event: Option<(serde_json::Value, Duration)>,
+}
+
+/// Uploads one file and returns the photo's final status (and its event).
+pub async fn upload(file: &Path, options: &UploadOptions) -> Result<Followed> {
     let bytes = Bytes::from(
         tokio::fs::read(file)
             .await
@@ -54,11 +67,84 @@ pub async fn upload(file: &Path, options: &UploadOptions) -> Result<PhotoStatusR
     let upload = ticket
         .upload
         .with_context(|| format!("photo {photo_id} no longer awaits its upload"))?;
+    // Subscribed before the upload, so the event cannot be published before anyone listens.
+    let mut events = match &options.events_api_key {
+        Some(key) => match subscribe(&ticket.events, key).await {
+            Ok(connection) => Some(connection),
+            Err(error) => {
+                eprintln!("photo {photo_id}: no event channel ({error:#}); polling the status");
+                None
+            }
+        },
+        None => None,
+    };
     eprintln!("photo {photo_id}: uploading {} bytes", bytes.len());
 
     send_as_ticket_says(&client, &upload, bytes, options.progress).await?;
+    let acknowledged = tokio::time::Instant::now();
+    let deadline = acknowledged + options.wait;
+    if let Some(connection) = events.as_mut() {
+        match wait_for_event(connection, photo_id, deadline).await {
+            Ok(event) => {
+                let after = acknowledged.elapsed();
+                eprintln!(
+                    "photo {photo_id}: {} {:.1} ms after the upload was acknowledged",
+                    event["type"].as_str().unwrap_or("event"),
+                    after.as_secs_f64() * 1000.0
+                );
+                let status = poll_status(&client, api, photo_id, deadline, options.wait).await?;
+                return Ok(Followed {
+                    status,
+                    event: Some((event, after)),
+                });
+            }
+            Err(error) => {
+                eprintln!(
+                    "photo {photo_id}: the event channel failed ({error:#}); polling the status"
+                );
+            }
+        }
+    }
+    let status = poll_status(&client, api, photo_id, deadline, options.wait).await?;
+    Ok(Followed {
+        status,
+        event: None,
+    })
+}
 
-    let deadline = tokio::time::Instant::now() + options.wait;
+/// Connects to the device's channel and subscribes.
+async fn subscribe(channel: &EventChannel, api_key: &str) -> Result<EventsConnection> {
+    let mut connection =
+        EventsConnection::connect(&channel.realtime_url, &channel.http_url, api_key).await?;
+    connection.subscribe("upload", &channel.channel).await?;
+    Ok(connection)
+}
+
+/// The first event about `photo_id`; others on the device's channel are skipped.
+async fn wait_for_event(
+    connection: &mut EventsConnection,
+    photo_id: PhotoId,
+    deadline: tokio::time::Instant,
+) -> Result<serde_json::Value> {
+    loop {
+        let received = tokio::time::timeout_at(deadline, connection.next_event())
+            .await
+            .context("no event before the deadline")??
+            .context("the server closed the event channel")?;
+        if received.event["photoId"] == photo_id.to_string() {
+            return Ok(received.event);
+        }
+    }
+}
+
+/// Polls `GET /v1/photos/{id}` until the photo is settled.
+async fn poll_status(
+    client: &reqwest::Client,
+    api: &str,
+    photo_id: PhotoId,
+    deadline: tokio::time::Instant,
+    wait: Duration,
+) -> Result<PhotoStatusResponse> {
     loop {
         let response = client
             .get(format!("{api}/v1/photos/{photo_id}"))
@@ -72,7 +158,7 @@ pub async fn upload(file: &Path, options: &UploadOptions) -> Result<PhotoStatusR
             bail!(
                 "photo {photo_id} is still {} after {:?}",
                 status.status.as_str(),
-                options.wait
+                wait
             )
         }
         tokio::time::sleep(Duration::from_millis(200)).await;

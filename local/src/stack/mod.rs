@@ -1,15 +1,19 @@
 //! The local stack: local adapters wired into the very handlers that run in
 //! Lambda. `LocalStack::open` opens the stores under a data folder;
-//! `LocalStack::start` serves the API and the blobs, consumes the ingest
-//! queue, and resumes every execution a previous process left unfinished.
+//! `LocalStack::start` serves the API, the blobs and the event channels, consumes the
+//! ingest queue, resumes every execution a previous process left unfinished, and sweeps
+//! the outbox for announcements a crash left unpublished.
 
 pub mod blob_routes;
 pub mod dispatcher;
+pub mod events;
 pub mod http_server;
 pub mod orchestrator;
+pub mod outbox_sweep;
 pub mod worker_tasks;
 
 use anyhow::{Context, Result};
+use events::{EventsSettings, LocalEvents, LocalNotifier, PublisherKey, DEFAULT_API_KEY};
 use http_server::HttpLimits;
 use orchestrator::LocalOrchestrator;
 use std::collections::HashMap;
@@ -22,13 +26,14 @@ use tokio_util::sync::CancellationToken;
 use wisaw_adapters::blobs_fs::LocalBlobStore;
 use wisaw_adapters::postgres::{PostgresMetadataStore, PostgresSettings};
 use wisaw_adapters::queues_sqlite::{
-    LocalQueue, LocalQueues, Redrive, DEAD_LETTER_QUEUE, INGEST_QUEUE, NOTIFICATIONS_QUEUE,
+    LocalQueue, LocalQueues, Redrive, DEAD_LETTER_QUEUE, INGEST_QUEUE,
 };
 use wisaw_adapters::sqlite::SqliteMetadataStore;
 use wisaw_adapters::sqlite_file::open_sqlite_file;
 use wisaw_api::{ApiConfig, ApiPorts, CursorKey};
 use wisaw_asl::{LocalRunner, StateMachine};
-use wisaw_domain::ports::{BlobStore, MetadataStore, Notifier, Queue, QueueNotifier};
+use wisaw_domain::events::DeviceChannels;
+use wisaw_domain::ports::{BlobStore, MetadataStore, Notifier, Queue};
 use wisaw_step::Step;
 use worker_tasks::{local_function_arn, local_queue_url, WorkerPorts, WorkerTasks};
 
@@ -53,8 +58,13 @@ pub struct LocalStack {
     pub metadata: Arc<dyn MetadataStore>,
     pub blobs: Arc<LocalBlobStore>,
     pub ingest: Arc<LocalQueue>,
-    pub notifications: Arc<dyn Queue>,
     pub dead_letter: Arc<dyn Queue>,
+    /// The event server the app subscribes on, and notify publishes to.
+    pub events: Arc<LocalEvents>,
+    /// Names the device channels (the API tells them, notify publishes on them).
+    pub channels: DeviceChannels,
+    /// The ports the workers (and the outbox sweep) run on.
+    pub worker_ports: WorkerPorts,
     pub runner: Arc<LocalRunner>,
     /// The runner as the orchestrator port, as the API and the operator commands see it.
     pub orchestrator: Arc<LocalOrchestrator>,
@@ -72,7 +82,12 @@ pub struct StackOptions {
     pub public_url: String,
     /// A Postgres URL for the metadata; SQLite in the data folder when absent.
     pub database_url: Option<String>,
+    /// The key the app connects to the event channels with.
+    pub events_api_key: String,
     pub worker_ports_hook: Option<WorkerPortsHook>,
+    /// A test hook: every publish waits until this file exists (so a test can kill the
+    /// process between an outcome recorded and its event published).
+    pub publish_gate: Option<PathBuf>,
 }
 
 impl StackOptions {
@@ -80,7 +95,9 @@ impl StackOptions {
         Self {
             public_url: public_url.to_string(),
             database_url: None,
+            events_api_key: DEFAULT_API_KEY.to_string(),
             worker_ports_hook: None,
+            publish_gate: None,
         }
     }
 }
@@ -107,7 +124,9 @@ impl LocalStack {
         let StackOptions {
             public_url,
             database_url,
+            events_api_key,
             worker_ports_hook,
+            publish_gate,
         } = options;
         let public_url = public_url.as_str();
         tokio::fs::create_dir_all(data_dir)
@@ -120,7 +139,7 @@ impl LocalStack {
         let blobs = Arc::new(LocalBlobStore::new(
             data_dir.join("blobs"),
             &blob_url,
-            secret,
+            secret.clone(),
         )?);
         let queues = LocalQueues::open(&data_dir.join(QUEUES_FILE)).await?;
         let dead_letter: Arc<dyn Queue> = Arc::new(queues.queue(DEAD_LETTER_QUEUE));
@@ -131,21 +150,36 @@ impl LocalStack {
                 max_receive_count: INGEST_MAX_RECEIVE_COUNT,
             },
         ));
-        let notifications: Arc<dyn Queue> = Arc::new(queues.queue(NOTIFICATIONS_QUEUE));
-
-        let notifier: Arc<dyn Notifier> = Arc::new(QueueNotifier::new(notifications.clone()));
+        let channels = DeviceChannels::derived_from(&secret);
+        let events = Arc::new(LocalEvents::new(
+            public_url,
+            EventsSettings {
+                api_key: events_api_key,
+                publisher: publisher_key(&secret),
+                http_host: events::http_host_of(public_url)?,
+                keep_alive: std::time::Duration::from_secs(60),
+                init_timeout: std::time::Duration::from_secs(10),
+                max_subscriptions: 100,
+            },
+            channels.clone(),
+        ));
+        let mut notifier: Arc<dyn Notifier> = Arc::new(LocalNotifier(events.clone()));
+        if let Some(gate) = publish_gate {
+            notifier = Arc::new(events::GatedNotifier::new(notifier, gate));
+        }
         let worker_ports = WorkerPorts {
             blobs: blobs.clone() as Arc<dyn BlobStore>,
             metadata: metadata.clone(),
             notifier,
+            channels: channels.clone(),
         };
         let worker_ports = match worker_ports_hook {
             Some(hook) => hook(worker_ports),
             None => worker_ports,
         };
         let tasks = WorkerTasks::new(
-            worker_ports,
-            vec![dead_letter.clone(), ingest.clone(), notifications.clone()],
+            worker_ports.clone(),
+            vec![dead_letter.clone(), ingest.clone()],
         );
         let machine =
             StateMachine::load("upload", UPLOAD_STATE_MACHINE, &definition_substitutions())
@@ -158,8 +192,10 @@ impl LocalStack {
             metadata,
             blobs,
             ingest,
-            notifications,
             dead_letter,
+            events,
+            channels,
+            worker_ports,
             runner,
             orchestrator,
             cursor_key,
@@ -175,10 +211,13 @@ impl LocalStack {
             blobs: self.blobs.clone(),
             orchestrator: self.orchestrator.clone(),
             cursor_key: self.cursor_key.clone(),
+            channels: self.channels.clone(),
+            events: self.events.endpoints().clone(),
             config: ApiConfig::default(),
         });
         let app = wisaw_api::router(api)
-            .merge(blob_routes::router(self.blobs.clone(), self.ingest.clone()));
+            .merge(blob_routes::router(self.blobs.clone(), self.ingest.clone()))
+            .merge(self.events.router());
         let http = {
             let shutdown = shutdown.clone();
             tokio::spawn(async move {
@@ -187,8 +226,14 @@ impl LocalStack {
                     .context("serving HTTP")
             })
         };
-        // Executions a killed process left behind carry on from their last state.
+        // Executions a killed process left behind carry on from their last state, and
+        // announcements it recorded but never published go out.
         self.runner.resume_unfinished().await?;
+        let sweep = tokio::spawn(outbox_sweep::run(
+            self.worker_ports.clone(),
+            outbox_sweep::SweepSchedule::default(),
+            shutdown.clone(),
+        ));
         let dispatcher = tokio::spawn(dispatcher::run(
             self.ingest.clone(),
             wisaw_dispatch::DispatchPorts {
@@ -206,6 +251,7 @@ impl LocalStack {
             shutdown,
             http,
             dispatcher,
+            sweep,
         })
     }
 }
@@ -218,6 +264,7 @@ pub struct RunningStack {
     shutdown: CancellationToken,
     http: JoinHandle<Result<()>>,
     dispatcher: JoinHandle<()>,
+    sweep: JoinHandle<()>,
 }
 
 impl RunningStack {
@@ -226,6 +273,7 @@ impl RunningStack {
     pub async fn shutdown(self) -> Result<()> {
         self.shutdown.cancel();
         self.dispatcher.await.ok();
+        self.sweep.await.ok();
         self.http.await.context("the HTTP server task")??;
         self.stack.runner.shutdown(SHUTDOWN_GRACE).await;
         Ok(())
@@ -265,6 +313,19 @@ pub fn definition_substitutions() -> HashMap<String, String> {
             local_queue_url(DEAD_LETTER_QUEUE),
         )])
         .collect()
+}
+
+/// The one key that may publish on the local event server (the stand-in for the notify
+/// function's role): derived from the stack's secret, so it survives restarts.
+pub fn publisher_key(secret: &[u8]) -> PublisherKey {
+    use hmac::{Hmac, Mac};
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret).expect("HMAC takes any key length");
+    mac.update(b"events-publisher");
+    PublisherKey {
+        access_key_id: "WISAWLOCALPUBLISHER".into(),
+        secret_access_key: hex::encode(mac.finalize().into_bytes()),
+        region: events::LOCAL_REGION.into(),
+    }
 }
 
 /// The secret of the signed URLs: made once per data folder, so URLs survive restarts.

@@ -10,7 +10,9 @@ use std::sync::Arc;
 use tokio::sync::Semaphore;
 use wisaw_asl::{lambda_invoke_result, Admission, Resource, TaskFailure, TaskInvoker};
 use wisaw_domain::error::StepError;
+use wisaw_domain::events::DeviceChannels;
 use wisaw_domain::ports::{BlobStore, MetadataStore, Notifier, Queue};
+use wisaw_notify::Announcer;
 use wisaw_step::{run_step, Step};
 
 const LAMBDA_INVOKE: &str = Resource::LAMBDA_INVOKE_ARN;
@@ -22,6 +24,19 @@ pub struct WorkerPorts {
     pub blobs: Arc<dyn BlobStore>,
     pub metadata: Arc<dyn MetadataStore>,
     pub notifier: Arc<dyn Notifier>,
+    pub channels: DeviceChannels,
+}
+
+impl WorkerPorts {
+    /// The notify step's ports.
+    pub fn announcer(&self) -> Announcer<'_> {
+        Announcer {
+            metadata: self.metadata.as_ref(),
+            blobs: self.blobs.as_ref(),
+            notifier: self.notifier.as_ref(),
+            channels: &self.channels,
+        }
+    }
 }
 
 /// The local stand-in for Lambda and for the SQS service integration.
@@ -94,15 +109,8 @@ impl WorkerTasks {
                 .await
             }
             Step::Notify => {
-                run_step(step, payload, |input| {
-                    wisaw_notify::handle(
-                        ports.metadata.as_ref(),
-                        ports.blobs.as_ref(),
-                        ports.notifier.as_ref(),
-                        input,
-                    )
-                })
-                .await
+                let announcer = ports.announcer();
+                run_step(step, payload, |input| announcer.handle(input)).await
             }
         }
     }

@@ -1,13 +1,23 @@
-//! The notify step: tells the app a photo is ready or rejected, at least once, under
-//! an id that lets the app drop a duplicate.
+//! The notify step: publishes a photo's announcement on its device's channel, from the
+//! outbox persist filled, and marks it sent. Also the sweep that publishes whatever a
+//! crash left waiting.
+//!
+//! The outcome and its announcement are recorded together (by persist, in one
+//! transaction); this step only publishes, then marks. A crash before the publish leaves
+//! the event waiting, for the step's retry, a restart or the sweep; a crash between the
+//! publish and the mark publishes it again later under the same `eventId`, which the
+//! subscriber drops. So every event arrives at least once, and is shown once.
 
+use chrono::{DateTime, Utc};
 use std::time::Duration;
 use wisaw_domain::contracts::{NotifyInput, NotifyOutput};
-use wisaw_domain::ports::{BlobStore, MetadataStore, Notifier, PhotoEvent};
-use wisaw_domain::{PhotoStatus, StepError};
+use wisaw_domain::events::{
+    announced_as, DeviceChannels, OutboxEvent, PhotoEvent, PHOTO_READY, PHOTO_REJECTED,
+};
+use wisaw_domain::model::Photo;
+use wisaw_domain::ports::{BlobStore, MetadataStore, Notifier};
+use wisaw_domain::StepError;
 
-pub const PHOTO_READY: &str = "photo.ready";
-pub const PHOTO_REJECTED: &str = "photo.rejected";
 /// The event type reported (never published) for a photo deleted while in flight.
 pub const NO_EVENT: &str = "none";
 
@@ -15,89 +25,142 @@ pub const NO_EVENT: &str = "none";
 /// presigned URL allows. The app fetches fresh links from the API after that.
 pub const LINK_TTL: Duration = Duration::from_secs(7 * 24 * 60 * 60);
 
-/// Publishes `photo.ready` (with signed links to both renditions) or `photo.rejected`
-/// (with the reason), at least once per photo and outcome, under an `eventId` that is the
-/// same on every rerun so a subscriber drops duplicates.
-///
-/// The event is published first and recorded as sent after; a rerun that finds it recorded
-/// publishes nothing. Recording first (a claim) and publishing second would let a crash
-/// between the two lose the event for good: the rerun would find the claim and skip.
-/// Publishing first means the worst a crash can do is publish the same `eventId` twice.
-pub async fn handle(
-    metadata: &dyn MetadataStore,
-    blobs: &dyn BlobStore,
-    notifier: &dyn Notifier,
-    input: NotifyInput,
-) -> Result<NotifyOutput, StepError> {
-    let Some(photo) = metadata.get_photo(input.photo_id).await? else {
-        tracing::warn!(photo_id = %input.photo_id, "photo no longer exists; nobody to tell");
-        return Ok(NotifyOutput {
-            event_type: NO_EVENT.into(),
-            published: false,
-        });
-    };
-    let mut event = PhotoEvent {
-        event_id: String::new(),
-        event_type: String::new(),
-        photo_id: photo.id,
-        device_id: photo.device_id,
-        thumb_url: None,
-        image_url: None,
-        reason_code: None,
-        reason: None,
-        // When the outcome was recorded, so a rerun describes the same moment.
-        occurred_at: photo.updated_at,
-    };
-    match photo.status {
-        PhotoStatus::Ready => {
-            let (Some(thumb_key), Some(display_key)) = (&photo.thumb_key, &photo.display_key)
-            else {
-                return Err(StepError::permanent(format!(
-                    "photo {} is ready without rendition keys",
-                    photo.id
-                )));
-            };
-            event.event_type = PHOTO_READY.into();
-            event.thumb_url = Some(blobs.presign_get(thumb_key, LINK_TTL).await?);
-            event.image_url = Some(blobs.presign_get(display_key, LINK_TTL).await?);
-        }
-        PhotoStatus::Rejected => {
-            event.event_type = PHOTO_REJECTED.into();
-            event.reason_code = photo.reason_code.clone();
-            event.reason = photo.reason.clone();
-        }
-        other => {
-            return Err(StepError::permanent(format!(
-                "photo {} is {other}; only ready and rejected photos are announced",
-                photo.id
-            )));
-        }
-    }
-    event.event_id = event_id(&event, input.attempt);
-    if metadata
-        .notification_sent(photo.id, &event.event_type)
-        .await?
-    {
-        tracing::info!(photo_id = %photo.id, event_id = %event.event_id, "already announced");
-        return Ok(NotifyOutput {
-            event_type: event.event_type,
-            published: false,
-        });
-    }
-    notifier.publish(&event).await?;
-    let first = metadata
-        .record_notification_sent(photo.id, &event.event_type)
-        .await?;
-    // Not the first when another run published and recorded it meanwhile: a duplicate
-    // the subscriber drops by its eventId.
-    tracing::info!(photo_id = %photo.id, event_id = %event.event_id, first, "announced");
-    Ok(NotifyOutput {
-        event_type: event.event_type,
-        published: true,
-    })
+/// What the step and the sweep need: the ports, and the key that names the channels.
+#[derive(Clone, Copy)]
+pub struct Announcer<'a> {
+    pub metadata: &'a dyn MetadataStore,
+    pub blobs: &'a dyn BlobStore,
+    pub notifier: &'a dyn Notifier,
+    pub channels: &'a DeviceChannels,
 }
 
-/// The id every publication of this outcome carries: photo, event type and attempt.
-pub fn event_id(event: &PhotoEvent, attempt: u32) -> String {
-    format!("{}:{}:{attempt}", event.photo_id, event.event_type)
+/// What one sweep did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SweepReport {
+    pub published: u32,
+    /// Left waiting for the next sweep (the publish or the mark failed).
+    pub failed: u32,
+}
+
+impl Announcer<'_> {
+    /// The step: publishes every announcement of the photo still waiting.
+    ///
+    /// * A photo deleted while in flight has nobody left to tell: `none`, nothing published.
+    /// * A photo whose status is not announced (still processing, failed) is a permanent
+    ///   error: the execution and the photo disagree.
+    pub async fn handle(&self, input: NotifyInput) -> Result<NotifyOutput, StepError> {
+        let Some(photo) = self.metadata.get_photo(input.photo_id).await? else {
+            tracing::warn!(photo_id = %input.photo_id, "photo no longer exists; nobody to tell");
+            return Ok(NotifyOutput {
+                event_type: NO_EVENT.into(),
+                published: false,
+            });
+        };
+        let Some(event_type) = announced_as(photo.status) else {
+            return Err(StepError::permanent(format!(
+                "photo {} is {}; only ready and rejected photos are announced",
+                photo.id, photo.status
+            )));
+        };
+        let events = self.metadata.photo_events(photo.id).await?;
+        if events.is_empty() {
+            tracing::warn!(photo_id = %photo.id, "no announcement was recorded with the outcome");
+        }
+        let mut published = false;
+        for event in events.iter().filter(|event| event.sent_at.is_none()) {
+            self.publish(&photo, event).await?;
+            published = true;
+        }
+        if !published {
+            tracing::info!(photo_id = %photo.id, "already announced");
+        }
+        Ok(NotifyOutput {
+            event_type: event_type.into(),
+            published,
+        })
+    }
+
+    /// Publishes the announcements recorded before `recorded_before` and still waiting,
+    /// oldest first, at most `limit`. One that fails is left for the next sweep.
+    pub async fn sweep(
+        &self,
+        recorded_before: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<SweepReport, StepError> {
+        let mut report = SweepReport::default();
+        for event in self.metadata.unsent_events(recorded_before, limit).await? {
+            let result = match self.metadata.get_photo(event.photo_id).await {
+                // Deleted meanwhile: its events went with it.
+                Ok(None) => continue,
+                Ok(Some(photo)) => self.publish(&photo, &event).await,
+                Err(error) => Err(error.into()),
+            };
+            match result {
+                Ok(()) => report.published += 1,
+                Err(error) => {
+                    report.failed += 1;
+                    tracing::warn!(event_id = %event.event_id, %error, "left for the next sweep");
+                }
+            }
+        }
+        Ok(report)
+    }
+
+    /// Publishes one announcement on the photo's device channel, then marks it sent.
+    async fn publish(&self, photo: &Photo, event: &OutboxEvent) -> Result<(), StepError> {
+        let message = self.message(photo, event).await?;
+        let channel = self.channels.channel_of(photo.device_id);
+        self.notifier.publish(&channel, &message).await?;
+        let first = self.metadata.mark_event_sent(&event.event_id).await?;
+        // Not the first when another run published and marked it meanwhile: a duplicate
+        // the subscriber drops by its eventId.
+        tracing::info!(photo_id = %photo.id, event_id = %event.event_id, first, "announced");
+        Ok(())
+    }
+
+    /// The event as the phone receives it, built from the photo's row now: links are
+    /// signed afresh each time it is published.
+    async fn message(&self, photo: &Photo, event: &OutboxEvent) -> Result<PhotoEvent, StepError> {
+        let mut message = PhotoEvent {
+            event_id: event.event_id.clone(),
+            event_type: event.event_type.clone(),
+            photo_id: photo.id,
+            device_id: photo.device_id,
+            thumb_url: None,
+            image_url: None,
+            reason_code: None,
+            reason: None,
+            occurred_at: event.recorded_at,
+        };
+        if announced_as(photo.status) != Some(event.event_type.as_str()) {
+            return Err(StepError::permanent(format!(
+                "photo {} is {}; its event {} announces otherwise",
+                photo.id, photo.status, event.event_id
+            )));
+        }
+        match event.event_type.as_str() {
+            PHOTO_READY => {
+                let (Some(thumb_key), Some(display_key)) = (&photo.thumb_key, &photo.display_key)
+                else {
+                    return Err(StepError::permanent(format!(
+                        "photo {} is ready without rendition keys",
+                        photo.id
+                    )));
+                };
+                message.thumb_url = Some(self.blobs.presign_get(thumb_key, LINK_TTL).await?);
+                message.image_url = Some(self.blobs.presign_get(display_key, LINK_TTL).await?);
+            }
+            PHOTO_REJECTED => {
+                message.reason_code = photo.reason_code.clone();
+                message.reason = photo.reason.clone();
+            }
+            other => {
+                return Err(StepError::permanent(format!(
+                    "event {} has the unknown type {other}",
+                    event.event_id
+                )))
+            }
+        }
+        Ok(message)
+    }
 }

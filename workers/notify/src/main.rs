@@ -1,6 +1,7 @@
-//! The `notify` step as a Lambda function, over Postgres, S3 and the notifications queue.
+//! The `notify` step as a Lambda function, over Postgres, S3 and AppSync Events.
 
 use wisaw_adapters::aws::AwsEnvironment;
+use wisaw_notify::Announcer;
 use wisaw_step::{lambda, Step};
 
 #[tokio::main]
@@ -10,8 +11,12 @@ async fn main() -> Result<(), lambda::Error> {
     let metadata = env.metadata().await?;
     let blobs = env.blobs()?;
     let notifier = env.notifier()?;
-    lambda::serve(Step::Notify, |input| {
-        wisaw_notify::handle(metadata.as_ref(), blobs.as_ref(), notifier.as_ref(), input)
-    })
-    .await
+    let channels = env.device_channels().await?;
+    let announcer = Announcer {
+        metadata: metadata.as_ref(),
+        blobs: blobs.as_ref(),
+        notifier: notifier.as_ref(),
+        channels: &channels,
+    };
+    lambda::serve(Step::Notify, |input| announcer.handle(input)).await
 }

@@ -4,7 +4,8 @@ use wisaw_domain::contracts::{Outcome, PersistInput, PersistOutput};
 use wisaw_domain::ports::MetadataStore;
 use wisaw_domain::StepError;
 
-/// Records the outcome. Repeating it changes nothing (`changed: false`).
+/// Records the outcome, and with it (in the same transaction) the announcement notify
+/// will publish. Repeating it changes nothing (`changed: false`).
 ///
 /// * A photo deleted by its owner while in flight has no row: there is nothing to
 ///   record and nothing to retry, so this succeeds (`changed: false`, the status the
@@ -19,7 +20,7 @@ pub async fn handle(
 ) -> Result<PersistOutput, StepError> {
     let wanted = input.outcome.status();
     let Some((photo, changed)) = metadata
-        .record_outcome(input.photo_id, &input.outcome)
+        .record_outcome(input.photo_id, &input.outcome, input.attempt)
         .await?
     else {
         tracing::warn!(photo_id = %input.photo_id, status = %wanted, "photo no longer exists; nothing to record");

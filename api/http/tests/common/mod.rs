@@ -12,6 +12,7 @@ use std::ops::Deref;
 use std::sync::Arc;
 use tower::ServiceExt;
 use wisaw_api::{router, ApiConfig, ApiPorts, CursorKey};
+use wisaw_domain::events::{DeviceChannels, EventsEndpoints};
 use wisaw_domain::ports::MetadataStore;
 pub use wisaw_testkit::ports::LocalStores;
 
@@ -88,6 +89,11 @@ impl Harness {
             blobs: stores.blobs.clone(),
             orchestrator: stores.orchestrator.clone(),
             cursor_key: cursor_key(),
+            channels: DeviceChannels::derived_from(b"the api tests' channel secret"),
+            events: EventsEndpoints {
+                realtime_url: "ws://events.test/event/realtime".into(),
+                http_url: "http://events.test/event".into(),
+            },
             config,
         });
         let app = router(ports.clone());

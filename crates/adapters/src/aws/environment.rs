@@ -3,6 +3,8 @@
 //! alone, so a function that lacks a variable it never uses still starts; a missing
 //! variable is named in the error.
 
+#[cfg(feature = "appsync-events")]
+use super::appsync_events::AppSyncEventsPublisher;
 #[cfg(feature = "secrets")]
 use super::errors::port_error;
 #[cfg(feature = "s3")]
@@ -19,22 +21,27 @@ use std::collections::BTreeMap;
     feature = "s3",
     feature = "sqs",
     feature = "step-functions",
-    feature = "postgres"
+    feature = "postgres",
+    feature = "appsync-events"
 ))]
 use std::sync::Arc;
 use wisaw_domain::error::PortError;
+#[cfg(feature = "secrets")]
+use wisaw_domain::events::DeviceChannels;
+use wisaw_domain::events::EventsEndpoints;
 #[cfg(feature = "s3")]
 use wisaw_domain::ports::BlobStore;
 #[cfg(all(feature = "postgres", feature = "secrets"))]
 use wisaw_domain::ports::MetadataStore;
+#[cfg(feature = "appsync-events")]
+use wisaw_domain::ports::Notifier;
 #[cfg(feature = "step-functions")]
 use wisaw_domain::ports::Orchestrator;
 #[cfg(feature = "sqs")]
-use wisaw_domain::ports::{Notifier, Queue, QueueNotifier};
+use wisaw_domain::ports::Queue;
 
 pub const BUCKET_VAR: &str = "WISAW_BUCKET";
 pub const INGEST_QUEUE_URL_VAR: &str = "WISAW_INGEST_QUEUE_URL";
-pub const NOTIFICATIONS_QUEUE_URL_VAR: &str = "WISAW_NOTIFICATIONS_QUEUE_URL";
 pub const DEAD_LETTER_QUEUE_URL_VAR: &str = "WISAW_DEAD_LETTER_QUEUE_URL";
 pub const STATE_MACHINE_ARN_VAR: &str = "WISAW_STATE_MACHINE_ARN";
 /// Optional: image URLs are `{base}/{key}` instead of presigned GETs.
@@ -45,6 +52,13 @@ pub const DATABASE_SECRET_ARN_VAR: &str = "WISAW_DATABASE_SECRET_ARN";
 pub const DATABASE_URL_VAR: &str = "WISAW_DATABASE_URL";
 /// The Secrets Manager secret the API signs its feed cursors with, read at run time.
 pub const FEED_CURSOR_SECRET_ARN_VAR: &str = "WISAW_FEED_CURSOR_SECRET_ARN";
+/// The Secrets Manager secret the device channels' tokens are derived with.
+pub const DEVICE_CHANNEL_SECRET_ARN_VAR: &str = "WISAW_DEVICE_CHANNEL_SECRET_ARN";
+/// The Events API's HTTP endpoint (`https://{Dns.Http}/event`), where notify publishes.
+pub const EVENTS_HTTP_URL_VAR: &str = "WISAW_EVENTS_HTTP_URL";
+/// The Events API's real-time endpoint (`wss://{Dns.Realtime}/event/realtime`), where the
+/// app subscribes.
+pub const EVENTS_REALTIME_URL_VAR: &str = "WISAW_EVENTS_REALTIME_URL";
 /// Optional: the CA bundle that verifies the database's certificate.
 pub const DATABASE_CA_FILE_VAR: &str = "WISAW_DATABASE_CA_FILE";
 /// Optional: the stage these variables describe, checked by [`AwsEnvironment::for_stage`].
@@ -168,14 +182,6 @@ impl AwsEnvironment {
     }
 
     #[cfg(feature = "sqs")]
-    pub fn notifications_queue(&self) -> EnvResult<Arc<dyn Queue>> {
-        self.queue(
-            NOTIFICATIONS_QUEUE_URL_VAR,
-            "the queue of photo.ready and photo.rejected events",
-        )
-    }
-
-    #[cfg(feature = "sqs")]
     pub fn dead_letter_queue(&self) -> EnvResult<Arc<dyn Queue>> {
         self.queue(
             DEAD_LETTER_QUEUE_URL_VAR,
@@ -183,10 +189,42 @@ impl AwsEnvironment {
         )
     }
 
-    #[cfg(feature = "sqs")]
-    /// Events published as JSON on the notifications queue.
+    #[cfg(feature = "appsync-events")]
+    /// Events published on the Events API's HTTP endpoint, signed with this function's
+    /// credentials.
     pub fn notifier(&self) -> EnvResult<Arc<dyn Notifier>> {
-        Ok(Arc::new(QueueNotifier::new(self.notifications_queue()?)))
+        let url = self.required(EVENTS_HTTP_URL_VAR, "the Events API's HTTP endpoint")?;
+        let invalid = |source| EnvironmentError::Invalid {
+            variable: EVENTS_HTTP_URL_VAR,
+            source,
+        };
+        let region = self
+            .sdk
+            .region()
+            .ok_or_else(|| invalid(PortError::Invalid("no AWS region is configured".into())))?;
+        let credentials = self.sdk.credentials_provider().ok_or_else(|| {
+            invalid(PortError::Invalid(
+                "no AWS credentials are configured".into(),
+            ))
+        })?;
+        let publisher =
+            AppSyncEventsPublisher::new(url, region.as_ref(), credentials).map_err(invalid)?;
+        Ok(Arc::new(publisher))
+    }
+
+    /// Where the app reaches its event channel, as the ticket answer tells it.
+    pub fn events_endpoints(&self) -> EnvResult<EventsEndpoints> {
+        Ok(EventsEndpoints {
+            realtime_url: self
+                .required(
+                    EVENTS_REALTIME_URL_VAR,
+                    "the Events API's real-time endpoint",
+                )?
+                .to_string(),
+            http_url: self
+                .required(EVENTS_HTTP_URL_VAR, "the Events API's HTTP endpoint")?
+                .to_string(),
+        })
     }
 
     #[cfg(feature = "step-functions")]
@@ -246,27 +284,47 @@ impl AwsEnvironment {
     /// The secret the feed's cursors are signed with, fetched now. Every instance of
     /// the API reads the same one, so a cursor from one is good at any other.
     pub async fn feed_cursor_secret(&self) -> EnvResult<Vec<u8>> {
-        let arn = self.required(
+        self.long_secret(
             FEED_CURSOR_SECRET_ARN_VAR,
             "the secret the feed's cursors are signed with",
-        )?;
+        )
+        .await
+    }
+
+    #[cfg(feature = "secrets")]
+    /// A generated secret, named by `variable`, fetched now.
+    async fn long_secret(
+        &self,
+        variable: &'static str,
+        purpose: &'static str,
+    ) -> EnvResult<Vec<u8>> {
+        let arn = self.required(variable, purpose)?;
         let secret = self
-            .secret_string(arn, "the feed cursor secret")
+            .secret_string(arn, purpose)
             .await
-            .map_err(|source| EnvironmentError::Invalid {
-                variable: FEED_CURSOR_SECRET_ARN_VAR,
-                source,
-            })?;
+            .map_err(|source| EnvironmentError::Invalid { variable, source })?;
         // A generated secret is 64 characters; anything short is a misconfiguration.
         if secret.len() < 32 {
             return Err(EnvironmentError::Invalid {
-                variable: FEED_CURSOR_SECRET_ARN_VAR,
-                source: PortError::Invalid(
-                    "the feed cursor secret is shorter than 32 bytes".into(),
-                ),
+                variable,
+                source: PortError::Invalid(format!("{purpose}: shorter than 32 bytes")),
             });
         }
         Ok(secret.into_bytes())
+    }
+
+    #[cfg(feature = "secrets")]
+    /// The key the device channels are named with, derived from its secret (fetched
+    /// now). The API (which tells a device its channel) and notify (which publishes on it)
+    /// read the same one.
+    pub async fn device_channels(&self) -> EnvResult<DeviceChannels> {
+        let secret = self
+            .long_secret(
+                DEVICE_CHANNEL_SECRET_ARN_VAR,
+                "the secret the device channels are named with",
+            )
+            .await?;
+        Ok(DeviceChannels::derived_from(&secret))
     }
 
     #[cfg(feature = "secrets")]
@@ -320,10 +378,6 @@ mod tests {
         let empty = environment(&[("WISAW_BUCKET", "  ")]);
         assert_eq!(missing_variable(empty.blobs()), BUCKET_VAR);
         assert_eq!(missing_variable(empty.ingest_queue()), INGEST_QUEUE_URL_VAR);
-        assert_eq!(
-            missing_variable(empty.notifications_queue()),
-            NOTIFICATIONS_QUEUE_URL_VAR
-        );
         assert_eq!(
             missing_variable(empty.dead_letter_queue()),
             DEAD_LETTER_QUEUE_URL_VAR

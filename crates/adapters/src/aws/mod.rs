@@ -1,7 +1,9 @@
 //! The adapters of the ports on AWS: S3 for blobs, SQS for queues, Step Functions for
-//! the orchestrator, and [`AwsEnvironment`], which builds them from a Lambda
+//! the orchestrator, AppSync Events for the phones' events, and [`AwsEnvironment`], which builds them from a Lambda
 //! function's environment variables.
 
+#[cfg(feature = "appsync-events")]
+mod appsync_events;
 mod environment;
 mod errors;
 #[cfg(feature = "step-functions")]
@@ -32,6 +34,11 @@ pub fn https_client() -> SharedHttpClient {
 pub fn config_loader() -> ConfigLoader {
     aws_config::defaults(BehaviorVersion::latest()).http_client(https_client())
 }
+#[cfg(feature = "appsync-events")]
+pub use appsync_events::{
+    AppSyncEventsPublisher, FailedEvent, PublishRequest, PublishResponse, PublishedEvent,
+    SIGNING_SERVICE,
+};
 #[cfg(feature = "s3")]
 pub use s3::S3BlobStore;
 #[cfg(feature = "sqs")]

@@ -1,7 +1,8 @@
 //! The metadata store on Postgres: production's store (RDS), with the same semantics
 //! as the SQLite one.
 //!
-//! Every write is one SQL statement guarded by the photo's current status, so two
+//! Every write is one SQL statement (an outcome: with its announcement, in one
+//! transaction) guarded by the photo's current status, so two
 //! workers racing on the same photo cannot both move it, and repeating a write that
 //! already happened changes nothing (not even `updated_at`).
 //!
@@ -17,13 +18,14 @@ mod rows;
 use super::outcome_columns::OutcomeColumns;
 use crate::db_error::db_error;
 use async_trait::async_trait;
-use chrono::Utc;
-use rows::{missing_photo_or, photo_from_row, PHOTO_COLUMNS};
+use chrono::{DateTime, Utc};
+use rows::{event_from_row, missing_photo_or, photo_from_row, EVENT_COLUMNS, PHOTO_COLUMNS};
 use sqlx::migrate::MigrateError;
 use sqlx::postgres::PgPool;
 use sqlx::Row;
 use wisaw_domain::contracts::Outcome;
 use wisaw_domain::error::PortError;
+use wisaw_domain::events::{announced_as, event_id, OutboxEvent};
 use wisaw_domain::ids::{DeviceId, PhotoId};
 use wisaw_domain::model::{
     CreatePhoto, FeedPage, FeedQuery, FiledReport, NewAbuseReport, NewPhoto, Photo,
@@ -173,8 +175,10 @@ impl MetadataStore for PostgresMetadataStore {
         &self,
         id: PhotoId,
         outcome: &Outcome,
+        attempt: u32,
     ) -> PortResult<Option<(Photo, bool)>> {
         let columns = OutcomeColumns::of(outcome);
+        let mut tx = self.pool.begin().await.map_err(db_error)?;
         // One statement: the status guard and the "same values already" check cannot race.
         let updated = sqlx::query(&format!(
             "UPDATE photos SET status = $1, reason_code = $2, reason = $3, width = $4, \
@@ -196,17 +200,33 @@ impl MetadataStore for PostgresMetadataStore {
         .bind(Utc::now())
         .bind(id.0)
         .bind(statuses_that_can_become(columns.status))
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *tx)
         .await
         .map_err(db_error)?;
-        match updated {
-            Some(row) => Ok(Some((photo_from_row(&row)?, true))),
-            None => Ok(self.get_photo(id).await?.map(|photo| (photo, false))),
+        let Some(row) = updated else {
+            tx.rollback().await.map_err(db_error)?;
+            return Ok(self.get_photo(id).await?.map(|photo| (photo, false)));
+        };
+        let photo = photo_from_row(&row)?;
+        if let Some(event_type) = announced_as(photo.status) {
+            sqlx::query(
+                "INSERT INTO photo_events (event_id, photo_id, event_type, recorded_at) \
+                 VALUES ($1, $2, $3, $4) ON CONFLICT (event_id) DO NOTHING",
+            )
+            .bind(event_id(id, event_type, attempt))
+            .bind(id.0)
+            .bind(event_type)
+            .bind(photo.updated_at)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
         }
+        tx.commit().await.map_err(db_error)?;
+        Ok(Some((photo, true)))
     }
 
     async fn delete_photo(&self, id: PhotoId) -> PortResult<bool> {
-        // Reports and notification claims go with it (ON DELETE CASCADE).
+        // Reports and announcements go with it (ON DELETE CASCADE).
         let result = sqlx::query("DELETE FROM photos WHERE id = $1")
             .bind(id.0)
             .execute(&self.pool)
@@ -272,28 +292,44 @@ impl MetadataStore for PostgresMetadataStore {
         feed::feed_page(&self.pool, query).await
     }
 
-    async fn notification_sent(&self, photo: PhotoId, event_type: &str) -> PortResult<bool> {
-        let row =
-            sqlx::query("SELECT 1 FROM notifications_sent WHERE photo_id = $1 AND event_type = $2")
-                .bind(photo.0)
-                .bind(event_type)
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(db_error)?;
-        Ok(row.is_some())
+    async fn photo_events(&self, photo: PhotoId) -> PortResult<Vec<OutboxEvent>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {EVENT_COLUMNS} FROM photo_events WHERE photo_id = $1 \
+             ORDER BY recorded_at, event_id"
+        ))
+        .bind(photo.0)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error)?;
+        rows.iter().map(event_from_row).collect()
     }
 
-    async fn record_notification_sent(&self, photo: PhotoId, event_type: &str) -> PortResult<bool> {
+    async fn unsent_events(
+        &self,
+        recorded_before: DateTime<Utc>,
+        limit: u32,
+    ) -> PortResult<Vec<OutboxEvent>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {EVENT_COLUMNS} FROM photo_events \
+             WHERE sent_at IS NULL AND recorded_at < $1 ORDER BY recorded_at, event_id LIMIT $2"
+        ))
+        .bind(recorded_before)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error)?;
+        rows.iter().map(event_from_row).collect()
+    }
+
+    async fn mark_event_sent(&self, event_id: &str) -> PortResult<bool> {
         let result = sqlx::query(
-            "INSERT INTO notifications_sent (photo_id, event_type, claimed_at) \
-             VALUES ($1, $2, $3) ON CONFLICT (photo_id, event_type) DO NOTHING",
+            "UPDATE photo_events SET sent_at = $1 WHERE event_id = $2 AND sent_at IS NULL",
         )
-        .bind(photo.0)
-        .bind(event_type)
         .bind(Utc::now())
+        .bind(event_id)
         .execute(&self.pool)
         .await
-        .map_err(|e| missing_photo_or(e, photo))?;
+        .map_err(db_error)?;
         Ok(result.rows_affected() > 0)
     }
 }

@@ -8,7 +8,9 @@ use sqlx::Row;
 use uuid::Uuid;
 use wisaw_domain::error::PortError;
 
-pub use crate::photo_rows::{missing_photo_or, photo_from_row, PHOTO_COLUMNS};
+pub use crate::photo_rows::{
+    event_from_row, missing_photo_or, photo_from_row, EVENT_COLUMNS, PHOTO_COLUMNS,
+};
 
 impl StoredColumns for PgRow {
     fn uuid(&self, column: &str) -> Result<Uuid, PortError> {
@@ -16,6 +18,10 @@ impl StoredColumns for PgRow {
     }
 
     fn time(&self, column: &str) -> Result<DateTime<Utc>, PortError> {
+        self.try_get(column).map_err(db_error)
+    }
+
+    fn optional_time(&self, column: &str) -> Result<Option<DateTime<Utc>>, PortError> {
         self.try_get(column).map_err(db_error)
     }
 }

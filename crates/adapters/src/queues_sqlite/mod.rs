@@ -42,7 +42,6 @@ use wisaw_domain::ports::{PortResult, Queue, ReceivedMessage};
 pub use listing::{QueueCounts, QueuedMessage};
 
 pub const INGEST_QUEUE: &str = "ingest";
-pub const NOTIFICATIONS_QUEUE: &str = "notifications";
 pub const DEAD_LETTER_QUEUE: &str = "dead-letter";
 
 /// SQS hands out at most 10 messages per receive.

@@ -1,6 +1,7 @@
 //! The metadata store on SQLite: the local stack's stand-in for Postgres.
 //!
-//! Every write is one SQL statement guarded by the photo's current status, so two
+//! Every write is one SQL statement (an outcome: with its announcement, in one
+//! transaction) guarded by the photo's current status, so two
 //! workers racing on the same photo cannot both move it, and repeating a write that
 //! already happened changes nothing (not even `updated_at`).
 //!
@@ -13,12 +14,13 @@ mod rows;
 use crate::db_error::db_error;
 use crate::sqlite_file::{migrate, open_sqlite_file, to_micros};
 use async_trait::async_trait;
-use chrono::Utc;
-use rows::{missing_photo_or, photo_from_row, PHOTO_COLUMNS};
+use chrono::{DateTime, Utc};
+use rows::{event_from_row, missing_photo_or, photo_from_row, EVENT_COLUMNS, PHOTO_COLUMNS};
 use sqlx::sqlite::SqlitePool;
 use std::path::Path;
 use wisaw_domain::contracts::Outcome;
 use wisaw_domain::error::PortError;
+use wisaw_domain::events::{announced_as, event_id, OutboxEvent};
 use wisaw_domain::ids::{DeviceId, PhotoId};
 use wisaw_domain::model::{
     CreatePhoto, FeedPage, FeedQuery, FiledReport, NewAbuseReport, NewPhoto, Photo,
@@ -161,15 +163,18 @@ impl MetadataStore for SqliteMetadataStore {
         &self,
         id: PhotoId,
         outcome: &Outcome,
+        attempt: u32,
     ) -> PortResult<Option<(Photo, bool)>> {
         let columns = OutcomeColumns::of(outcome);
+        let mut tx = self.pool.begin().await.map_err(db_error)?;
         // One statement: the status guard and the "same values already" check cannot race.
-        let result = sqlx::query(&format!(
+        let updated = sqlx::query(&format!(
             "UPDATE photos SET status = ?1, reason_code = ?2, reason = ?3, width = ?4, height = ?5, \
              thumb_key = ?6, display_key = ?7, updated_at = ?8 \
              WHERE id = ?9 AND status IN ({}) \
              AND NOT (status = ?1 AND reason_code IS ?2 AND reason IS ?3 AND width IS ?4 \
-                      AND height IS ?5 AND thumb_key IS ?6 AND display_key IS ?7)",
+                      AND height IS ?5 AND thumb_key IS ?6 AND display_key IS ?7) \
+             RETURNING {PHOTO_COLUMNS}",
             statuses_that_can_become(columns.status)
         ))
         .bind(columns.status.as_str())
@@ -181,14 +186,33 @@ impl MetadataStore for SqliteMetadataStore {
         .bind(columns.display_key)
         .bind(to_micros(Utc::now()))
         .bind(id.to_string())
-        .execute(&self.pool)
-        .await.map_err(db_error)?;
-        let changed = result.rows_affected() > 0;
-        Ok(self.get_photo(id).await?.map(|photo| (photo, changed)))
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db_error)?;
+        let Some(row) = updated else {
+            tx.rollback().await.map_err(db_error)?;
+            return Ok(self.get_photo(id).await?.map(|photo| (photo, false)));
+        };
+        let photo = photo_from_row(&row)?;
+        if let Some(event_type) = announced_as(photo.status) {
+            sqlx::query(
+                "INSERT INTO photo_events (event_id, photo_id, event_type, recorded_at) \
+                 VALUES (?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING",
+            )
+            .bind(event_id(id, event_type, attempt))
+            .bind(id.to_string())
+            .bind(event_type)
+            .bind(to_micros(photo.updated_at))
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        }
+        tx.commit().await.map_err(db_error)?;
+        Ok(Some((photo, true)))
     }
 
     async fn delete_photo(&self, id: PhotoId) -> PortResult<bool> {
-        // Reports and notification claims go with it (ON DELETE CASCADE).
+        // Reports and announcements go with it (ON DELETE CASCADE).
         let result = sqlx::query("DELETE FROM photos WHERE id = ?")
             .bind(id.to_string())
             .execute(&self.pool)
@@ -259,28 +283,44 @@ impl MetadataStore for SqliteMetadataStore {
         Ok(rank_page(candidates, query))
     }
 
-    async fn notification_sent(&self, photo: PhotoId, event_type: &str) -> PortResult<bool> {
-        let row =
-            sqlx::query("SELECT 1 FROM notifications_sent WHERE photo_id = ? AND event_type = ?")
-                .bind(photo.to_string())
-                .bind(event_type)
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(db_error)?;
-        Ok(row.is_some())
+    async fn photo_events(&self, photo: PhotoId) -> PortResult<Vec<OutboxEvent>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {EVENT_COLUMNS} FROM photo_events WHERE photo_id = ? \
+             ORDER BY recorded_at, event_id"
+        ))
+        .bind(photo.to_string())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error)?;
+        rows.iter().map(event_from_row).collect()
     }
 
-    async fn record_notification_sent(&self, photo: PhotoId, event_type: &str) -> PortResult<bool> {
+    async fn unsent_events(
+        &self,
+        recorded_before: DateTime<Utc>,
+        limit: u32,
+    ) -> PortResult<Vec<OutboxEvent>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {EVENT_COLUMNS} FROM photo_events \
+             WHERE sent_at IS NULL AND recorded_at < ? ORDER BY recorded_at, event_id LIMIT ?"
+        ))
+        .bind(to_micros(recorded_before))
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error)?;
+        rows.iter().map(event_from_row).collect()
+    }
+
+    async fn mark_event_sent(&self, event_id: &str) -> PortResult<bool> {
         let result = sqlx::query(
-            "INSERT INTO notifications_sent (photo_id, event_type, claimed_at) VALUES (?, ?, ?) \
-             ON CONFLICT (photo_id, event_type) DO NOTHING",
+            "UPDATE photo_events SET sent_at = ? WHERE event_id = ? AND sent_at IS NULL",
         )
-        .bind(photo.to_string())
-        .bind(event_type)
         .bind(to_micros(Utc::now()))
+        .bind(event_id)
         .execute(&self.pool)
         .await
-        .map_err(|e| missing_photo_or(e, photo))?;
+        .map_err(db_error)?;
         Ok(result.rows_affected() > 0)
     }
 }

@@ -10,7 +10,9 @@ use sqlx::Row;
 use uuid::Uuid;
 use wisaw_domain::error::PortError;
 
-pub use crate::photo_rows::{missing_photo_or, photo_from_row, PHOTO_COLUMNS};
+pub use crate::photo_rows::{
+    event_from_row, missing_photo_or, photo_from_row, EVENT_COLUMNS, PHOTO_COLUMNS,
+};
 
 impl StoredColumns for SqliteRow {
     fn uuid(&self, column: &str) -> Result<Uuid, PortError> {
@@ -20,5 +22,10 @@ impl StoredColumns for SqliteRow {
 
     fn time(&self, column: &str) -> Result<DateTime<Utc>, PortError> {
         from_micros(self.try_get(column).map_err(db_error)?)
+    }
+
+    fn optional_time(&self, column: &str) -> Result<Option<DateTime<Utc>>, PortError> {
+        let micros: Option<i64> = self.try_get(column).map_err(db_error)?;
+        micros.map(from_micros).transpose()
     }
 }

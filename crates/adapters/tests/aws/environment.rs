@@ -27,13 +27,11 @@ async fn the_adapters_built_from_the_variables_reach_their_resources() {
     let (_, bucket) = create_bucket(&config).await;
     let sqs = aws_sdk_sqs::Client::new(&config);
     let (ingest_url, _) = create_queue(&sqs, "ingest", &[]).await;
-    let (notifications_url, _) = create_queue(&sqs, "notifications", &[]).await;
     let env = environment(
         &config,
         &[
             ("WISAW_BUCKET", &bucket),
             ("WISAW_INGEST_QUEUE_URL", &ingest_url),
-            ("WISAW_NOTIFICATIONS_QUEUE_URL", &notifications_url),
         ],
     );
 
@@ -54,12 +52,6 @@ async fn the_adapters_built_from_the_variables_reach_their_resources() {
         .await
         .unwrap();
     assert_eq!(received[0].body, "{}");
-    let notifications = env.notifications_queue().unwrap();
-    assert!(notifications
-        .receive(1, Duration::from_secs(30), Duration::ZERO)
-        .await
-        .unwrap()
-        .is_empty());
 
     assert!(matches!(
         env.dead_letter_queue(),

@@ -107,12 +107,12 @@ impl Backend {
         }
     }
 
-    /// How many abuse reports and notification claims still point at `photo`.
+    /// How many abuse reports and announcements still point at `photo`.
     pub async fn rows_referencing(&self, photo: PhotoId) -> (i64, i64) {
         match &self.database {
             Database::Sqlite { pool, .. } => sqlx::query_as(
                 "SELECT (SELECT COUNT(*) FROM abuse_reports WHERE photo_id = ?1), \
-                        (SELECT COUNT(*) FROM notifications_sent WHERE photo_id = ?1)",
+                        (SELECT COUNT(*) FROM photo_events WHERE photo_id = ?1)",
             )
             .bind(photo.to_string())
             .fetch_one(pool)
@@ -120,7 +120,7 @@ impl Backend {
             .unwrap(),
             Database::Postgres { store, .. } => sqlx::query_as(
                 "SELECT (SELECT COUNT(*) FROM abuse_reports WHERE photo_id = $1), \
-                        (SELECT COUNT(*) FROM notifications_sent WHERE photo_id = $1)",
+                        (SELECT COUNT(*) FROM photo_events WHERE photo_id = $1)",
             )
             .bind(photo.0)
             .fetch_one(store.pool())

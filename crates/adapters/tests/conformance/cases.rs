@@ -1,4 +1,4 @@
-//! Photo rows, their lifecycle, reports and notification claims.
+//! Photo rows, their lifecycle, reports, and the announcements deleted with them.
 
 use super::backend::Backend;
 use super::fixtures::{
@@ -41,7 +41,11 @@ pub async fn the_lifecycle_guards_every_move(backend: &Backend) {
     created(store, &photo).await;
 
     // Not uploaded yet: no outcome can be recorded.
-    let (row, changed) = store.record_outcome(id, &ready(id)).await.unwrap().unwrap();
+    let (row, changed) = store
+        .record_outcome(id, &ready(id), 0)
+        .await
+        .unwrap()
+        .unwrap();
     assert!(!changed);
     assert_eq!(row.status, PhotoStatus::AwaitingUpload);
 
@@ -56,7 +60,7 @@ pub async fn the_lifecycle_guards_every_move(backend: &Backend) {
         error: "Wisaw.Transient".into(),
         cause: "store down".into(),
     };
-    let (row, changed) = store.record_outcome(id, &failed).await.unwrap().unwrap();
+    let (row, changed) = store.record_outcome(id, &failed, 0).await.unwrap().unwrap();
     assert!(changed);
     assert_eq!(row.status, PhotoStatus::Failed);
     assert_eq!(row.reason_code.as_deref(), Some("Wisaw.Transient"));
@@ -72,7 +76,11 @@ pub async fn the_lifecycle_guards_every_move(backend: &Backend) {
     assert_eq!(row.execution_name.as_deref(), Some("exec-1-replay-1"));
     assert_eq!((row.reason_code, row.reason), (None, None));
 
-    let (row, changed) = store.record_outcome(id, &ready(id)).await.unwrap().unwrap();
+    let (row, changed) = store
+        .record_outcome(id, &ready(id), 0)
+        .await
+        .unwrap()
+        .unwrap();
     assert!(changed);
     assert_eq!(row.status, PhotoStatus::Ready);
     assert_eq!((row.width, row.height), (Some(4032), Some(3024)));
@@ -84,7 +92,7 @@ pub async fn the_lifecycle_guards_every_move(backend: &Backend) {
     let after = store.mark_processing(id, "exec-2").await.unwrap().unwrap();
     assert_eq!(after, row);
     let (after, changed) = store
-        .record_outcome(id, &rejected("corrupt"))
+        .record_outcome(id, &rejected("corrupt"), 0)
         .await
         .unwrap()
         .unwrap();
@@ -97,7 +105,7 @@ pub async fn the_lifecycle_guards_every_move(backend: &Backend) {
         .unwrap()
         .is_none());
     assert!(store
-        .record_outcome(PhotoId::new_random(), &ready(id))
+        .record_outcome(PhotoId::new_random(), &ready(id), 0)
         .await
         .unwrap()
         .is_none());
@@ -118,7 +126,7 @@ pub async fn another_execution_takes_over_a_processing_photo_but_not_a_rejected_
     assert!(second.updated_at > first.updated_at);
 
     let (row, changed) = store
-        .record_outcome(id, &rejected("empty"))
+        .record_outcome(id, &rejected("empty"), 0)
         .await
         .unwrap()
         .unwrap();
@@ -135,7 +143,7 @@ pub async fn repeating_an_outcome_changes_nothing_not_even_updated_at(backend: &
     created(store, &photo).await;
     store.mark_processing(id, "e").await.unwrap();
     let (first, changed) = store
-        .record_outcome(id, &rejected("corrupt"))
+        .record_outcome(id, &rejected("corrupt"), 0)
         .await
         .unwrap()
         .unwrap();
@@ -147,7 +155,7 @@ pub async fn repeating_an_outcome_changes_nothing_not_even_updated_at(backend: &
 
     tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     let (second, changed) = store
-        .record_outcome(id, &rejected("corrupt"))
+        .record_outcome(id, &rejected("corrupt"), 0)
         .await
         .unwrap()
         .unwrap();
@@ -156,7 +164,7 @@ pub async fn repeating_an_outcome_changes_nothing_not_even_updated_at(backend: &
 
     // The same status with other values is a change.
     let (third, changed) = store
-        .record_outcome(id, &rejected("empty"))
+        .record_outcome(id, &rejected("empty"), 0)
         .await
         .unwrap()
         .unwrap();
@@ -178,7 +186,11 @@ pub async fn concurrent_outcomes_change_a_photo_once(backend: &Backend) {
     let racing = outcomes.iter().cycle().take(12).map(|outcome| {
         let (store, outcome) = (store.clone(), outcome.clone());
         tokio::spawn(async move {
-            let (row, changed) = store.record_outcome(id, &outcome).await.unwrap().unwrap();
+            let (row, changed) = store
+                .record_outcome(id, &outcome, 0)
+                .await
+                .unwrap()
+                .unwrap();
             (outcome, row, changed)
         })
     });
@@ -194,6 +206,11 @@ pub async fn concurrent_outcomes_change_a_photo_once(backend: &Backend) {
     // Final statuses admit nothing else, so every later answer shows the winner's row.
     let now = store.get_photo(id).await.unwrap().unwrap();
     assert_eq!(&now, winning_row);
+    // And the winner alone recorded an announcement.
+    let events = store.photo_events(id).await.unwrap();
+    let announced = wisaw_domain::events::announced_as(winning_row.status).unwrap();
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert_eq!(events[0].event_type, announced);
 }
 
 pub async fn reporters_are_counted_once_per_device_across_an_owners_photos(backend: &Backend) {
@@ -247,7 +264,7 @@ pub async fn reporters_are_counted_once_per_device_across_an_owners_photos(backe
     );
 }
 
-pub async fn deleting_a_photo_takes_its_reports_and_claims_along(backend: &Backend) {
+pub async fn deleting_a_photo_takes_its_reports_and_announcements_along(backend: &Backend) {
     let store = backend.store();
     let owner = DeviceId::new_random();
     let p1 = ready_photo(store, &new_photo(owner, 0.0, 0.0, Utc::now()))
@@ -264,14 +281,13 @@ pub async fn deleting_a_photo_takes_its_reports_and_claims_along(backend: &Backe
         .add_abuse_report(&report(p2, DeviceId::new_random()))
         .await
         .unwrap();
-    assert!(store
-        .record_notification_sent(p1, "photo.ready")
+    // p1's outcome was recorded with its announcement; p2's now.
+    store.mark_processing(p2, "e").await.unwrap();
+    store
+        .record_outcome(p2, &ready(p2), 0)
         .await
-        .unwrap());
-    assert!(store
-        .record_notification_sent(p2, "photo.ready")
-        .await
-        .unwrap());
+        .unwrap()
+        .unwrap();
     assert_eq!(store.distinct_reporters_against(owner).await.unwrap(), 2);
     assert_eq!(backend.rows_referencing(p1).await, (1, 1));
 
@@ -284,55 +300,19 @@ pub async fn deleting_a_photo_takes_its_reports_and_claims_along(backend: &Backe
     assert!(store.get_photo(p2).await.unwrap().is_some());
 }
 
-pub async fn a_sent_notification_is_recorded_once_per_event_type(backend: &Backend) {
-    let store = backend.store();
-    let id = created(
-        store,
-        &new_photo(DeviceId::new_random(), 0.0, 0.0, Utc::now()),
-    )
-    .await
-    .id;
-    assert!(!store.notification_sent(id, "photo.ready").await.unwrap());
-    assert!(store
-        .record_notification_sent(id, "photo.ready")
-        .await
-        .unwrap());
-    assert!(store.notification_sent(id, "photo.ready").await.unwrap());
-    assert!(!store
-        .record_notification_sent(id, "photo.ready")
-        .await
-        .unwrap());
-    assert!(
-        !store.notification_sent(id, "photo.rejected").await.unwrap(),
-        "per event type"
-    );
-    assert!(!store
-        .notification_sent(PhotoId::new_random(), "photo.ready")
-        .await
-        .unwrap());
-    let missing = store
-        .record_notification_sent(PhotoId::new_random(), "photo.ready")
-        .await;
-    assert!(
-        matches!(missing, Err(PortError::NotFound(_))),
-        "{missing:?}"
-    );
-}
-
 pub async fn rows_survive_reopening_the_store(backend: &Backend) {
     let photo = new_photo(DeviceId::new_random(), 1.5, 2.5, Utc::now());
     let row = ready_photo(backend.store(), &photo).await;
+    let event = &backend.store().photo_events(photo.id).await.unwrap()[0];
     assert!(backend
         .store()
-        .record_notification_sent(photo.id, "photo.ready")
+        .mark_event_sent(&event.event_id)
         .await
         .unwrap());
+    let sent = backend.store().photo_events(photo.id).await.unwrap();
     backend.close().await;
 
     let reopened = backend.reopened().await;
     assert_eq!(reopened.get_photo(photo.id).await.unwrap(), Some(row));
-    assert!(reopened
-        .notification_sent(photo.id, "photo.ready")
-        .await
-        .unwrap());
+    assert_eq!(reopened.photo_events(photo.id).await.unwrap(), sent);
 }

@@ -57,7 +57,7 @@ pub async fn ready_photo(store: &dyn MetadataStore, photo: &NewPhoto) -> Photo {
     created(store, photo).await;
     store.mark_processing(photo.id, "e").await.unwrap();
     let (row, changed) = store
-        .record_outcome(photo.id, &ready(photo.id))
+        .record_outcome(photo.id, &ready(photo.id), 0)
         .await
         .unwrap()
         .unwrap();

@@ -6,6 +6,7 @@ pub mod backend;
 pub mod cases;
 pub mod feed;
 pub mod fixtures;
+pub mod outbox;
 pub mod races;
 pub mod standing;
 
@@ -50,8 +51,11 @@ conformance!(
     cases::repeating_an_outcome_changes_nothing_not_even_updated_at,
     cases::concurrent_outcomes_change_a_photo_once,
     cases::reporters_are_counted_once_per_device_across_an_owners_photos,
-    cases::deleting_a_photo_takes_its_reports_and_claims_along,
-    cases::a_sent_notification_is_recorded_once_per_event_type,
+    cases::deleting_a_photo_takes_its_reports_and_announcements_along,
+    outbox::an_announced_outcome_records_its_event_once,
+    outbox::a_failure_or_a_refused_outcome_announces_nothing,
+    outbox::the_sweep_reads_unsent_events_oldest_first,
+    outbox::concurrent_marks_send_an_event_once,
     cases::rows_survive_reopening_the_store,
     races::a_create_racing_a_delete_finds_the_photo_or_makes_it_anew,
     races::a_report_on_a_photo_deleted_meanwhile_is_not_found,

@@ -1,0 +1,198 @@
+//! A phone's side of the AppSync Events real-time protocol: connect with the app's API
+//! key, subscribe to the device's channel, read its events. `wisaw upload` and the
+//! tests use it against `wisaw serve`; it speaks to AppSync Events the same way.
+
+use super::protocol::{
+    api_key_authorization, auth_subprotocol, ClientMessage, ProtocolError, ServerMessage,
+    SUBPROTOCOL,
+};
+use anyhow::{anyhow, bail, Context, Result};
+use futures::{SinkExt, StreamExt};
+use std::collections::BTreeMap;
+use std::time::Duration;
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::http::HeaderValue;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+/// The host the authorization must name: the HTTP endpoint's (`host[:port]`).
+pub fn http_host(http_url: &str) -> Result<String> {
+    let url = reqwest::Url::parse(http_url).with_context(|| format!("the URL {http_url:?}"))?;
+    let host = url.host_str().context("the events URL names no host")?;
+    Ok(match url.port() {
+        Some(port) => format!("{host}:{port}"),
+        None => host.to_string(),
+    })
+}
+
+/// One connection to the real-time endpoint, after `connection_ack`.
+pub struct EventsConnection {
+    socket: WebSocketStream<MaybeTlsStream<TcpStream>>,
+    authorization: BTreeMap<String, String>,
+}
+
+/// An event received on a subscription.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReceivedEvent {
+    pub subscription_id: String,
+    pub event: serde_json::Value,
+}
+
+impl EventsConnection {
+    /// Opens the WebSocket with the subprotocols of AppSync Events, sends
+    /// `connection_init` and waits for `connection_ack`.
+    pub async fn connect(realtime_url: &str, http_url: &str, api_key: &str) -> Result<Self> {
+        let authorization = api_key_authorization(&http_host(http_url)?, api_key);
+        Self::connect_with(realtime_url, authorization).await
+    }
+
+    /// As [`Self::connect`], with any authorization (the tests' forged ones).
+    pub async fn connect_with(
+        realtime_url: &str,
+        authorization: BTreeMap<String, String>,
+    ) -> Result<Self> {
+        let mut socket = open(realtime_url, Some(&authorization)).await?;
+        send(&mut socket, &ClientMessage::ConnectionInit).await?;
+        match next_message(&mut socket).await? {
+            Some(ServerMessage::ConnectionAck { .. }) => Ok(Self {
+                socket,
+                authorization,
+            }),
+            Some(ServerMessage::ConnectionError { errors }) => Err(refused(&errors)),
+            other => bail!("expected connection_ack, got {other:?}"),
+        }
+    }
+
+    /// Subscribes under `id`; waits for `subscribe_success`.
+    pub async fn subscribe(&mut self, id: &str, channel: &str) -> Result<()> {
+        let message = ClientMessage::Subscribe {
+            id: id.to_string(),
+            channel: channel.to_string(),
+            authorization: self
+                .authorization
+                .iter()
+                .filter(|(name, _)| *name == "x-api-key")
+                .map(|(name, value)| (name.clone(), value.clone()))
+                .collect(),
+        };
+        self.send(&message).await?;
+        loop {
+            match self.next().await? {
+                Some(ServerMessage::SubscribeSuccess { id: answered }) if answered == id => {
+                    return Ok(())
+                }
+                Some(ServerMessage::SubscribeError { errors, .. }) => return Err(refused(&errors)),
+                Some(ServerMessage::Ka | ServerMessage::Data { .. }) => continue,
+                other => bail!("expected subscribe_success, got {other:?}"),
+            }
+        }
+    }
+
+    /// The next event, skipping keep-alives; `None` when the server closed the connection.
+    pub async fn next_event(&mut self) -> Result<Option<ReceivedEvent>> {
+        loop {
+            match self.next().await? {
+                None => return Ok(None),
+                Some(ServerMessage::Ka) => continue,
+                Some(ServerMessage::Data { id, event }) => {
+                    let event = serde_json::from_str(&event)
+                        .with_context(|| format!("the event {event:?} is not JSON"))?;
+                    return Ok(Some(ReceivedEvent {
+                        subscription_id: id,
+                        event,
+                    }));
+                }
+                Some(other) => bail!("expected an event, got {other:?}"),
+            }
+        }
+    }
+
+    /// As [`Self::next_event`], giving up after `wait`.
+    pub async fn next_event_within(&mut self, wait: Duration) -> Result<Option<ReceivedEvent>> {
+        tokio::time::timeout(wait, self.next_event())
+            .await
+            .map_err(|_| anyhow!("no event within {wait:?}"))?
+    }
+
+    pub async fn send(&mut self, message: &ClientMessage) -> Result<()> {
+        send(&mut self.socket, message).await
+    }
+
+    /// Sends a raw text frame (the tests' malformed ones).
+    pub async fn send_text(&mut self, text: String) -> Result<()> {
+        self.socket
+            .send(Message::Text(text.into()))
+            .await
+            .context("sending a frame")
+    }
+
+    /// The next message of the protocol, `None` once the connection closed.
+    pub async fn next(&mut self) -> Result<Option<ServerMessage>> {
+        next_message(&mut self.socket).await
+    }
+
+    pub async fn close(mut self) {
+        let _ = self.socket.close(None).await;
+    }
+}
+
+/// Opens the WebSocket with the protocol's subprotocols (and, when given, the
+/// authorization's); no message is sent yet.
+pub async fn open(
+    realtime_url: &str,
+    authorization: Option<&BTreeMap<String, String>>,
+) -> Result<WebSocketStream<MaybeTlsStream<TcpStream>>> {
+    let mut request = realtime_url
+        .into_client_request()
+        .with_context(|| format!("the real-time URL {realtime_url:?}"))?;
+    let mut protocols = vec![SUBPROTOCOL.to_string()];
+    if let Some(authorization) = authorization {
+        protocols.push(auth_subprotocol(authorization));
+    }
+    request.headers_mut().insert(
+        "sec-websocket-protocol",
+        HeaderValue::from_str(&protocols.join(", ")).context("the subprotocols")?,
+    );
+    let (socket, _) = tokio_tungstenite::connect_async(request)
+        .await
+        .with_context(|| format!("connecting to {realtime_url}"))?;
+    Ok(socket)
+}
+
+async fn send(
+    socket: &mut WebSocketStream<MaybeTlsStream<TcpStream>>,
+    message: &ClientMessage,
+) -> Result<()> {
+    let text = serde_json::to_string(message).context("a client message")?;
+    socket
+        .send(Message::Text(text.into()))
+        .await
+        .context("sending a message")
+}
+
+/// The next protocol message; `None` when the connection is closed.
+pub async fn next_message(
+    socket: &mut WebSocketStream<MaybeTlsStream<TcpStream>>,
+) -> Result<Option<ServerMessage>> {
+    loop {
+        match socket.next().await {
+            None | Some(Ok(Message::Close(_))) => return Ok(None),
+            Some(Err(error)) => return Err(error).context("reading from the connection"),
+            Some(Ok(Message::Text(text))) => {
+                return serde_json::from_str(text.as_str())
+                    .map(Some)
+                    .with_context(|| format!("not a message of the protocol: {text}"))
+            }
+            Some(Ok(_)) => continue,
+        }
+    }
+}
+
+fn refused(errors: &[ProtocolError]) -> anyhow::Error {
+    let described: Vec<String> = errors
+        .iter()
+        .map(|e| format!("{}: {}", e.error_type, e.message))
+        .collect();
+    anyhow!("refused: {}", described.join("; "))
+}

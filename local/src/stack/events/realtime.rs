@@ -1,0 +1,373 @@
+//! `GET /event/realtime`: one WebSocket connection of the AppSync Events protocol.
+//!
+//! Every refusal is a message of the protocol (`connection_error`, `subscribe_error`,
+//! `unsubscribe_error`, `publish_error`, `error`), then, where the connection cannot go
+//! on, a close frame. A frame is read only up to a bound, a connection holds a bounded
+//! number of subscriptions and a bounded backlog, and a connection that never sends
+//! `connection_init` is closed: no client can make it panic, hang or grow.
+
+use super::broker::{Delivery, Inbox};
+use super::LocalEvents;
+use crate::events::protocol::{
+    error_type, parse_auth_subprotocol, valid_subscription_id, ClientMessage, ProtocolError,
+    ServerMessage, CONNECTION_TIMEOUT_MS, MAX_EVENT_BYTES, SUBPROTOCOL,
+};
+use axum::extract::ws::{close_code, CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::extract::State;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use tokio::sync::mpsc;
+use wisaw_domain::events::ChannelRefusal;
+
+/// The largest frame read at all: past it the socket itself fails. Frames between
+/// [`MAX_EVENT_BYTES`] and this are read, refused with a protocol error, and the
+/// connection closed.
+const MAX_FRAME_BYTES: usize = 1024 * 1024;
+
+pub async fn upgrade(
+    State(events): State<Arc<LocalEvents>>,
+    headers: HeaderMap,
+    ws: WebSocketUpgrade,
+) -> Response {
+    let offered: Vec<&str> = headers
+        .get_all(header::SEC_WEBSOCKET_PROTOCOL)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .map(str::trim)
+        .collect();
+    if !offered.contains(&SUBPROTOCOL) {
+        return (
+            StatusCode::BAD_REQUEST,
+            format!("offer the `{SUBPROTOCOL}` WebSocket subprotocol"),
+        )
+            .into_response();
+    }
+    let authorized = offered
+        .iter()
+        .find_map(|protocol| parse_auth_subprotocol(protocol))
+        .ok_or_else(|| {
+            "the connection's authorization (a `header-` subprotocol of base64url JSON) \
+             is missing or unreadable"
+                .to_string()
+        })
+        .and_then(|authorization| connection_authorization(&events, &authorization));
+    ws.protocols([SUBPROTOCOL])
+        .max_message_size(MAX_FRAME_BYTES)
+        .max_frame_size(MAX_FRAME_BYTES)
+        .on_upgrade(move |socket| Connection::new(events, socket).run(authorized))
+}
+
+/// The connection's authorization: the app's API key, for this server's host.
+fn connection_authorization(
+    events: &LocalEvents,
+    authorization: &BTreeMap<String, String>,
+) -> Result<(), String> {
+    api_key(events, authorization)?;
+    match authorization.get("host") {
+        Some(host) if *host == events.settings.http_host => Ok(()),
+        Some(host) => Err(format!(
+            "the authorization names the host {host:?}, not this API's {:?}",
+            events.settings.http_host
+        )),
+        None => Err("the authorization names no `host`".into()),
+    }
+}
+
+fn api_key(events: &LocalEvents, authorization: &BTreeMap<String, String>) -> Result<(), String> {
+    match authorization.get("x-api-key") {
+        Some(key) if *key == events.settings.api_key => Ok(()),
+        Some(_) => Err("the API key is not valid".into()),
+        None => Err("the authorization carries no `x-api-key`".into()),
+    }
+}
+
+/// Why a connection ends.
+enum End {
+    /// The client closed it, or went away.
+    Gone,
+    /// This side closes it, with a code and a reason.
+    Close(u16, &'static str),
+}
+
+struct Connection {
+    events: Arc<LocalEvents>,
+    socket: WebSocket,
+    id: u64,
+    inbox: Inbox,
+    deliveries: mpsc::Receiver<Delivery>,
+    /// Subscription id → channel.
+    subscriptions: HashMap<String, String>,
+    initialized: bool,
+}
+
+impl Connection {
+    fn new(events: Arc<LocalEvents>, socket: WebSocket) -> Self {
+        let (inbox, deliveries) = Inbox::new();
+        Self {
+            id: events.broker.connection_id(),
+            events,
+            socket,
+            inbox,
+            deliveries,
+            subscriptions: HashMap::new(),
+            initialized: false,
+        }
+    }
+
+    async fn run(mut self, authorized: Result<(), String>) {
+        let end = self.serve(authorized).await;
+        let channels: Vec<String> = self.subscriptions.values().cloned().collect();
+        self.events.broker.disconnect(self.id, &channels);
+        if let End::Close(code, reason) = end {
+            let frame = CloseFrame {
+                code,
+                reason: reason.into(),
+            };
+            let _ = self.socket.send(Message::Close(Some(frame))).await;
+        }
+    }
+
+    async fn send(&mut self, message: ServerMessage) -> Result<(), End> {
+        self.socket
+            .send(Message::Text(message.to_text().into()))
+            .await
+            .map_err(|_| End::Gone)
+    }
+
+    async fn serve(&mut self, authorized: Result<(), String>) -> End {
+        let init_deadline = tokio::time::sleep(self.events.settings.init_timeout);
+        tokio::pin!(init_deadline);
+        let mut keep_alive = tokio::time::interval(self.events.settings.keep_alive);
+        keep_alive.tick().await;
+        loop {
+            let step = tokio::select! {
+                frame = self.socket.recv() => self.on_frame(frame, &authorized).await,
+                Some(delivery) = self.deliveries.recv() => {
+                    self.send(ServerMessage::Data {
+                        id: delivery.subscription_id,
+                        event: delivery.event,
+                    })
+                    .await
+                }
+                () = self.inbox.overflowed() => {
+                    let _ = self
+                        .send(ServerMessage::Error {
+                            id: None,
+                            errors: ProtocolError::new(
+                                error_type::LIMIT_EXCEEDED,
+                                "this connection fell too far behind its events",
+                            ),
+                        })
+                        .await;
+                    Err(End::Close(close_code::AGAIN, "too far behind"))
+                }
+                _ = keep_alive.tick(), if self.initialized => self.send(ServerMessage::Ka).await,
+                () = &mut init_deadline, if !self.initialized => {
+                    let _ = self
+                        .send(ServerMessage::ConnectionError {
+                            errors: ProtocolError::new(
+                                error_type::BAD_REQUEST,
+                                "no connection_init arrived in time",
+                            ),
+                        })
+                        .await;
+                    Err(End::Close(close_code::POLICY, "no connection_init"))
+                }
+            };
+            if let Err(end) = step {
+                return end;
+            }
+        }
+    }
+
+    async fn on_frame(
+        &mut self,
+        frame: Option<Result<Message, axum::Error>>,
+        authorized: &Result<(), String>,
+    ) -> Result<(), End> {
+        let text = match frame {
+            None | Some(Ok(Message::Close(_))) => return Err(End::Gone),
+            // Larger than the socket reads, or not a WebSocket frame at all.
+            Some(Err(error)) => {
+                let _ = self
+                    .send(ServerMessage::Error {
+                        id: None,
+                        errors: ProtocolError::new(
+                            error_type::LIMIT_EXCEEDED,
+                            format!("the frame could not be read: {error}"),
+                        ),
+                    })
+                    .await;
+                return Err(End::Close(close_code::SIZE, "unreadable frame"));
+            }
+            Some(Ok(Message::Ping(_) | Message::Pong(_))) => return Ok(()),
+            Some(Ok(Message::Binary(_))) => {
+                return self
+                    .refuse_frame("messages are JSON text frames, not binary ones")
+                    .await
+            }
+            Some(Ok(Message::Text(text))) => text,
+        };
+        if text.len() > MAX_EVENT_BYTES {
+            let _ = self
+                .send(ServerMessage::Error {
+                    id: None,
+                    errors: ProtocolError::new(
+                        error_type::LIMIT_EXCEEDED,
+                        format!(
+                            "a frame of {} bytes exceeds the limit of {MAX_EVENT_BYTES}",
+                            text.len()
+                        ),
+                    ),
+                })
+                .await;
+            return Err(End::Close(close_code::SIZE, "frame too large"));
+        }
+        let message: ClientMessage = match serde_json::from_str(text.as_str()) {
+            Ok(message) => message,
+            Err(error) => {
+                return self
+                    .refuse_frame(&format!("not a message of the protocol: {error}"))
+                    .await
+            }
+        };
+        match message {
+            ClientMessage::ConnectionInit => self.on_init(authorized).await,
+            _ if !self.initialized => self.refuse_frame("send connection_init first").await,
+            ClientMessage::Subscribe {
+                id,
+                channel,
+                authorization,
+            } => self.on_subscribe(id, channel, authorization).await,
+            ClientMessage::Unsubscribe { id } => self.on_unsubscribe(id).await,
+            ClientMessage::Publish { id, .. } => {
+                self.send(ServerMessage::PublishError {
+                    id,
+                    errors: ProtocolError::new(
+                        error_type::UNAUTHORIZED,
+                        "only the backend publishes on device channels, over HTTP with IAM",
+                    ),
+                })
+                .await
+            }
+        }
+    }
+
+    /// A frame that is no message: before `connection_init` that ends the connection
+    /// (`connection_error`); after it, an `error` and the connection carries on.
+    async fn refuse_frame(&mut self, why: &str) -> Result<(), End> {
+        let errors = ProtocolError::new(error_type::BAD_REQUEST, why);
+        if self.initialized {
+            self.send(ServerMessage::Error { id: None, errors }).await
+        } else {
+            let _ = self.send(ServerMessage::ConnectionError { errors }).await;
+            Err(End::Close(close_code::PROTOCOL, "bad connection_init"))
+        }
+    }
+
+    async fn on_init(&mut self, authorized: &Result<(), String>) -> Result<(), End> {
+        if let Err(why) = authorized {
+            let _ = self
+                .send(ServerMessage::ConnectionError {
+                    errors: ProtocolError::new(error_type::UNAUTHORIZED, why.clone()),
+                })
+                .await;
+            return Err(End::Close(close_code::POLICY, "unauthorized"));
+        }
+        if self.initialized {
+            return self
+                .refuse_frame("the connection is initialised already")
+                .await;
+        }
+        self.initialized = true;
+        self.send(ServerMessage::ConnectionAck {
+            connection_timeout_ms: CONNECTION_TIMEOUT_MS,
+        })
+        .await
+    }
+
+    async fn on_subscribe(
+        &mut self,
+        id: String,
+        channel: String,
+        authorization: BTreeMap<String, String>,
+    ) -> Result<(), End> {
+        let refused = if !valid_subscription_id(&id) {
+            Some((
+                error_type::BAD_REQUEST,
+                "the id must be 1 to 128 of a-z A-Z 0-9 - _ +".into(),
+            ))
+        } else if self.subscriptions.contains_key(&id) {
+            Some((
+                error_type::BAD_REQUEST,
+                format!("the id {id} is in use on this connection"),
+            ))
+        } else if self.subscriptions.len() >= self.events.settings.max_subscriptions {
+            Some((
+                error_type::LIMIT_EXCEEDED,
+                format!(
+                    "a connection holds at most {} subscriptions",
+                    self.events.settings.max_subscriptions
+                ),
+            ))
+        } else if let Err(why) = api_key(&self.events, &authorization) {
+            Some((error_type::UNAUTHORIZED, why))
+        } else {
+            match self.events.channels.check_channel(&channel) {
+                Ok(()) => None,
+                Err(refusal @ ChannelRefusal::Malformed) => {
+                    Some((error_type::BAD_REQUEST, refusal.to_string()))
+                }
+                Err(refusal @ ChannelRefusal::Forged) => {
+                    Some((error_type::UNAUTHORIZED, refusal.to_string()))
+                }
+            }
+        };
+        if let Some((error_type, message)) = refused {
+            // The id is echoed only when it is one; a bad id is answered as an `error`.
+            if !valid_subscription_id(&id) {
+                return self
+                    .send(ServerMessage::Error {
+                        id: None,
+                        errors: ProtocolError::new(error_type, message),
+                    })
+                    .await;
+            }
+            return self
+                .send(ServerMessage::SubscribeError {
+                    id,
+                    errors: ProtocolError::new(error_type, message),
+                })
+                .await;
+        }
+        self.events
+            .broker
+            .subscribe(self.id, &self.inbox, &channel, &id);
+        self.subscriptions.insert(id.clone(), channel);
+        self.send(ServerMessage::SubscribeSuccess { id }).await
+    }
+
+    async fn on_unsubscribe(&mut self, id: String) -> Result<(), End> {
+        let Some(channel) = self.subscriptions.remove(&id) else {
+            let reply_id = if valid_subscription_id(&id) {
+                id.clone()
+            } else {
+                String::new()
+            };
+            return self
+                .send(ServerMessage::UnsubscribeError {
+                    id: reply_id,
+                    errors: ProtocolError::new(
+                        error_type::UNKNOWN_OPERATION,
+                        "no subscription of this connection has that id",
+                    ),
+                })
+                .await;
+        };
+        self.events.broker.unsubscribe(self.id, &channel, &id);
+        self.send(ServerMessage::UnsubscribeSuccess { id }).await
+    }
+}

@@ -1,0 +1,182 @@
+//! Checks a SigV4-signed publish as AppSync Events' IAM authorization does: the request
+//! is signed again, by the `aws-sigv4` crate, with the secret of the access key it
+//! names, over the headers it says it signed, and the two signatures must be equal.
+//! Only the `Authorization` header's fields are read by hand (no crate parses them).
+
+use aws_credential_types::Credentials;
+use aws_sigv4::http_request::{sign, SignableBody, SignableRequest, SigningSettings};
+use aws_sigv4::sign::v4;
+use aws_smithy_runtime_api::client::identity::Identity;
+use axum::http::HeaderMap;
+use chrono::{NaiveDateTime, TimeZone, Utc};
+use std::time::{Duration, SystemTime};
+
+/// The signing name of AppSync Events.
+pub const SERVICE: &str = "appsync";
+/// How far a request's `x-amz-date` may be from now (SigV4's usual window).
+const MAX_SKEW: Duration = Duration::from_secs(5 * 60);
+
+/// The one access key allowed to publish: the local stand-in for the notify function's role.
+#[derive(Clone)]
+pub struct PublisherKey {
+    pub access_key_id: String,
+    pub secret_access_key: String,
+    pub region: String,
+}
+
+impl std::fmt::Debug for PublisherKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PublisherKey")
+            .field("access_key_id", &self.access_key_id)
+            .field("region", &self.region)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The fields of `Authorization: AWS4-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=...`.
+struct Authorization<'a> {
+    access_key_id: &'a str,
+    date: &'a str,
+    region: &'a str,
+    service: &'a str,
+    signed_headers: Vec<&'a str>,
+    signature: &'a str,
+}
+
+fn parse_authorization(value: &str) -> Option<Authorization<'_>> {
+    let fields = value.strip_prefix("AWS4-HMAC-SHA256 ")?;
+    let (mut credential, mut signed_headers, mut signature) = (None, None, None);
+    for field in fields.split(',') {
+        let (name, value) = field.trim().split_once('=')?;
+        match name {
+            "Credential" => credential = Some(value),
+            "SignedHeaders" => signed_headers = Some(value),
+            "Signature" => signature = Some(value),
+            _ => return None,
+        }
+    }
+    let mut scope = credential?.split('/');
+    let (access_key_id, date, region, service, terminator) = (
+        scope.next()?,
+        scope.next()?,
+        scope.next()?,
+        scope.next()?,
+        scope.next()?,
+    );
+    if terminator != "aws4_request" || scope.next().is_some() {
+        return None;
+    }
+    Some(Authorization {
+        access_key_id,
+        date,
+        region,
+        service,
+        signed_headers: signed_headers?.split(';').collect(),
+        signature: signature?,
+    })
+}
+
+/// Why a publish was refused, in words for the answer.
+pub type Refusal = String;
+
+/// Accepts the request if `key` signed it, within [`MAX_SKEW`] of `now`.
+pub fn verify(
+    key: &PublisherKey,
+    method: &str,
+    path_and_query: &str,
+    headers: &HeaderMap,
+    body: &[u8],
+    now: SystemTime,
+) -> Result<(), Refusal> {
+    let header = |name: &str| -> Result<&str, Refusal> {
+        headers
+            .get(name)
+            .ok_or_else(|| format!("the `{name}` header is missing"))?
+            .to_str()
+            .map_err(|_| format!("the `{name}` header is not text"))
+    };
+    let authorization = parse_authorization(header("authorization")?)
+        .ok_or("the `authorization` header is not a SigV4 signature")?;
+    if authorization.access_key_id != key.access_key_id {
+        return Err("the access key may not publish here".into());
+    }
+    if authorization.service != SERVICE || authorization.region != key.region {
+        return Err(format!(
+            "the signature is for {}/{}, not {SERVICE}/{}",
+            authorization.service, authorization.region, key.region
+        ));
+    }
+    for required in ["host", "x-amz-date"] {
+        if !authorization.signed_headers.contains(&required) {
+            return Err(format!("the signature must cover the `{required}` header"));
+        }
+    }
+    let amz_date = header("x-amz-date")?;
+    let signed_at = NaiveDateTime::parse_from_str(amz_date, "%Y%m%dT%H%M%SZ")
+        .map_err(|_| "the `x-amz-date` header is not a SigV4 time".to_string())?;
+    if !amz_date.starts_with(authorization.date) || authorization.date.len() != 8 {
+        return Err("the signature's date is not the request's".into());
+    }
+    let signed_at: SystemTime = Utc.from_utc_datetime(&signed_at).into();
+    let skew = now
+        .duration_since(signed_at)
+        .unwrap_or_else(|early| early.duration());
+    if skew > MAX_SKEW {
+        return Err("the request was signed too long ago, or in the future".into());
+    }
+
+    // What the signer adds itself (the date, the session token) is left to it.
+    let mut signed = Vec::new();
+    for name in &authorization.signed_headers {
+        if matches!(*name, "x-amz-date" | "x-amz-security-token") {
+            continue;
+        }
+        signed.push((*name, header(name)?));
+    }
+    let session_token = if authorization
+        .signed_headers
+        .contains(&"x-amz-security-token")
+    {
+        Some(header("x-amz-security-token")?.to_string())
+    } else {
+        None
+    };
+    let identity: Identity = Credentials::new(
+        &key.access_key_id,
+        &key.secret_access_key,
+        session_token,
+        None,
+        "wisaw-local",
+    )
+    .into();
+    let params = v4::SigningParams::builder()
+        .identity(&identity)
+        .region(&key.region)
+        .name(SERVICE)
+        .time(signed_at)
+        .settings(SigningSettings::default())
+        .build()
+        .map_err(|e| format!("signing parameters: {e}"))?
+        .into();
+    let host = header("host")?;
+    let url = format!("http://{host}{path_and_query}");
+    let request = SignableRequest::new(
+        method,
+        url.as_str(),
+        signed.into_iter(),
+        SignableBody::Bytes(body),
+    )
+    .map_err(|e| format!("the request cannot be signed: {e}"))?;
+    let (_, expected) = sign(request, &params)
+        .map_err(|e| format!("the request cannot be signed: {e}"))?
+        .into_parts();
+    if !same_bytes(expected.as_bytes(), authorization.signature.as_bytes()) {
+        return Err("the signature does not match the request".into());
+    }
+    Ok(())
+}
+
+/// Compares in time independent of where the two first differ.
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
