@@ -3,6 +3,7 @@
 
 mod api;
 mod blobs;
+mod events;
 mod notify;
 mod orientation;
 mod queues;

@@ -105,8 +105,9 @@ pub async fn serve(
             }
         };
         let service = request_service(app.clone(), client, limits.body_idle_timeout);
+        // With upgrades: the event channels are WebSockets.
         let connection = builder
-            .serve_connection(TokioIo::new(stream), service)
+            .serve_connection_with_upgrades(TokioIo::new(stream), service)
             .into_owned();
         let connection = graceful.watch(connection);
         connections.spawn(async move {

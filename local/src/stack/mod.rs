@@ -272,6 +272,7 @@ impl RunningStack {
     /// flight are checkpointed and resume at the next start.
     pub async fn shutdown(self) -> Result<()> {
         self.shutdown.cancel();
+        self.stack.events.close_connections();
         self.dispatcher.await.ok();
         self.sweep.await.ok();
         self.http.await.context("the HTTP server task")??;

@@ -19,6 +19,7 @@ use broker::Broker;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
+use tokio_util::sync::CancellationToken;
 use wisaw_domain::events::{DeviceChannels, EventsEndpoints, PhotoEvent};
 use wisaw_domain::ports::{Notifier, PortResult};
 use wisaw_domain::PortError;
@@ -59,6 +60,8 @@ pub struct LocalEvents {
     channels: DeviceChannels,
     broker: Broker,
     endpoints: EventsEndpoints,
+    /// Cancelled when the stack shuts down: every connection closes ("going away").
+    closing: CancellationToken,
 }
 
 impl LocalEvents {
@@ -77,7 +80,13 @@ impl LocalEvents {
             settings,
             channels,
             broker: Broker::default(),
+            closing: CancellationToken::new(),
         }
+    }
+
+    /// Closes every connection, as a server going away does; the app reconnects.
+    pub fn close_connections(&self) {
+        self.closing.cancel();
     }
 
     /// Where the app reaches this server, as the ticket answer tells it.

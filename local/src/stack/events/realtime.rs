@@ -165,6 +165,9 @@ impl Connection {
                     Err(End::Close(close_code::AGAIN, "too far behind"))
                 }
                 _ = keep_alive.tick(), if self.initialized => self.send(ServerMessage::Ka).await,
+                () = self.events.closing.cancelled() => {
+                    Err(End::Close(close_code::AWAY, "the server is shutting down"))
+                }
                 () = &mut init_deadline, if !self.initialized => {
                     let _ = self
                         .send(ServerMessage::ConnectionError {
