@@ -362,16 +362,40 @@ fn the_placeholder_scan_reads_every_name() {
     );
 }
 
-/// The api function signs feed cursors with a key Secrets Manager generates and it
-/// reads at run time: no key in the template, none in the repository.
-#[test]
-fn the_api_reads_its_cursor_key_from_a_generated_secret() {
+/// The function building `binary`.
+fn function_of<'a>(template: &'a Template, binary: &str) -> &'a Yaml {
+    template
+        .functions()
+        .into_iter()
+        .find(|(_, f)| f["Metadata"]["BuildProperties"]["Binary"].as_str() == Some(binary))
+        .map(|(_, f)| f)
+        .unwrap_or_else(|| panic!("no function builds {binary}"))
+}
+
+fn statements(function: &Yaml) -> Vec<&Yaml> {
+    function["Properties"]["Policies"]
+        .as_sequence()
+        .into_iter()
+        .flatten()
+        .flat_map(|policy| policy["Statement"].as_sequence().into_iter().flatten())
+        .collect()
+}
+
+fn resources_of(statement: &Yaml) -> Vec<&Yaml> {
+    match &statement["Resource"] {
+        Yaml::Sequence(resources) => resources.iter().collect(),
+        one => vec![one],
+    }
+}
+
+/// `secret_id` is a secret Secrets Manager generates (no value in the template or the
+/// repository), and each of `binaries` is given its ARN in `variable` and may read it.
+fn assert_generated_secret_read_by(secret_id: &str, variable: &str, binaries: &[&str]) {
     let template = Template::load();
     let secrets = template.of_type("AWS::SecretsManager::Secret");
-    let (secret_id, secret) = secrets
-        .iter()
-        .find(|(id, _)| id.as_str() == "FeedCursorSecret")
-        .expect("a FeedCursorSecret");
+    let secret = secrets
+        .get(secret_id)
+        .unwrap_or_else(|| panic!("a secret {secret_id}"));
     let properties = &secret["Properties"];
     assert!(
         properties["SecretString"].is_null(),
@@ -383,32 +407,122 @@ fn the_api_reads_its_cursor_key_from_a_generated_secret() {
             .is_some_and(|length| length >= 32),
         "a generated secret of 32 characters or more"
     );
+    for binary in binaries {
+        let function = function_of(&template, binary);
+        let given = &function["Properties"]["Environment"]["Variables"][variable];
+        assert_eq!(
+            referenced_resource(given).as_deref(),
+            Some(secret_id),
+            "{binary} is given the secret's ARN in {variable}"
+        );
+        let may_read = statements(function).into_iter().any(|statement| {
+            statement["Action"].as_str() == Some("secretsmanager:GetSecretValue")
+                && resources_of(statement)
+                    .into_iter()
+                    .any(|r| referenced_resource(r).as_deref() == Some(secret_id))
+        });
+        assert!(may_read, "{binary} may read {secret_id}");
+    }
+}
 
-    let (_, api) = template
-        .functions()
-        .into_iter()
-        .find(|(_, f)| f["Metadata"]["BuildProperties"]["Binary"].as_str() == Some("api"))
-        .expect("the api function");
-    let variable = &api["Properties"]["Environment"]["Variables"]
-        [wisaw_adapters::aws::FEED_CURSOR_SECRET_ARN_VAR];
-    assert_eq!(
-        referenced_resource(variable).as_deref(),
-        Some(secret_id.as_str()),
-        "the api function is given the secret's ARN"
+/// The api function signs feed cursors with a key Secrets Manager generates and it
+/// reads at run time: no key in the template, none in the repository.
+#[test]
+fn the_api_reads_its_cursor_key_from_a_generated_secret() {
+    assert_generated_secret_read_by(
+        "FeedCursorSecret",
+        wisaw_adapters::aws::FEED_CURSOR_SECRET_ARN_VAR,
+        &["api"],
     );
-    let statements = api["Properties"]["Policies"][0]["Statement"]
-        .as_sequence()
-        .expect("policy statements");
-    let may_read = statements.iter().any(|statement| {
-        statement["Action"].as_str() == Some("secretsmanager:GetSecretValue")
-            && match &statement["Resource"] {
-                Yaml::Sequence(resources) => resources
-                    .iter()
-                    .any(|r| referenced_resource(r).as_deref() == Some(secret_id.as_str())),
-                one => referenced_resource(one).as_deref() == Some(secret_id.as_str()),
-            }
-    });
-    assert!(may_read, "the api function may read the secret");
+}
+
+/// The api (which names a phone's channel) and notify (which publishes on it) derive the
+/// channels from the same generated secret.
+#[test]
+fn the_api_and_notify_name_the_channels_with_one_generated_secret() {
+    assert_generated_secret_read_by(
+        "DeviceChannelSecret",
+        wisaw_adapters::aws::DEVICE_CHANNEL_SECRET_ARN_VAR,
+        &["api", "notify"],
+    );
+}
+
+/// Least privilege on the event channels: the namespace takes IAM to publish and the
+/// app's API key to subscribe; notify alone is granted the publish, on that namespace
+/// alone; the api and notify are told the endpoints; nothing uses an SQS queue of events.
+#[test]
+fn only_notify_may_publish_on_the_devices_channels() {
+    use wisaw_adapters::aws::{EVENTS_HTTP_URL_VAR, EVENTS_REALTIME_URL_VAR};
+    let template = Template::load();
+    let namespaces = template.of_type("AWS::AppSync::ChannelNamespace");
+    assert_eq!(namespaces.len(), 1);
+    let namespace = &namespaces.values().next().unwrap()["Properties"];
+    assert_eq!(
+        namespace["Name"].as_str(),
+        Some(wisaw_domain::events::DEVICE_NAMESPACE)
+    );
+    let modes = |key: &str| -> Vec<String> {
+        namespace[key]
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .map(|mode| mode["AuthType"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(modes("PublishAuthModes"), ["AWS_IAM"]);
+    assert_eq!(modes("SubscribeAuthModes"), ["API_KEY"]);
+
+    for (id, function) in template.functions() {
+        let binary = function["Metadata"]["BuildProperties"]["Binary"]
+            .as_str()
+            .unwrap();
+        let publishes: Vec<&Yaml> = statements(function)
+            .into_iter()
+            .filter(|statement| {
+                let actions = match &statement["Action"] {
+                    Yaml::Sequence(actions) => actions.iter().collect(),
+                    one => vec![one],
+                };
+                actions.iter().any(|a| {
+                    a.as_str()
+                        .is_some_and(|a| a.starts_with("appsync:") || a == "*")
+                })
+            })
+            .collect();
+        if binary == "notify" {
+            assert_eq!(publishes.len(), 1, "{id}: {publishes:?}");
+            assert_eq!(
+                publishes[0]["Action"].as_str(),
+                Some("appsync:EventPublish")
+            );
+            let resource = format!("{:?}", publishes[0]["Resource"]);
+            assert!(
+                resource.contains("/channelNamespace/devices") && !resource.contains('*'),
+                "{id} publishes on the devices namespace only: {resource}"
+            );
+            assert!(
+                !function["Properties"]["Environment"]["Variables"][EVENTS_HTTP_URL_VAR].is_null()
+            );
+        } else {
+            assert!(
+                publishes.is_empty(),
+                "{id} must not touch AppSync: {publishes:?}"
+            );
+        }
+    }
+    let api = function_of(&template, "api");
+    for variable in [EVENTS_HTTP_URL_VAR, EVENTS_REALTIME_URL_VAR] {
+        assert!(
+            !api["Properties"]["Environment"]["Variables"][variable].is_null(),
+            "the api tells the phone {variable}"
+        );
+    }
+    let queues: Vec<String> = template.of_type("AWS::SQS::Queue").into_keys().collect();
+    assert_eq!(
+        queues,
+        ["DeadLetterQueue", "IngestQueue"],
+        "no queue nobody reads"
+    );
 }
 
 /// The one list of steps (`wisaw_step::Step`) is what the state machine calls, what the

@@ -1,0 +1,125 @@
+//! Upload acknowledged → event received, as a phone sees it, against a running
+//! `wisaw serve`: subscribe to the device's channel, then for each photo ask a ticket,
+//! PUT the bytes, and time from the PUT's answer to the photo's event on the channel.
+//! One photo at a time, so each figure is one photo's way through the whole pipeline.
+//!
+//! cargo run --release -p wisaw --example event_latency -- --url http://127.0.0.1:3000 \
+//!     --photos 200 --megapixels 0
+//!
+//! `--megapixels 0` sends a 32×24 JPEG (the pipeline's own cost); `--megapixels 12` a
+//! 4000×3000 one.
+
+use std::time::{Duration, Instant};
+use wisaw::events::client::EventsConnection;
+use wisaw::stack::events::DEFAULT_API_KEY;
+use wisaw_testkit::images::{jpeg, two_tone};
+use wisaw_testkit::{ask_ticket, put_as_ticket_says};
+
+struct Options {
+    url: String,
+    photos: usize,
+    megapixels: u32,
+    api_key: String,
+}
+
+fn options() -> Options {
+    let mut options = Options {
+        url: "http://127.0.0.1:3000".into(),
+        photos: 200,
+        megapixels: 0,
+        api_key: DEFAULT_API_KEY.into(),
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(flag) = args.next() {
+        let value = args
+            .next()
+            .unwrap_or_else(|| panic!("{flag} needs a value"));
+        match flag.as_str() {
+            "--url" => options.url = value,
+            "--photos" => options.photos = value.parse().expect("--photos N"),
+            "--megapixels" => options.megapixels = value.parse().expect("--megapixels N"),
+            "--events-api-key" => options.api_key = value,
+            other => panic!("unknown flag {other}"),
+        }
+    }
+    options
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.1} ms", d.as_secs_f64() * 1000.0)
+}
+
+#[tokio::main]
+async fn main() {
+    let options = options();
+    let (width, height) = match options.megapixels {
+        0 => (32, 24),
+        12 => (4000, 3000),
+        n => {
+            let width = ((n as f64 * 1e6 * 4.0 / 3.0).sqrt()) as u32;
+            (width, width * 3 / 4)
+        }
+    };
+    let bytes = jpeg(&two_tone(width, height));
+    let client = reqwest::Client::new();
+    let device = uuid::Uuid::new_v4();
+    let base = options.url.trim_end_matches('/');
+
+    // The channel is the device's: one connection and subscription for every photo.
+    let first = ask_ticket(&client, base, device, "image/jpeg", bytes.len(), 1.0, 2.0).await;
+    let mut connection = EventsConnection::connect(
+        &first.events.realtime_url,
+        &first.events.http_url,
+        &options.api_key,
+    )
+    .await
+    .expect("connecting to the event channel");
+    connection
+        .subscribe("bench", &first.events.channel)
+        .await
+        .expect("subscribing");
+
+    let mut latencies = Vec::with_capacity(options.photos);
+    let started = Instant::now();
+    for i in 0..options.photos {
+        let ticket = if i == 0 {
+            first.clone()
+        } else {
+            ask_ticket(&client, base, device, "image/jpeg", bytes.len(), 1.0, 2.0).await
+        };
+        put_as_ticket_says(&client, &ticket, bytes.clone()).await;
+        let acknowledged = Instant::now();
+        loop {
+            let received = connection
+                .next_event_within(Duration::from_secs(120))
+                .await
+                .expect("an event")
+                .expect("the channel stays open");
+            if received.event["photoId"] == ticket.photo_id.to_string() {
+                assert_eq!(received.event["type"], "photo.ready", "{}", received.event);
+                break;
+            }
+        }
+        latencies.push(acknowledged.elapsed());
+    }
+    let total = started.elapsed();
+    latencies.sort();
+    println!(
+        "{} photos of {width}x{height} ({} bytes), one at a time, in {:.1} s",
+        options.photos,
+        bytes.len(),
+        total.as_secs_f64()
+    );
+    println!(
+        "upload acknowledged -> event received: p50 {}  p95 {}  p99 {}  max {}",
+        ms(percentile(&latencies, 50.0)),
+        ms(percentile(&latencies, 95.0)),
+        ms(percentile(&latencies, 99.0)),
+        ms(*latencies.last().unwrap())
+    );
+}
