@@ -255,3 +255,41 @@ async fn events_on_a_channel_arrive_in_the_order_they_were_published() {
     assert_eq!(events[1]["eventId"], second.event_id.as_str());
     stack.finish().await;
 }
+
+/// `wisaw upload`, the phone's side: subscribed before the PUT it reports the event; with
+/// a channel that refuses it, or `--no-events`, it polls the status instead.
+#[tokio::test]
+async fn wisaw_upload_hears_the_event_and_falls_back_to_polling() {
+    use wisaw::commands::upload::{upload, UploadOptions};
+    let stack = TestStack::start(Store::Sqlite).await;
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), jpeg(&two_tone(64, 48))).unwrap();
+    let options = |events_api_key: Option<&str>| UploadOptions {
+        api_url: stack.base_url.clone(),
+        lat: 1.0,
+        lon: 2.0,
+        device_id: uuid::Uuid::new_v4(),
+        wait: Duration::from_secs(60),
+        progress: false,
+        events_api_key: events_api_key.map(str::to_string),
+    };
+
+    let heard = upload(
+        file.path(),
+        &options(Some(wisaw::stack::events::DEFAULT_API_KEY)),
+    )
+    .await
+    .unwrap();
+    assert_eq!(heard.status.status.as_str(), "ready");
+    let (event, after) = heard.event.expect("the event arrived on the channel");
+    assert_eq!(event["type"], "photo.ready");
+    assert_eq!(event["photoId"], heard.status.photo_id.to_string());
+    assert!(after < Duration::from_secs(60), "{after:?}");
+
+    for fallback in [Some("da2-not-the-key"), None] {
+        let polled = upload(file.path(), &options(fallback)).await.unwrap();
+        assert_eq!(polled.status.status.as_str(), "ready", "{fallback:?}");
+        assert!(polled.event.is_none(), "{fallback:?}");
+    }
+    stack.finish().await;
+}

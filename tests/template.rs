@@ -517,6 +517,22 @@ fn only_notify_may_publish_on_the_devices_channels() {
             "the api tells the phone {variable}"
         );
     }
+    // The schedule sweeps the outbox through the notify function, with a request it reads.
+    let notify = function_of(&template, "notify");
+    let sweeps: Vec<wisaw_domain::contracts::SweepRequest> = notify["Properties"]["Events"]
+        .as_mapping()
+        .expect("notify's events")
+        .values()
+        .filter(|event| event["Type"].as_str() == Some("Schedule"))
+        .map(|event| {
+            let input: serde_json::Value =
+                serde_json::from_str(event["Properties"]["Input"].as_str().unwrap()).unwrap();
+            serde_json::from_value(input["sweep"].clone()).unwrap()
+        })
+        .collect();
+    assert_eq!(sweeps.len(), 1, "one scheduled sweep of the outbox");
+    assert!(sweeps[0].limit > 0);
+
     let queues: Vec<String> = template.of_type("AWS::SQS::Queue").into_keys().collect();
     assert_eq!(
         queues,

@@ -3,6 +3,11 @@
 //! PUT the bytes, and time from the PUT's answer to the photo's event on the channel.
 //! One photo at a time, so each figure is one photo's way through the whole pipeline.
 //!
+//! The anchor, in the same run: the same photo's status polled every 10 ms until it is
+//! settled, as a phone without the channel would have to (and harder than one should).
+//! Notify is the last step, so the event can only come after the status settles; the
+//! ratio says what the channel costs over the pipeline itself.
+//!
 //! cargo run --release -p wisaw --example event_latency -- --url http://127.0.0.1:3000 \
 //!     --photos 200 --megapixels 0
 //!
@@ -85,6 +90,7 @@ async fn main() {
         .expect("subscribing");
 
     let mut latencies = Vec::with_capacity(options.photos);
+    let mut polled = Vec::with_capacity(options.photos);
     let started = Instant::now();
     for i in 0..options.photos {
         let ticket = if i == 0 {
@@ -94,6 +100,11 @@ async fn main() {
         };
         put_as_ticket_says(&client, &ticket, bytes.clone()).await;
         let acknowledged = Instant::now();
+        let polling = tokio::spawn(settled_after(
+            client.clone(),
+            format!("{base}/v1/photos/{}", ticket.photo_id),
+            acknowledged,
+        ));
         loop {
             let received = connection
                 .next_event_within(Duration::from_secs(120))
@@ -106,9 +117,11 @@ async fn main() {
             }
         }
         latencies.push(acknowledged.elapsed());
+        polled.push(polling.await.expect("the polling task"));
     }
     let total = started.elapsed();
     latencies.sort();
+    polled.sort();
     println!(
         "{} photos of {width}x{height} ({} bytes), one at a time, in {:.1} s",
         options.photos,
@@ -122,4 +135,37 @@ async fn main() {
         ms(percentile(&latencies, 99.0)),
         ms(*latencies.last().unwrap())
     );
+    println!(
+        "anchor, status polled every 10 ms:        p50 {}  p95 {}  p99 {}  max {}",
+        ms(percentile(&polled, 50.0)),
+        ms(percentile(&polled, 95.0)),
+        ms(percentile(&polled, 99.0)),
+        ms(*polled.last().unwrap())
+    );
+    println!(
+        "event / polled status, p50: {:.2}  p95: {:.2}",
+        percentile(&latencies, 50.0).as_secs_f64() / percentile(&polled, 50.0).as_secs_f64(),
+        percentile(&latencies, 95.0).as_secs_f64() / percentile(&polled, 95.0).as_secs_f64()
+    );
+}
+
+/// How long after `since` the photo's status was first seen settled.
+async fn settled_after(client: reqwest::Client, url: String, since: Instant) -> Duration {
+    loop {
+        let status: serde_json::Value = client
+            .get(&url)
+            .send()
+            .await
+            .expect("the status")
+            .json()
+            .await
+            .expect("a status document");
+        if matches!(
+            status["status"].as_str(),
+            Some("ready" | "rejected" | "failed")
+        ) {
+            return since.elapsed();
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
 }

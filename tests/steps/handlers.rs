@@ -424,3 +424,45 @@ async fn a_crash_while_publishing_leaves_the_event_for_the_rerun_or_the_sweep() 
     let report = s.announcer().sweep(later, 10).await.unwrap();
     assert_eq!((report.published, report.failed), (0, 0), "nothing left");
 }
+
+/// The notify function's payloads: the state machine's step, and the schedule's sweep.
+#[tokio::test]
+async fn the_notify_function_takes_a_step_or_a_sweep_and_refuses_anything_else() {
+    use serde_json::json;
+    let s = stack().await;
+    let stepped = ready_photo(&s.metadata).await;
+    let swept = ready_photo(&s.metadata).await;
+
+    let answer = s
+        .announcer()
+        .invoke(json!({"photoId": stepped, "attempt": 0}))
+        .await
+        .unwrap();
+    assert_eq!(
+        answer,
+        json!({"eventType": "photo.ready", "published": true})
+    );
+    // Only what waited longer than asked is swept: nothing yet, then the other photo.
+    let sweep = |seconds: i64| json!({"sweep": {"olderThanSeconds": seconds, "limit": 10}});
+    let answer = s.announcer().invoke(sweep(3600)).await.unwrap();
+    assert_eq!(answer, json!({"published": 0, "failed": 0}));
+    let answer = s.announcer().invoke(sweep(0)).await.unwrap();
+    assert_eq!(answer, json!({"published": 1, "failed": 0}));
+    let ids: Vec<_> = s
+        .notifier
+        .events()
+        .into_iter()
+        .map(|e| e.photo_id)
+        .collect();
+    assert_eq!(ids, vec![stepped, swept]);
+
+    for bad in [
+        json!({"sweep": {"olderThanSeconds": -1, "limit": 10}}),
+        json!({"sweep": true}),
+        json!({"photoId": "not-a-uuid"}),
+        json!([]),
+    ] {
+        let error = s.announcer().invoke(bad.clone()).await.unwrap_err();
+        assert_eq!(error.kind, StepErrorKind::Permanent, "{bad}");
+    }
+}

@@ -208,6 +208,15 @@ pub struct NotifyOutput {
     pub published: bool,
 }
 
+/// What the schedule invokes the notify function with: publish the announcements that
+/// have waited longer than `olderThanSeconds` (their step gave up, say), at most `limit`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SweepRequest {
+    pub older_than_seconds: u64,
+    pub limit: u32,
+}
+
 /// What the Catch path sends to the dead-letter queue, and what replay reads back.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

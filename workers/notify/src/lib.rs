@@ -9,8 +9,9 @@
 //! subscriber drops. So every event arrives at least once, and is shown once.
 
 use chrono::{DateTime, Utc};
+use serde_json::Value;
 use std::time::Duration;
-use wisaw_domain::contracts::{NotifyInput, NotifyOutput};
+use wisaw_domain::contracts::{NotifyInput, NotifyOutput, SweepRequest};
 use wisaw_domain::events::{
     announced_as, DeviceChannels, OutboxEvent, PhotoEvent, PHOTO_READY, PHOTO_REJECTED,
 };
@@ -43,6 +44,32 @@ pub struct SweepReport {
 }
 
 impl Announcer<'_> {
+    /// The notify function's two callers: the state machine, with a photo's step
+    /// ([`NotifyInput`]), and the schedule, with `{"sweep": SweepRequest}`.
+    pub async fn invoke(&self, payload: Value) -> Result<Value, StepError> {
+        let answer = match payload.get("sweep") {
+            Some(sweep) => {
+                let request: SweepRequest = serde_json::from_value(sweep.clone())
+                    .map_err(|e| StepError::permanent(format!("bad sweep request: {e}")))?;
+                let older_than = chrono::Duration::seconds(
+                    i64::try_from(request.older_than_seconds).unwrap_or(i64::MAX),
+                );
+                let recorded_before = Utc::now()
+                    .checked_sub_signed(older_than)
+                    .unwrap_or(DateTime::<Utc>::MIN_UTC);
+                let report = self.sweep(recorded_before, request.limit).await?;
+                serde_json::json!({ "published": report.published, "failed": report.failed })
+            }
+            None => {
+                let input: NotifyInput = serde_json::from_value(payload)
+                    .map_err(|e| StepError::permanent(format!("bad notify payload: {e}")))?;
+                serde_json::to_value(self.handle(input).await?)
+                    .map_err(|e| StepError::permanent(e.to_string()))?
+            }
+        };
+        Ok(answer)
+    }
+
     /// The step: publishes every announcement of the photo still waiting.
     ///
     /// * A photo deleted while in flight has nobody left to tell: `none`, nothing published.

@@ -1,4 +1,5 @@
-//! The `notify` step as a Lambda function, over Postgres, S3 and AppSync Events.
+//! The `notify` step as a Lambda function, over Postgres, S3 and AppSync Events; the
+//! schedule invokes it too, to sweep the outbox.
 
 use wisaw_adapters::aws::AwsEnvironment;
 use wisaw_notify::Announcer;
@@ -18,5 +19,5 @@ async fn main() -> Result<(), lambda::Error> {
         notifier: notifier.as_ref(),
         channels: &channels,
     };
-    lambda::serve(Step::Notify, |input| announcer.handle(input)).await
+    lambda::serve(Step::Notify, |payload| announcer.invoke(payload)).await
 }
