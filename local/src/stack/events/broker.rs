@@ -56,11 +56,14 @@ impl Inbox {
     }
 }
 
+/// One connection's subscriptions to one channel: its inbox, and the subscription ids.
+type Subscriber = (Inbox, Vec<String>);
+
 #[derive(Default)]
 pub struct Broker {
     next_connection: AtomicU64,
-    /// channel → connection → (the connection's inbox, its subscription ids on the channel).
-    channels: Mutex<HashMap<String, HashMap<u64, (Inbox, Vec<String>)>>>,
+    /// channel → connection → its subscriptions there.
+    channels: Mutex<HashMap<String, HashMap<u64, Subscriber>>>,
 }
 
 impl Broker {
