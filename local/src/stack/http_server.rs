@@ -13,9 +13,8 @@ use axum::extract::ConnectInfo;
 use axum::routing::future::RouteFuture;
 use axum::Router;
 use hyper::body::Incoming;
-use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-use hyper_util::server::conn::auto;
-use hyper_util::server::graceful::GracefulShutdown;
+use hyper::server::conn::http1;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use idle_body::IdleTimeoutBody;
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -82,7 +81,6 @@ pub async fn serve(
 ) -> Result<()> {
     let builder = connection_builder(&limits);
     let free_connections = Arc::new(Semaphore::new(limits.max_connections));
-    let graceful = GracefulShutdown::new();
     let mut connections = JoinSet::new();
     loop {
         // A free slot first, then a connection: beyond the bound, clients wait unaccepted.
@@ -105,13 +103,23 @@ pub async fn serve(
             }
         };
         let service = request_service(app.clone(), client, limits.body_idle_timeout);
-        // With upgrades: the event channels are WebSockets.
+        // With upgrades: the event channels are WebSockets. (An upgraded connection leaves
+        // this server's count; the event server bounds its own.)
         let connection = builder
-            .serve_connection_with_upgrades(TokioIo::new(stream), service)
-            .into_owned();
-        let connection = graceful.watch(connection);
+            .serve_connection(TokioIo::new(stream), service)
+            .with_upgrades();
+        let shutdown = shutdown.clone();
         connections.spawn(async move {
-            if let Err(error) = connection.await {
+            tokio::pin!(connection);
+            let ended = tokio::select! {
+                ended = connection.as_mut() => ended,
+                () = shutdown.cancelled() => {
+                    // Finish the request in flight, take no other.
+                    connection.as_mut().graceful_shutdown();
+                    connection.await
+                }
+            };
+            if let Err(error) = ended {
                 tracing::debug!(%client, error = %error, "connection ended with an error");
             }
             drop(slot);
@@ -120,23 +128,23 @@ pub async fn serve(
         while connections.try_join_next().is_some() {}
     }
     drop(listener);
+    let drained = async { while connections.join_next().await.is_some() {} };
     tokio::select! {
-        _ = graceful.shutdown() => {}
-        _ = tokio::time::sleep(limits.drain_grace) => {
-            tracing::warn!(open = connections.len(), "closing the connections still open after the grace");
+        () = drained => {}
+        () = tokio::time::sleep(limits.drain_grace) => {
+            tracing::warn!("closing the connections still open after the grace");
         }
     }
     connections.shutdown().await;
     Ok(())
 }
 
-/// HTTP/1 only: hyper's header timeout guards HTTP/1 alone, and detecting HTTP/2 (which
-/// no client of this server speaks in clear text) waits for the client's first bytes with
-/// no timeout at all.
-fn connection_builder(limits: &HttpLimits) -> auto::Builder<TokioExecutor> {
-    let mut builder = auto::Builder::new(TokioExecutor::new()).http1_only();
+/// HTTP/1 only, hyper's own connection: its header timeout guards every request from the
+/// first byte (detecting HTTP/2, which no client of this server speaks in clear text,
+/// would wait for the client's first bytes with no timeout at all).
+fn connection_builder(limits: &HttpLimits) -> http1::Builder {
+    let mut builder = http1::Builder::new();
     builder
-        .http1()
         .timer(TokioTimer::new())
         .header_read_timeout(limits.header_read_timeout);
     builder

@@ -160,6 +160,8 @@ impl LocalStack {
                 keep_alive: std::time::Duration::from_secs(60),
                 init_timeout: std::time::Duration::from_secs(10),
                 max_subscriptions: 100,
+                // Each holds a file descriptor, beside the HTTP server's own bound.
+                max_connections: 400,
             },
             channels.clone(),
         ));

@@ -19,6 +19,7 @@ use broker::Broker;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 use wisaw_domain::events::{DeviceChannels, EventsEndpoints, PhotoEvent};
 use wisaw_domain::ports::{Notifier, PortResult};
@@ -52,6 +53,8 @@ pub struct EventsSettings {
     pub init_timeout: Duration,
     /// Subscriptions one connection may hold.
     pub max_subscriptions: usize,
+    /// Connections open at once; beyond, the handshake is refused (503) until one closes.
+    pub max_connections: usize,
 }
 
 /// The event server: its settings, the channel key, and who listens where.
@@ -62,6 +65,8 @@ pub struct LocalEvents {
     endpoints: EventsEndpoints,
     /// Cancelled when the stack shuts down: every connection closes ("going away").
     closing: CancellationToken,
+    /// One permit per open connection.
+    connection_slots: Arc<Semaphore>,
 }
 
 impl LocalEvents {
@@ -77,10 +82,11 @@ impl LocalEvents {
                 realtime_url: format!("{realtime_base}{REALTIME_PATH}"),
                 http_url: format!("{base}{PUBLISH_PATH}"),
             },
-            settings,
+            connection_slots: Arc::new(Semaphore::new(settings.max_connections)),
             channels,
             broker: Broker::default(),
             closing: CancellationToken::new(),
+            settings,
         }
     }
 

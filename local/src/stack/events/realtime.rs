@@ -38,6 +38,14 @@ pub async fn upgrade(
         .flat_map(|value| value.split(','))
         .map(str::trim)
         .collect();
+    let Ok(slot) = events.connection_slots.clone().try_acquire_owned() else {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            [(header::RETRY_AFTER, "5")],
+            "too many event connections; try again later",
+        )
+            .into_response();
+    };
     if !offered.contains(&SUBPROTOCOL) {
         return (
             StatusCode::BAD_REQUEST,
@@ -57,7 +65,10 @@ pub async fn upgrade(
     ws.protocols([SUBPROTOCOL])
         .max_message_size(MAX_FRAME_BYTES)
         .max_frame_size(MAX_FRAME_BYTES)
-        .on_upgrade(move |socket| Connection::new(events, socket).run(authorized))
+        .on_upgrade(move |socket| async move {
+            Connection::new(events, socket).run(authorized).await;
+            drop(slot);
+        })
 }
 
 /// The connection's authorization: the app's API key, for this server's host.
