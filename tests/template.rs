@@ -592,3 +592,55 @@ fn the_step_list_is_every_function_the_state_machine_invokes() {
         assert_eq!(arn.rsplit(':').next(), Some(step.function_name()), "{arn}");
     }
 }
+
+/// The devices namespace's `onSubscribe` handler, run by Node with AppSync's `util`
+/// stood in (the handler is APPSYNC_JS, a subset of JavaScript): a phone's own channel is
+/// let through; a wildcard, which would read every device's events, or any other shape
+/// is refused, as the local event server refuses them.
+#[test]
+fn the_subscribe_handler_lets_a_phone_read_its_own_channel_only() {
+    let template = Template::load();
+    let namespaces = template.of_type("AWS::AppSync::ChannelNamespace");
+    let code = namespaces.values().next().unwrap()["Properties"]["CodeHandlers"]
+        .as_str()
+        .expect("an onSubscribe handler");
+    let import = "import { util } from '@aws-appsync/utils';";
+    assert!(code.contains(import), "{code}");
+    let stand_in = "const util = { unauthorized() { throw new Error('Unauthorized'); } };";
+    let script = format!(
+        "{}\nconst paths = JSON.parse(process.argv[2]);\n\
+         console.log(JSON.stringify(paths.map((path) => {{\n\
+           const segments = path.split('/').filter((s) => s.length > 0);\n\
+           try {{ onSubscribe({{ info: {{ channel: {{ path, segments }} }} }}); return true; }}\n\
+           catch (e) {{ return false; }}\n\
+         }})));",
+        code.replace(import, stand_in)
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("handler.mjs");
+    std::fs::write(&file, script).unwrap();
+
+    let channels = wisaw_domain::events::DeviceChannels::derived_from(b"k");
+    let own = channels.channel_of(wisaw_domain::DeviceId::new_random());
+    let cases = [
+        (own.clone(), true),
+        ("/devices/*".to_string(), false),
+        (format!("{own}/more"), false),
+        ("/devices/short".to_string(), false),
+        ("/devices".to_string(), false),
+    ];
+    let paths: Vec<&String> = cases.iter().map(|(path, _)| path).collect();
+    let output = std::process::Command::new("node")
+        .arg(&file)
+        .arg(serde_json::to_string(&paths).unwrap())
+        .output()
+        .expect("node runs the handler (CI installs Node)");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let allowed: Vec<bool> = serde_json::from_slice(&output.stdout).unwrap();
+    let expected: Vec<bool> = cases.iter().map(|(_, allowed)| *allowed).collect();
+    assert_eq!(allowed, expected, "{cases:?}");
+}

@@ -63,6 +63,17 @@ impl MetadataStore for DeletedRightAfterLoad {
     async fn photo_events(&self, photo: PhotoId) -> PortResult<Vec<OutboxEvent>> {
         self.inner.photo_events(photo).await
     }
+    async fn record_event(
+        &self,
+        photo: PhotoId,
+        event_type: &str,
+        attempt: u32,
+        recorded_at: DateTime<Utc>,
+    ) -> PortResult<()> {
+        self.inner
+            .record_event(photo, event_type, attempt, recorded_at)
+            .await
+    }
     async fn unsent_events(
         &self,
         recorded_before: DateTime<Utc>,
@@ -72,6 +83,9 @@ impl MetadataStore for DeletedRightAfterLoad {
     }
     async fn mark_event_sent(&self, event_id: &str) -> PortResult<bool> {
         self.inner.mark_event_sent(event_id).await
+    }
+    async fn mark_event_failed(&self, event_id: &str) -> PortResult<()> {
+        self.inner.mark_event_failed(event_id).await
     }
 }
 

@@ -204,8 +204,18 @@ pub trait MetadataStore: Send + Sync {
     async fn feed(&self, query: &FeedQuery) -> PortResult<FeedPage>;
     /// The photo's announcements, sent or not, oldest first.
     async fn photo_events(&self, photo: PhotoId) -> PortResult<Vec<OutboxEvent>>;
-    /// Announcements still unsent that were recorded before `recorded_before`, oldest
-    /// first, at most `limit`: what a sweep publishes.
+    /// Records the announcement of an outcome that was recorded without one (by a release
+    /// from before the outbox, during a deploy); changes nothing when it is there.
+    async fn record_event(
+        &self,
+        photo: PhotoId,
+        event_type: &str,
+        attempt: u32,
+        recorded_at: DateTime<Utc>,
+    ) -> PortResult<()>;
+    /// Announcements still unsent that were recorded before `recorded_before`, those
+    /// that failed fewest times first, then oldest first, at most `limit`: what a sweep
+    /// publishes. One that keeps failing thus never holds up the others.
     async fn unsent_events(
         &self,
         recorded_before: DateTime<Utc>,
@@ -214,6 +224,8 @@ pub trait MetadataStore: Send + Sync {
     /// Marks an announcement published: true the first time, false when it was marked
     /// already (another run published it too) or is gone with its photo.
     async fn mark_event_sent(&self, event_id: &str) -> PortResult<bool>;
+    /// Counts a failed publication of an announcement (it goes behind the others).
+    async fn mark_event_failed(&self, event_id: &str) -> PortResult<()>;
 }
 
 /// Publishes an event on a channel: AppSync Events in AWS, the local event server of

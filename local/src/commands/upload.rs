@@ -14,7 +14,7 @@ use wisaw_api::photos::PhotoStatusResponse;
 use wisaw_api::problem::ProblemBody;
 use wisaw_api::tickets::{EventChannel, TicketRequest, TicketResponse, UploadTicket};
 use wisaw_domain::contracts::ImageFormat;
-use wisaw_domain::{DeviceId, PhotoId};
+use wisaw_domain::{DeviceId, PhotoId, PhotoStatus};
 use wisaw_imaging::validate::sniff::{sniff, Sniffed};
 
 pub struct UploadOptions {
@@ -84,7 +84,7 @@ pub async fn upload(file: &Path, options: &UploadOptions) -> Result<Followed> {
     let acknowledged = tokio::time::Instant::now();
     let deadline = acknowledged + options.wait;
     if let Some(connection) = events.as_mut() {
-        match wait_for_event(connection, photo_id, deadline).await {
+        match wait_for_event(connection, &client, api, photo_id, deadline).await {
             Ok(event) => {
                 let after = acknowledged.elapsed();
                 eprintln!(
@@ -120,19 +120,35 @@ async fn subscribe(channel: &EventChannel, api_key: &str) -> Result<EventsConnec
     Ok(connection)
 }
 
-/// The first event about `photo_id`; others on the device's channel are skipped.
+/// The first event about `photo_id`; others on the device's channel are skipped. A
+/// failed photo is announced by no event: the status is read every few seconds
+/// meanwhile, and a failure ends the wait.
 async fn wait_for_event(
     connection: &mut EventsConnection,
+    client: &reqwest::Client,
+    api: &str,
     photo_id: PhotoId,
     deadline: tokio::time::Instant,
 ) -> Result<serde_json::Value> {
+    let mut check = tokio::time::interval(Duration::from_secs(3));
+    check.tick().await;
     loop {
-        let received = tokio::time::timeout_at(deadline, connection.next_event())
-            .await
-            .context("no event before the deadline")??
-            .context("the server closed the event channel")?;
-        if received.event["photoId"] == photo_id.to_string() {
-            return Ok(received.event);
+        tokio::select! {
+            received = tokio::time::timeout_at(deadline, connection.next_event()) => {
+                let received = received
+                    .context("no event before the deadline")??
+                    .context("the server closed the event channel")?;
+                if received.event["photoId"] == photo_id.to_string() {
+                    return Ok(received.event);
+                }
+            }
+            _ = check.tick() => {
+                let response = client.get(format!("{api}/v1/photos/{photo_id}")).send().await?;
+                let status: PhotoStatusResponse = typed_or_problem(response).await?;
+                if status.status == PhotoStatus::Failed {
+                    bail!("the photo failed, which no event announces");
+                }
+            }
         }
     }
 }

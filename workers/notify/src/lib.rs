@@ -89,9 +89,15 @@ impl Announcer<'_> {
                 photo.id, photo.status
             )));
         };
-        let events = self.metadata.photo_events(photo.id).await?;
+        let mut events = self.metadata.photo_events(photo.id).await?;
         if events.is_empty() {
+            // An outcome recorded by a release from before the outbox (during a deploy):
+            // announce it all the same, as persist would have.
             tracing::warn!(photo_id = %photo.id, "no announcement was recorded with the outcome");
+            self.metadata
+                .record_event(photo.id, event_type, input.attempt, photo.updated_at)
+                .await?;
+            events = self.metadata.photo_events(photo.id).await?;
         }
         let mut published = false;
         for event in events.iter().filter(|event| event.sent_at.is_none()) {
@@ -108,7 +114,8 @@ impl Announcer<'_> {
     }
 
     /// Publishes the announcements recorded before `recorded_before` and still waiting,
-    /// oldest first, at most `limit`. One that fails is left for the next sweep.
+    /// at most `limit`, those that failed fewest times first. One that fails is left for
+    /// the next sweep, behind the others.
     pub async fn sweep(
         &self,
         recorded_before: DateTime<Utc>,
@@ -127,6 +134,10 @@ impl Announcer<'_> {
                 Err(error) => {
                     report.failed += 1;
                     tracing::warn!(event_id = %event.event_id, %error, "left for the next sweep");
+                    // Behind the others next time, so it cannot hold them up.
+                    if let Err(error) = self.metadata.mark_event_failed(&event.event_id).await {
+                        tracing::warn!(event_id = %event.event_id, %error, "counting the failure");
+                    }
                 }
             }
         }

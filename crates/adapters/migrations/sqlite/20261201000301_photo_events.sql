@@ -7,10 +7,13 @@ CREATE TABLE photo_events (
     photo_id     TEXT    NOT NULL REFERENCES photos (id) ON DELETE CASCADE,
     event_type   TEXT    NOT NULL CHECK (event_type IN ('photo.ready', 'photo.rejected')),
     recorded_at  INTEGER NOT NULL,
-    sent_at      INTEGER
+    sent_at      INTEGER,
+    -- Publications that failed: the sweep takes the fewest first, so an event that cannot
+    -- be published never holds up the others.
+    attempts     INTEGER NOT NULL DEFAULT 0
 );
--- The sweep: unsent events, oldest first.
-CREATE INDEX photo_events_unsent ON photo_events (recorded_at) WHERE sent_at IS NULL;
+-- The sweep: unsent events, fewest failures first, then oldest.
+CREATE INDEX photo_events_unsent ON photo_events (attempts, recorded_at) WHERE sent_at IS NULL;
 CREATE INDEX photo_events_by_photo ON photo_events (photo_id);
 
 -- Every outcome recorded before the outbox gets its event: sent when it was published,

@@ -209,17 +209,7 @@ impl MetadataStore for PostgresMetadataStore {
         };
         let photo = photo_from_row(&row)?;
         if let Some(event_type) = announced_as(photo.status) {
-            sqlx::query(
-                "INSERT INTO photo_events (event_id, photo_id, event_type, recorded_at) \
-                 VALUES ($1, $2, $3, $4) ON CONFLICT (event_id) DO NOTHING",
-            )
-            .bind(event_id(id, event_type, attempt))
-            .bind(id.0)
-            .bind(event_type)
-            .bind(photo.updated_at)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_error)?;
+            insert_event(&mut *tx, id, event_type, attempt, photo.updated_at).await?;
         }
         tx.commit().await.map_err(db_error)?;
         Ok(Some((photo, true)))
@@ -304,6 +294,16 @@ impl MetadataStore for PostgresMetadataStore {
         rows.iter().map(event_from_row).collect()
     }
 
+    async fn record_event(
+        &self,
+        photo: PhotoId,
+        event_type: &str,
+        attempt: u32,
+        recorded_at: DateTime<Utc>,
+    ) -> PortResult<()> {
+        insert_event(&self.pool, photo, event_type, attempt, recorded_at).await
+    }
+
     async fn unsent_events(
         &self,
         recorded_before: DateTime<Utc>,
@@ -311,7 +311,8 @@ impl MetadataStore for PostgresMetadataStore {
     ) -> PortResult<Vec<OutboxEvent>> {
         let rows = sqlx::query(&format!(
             "SELECT {EVENT_COLUMNS} FROM photo_events \
-             WHERE sent_at IS NULL AND recorded_at < $1 ORDER BY recorded_at, event_id LIMIT $2"
+             WHERE sent_at IS NULL AND recorded_at < $1 \
+             ORDER BY attempts, recorded_at, event_id LIMIT $2"
         ))
         .bind(recorded_before)
         .bind(i64::from(limit))
@@ -332,4 +333,35 @@ impl MetadataStore for PostgresMetadataStore {
         .map_err(db_error)?;
         Ok(result.rows_affected() > 0)
     }
+
+    async fn mark_event_failed(&self, event_id: &str) -> PortResult<()> {
+        sqlx::query("UPDATE photo_events SET attempts = attempts + 1 WHERE event_id = $1")
+            .bind(event_id)
+            .execute(&self.pool)
+            .await
+            .map_err(db_error)?;
+        Ok(())
+    }
+}
+
+/// The one INSERT of an announcement: with its outcome, or late (see `record_event`).
+async fn insert_event<'e, E: sqlx::PgExecutor<'e>>(
+    executor: E,
+    photo: PhotoId,
+    event_type: &str,
+    attempt: u32,
+    recorded_at: DateTime<Utc>,
+) -> PortResult<()> {
+    sqlx::query(
+        "INSERT INTO photo_events (event_id, photo_id, event_type, recorded_at) \
+         VALUES ($1, $2, $3, $4) ON CONFLICT (event_id) DO NOTHING",
+    )
+    .bind(event_id(photo, event_type, attempt))
+    .bind(photo.0)
+    .bind(event_type)
+    .bind(recorded_at)
+    .execute(executor)
+    .await
+    .map_err(|e| missing_photo_or(e, photo))?;
+    Ok(())
 }

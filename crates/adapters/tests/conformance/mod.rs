@@ -9,6 +9,7 @@ pub mod fixtures;
 pub mod outbox;
 pub mod races;
 pub mod standing;
+mod upgrade;
 
 use backend::Backend;
 
@@ -56,6 +57,8 @@ conformance!(
     outbox::a_failure_or_a_refused_outcome_announces_nothing,
     outbox::the_sweep_reads_unsent_events_oldest_first,
     outbox::concurrent_marks_send_an_event_once,
+    outbox::a_failing_event_goes_behind_the_others,
+    outbox::a_late_announcement_is_recorded_once,
     cases::rows_survive_reopening_the_store,
     races::a_create_racing_a_delete_finds_the_photo_or_makes_it_anew,
     races::a_report_on_a_photo_deleted_meanwhile_is_not_found,

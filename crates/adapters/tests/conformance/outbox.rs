@@ -170,3 +170,66 @@ pub async fn concurrent_marks_send_an_event_once(backend: &Backend) {
         .count();
     assert_eq!(firsts, 1);
 }
+
+/// An event that keeps failing goes behind the others: it never holds up the sweep.
+pub async fn a_failing_event_goes_behind_the_others(backend: &Backend) {
+    let store = backend.store();
+    let mut ids = Vec::new();
+    for _ in 0..3 {
+        let id = processing(store).await;
+        store
+            .record_outcome(id, &ready(id), 0)
+            .await
+            .unwrap()
+            .unwrap();
+        ids.push(id);
+    }
+    let later = Utc::now() + Duration::seconds(1);
+    let oldest = event_id(ids[0], PHOTO_READY, 0);
+    store.mark_event_failed(&oldest).await.unwrap();
+    store.mark_event_failed(&oldest).await.unwrap();
+    store
+        .mark_event_failed(&event_id(ids[1], PHOTO_READY, 0))
+        .await
+        .unwrap();
+    let order: Vec<PhotoId> = store
+        .unsent_events(later, 10)
+        .await
+        .unwrap()
+        .iter()
+        .map(|e| e.photo_id)
+        .collect();
+    assert_eq!(order, vec![ids[2], ids[1], ids[0]]);
+    // A batch of one is the one that failed least, not the oldest.
+    assert_eq!(
+        store.unsent_events(later, 1).await.unwrap()[0].photo_id,
+        ids[2]
+    );
+    // Failures do not make it sent.
+    assert!(store.mark_event_sent(&oldest).await.unwrap());
+}
+
+/// An outcome recorded without its announcement (by a release from before the outbox)
+/// gets it late, once.
+pub async fn a_late_announcement_is_recorded_once(backend: &Backend) {
+    let store = backend.store();
+    let id = processing(store).await;
+    let at = Utc::now();
+    for _ in 0..2 {
+        store.record_event(id, PHOTO_READY, 1, at).await.unwrap();
+    }
+    let events = store.photo_events(id).await.unwrap();
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert_eq!(events[0].event_id, event_id(id, PHOTO_READY, 1));
+    assert_eq!(
+        events[0].recorded_at.timestamp_micros(),
+        at.timestamp_micros()
+    );
+    let gone = store
+        .record_event(PhotoId::new_random(), PHOTO_READY, 0, at)
+        .await;
+    assert!(
+        matches!(gone, Err(wisaw_domain::PortError::NotFound(_))),
+        "{gone:?}"
+    );
+}

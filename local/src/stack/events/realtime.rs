@@ -26,6 +26,9 @@ use wisaw_domain::events::ChannelRefusal;
 /// connection closed.
 const MAX_FRAME_BYTES: usize = 1024 * 1024;
 
+/// How long one frame may take to reach a client.
+const SEND_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
 pub async fn upgrade(
     State(events): State<Arc<LocalEvents>>,
     headers: HeaderMap,
@@ -141,11 +144,14 @@ impl Connection {
         }
     }
 
+    /// A client that stops reading is given [`SEND_TIMEOUT`], then dropped: it cannot
+    /// hold its connection (and its slot) while nothing reaches it.
     async fn send(&mut self, message: ServerMessage) -> Result<(), End> {
-        self.socket
-            .send(Message::Text(message.to_text().into()))
-            .await
-            .map_err(|_| End::Gone)
+        let frame = Message::Text(message.to_text().into());
+        match tokio::time::timeout(SEND_TIMEOUT, self.socket.send(frame)).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(_)) | Err(_) => Err(End::Gone),
+        }
     }
 
     async fn serve(&mut self, authorized: Result<(), String>) -> End {

@@ -79,9 +79,11 @@ fn parse_authorization(value: &str) -> Option<Authorization<'_>> {
 /// Why a publish was refused, in words for the answer.
 pub type Refusal = String;
 
-/// Accepts the request if `key` signed it, within [`MAX_SKEW`] of `now`.
+/// Accepts the request if `key` signed it, for `expected_host`, within [`MAX_SKEW`] of
+/// `now`.
 pub fn verify(
     key: &PublisherKey,
+    expected_host: &str,
     method: &str,
     path_and_query: &str,
     headers: &HeaderMap,
@@ -111,6 +113,11 @@ pub fn verify(
             return Err(format!("the signature must cover the `{required}` header"));
         }
     }
+    if header("host")? != expected_host {
+        return Err(format!(
+            "the request is not for this endpoint's host {expected_host:?}"
+        ));
+    }
     let amz_date = header("x-amz-date")?;
     let signed_at = NaiveDateTime::parse_from_str(amz_date, "%Y%m%dT%H%M%SZ")
         .map_err(|_| "the `x-amz-date` header is not a SigV4 time".to_string())?;
@@ -125,14 +132,28 @@ pub fn verify(
         return Err("the request was signed too long ago, or in the future".into());
     }
 
-    // What the signer adds itself (the date, the session token) is left to it.
-    let mut signed = Vec::new();
+    // What the signer adds itself (the date, the session token) is left to it. A header
+    // sent more than once is signed as its values joined by commas.
+    let mut values = Vec::new();
     for name in &authorization.signed_headers {
         if matches!(*name, "x-amz-date" | "x-amz-security-token") {
             continue;
         }
-        signed.push((*name, header(name)?));
+        let all: Vec<&str> = headers
+            .get_all(*name)
+            .iter()
+            .map(|value| {
+                value
+                    .to_str()
+                    .map_err(|_| format!("the `{name}` header is not text"))
+            })
+            .collect::<Result<_, _>>()?;
+        if all.is_empty() {
+            return Err(format!("the signed header `{name}` is missing"));
+        }
+        values.push((*name, all.join(",")));
     }
+    let signed = values.iter().map(|(name, value)| (*name, value.as_str()));
     let session_token = if authorization
         .signed_headers
         .contains(&"x-amz-security-token")
@@ -160,16 +181,21 @@ pub fn verify(
         .into();
     let host = header("host")?;
     let url = format!("http://{host}{path_and_query}");
-    let request = SignableRequest::new(
-        method,
-        url.as_str(),
-        signed.into_iter(),
-        SignableBody::Bytes(body),
-    )
-    .map_err(|e| format!("the request cannot be signed: {e}"))?;
-    let (_, expected) = sign(request, &params)
+    let request = SignableRequest::new(method, url.as_str(), signed, SignableBody::Bytes(body))
+        .map_err(|e| format!("the request cannot be signed: {e}"))?;
+    let (instructions, expected) = sign(request, &params)
         .map_err(|e| format!("the request cannot be signed: {e}"))?
         .into_parts();
+    // The headers the signer covered must be the ones the request says were signed: a
+    // header it would leave out (user-agent, say) cannot be claimed as covered.
+    let ours = instructions
+        .headers()
+        .find(|(name, _)| name.eq_ignore_ascii_case("authorization"))
+        .and_then(|(_, value)| parse_authorization(value))
+        .map(|ours| ours.signed_headers.join(";"));
+    if ours.as_deref() != Some(authorization.signed_headers.join(";").as_str()) {
+        return Err("the signed headers are not the ones SigV4 signs".into());
+    }
     if !same_bytes(expected.as_bytes(), authorization.signature.as_bytes()) {
         return Err("the signature does not match the request".into());
     }
@@ -179,4 +205,118 @@ pub fn verify(
 /// Compares in time independent of where the two first differ.
 fn same_bytes(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::{HeaderName, HeaderValue};
+
+    fn key() -> PublisherKey {
+        PublisherKey {
+            access_key_id: "AKIDLOCAL".into(),
+            secret_access_key: "a secret".into(),
+            region: "local".into(),
+        }
+    }
+
+    /// A request signed by `aws-sigv4` as the publisher signs it, as the server sees it.
+    fn signed(key: &PublisherKey, body: &[u8], at: SystemTime) -> HeaderMap {
+        let identity: Identity =
+            Credentials::new(&key.access_key_id, &key.secret_access_key, None, None, "t").into();
+        let params = v4::SigningParams::builder()
+            .identity(&identity)
+            .region(&key.region)
+            .name(SERVICE)
+            .time(at)
+            .settings(SigningSettings::default())
+            .build()
+            .unwrap()
+            .into();
+        let headers = [("content-type", "application/json")];
+        let request = SignableRequest::new(
+            "POST",
+            "http://127.0.0.1:3000/event",
+            headers.into_iter(),
+            SignableBody::Bytes(body),
+        )
+        .unwrap();
+        let (instructions, _) = sign(request, &params).unwrap().into_parts();
+        let mut map = HeaderMap::new();
+        for (name, value) in headers.into_iter().chain(instructions.headers()) {
+            map.insert(
+                HeaderName::from_bytes(name.as_bytes()).unwrap(),
+                HeaderValue::from_str(value).unwrap(),
+            );
+        }
+        map.insert("host", HeaderValue::from_static("127.0.0.1:3000"));
+        map
+    }
+
+    fn check(headers: &HeaderMap, body: &[u8], now: SystemTime) -> Result<(), Refusal> {
+        verify(
+            &key(),
+            "127.0.0.1:3000",
+            "POST",
+            "/event",
+            headers,
+            body,
+            now,
+        )
+    }
+
+    #[test]
+    fn the_publishers_signature_is_accepted_and_any_change_refused() {
+        let now = SystemTime::now();
+        let body = br#"{"channel":"/devices/x","events":["{}"]}"#;
+        let headers = signed(&key(), body, now);
+        assert_eq!(check(&headers, body, now), Ok(()));
+
+        assert!(check(
+            &headers,
+            br#"{"channel":"/devices/y","events":["{}"]}"#,
+            now
+        )
+        .is_err());
+        assert!(verify(
+            &key(),
+            "elsewhere:3000",
+            "POST",
+            "/event",
+            &headers,
+            body,
+            now
+        )
+        .is_err());
+        assert!(
+            check(&headers, body, now + Duration::from_secs(6 * 60)).is_err(),
+            "stale"
+        );
+        let mut other = key();
+        other.secret_access_key = "another".into();
+        assert!(check(&signed(&other, body, now), body, now).is_err());
+
+        // Claiming a header as signed that SigV4 would not sign changes nothing it covers.
+        let mut claimed = headers.clone();
+        let authorization = claimed["authorization"].to_str().unwrap().replace(
+            "SignedHeaders=content-type;host;x-amz-date",
+            "SignedHeaders=content-type;host;user-agent;x-amz-date",
+        );
+        assert_ne!(authorization, claimed["authorization"].to_str().unwrap());
+        claimed.insert(
+            "authorization",
+            HeaderValue::from_str(&authorization).unwrap(),
+        );
+        claimed.insert("user-agent", HeaderValue::from_static("anything"));
+        assert!(check(&claimed, body, now).is_err(), "{authorization}");
+
+        // A signed header sent twice is not the header that was signed.
+        let mut doubled = headers.clone();
+        doubled.append("content-type", HeaderValue::from_static("text/plain"));
+        assert!(check(&doubled, body, now).is_err());
+
+        let mut unsigned = headers;
+        unsigned.remove("authorization");
+        assert!(check(&unsigned, body, now).is_err());
+    }
 }
