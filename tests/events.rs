@@ -304,3 +304,38 @@ async fn wisaw_upload_hears_the_event_and_falls_back_to_polling() {
     }
     stack.finish().await;
 }
+
+#[tokio::test]
+async fn after_unsubscribe_success_nothing_more_arrives() {
+    use wisaw::events::protocol::{ClientMessage, ServerMessage};
+    let stack = TestStack::start(Store::Sqlite).await;
+    let device = uuid::Uuid::new_v4();
+    let mut phone = stack.subscribed(device).await;
+    let channel = stack.stack().channels.channel_of(DeviceId(device));
+    let secret = stack
+        .stack()
+        .events
+        .settings()
+        .publisher
+        .secret_access_key
+        .clone();
+    let publisher = publisher(&stack, &secret);
+    let before = event_for(PhotoId::new_random(), DeviceId(device));
+    publisher.publish(&channel, &before).await.unwrap();
+    let heard = phone.next_event_within(WITHIN).await.unwrap().unwrap();
+    assert_eq!(heard.event["eventId"], before.event_id.as_str());
+
+    phone
+        .send(&ClientMessage::Unsubscribe { id: "s1".into() })
+        .await
+        .unwrap();
+    assert_eq!(
+        phone.next().await.unwrap().unwrap(),
+        ServerMessage::UnsubscribeSuccess { id: "s1".into() }
+    );
+    let after = event_for(PhotoId::new_random(), DeviceId(device));
+    publisher.publish(&channel, &after).await.unwrap();
+    assert_no_event(&mut phone, Duration::from_millis(300)).await;
+    assert_eq!(stack.stack().events.subscribed_connections(), 0);
+    stack.finish().await;
+}

@@ -17,6 +17,8 @@ pub const CONNECTION_BACKLOG: usize = 256;
 #[derive(Clone, Debug, PartialEq)]
 pub struct Delivery {
     pub subscription_id: String,
+    /// The channel it was published on (a subscription id can be reused for another).
+    pub channel: String,
     pub event: String,
 }
 
@@ -124,6 +126,7 @@ impl Broker {
                 for event in events {
                     let delivery = Delivery {
                         subscription_id: id.clone(),
+                        channel: channel.to_string(),
                         event: event.clone(),
                     };
                     if !inbox.push(delivery) {

@@ -163,11 +163,17 @@ impl Connection {
             let step = tokio::select! {
                 frame = self.socket.recv() => self.on_frame(frame, &authorized).await,
                 Some(delivery) = self.deliveries.recv() => {
-                    self.send(ServerMessage::Data {
-                        id: delivery.subscription_id,
-                        event: delivery.event,
-                    })
-                    .await
+                    // Queued before an unsubscribe: not sent after its success.
+                    let current = self.subscriptions.get(&delivery.subscription_id);
+                    if current == Some(&delivery.channel) {
+                        self.send(ServerMessage::Data {
+                            id: delivery.subscription_id,
+                            event: delivery.event,
+                        })
+                        .await
+                    } else {
+                        Ok(())
+                    }
                 }
                 () = self.inbox.overflowed() => {
                     let _ = self
