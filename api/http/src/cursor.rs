@@ -38,9 +38,7 @@ impl CursorKey {
     /// A key of its own derived from a wider secret (HMAC(secret, "feed-cursor")), so a
     /// cursor's tag can never stand for a signed URL's, or the reverse.
     pub fn derived_from(secret: &[u8]) -> Self {
-        let mut mac = HmacSha256::new_from_slice(secret).expect("HMAC takes any key length");
-        mac.update(b"feed-cursor");
-        Self(mac.finalize().into_bytes().into())
+        Self(wisaw_domain::keys::derived_key(secret, "feed-cursor"))
     }
 
     fn mac(&self) -> HmacSha256 {

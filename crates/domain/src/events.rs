@@ -113,9 +113,7 @@ impl DeviceChannels {
     /// A key of its own derived from a wider secret (HMAC(secret, "device-channel")), so
     /// a channel token can never stand for a cursor's or a signed URL's tag.
     pub fn derived_from(secret: &[u8]) -> Self {
-        let mut mac = HmacSha256::new_from_slice(secret).expect("HMAC takes any key length");
-        mac.update(b"device-channel");
-        Self(mac.finalize().into_bytes().into())
+        Self(crate::keys::derived_key(secret, "device-channel"))
     }
 
     fn tag(&self, purpose: &[u8], data: &[u8]) -> [u8; 32] {

@@ -9,6 +9,7 @@ pub mod events;
 pub mod geo;
 pub mod ids;
 pub mod ingest;
+pub mod keys;
 pub mod model;
 pub mod ports;
 pub mod status;

@@ -115,6 +115,33 @@ impl EventsConnection {
             .map_err(|_| anyhow!("no event within {wait:?}"))?
     }
 
+    /// Events until `wanted` distinct `eventId`s have arrived, or `wait` has passed, in
+    /// the order they first arrived: a repeat (an event is published at least once) is
+    /// dropped, as a phone drops it.
+    pub async fn distinct_events(
+        &mut self,
+        wanted: usize,
+        wait: Duration,
+    ) -> Result<Vec<serde_json::Value>> {
+        let deadline = tokio::time::Instant::now() + wait;
+        let mut seen = std::collections::BTreeSet::new();
+        let mut events = Vec::new();
+        while events.len() < wanted {
+            let Ok(next) = tokio::time::timeout_at(deadline, self.next_event()).await else {
+                break;
+            };
+            let received = next?.context("the server closed the event channel")?;
+            let id = received.event["eventId"]
+                .as_str()
+                .with_context(|| format!("an event without an eventId: {}", received.event))?
+                .to_string();
+            if seen.insert(id) {
+                events.push(received.event);
+            }
+        }
+        Ok(events)
+    }
+
     pub async fn send(&mut self, message: &ClientMessage) -> Result<()> {
         send(&mut self.socket, message).await
     }

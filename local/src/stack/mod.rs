@@ -156,7 +156,6 @@ impl LocalStack {
             EventsSettings {
                 api_key: events_api_key,
                 publisher: publisher_key(&secret),
-                http_host: events::http_host_of(public_url)?,
                 keep_alive: std::time::Duration::from_secs(60),
                 init_timeout: std::time::Duration::from_secs(10),
                 max_subscriptions: 100,
@@ -164,7 +163,7 @@ impl LocalStack {
                 max_connections: 400,
             },
             channels.clone(),
-        ));
+        )?);
         let mut notifier: Arc<dyn Notifier> = Arc::new(LocalNotifier(events.clone()));
         if let Some(gate) = publish_gate {
             notifier = Arc::new(events::GatedNotifier::new(notifier, gate));
@@ -321,12 +320,9 @@ pub fn definition_substitutions() -> HashMap<String, String> {
 /// The one key that may publish on the local event server (the stand-in for the notify
 /// function's role): derived from the stack's secret, so it survives restarts.
 pub fn publisher_key(secret: &[u8]) -> PublisherKey {
-    use hmac::{Hmac, Mac};
-    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret).expect("HMAC takes any key length");
-    mac.update(b"events-publisher");
     PublisherKey {
         access_key_id: "WISAWLOCALPUBLISHER".into(),
-        secret_access_key: hex::encode(mac.finalize().into_bytes()),
+        secret_access_key: hex::encode(wisaw_domain::keys::derived_key(secret, "events-publisher")),
         region: events::LOCAL_REGION.into(),
     }
 }

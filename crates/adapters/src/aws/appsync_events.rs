@@ -6,6 +6,7 @@
 //! the signing is the `aws-sigv4` crate's.
 
 use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
+use aws_credential_types::Credentials;
 use aws_sigv4::http_request::{sign, SignableBody, SignableRequest, SigningSettings};
 use aws_sigv4::sign::v4;
 use aws_smithy_runtime_api::client::identity::Identity;
@@ -96,33 +97,78 @@ impl AppSyncEventsPublisher {
             .provide_credentials()
             .await
             .map_err(|e| PortError::Unavailable(format!("the function's credentials: {e}")))?;
-        let identity = Identity::from(credentials);
-        let params = v4::SigningParams::builder()
-            .identity(&identity)
-            .region(&self.region)
-            .name(SIGNING_SERVICE)
-            .time(SystemTime::now())
-            .settings(SigningSettings::default())
-            .build()
-            .map_err(|e| PortError::Invalid(format!("signing parameters: {e}")))?
-            .into();
         let headers = [("content-type", "application/json")];
-        let signable = SignableRequest::new(
-            "POST",
-            self.url.as_str(),
-            headers.into_iter(),
-            SignableBody::Bytes(body),
-        )
-        .map_err(|e| PortError::Invalid(format!("signing the publish request: {e}")))?;
-        let (instructions, _signature) = sign(signable, &params)
-            .map_err(|e| PortError::Invalid(format!("signing the publish request: {e}")))?
-            .into_parts();
+        let signed = sign_request(
+            credentials,
+            &self.region,
+            SystemTime::now(),
+            SignableParts {
+                method: "POST",
+                url: &self.url,
+                headers: &headers,
+                body,
+            },
+        )?;
         Ok(headers
             .into_iter()
-            .chain(instructions.headers())
             .map(|(name, value)| (name.to_string(), value.to_string()))
+            .chain(signed.headers)
             .collect())
     }
+}
+
+/// The parts of a request SigV4 covers: the method, the URL, the headers to sign, the body.
+pub struct SignableParts<'a> {
+    pub method: &'a str,
+    pub url: &'a str,
+    pub headers: &'a [(&'a str, &'a str)],
+    pub body: &'a [u8],
+}
+
+/// A request's SigV4 signature for AppSync Events (service `appsync`), by the
+/// `aws-sigv4` crate.
+pub struct Signature {
+    /// The headers to add: `authorization`, `x-amz-date`, and the session token if any.
+    pub headers: Vec<(String, String)>,
+    /// The signature alone, as `authorization` carries it.
+    pub signature: String,
+}
+
+/// Signs `request` with `credentials` at `time`. The publisher signs with it, and a server
+/// checking a publish signs again with it and compares.
+pub fn sign_request(
+    credentials: Credentials,
+    region: &str,
+    time: SystemTime,
+    request: SignableParts<'_>,
+) -> PortResult<Signature> {
+    let identity = Identity::from(credentials);
+    let params = v4::SigningParams::builder()
+        .identity(&identity)
+        .region(region)
+        .name(SIGNING_SERVICE)
+        .time(time)
+        .settings(SigningSettings::default())
+        .build()
+        .map_err(|e| PortError::Invalid(format!("signing parameters: {e}")))?
+        .into();
+    let signable = SignableRequest::new(
+        request.method,
+        request.url,
+        request.headers.iter().copied(),
+        SignableBody::Bytes(request.body),
+    )
+    .map_err(|e| PortError::Invalid(format!("signing the request: {e}")))?;
+    let (instructions, signature) = sign(signable, &params)
+        .map_err(|e| PortError::Invalid(format!("signing the request: {e}")))?
+        .into_parts();
+    Ok(Signature {
+        headers: instructions
+            .headers()
+            .map(|(name, value)| (name.to_string(), value.to_string()))
+            .collect(),
+        signature,
+    })
 }
 
 #[async_trait::async_trait]

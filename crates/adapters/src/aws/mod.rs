@@ -36,8 +36,8 @@ pub fn config_loader() -> ConfigLoader {
 }
 #[cfg(feature = "appsync-events")]
 pub use appsync_events::{
-    AppSyncEventsPublisher, FailedEvent, PublishRequest, PublishResponse, PublishedEvent,
-    SIGNING_SERVICE,
+    sign_request, AppSyncEventsPublisher, FailedEvent, PublishRequest, PublishResponse,
+    PublishedEvent, SignableParts, Signature, SIGNING_SERVICE,
 };
 #[cfg(feature = "s3")]
 pub use s3::S3BlobStore;

@@ -33,11 +33,6 @@ pub const DEFAULT_API_KEY: &str = "da2-wisaw-local";
 /// The region publishes are signed for, locally.
 pub const LOCAL_REGION: &str = "local";
 
-/// The host (`host[:port]`) of a URL: what the app names in its authorization.
-pub fn http_host_of(public_url: &str) -> anyhow::Result<String> {
-    crate::events::client::http_host(public_url)
-}
-
 /// How the local event server is set up.
 #[derive(Clone, Debug)]
 pub struct EventsSettings {
@@ -45,8 +40,6 @@ pub struct EventsSettings {
     pub api_key: String,
     /// The one key that may publish over HTTP.
     pub publisher: PublisherKey,
-    /// The host the app must name in its authorization: the HTTP endpoint's.
-    pub http_host: String,
     /// How often a `ka` is sent on each connection.
     pub keep_alive: Duration,
     /// How long a new connection may take to send `connection_init`.
@@ -63,6 +56,9 @@ pub struct LocalEvents {
     channels: DeviceChannels,
     broker: Broker,
     endpoints: EventsEndpoints,
+    /// The host (`host[:port]`) of the HTTP endpoint: what the app names in its
+    /// authorization, and a publish is signed for.
+    http_host: String,
     /// Cancelled when the stack shuts down: every connection closes ("going away").
     closing: CancellationToken,
     /// One permit per open connection.
@@ -70,24 +66,30 @@ pub struct LocalEvents {
 }
 
 impl LocalEvents {
-    pub fn new(public_url: &str, settings: EventsSettings, channels: DeviceChannels) -> Self {
+    pub fn new(
+        public_url: &str,
+        settings: EventsSettings,
+        channels: DeviceChannels,
+    ) -> anyhow::Result<Self> {
         let base = public_url.trim_end_matches('/');
         let realtime_base = match base.split_once("://") {
             Some(("https", rest)) => format!("wss://{rest}"),
             Some((_, rest)) => format!("ws://{rest}"),
             None => format!("ws://{base}"),
         };
-        Self {
+        let http_url = format!("{base}{PUBLISH_PATH}");
+        Ok(Self {
+            http_host: crate::events::client::http_host(&http_url)?,
             endpoints: EventsEndpoints {
                 realtime_url: format!("{realtime_base}{REALTIME_PATH}"),
-                http_url: format!("{base}{PUBLISH_PATH}"),
+                http_url,
             },
             connection_slots: Arc::new(Semaphore::new(settings.max_connections)),
             channels,
             broker: Broker::default(),
             closing: CancellationToken::new(),
             settings,
-        }
+        })
     }
 
     /// Closes every connection, as a server going away does; the app reconnects.

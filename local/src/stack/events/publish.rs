@@ -33,7 +33,7 @@ pub async fn publish(
     let path = uri.path_and_query().map_or("/", |p| p.as_str());
     if let Err(why) = sigv4::verify(
         &events.settings.publisher,
-        &events.settings.http_host,
+        &events.http_host,
         method.as_str(),
         path,
         &headers,

@@ -81,10 +81,10 @@ fn connection_authorization(
 ) -> Result<(), String> {
     api_key(events, authorization)?;
     match authorization.get("host") {
-        Some(host) if *host == events.settings.http_host => Ok(()),
+        Some(host) if *host == events.http_host => Ok(()),
         Some(host) => Err(format!(
             "the authorization names the host {host:?}, not this API's {:?}",
-            events.settings.http_host
+            events.http_host
         )),
         None => Err("the authorization names no `host`".into()),
     }
@@ -154,6 +154,17 @@ impl Connection {
         }
     }
 
+    /// Sends a last message (as far as the client still reads) and ends the connection.
+    async fn close_with(
+        &mut self,
+        last: ServerMessage,
+        code: u16,
+        reason: &'static str,
+    ) -> Result<(), End> {
+        let _ = self.send(last).await;
+        Err(End::Close(code, reason))
+    }
+
     async fn serve(&mut self, authorized: Result<(), String>) -> End {
         let init_deadline = tokio::time::sleep(self.events.settings.init_timeout);
         tokio::pin!(init_deadline);
@@ -176,31 +187,27 @@ impl Connection {
                     }
                 }
                 () = self.inbox.overflowed() => {
-                    let _ = self
-                        .send(ServerMessage::Error {
-                            id: None,
-                            errors: ProtocolError::new(
-                                error_type::LIMIT_EXCEEDED,
-                                "this connection fell too far behind its events",
-                            ),
-                        })
-                        .await;
-                    Err(End::Close(close_code::AGAIN, "too far behind"))
+                    let last = ServerMessage::Error {
+                        id: None,
+                        errors: ProtocolError::new(
+                            error_type::LIMIT_EXCEEDED,
+                            "this connection fell too far behind its events",
+                        ),
+                    };
+                    self.close_with(last, close_code::AGAIN, "too far behind").await
                 }
                 _ = keep_alive.tick(), if self.initialized => self.send(ServerMessage::Ka).await,
                 () = self.events.closing.cancelled() => {
                     Err(End::Close(close_code::AWAY, "the server is shutting down"))
                 }
                 () = &mut init_deadline, if !self.initialized => {
-                    let _ = self
-                        .send(ServerMessage::ConnectionError {
-                            errors: ProtocolError::new(
-                                error_type::BAD_REQUEST,
-                                "no connection_init arrived in time",
-                            ),
-                        })
-                        .await;
-                    Err(End::Close(close_code::POLICY, "no connection_init"))
+                    let last = ServerMessage::ConnectionError {
+                        errors: ProtocolError::new(
+                            error_type::BAD_REQUEST,
+                            "no connection_init arrived in time",
+                        ),
+                    };
+                    self.close_with(last, close_code::POLICY, "no connection_init").await
                 }
             };
             if let Err(end) = step {
@@ -218,16 +225,16 @@ impl Connection {
             None | Some(Ok(Message::Close(_))) => return Err(End::Gone),
             // Larger than the socket reads, or not a WebSocket frame at all.
             Some(Err(error)) => {
-                let _ = self
-                    .send(ServerMessage::Error {
-                        id: None,
-                        errors: ProtocolError::new(
-                            error_type::LIMIT_EXCEEDED,
-                            format!("the frame could not be read: {error}"),
-                        ),
-                    })
+                let last = ServerMessage::Error {
+                    id: None,
+                    errors: ProtocolError::new(
+                        error_type::LIMIT_EXCEEDED,
+                        format!("the frame could not be read: {error}"),
+                    ),
+                };
+                return self
+                    .close_with(last, close_code::SIZE, "unreadable frame")
                     .await;
-                return Err(End::Close(close_code::SIZE, "unreadable frame"));
             }
             Some(Ok(Message::Ping(_) | Message::Pong(_))) => return Ok(()),
             Some(Ok(Message::Binary(_))) => {
@@ -238,19 +245,19 @@ impl Connection {
             Some(Ok(Message::Text(text))) => text,
         };
         if text.len() > MAX_EVENT_BYTES {
-            let _ = self
-                .send(ServerMessage::Error {
-                    id: None,
-                    errors: ProtocolError::new(
-                        error_type::LIMIT_EXCEEDED,
-                        format!(
-                            "a frame of {} bytes exceeds the limit of {MAX_EVENT_BYTES}",
-                            text.len()
-                        ),
+            let last = ServerMessage::Error {
+                id: None,
+                errors: ProtocolError::new(
+                    error_type::LIMIT_EXCEEDED,
+                    format!(
+                        "a frame of {} bytes exceeds the limit of {MAX_EVENT_BYTES}",
+                        text.len()
                     ),
-                })
+                ),
+            };
+            return self
+                .close_with(last, close_code::SIZE, "frame too large")
                 .await;
-            return Err(End::Close(close_code::SIZE, "frame too large"));
         }
         let message: ClientMessage = match serde_json::from_str(text.as_str()) {
             Ok(message) => message,
@@ -289,19 +296,20 @@ impl Connection {
         if self.initialized {
             self.send(ServerMessage::Error { id: None, errors }).await
         } else {
-            let _ = self.send(ServerMessage::ConnectionError { errors }).await;
-            Err(End::Close(close_code::PROTOCOL, "bad connection_init"))
+            let last = ServerMessage::ConnectionError { errors };
+            self.close_with(last, close_code::PROTOCOL, "bad connection_init")
+                .await
         }
     }
 
     async fn on_init(&mut self, authorized: &Result<(), String>) -> Result<(), End> {
         if let Err(why) = authorized {
-            let _ = self
-                .send(ServerMessage::ConnectionError {
-                    errors: ProtocolError::new(error_type::UNAUTHORIZED, why.clone()),
-                })
+            let last = ServerMessage::ConnectionError {
+                errors: ProtocolError::new(error_type::UNAUTHORIZED, why.clone()),
+            };
+            return self
+                .close_with(last, close_code::POLICY, "unauthorized")
                 .await;
-            return Err(End::Close(close_code::POLICY, "unauthorized"));
         }
         if self.initialized {
             return self

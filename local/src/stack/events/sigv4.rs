@@ -1,18 +1,15 @@
 //! Checks a SigV4-signed publish as AppSync Events' IAM authorization does: the request
-//! is signed again, by the `aws-sigv4` crate, with the secret of the access key it
+//! is signed again, by the publisher's own signing (`wisaw_adapters::aws::sign_request`,
+//! the `aws-sigv4` crate), with the secret of the access key it
 //! names, over the headers it says it signed, and the two signatures must be equal.
 //! Only the `Authorization` header's fields are read by hand (no crate parses them).
 
 use aws_credential_types::Credentials;
-use aws_sigv4::http_request::{sign, SignableBody, SignableRequest, SigningSettings};
-use aws_sigv4::sign::v4;
-use aws_smithy_runtime_api::client::identity::Identity;
 use axum::http::HeaderMap;
 use chrono::{NaiveDateTime, TimeZone, Utc};
 use std::time::{Duration, SystemTime};
+use wisaw_adapters::aws::{sign_request, SignableParts, SIGNING_SERVICE as SERVICE};
 
-/// The signing name of AppSync Events.
-pub const SERVICE: &str = "appsync";
 /// How far a request's `x-amz-date` may be from now (SigV4's usual window).
 const MAX_SKEW: Duration = Duration::from_secs(5 * 60);
 
@@ -153,7 +150,10 @@ pub fn verify(
         }
         values.push((*name, all.join(",")));
     }
-    let signed = values.iter().map(|(name, value)| (*name, value.as_str()));
+    let signed: Vec<(&str, &str)> = values
+        .iter()
+        .map(|(name, value)| (*name, value.as_str()))
+        .collect();
     let session_token = if authorization
         .signed_headers
         .contains(&"x-amz-security-token")
@@ -162,41 +162,42 @@ pub fn verify(
     } else {
         None
     };
-    let identity: Identity = Credentials::new(
+    let credentials = Credentials::new(
         &key.access_key_id,
         &key.secret_access_key,
         session_token,
         None,
         "wisaw-local",
-    )
-    .into();
-    let params = v4::SigningParams::builder()
-        .identity(&identity)
-        .region(&key.region)
-        .name(SERVICE)
-        .time(signed_at)
-        .settings(SigningSettings::default())
-        .build()
-        .map_err(|e| format!("signing parameters: {e}"))?
-        .into();
+    );
     let host = header("host")?;
     let url = format!("http://{host}{path_and_query}");
-    let request = SignableRequest::new(method, url.as_str(), signed, SignableBody::Bytes(body))
-        .map_err(|e| format!("the request cannot be signed: {e}"))?;
-    let (instructions, expected) = sign(request, &params)
-        .map_err(|e| format!("the request cannot be signed: {e}"))?
-        .into_parts();
+    let ours = sign_request(
+        credentials,
+        &key.region,
+        signed_at,
+        SignableParts {
+            method,
+            url: &url,
+            headers: &signed,
+            body,
+        },
+    )
+    .map_err(|e| format!("the request cannot be signed: {e}"))?;
     // The headers the signer covered must be the ones the request says were signed: a
     // header it would leave out (user-agent, say) cannot be claimed as covered.
-    let ours = instructions
-        .headers()
+    let covered = ours
+        .headers
+        .iter()
         .find(|(name, _)| name.eq_ignore_ascii_case("authorization"))
         .and_then(|(_, value)| parse_authorization(value))
         .map(|ours| ours.signed_headers.join(";"));
-    if ours.as_deref() != Some(authorization.signed_headers.join(";").as_str()) {
+    if covered.as_deref() != Some(authorization.signed_headers.join(";").as_str()) {
         return Err("the signed headers are not the ones SigV4 signs".into());
     }
-    if !same_bytes(expected.as_bytes(), authorization.signature.as_bytes()) {
+    if !same_bytes(
+        ours.signature.as_bytes(),
+        authorization.signature.as_bytes(),
+    ) {
         return Err("the signature does not match the request".into());
     }
     Ok(())
@@ -220,33 +221,32 @@ mod tests {
         }
     }
 
-    /// A request signed by `aws-sigv4` as the publisher signs it, as the server sees it.
+    /// A request signed as the publisher signs it, as the server sees it.
     fn signed(key: &PublisherKey, body: &[u8], at: SystemTime) -> HeaderMap {
-        let identity: Identity =
-            Credentials::new(&key.access_key_id, &key.secret_access_key, None, None, "t").into();
-        let params = v4::SigningParams::builder()
-            .identity(&identity)
-            .region(&key.region)
-            .name(SERVICE)
-            .time(at)
-            .settings(SigningSettings::default())
-            .build()
-            .unwrap()
-            .into();
+        let credentials =
+            Credentials::new(&key.access_key_id, &key.secret_access_key, None, None, "t");
         let headers = [("content-type", "application/json")];
-        let request = SignableRequest::new(
-            "POST",
-            "http://127.0.0.1:3000/event",
-            headers.into_iter(),
-            SignableBody::Bytes(body),
+        let signature = sign_request(
+            credentials,
+            &key.region,
+            at,
+            SignableParts {
+                method: "POST",
+                url: "http://127.0.0.1:3000/event",
+                headers: &headers,
+                body,
+            },
         )
         .unwrap();
-        let (instructions, _) = sign(request, &params).unwrap().into_parts();
         let mut map = HeaderMap::new();
-        for (name, value) in headers.into_iter().chain(instructions.headers()) {
+        let all = headers
+            .iter()
+            .map(|(name, value)| (name.to_string(), value.to_string()))
+            .chain(signature.headers);
+        for (name, value) in all {
             map.insert(
                 HeaderName::from_bytes(name.as_bytes()).unwrap(),
-                HeaderValue::from_str(value).unwrap(),
+                HeaderValue::from_str(&value).unwrap(),
             );
         }
         map.insert("host", HeaderValue::from_static("127.0.0.1:3000"));
