@@ -95,9 +95,8 @@ async fn a_subscribed_phone_hears_its_photo_rejected_with_the_reason(store: Stor
     let mut connection = stack.subscribed(device).await;
     let bytes = b"%PDF-1.7 a document, not a photo".to_vec();
     let ticket = stack
-        .ticket(device, "image/jpeg", bytes.len(), 1.0, 2.0)
+        .upload_from(device, &bytes, "image/jpeg", 1.0, 2.0)
         .await;
-    put_as_ticket_says(&stack.client, &ticket, bytes).await;
     let event = connection
         .next_event_within(WITHIN)
         .await
@@ -119,9 +118,8 @@ async fn another_devices_channel_hears_nothing(store: Store) {
     let mut strangers = stack.subscribed(stranger).await;
     let bytes = jpeg(&two_tone(64, 48));
     let ticket = stack
-        .ticket(owner, "image/jpeg", bytes.len(), 1.0, 2.0)
+        .upload_from(owner, &bytes, "image/jpeg", 1.0, 2.0)
         .await;
-    put_as_ticket_says(&stack.client, &ticket, bytes).await;
     let event = owners
         .next_event_within(WITHIN)
         .await
@@ -147,9 +145,8 @@ async fn two_hundred_subscribers_on_one_server_each_hear_their_own_event(store: 
     let mut photos = Vec::new();
     for (device, _) in &phones {
         let ticket = stack
-            .ticket(*device, "image/jpeg", bytes.len(), 1.0, 2.0)
+            .upload_from(*device, &bytes, "image/jpeg", 1.0, 2.0)
             .await;
-        put_as_ticket_says(&stack.client, &ticket, bytes.clone()).await;
         photos.push(ticket.photo_id);
     }
     let heard = futures::future::join_all(phones.iter_mut().map(|(_, connection)| async {
@@ -181,6 +178,12 @@ fn event_for(photo: PhotoId, device: DeviceId) -> PhotoEvent {
     }
 }
 
+/// The stack's one publisher key, signing as notify's role does.
+fn the_publisher(stack: &TestStack) -> AppSyncEventsPublisher {
+    let key = &stack.stack().events.settings().publisher;
+    publisher(stack, &key.secret_access_key)
+}
+
 fn publisher(stack: &TestStack, secret: &str) -> AppSyncEventsPublisher {
     let key = &stack.stack().events.settings().publisher;
     let credentials = Credentials::new(&key.access_key_id, secret, None, None, "test");
@@ -200,14 +203,7 @@ async fn the_aws_publisher_signed_with_sigv4_is_accepted_and_a_forgery_is_not() 
     let channel = stack.stack().channels.channel_of(DeviceId(device));
     let event = event_for(PhotoId::new_random(), DeviceId(device));
 
-    let secret = stack
-        .stack()
-        .events
-        .settings()
-        .publisher
-        .secret_access_key
-        .clone();
-    publisher(&stack, &secret)
+    the_publisher(&stack)
         .publish(&channel, &event)
         .await
         .unwrap();
@@ -222,7 +218,7 @@ async fn the_aws_publisher_signed_with_sigv4_is_accepted_and_a_forgery_is_not() 
     assert!(forged.to_string().contains("401"), "{forged}");
     // A channel this server never issued: refused too.
     let elsewhere = DeviceChannels::derived_from(b"another server").channel_of(DeviceId(device));
-    let refused = publisher(&stack, &secret)
+    let refused = the_publisher(&stack)
         .publish(&elsewhere, &event)
         .await
         .unwrap_err();
@@ -249,16 +245,9 @@ async fn events_on_a_channel_arrive_in_the_order_they_were_published() {
     let device = uuid::Uuid::new_v4();
     let mut phone = subscribed(stack.stack(), device).await;
     let channel = stack.stack().channels.channel_of(DeviceId(device));
-    let secret = stack
-        .stack()
-        .events
-        .settings()
-        .publisher
-        .secret_access_key
-        .clone();
     let first = event_for(PhotoId::new_random(), DeviceId(device));
     let second = event_for(PhotoId::new_random(), DeviceId(device));
-    let publisher = publisher(&stack, &secret);
+    let publisher = the_publisher(&stack);
     publisher.publish(&channel, &first).await.unwrap();
     publisher.publish(&channel, &second).await.unwrap();
     let events = distinct_events(&mut phone, 2, WITHIN).await;
@@ -312,14 +301,7 @@ async fn after_unsubscribe_success_nothing_more_arrives() {
     let device = uuid::Uuid::new_v4();
     let mut phone = stack.subscribed(device).await;
     let channel = stack.stack().channels.channel_of(DeviceId(device));
-    let secret = stack
-        .stack()
-        .events
-        .settings()
-        .publisher
-        .secret_access_key
-        .clone();
-    let publisher = publisher(&stack, &secret);
+    let publisher = the_publisher(&stack);
     let before = event_for(PhotoId::new_random(), DeviceId(device));
     publisher.publish(&channel, &before).await.unwrap();
     let heard = phone.next_event_within(WITHIN).await.unwrap().unwrap();

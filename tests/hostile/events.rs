@@ -32,6 +32,32 @@ fn error_type(message: &ServerMessage) -> &str {
     }
 }
 
+/// Opens a connection with `auth`, sends `frame` first, and expects a `connection_error`
+/// of `expected` followed by the close.
+async fn first_frame_is_refused(
+    url: &str,
+    auth: Option<&BTreeMap<String, String>>,
+    frame: String,
+    expected: &str,
+    case: &str,
+) {
+    let mut socket = open(url, auth).await.unwrap();
+    futures::SinkExt::send(&mut socket, frame.into())
+        .await
+        .unwrap();
+    let answer = next_message(&mut socket).await.unwrap().expect("an answer");
+    assert!(
+        matches!(answer, ServerMessage::ConnectionError { .. }),
+        "{case}: {answer:?}"
+    );
+    assert_eq!(error_type(&answer), expected, "{case}");
+    assert_eq!(
+        next_message(&mut socket).await.unwrap(),
+        None,
+        "{case}: closed"
+    );
+}
+
 async fn subscribe_answer(
     connection: &mut EventsConnection,
     id: &str,
@@ -124,22 +150,8 @@ async fn bad_connection_authorizations_get_a_connection_error() {
         ("wrong host", Some(wrong_host)),
         ("no authorization", None),
     ] {
-        let mut socket = open(&url, auth.as_ref()).await.unwrap();
         let init = serde_json::to_string(&ClientMessage::ConnectionInit).unwrap();
-        futures::SinkExt::send(&mut socket, init.into())
-            .await
-            .unwrap();
-        let answer = next_message(&mut socket).await.unwrap().expect("an answer");
-        assert!(
-            matches!(answer, ServerMessage::ConnectionError { .. }),
-            "{case}: {answer:?}"
-        );
-        assert_eq!(error_type(&answer), "UnauthorizedException", "{case}");
-        assert_eq!(
-            next_message(&mut socket).await.unwrap(),
-            None,
-            "{case}: closed"
-        );
+        first_frame_is_refused(&url, auth.as_ref(), init, "UnauthorizedException", case).await;
     }
     // Without the protocol's subprotocol the handshake itself is refused.
     let error = tokio_tungstenite::connect_async(url.as_str())
@@ -175,21 +187,7 @@ async fn a_bad_connection_init_is_a_connection_error_and_a_close() {
         ("type not a string", json!({"type": 7}).to_string()),
         ("subscribe before init", subscribe_first.clone()),
     ] {
-        let mut socket = open(&url, Some(&auth)).await.unwrap();
-        futures::SinkExt::send(&mut socket, frame.into())
-            .await
-            .unwrap();
-        let answer = next_message(&mut socket).await.unwrap().expect("an answer");
-        assert!(
-            matches!(answer, ServerMessage::ConnectionError { .. }),
-            "{case}: {answer:?}"
-        );
-        assert_eq!(error_type(&answer), "BadRequestException", "{case}");
-        assert_eq!(
-            next_message(&mut socket).await.unwrap(),
-            None,
-            "{case}: closed"
-        );
+        first_frame_is_refused(&url, Some(&auth), frame, "BadRequestException", case).await;
     }
     stack.finish().await;
 }

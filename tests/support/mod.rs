@@ -103,10 +103,25 @@ impl TestStack {
     pub async fn upload(&self, bytes: &[u8], content_type: &str, lat: f64, lon: f64) -> String {
         let device = uuid::Uuid::new_v4();
         let ticket = self
+            .upload_from(device, bytes, content_type, lat, lon)
+            .await;
+        ticket.photo_id.to_string()
+    }
+
+    /// As [`Self::upload`], from `device`; returns the ticket.
+    pub async fn upload_from(
+        &self,
+        device: uuid::Uuid,
+        bytes: &[u8],
+        content_type: &str,
+        lat: f64,
+        lon: f64,
+    ) -> TicketResponse {
+        let ticket = self
             .ticket(device, content_type, bytes.len(), lat, lon)
             .await;
         put_as_ticket_says(&self.client, &ticket, bytes.to_vec()).await;
-        ticket.photo_id.to_string()
+        ticket
     }
 
     pub async fn ticket(
@@ -215,21 +230,7 @@ pub async fn distinct_events(
     wanted: usize,
     wait: Duration,
 ) -> Vec<serde_json::Value> {
-    let deadline = tokio::time::Instant::now() + wait;
-    let mut seen = std::collections::BTreeSet::new();
-    let mut events = Vec::new();
-    while events.len() < wanted {
-        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-        let Ok(next) = tokio::time::timeout(left, connection.next_event()).await else {
-            break;
-        };
-        let received = next.unwrap().expect("the server closed the event channel");
-        let id = received.event["eventId"].as_str().unwrap().to_string();
-        if seen.insert(id) {
-            events.push(received.event);
-        }
-    }
-    events
+    connection.distinct_events(wanted, wait).await.unwrap()
 }
 
 /// No event arrives on `connection` within `wait`.

@@ -2,7 +2,7 @@
 //! event waits until it is marked sent; a sweep finds what still waits.
 
 use super::backend::Backend;
-use super::fixtures::{created, new_photo, ready, rejected};
+use super::fixtures::{created, new_photo, ready, ready_photo, rejected};
 use chrono::{Duration, Utc};
 use wisaw_domain::contracts::Outcome;
 use wisaw_domain::events::{event_id, PHOTO_READY, PHOTO_REJECTED};
@@ -17,6 +17,16 @@ async fn processing(store: &dyn MetadataStore) -> PhotoId {
     .await;
     store.mark_processing(photo.id, "e").await.unwrap();
     photo.id
+}
+
+/// `n` photos through ready (each with its announcement, waiting), oldest first.
+async fn ready_photos(store: &dyn MetadataStore, n: usize) -> Vec<PhotoId> {
+    let mut ids = Vec::new();
+    for _ in 0..n {
+        let photo = new_photo(DeviceId::new_random(), 0.0, 0.0, Utc::now());
+        ids.push(ready_photo(store, &photo).await.id);
+    }
+    ids
 }
 
 pub async fn an_announced_outcome_records_its_event_once(backend: &Backend) {
@@ -111,16 +121,7 @@ pub async fn a_failure_or_a_refused_outcome_announces_nothing(backend: &Backend)
 
 pub async fn the_sweep_reads_unsent_events_oldest_first(backend: &Backend) {
     let store = backend.store();
-    let mut ids = Vec::new();
-    for _ in 0..4 {
-        let id = processing(store).await;
-        store
-            .record_outcome(id, &ready(id), 0)
-            .await
-            .unwrap()
-            .unwrap();
-        ids.push(id);
-    }
+    let ids = ready_photos(store, 4).await;
     let later = Utc::now() + Duration::seconds(1);
     let unsent = store.unsent_events(later, 10).await.unwrap();
     assert_eq!(unsent.iter().map(|e| e.photo_id).collect::<Vec<_>>(), ids);
@@ -174,16 +175,7 @@ pub async fn concurrent_marks_send_an_event_once(backend: &Backend) {
 /// An event that keeps failing goes behind the others: it never holds up the sweep.
 pub async fn a_failing_event_goes_behind_the_others(backend: &Backend) {
     let store = backend.store();
-    let mut ids = Vec::new();
-    for _ in 0..3 {
-        let id = processing(store).await;
-        store
-            .record_outcome(id, &ready(id), 0)
-            .await
-            .unwrap()
-            .unwrap();
-        ids.push(id);
-    }
+    let ids = ready_photos(store, 3).await;
     let later = Utc::now() + Duration::seconds(1);
     let oldest = event_id(ids[0], PHOTO_READY, 0);
     store.mark_event_failed(&oldest).await.unwrap();
