@@ -7,6 +7,7 @@ extern crate wisaw_testkit;
 
 mod support;
 
+mod console;
 mod events;
 mod hostile;
 mod pipeline;

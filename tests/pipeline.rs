@@ -14,8 +14,12 @@ use crate::support::{Store, TestStack, ALWAYS};
 use image::GenericImageView;
 use serde_json::Value;
 use std::time::Duration;
-use wisaw::commands::dlq::{self, ReplaySelection};
+use wisaw::commands::dlq;
+use wisaw::operator::dead_letters::DeadLetterFilter;
+use wisaw::operator::replay::{self, ReplayRequest};
+use wisaw::operator::OperatorPorts;
 use wisaw_domain::ports::{BlobStore, ExecutionStatus, Orchestrator, Queue, ReceivedMessage};
+use wisaw_domain::replay::ReplayOutcome;
 use wisaw_domain::PhotoStatus;
 
 const SF: (f64, f64) = (37.7749, -122.4194);
@@ -219,14 +223,21 @@ async fn a_worker_that_always_fails_ends_failed_in_the_dead_letter_queue_and_rep
     );
 
     flaky.heal();
-    let replayed = dlq::replay(
-        stack.stack().dead_letter.as_ref(),
-        stack.stack().ingest.as_ref(),
-        ReplaySelection::One(id.parse().unwrap()),
-    )
-    .await
-    .unwrap();
-    assert_eq!(replayed.len(), 1);
+    let ports = OperatorPorts::of_stack(stack.stack());
+    let filter = DeadLetterFilter {
+        photos: Some([id.parse().unwrap()].into()),
+        ..DeadLetterFilter::default()
+    };
+    let request = ReplayRequest::new(filter, "tester".into());
+    let record = replay::start(&ports, &request)
+        .await
+        .unwrap()
+        .run(&ports)
+        .await
+        .unwrap();
+    assert_eq!(record.photos.len(), 1);
+    assert_eq!(record.photos[0].outcome, ReplayOutcome::Replayed);
+    assert_eq!(ports.audit.replays(10).await.unwrap(), vec![record]);
 
     stack.wait_execution(&format!("{id}-replay-1")).await;
     let status = stack.status(&id).await;

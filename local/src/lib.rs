@@ -3,6 +3,8 @@
 //! of local adapters into the very handlers that run in Lambda.
 
 pub mod commands;
+pub mod console;
 pub mod events;
+pub mod operator;
 pub mod stack;
 pub mod telemetry;

@@ -5,8 +5,12 @@ use clap::{Args, Parser, Subcommand};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
-use wisaw::commands::operator::OperatorPorts;
-use wisaw::commands::{dlq, executions, render, serve, upload};
+use wisaw::commands::{console, dlq, executions, photo, render, serve, upload};
+use wisaw::console::access::TOKEN_VAR;
+use wisaw::console::ConsoleOptions;
+use wisaw::operator::dead_letters::DeadLetterFilter;
+use wisaw::operator::replay::{ReplayRequest, DEFAULT_MAX_FAILED_REPLAYS, DEFAULT_RATE};
+use wisaw::operator::{default_operator, parse_time, OperatorPorts};
 use wisaw::stack::events::DEFAULT_API_KEY;
 use wisaw::stack::StackOptions;
 use wisaw_domain::ids::PhotoId;
@@ -40,6 +44,24 @@ enum Command {
         /// A test hook: every event publish waits until this file exists.
         #[arg(long, env = "WISAW_PUBLISH_GATE", hide = true)]
         publish_gate: Option<PathBuf>,
+        #[command(flatten)]
+        console: ConsoleArgs,
+    },
+    /// Serve the operator console on its own port, for the local stack or a deployed stage.
+    Console {
+        #[arg(long, default_value = "127.0.0.1:3001")]
+        addr: SocketAddr,
+        #[command(flatten)]
+        console: ConsoleArgs,
+        #[command(flatten)]
+        target: Target,
+    },
+    /// A photo's whole story: row, blobs, executions, dead letter, announcements.
+    Photo {
+        #[command(subcommand)]
+        command: PhotoCommand,
+        #[command(flatten)]
+        target: Target,
     },
     /// Do what a phone does: ask for a ticket, upload FILE, follow it until it is done.
     Upload {
@@ -83,6 +105,25 @@ enum Command {
         #[command(flatten)]
         target: Target,
     },
+}
+
+#[derive(Args)]
+struct ConsoleArgs {
+    /// The operator token the console requires (needed on any address but loopback).
+    #[arg(long, env = TOKEN_VAR, hide_env_values = true)]
+    console_token: Option<String>,
+    /// The operator's name in the replay audit log (the OS user when absent).
+    #[arg(long)]
+    operator: Option<String>,
+}
+
+impl ConsoleArgs {
+    fn options(self) -> ConsoleOptions {
+        ConsoleOptions {
+            token: self.console_token,
+            operator: self.operator,
+        }
+    }
 }
 
 #[derive(Args)]
@@ -140,15 +181,48 @@ enum ExecutionsCommand {
 }
 
 #[derive(Subcommand)]
+enum PhotoCommand {
+    Show {
+        id: PhotoId,
+        /// Print it as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
 enum DlqCommand {
     /// The photos waiting in the dead-letter queue.
     List,
-    /// Send dead letters back to ingest for a new execution.
+    /// Send dead letters back to ingest for a new execution, at a rate, recorded in the
+    /// audit log. Say which: --photo, --error, --since (together they narrow), or --all.
     Replay {
-        #[arg(long, conflicts_with = "all")]
-        photo: Option<PhotoId>,
+        /// Only these photos (repeatable).
         #[arg(long)]
+        photo: Vec<PhotoId>,
+        /// Only this error class (e.g. Wisaw.Transient, States.Timeout).
+        #[arg(long)]
+        error: Option<String>,
+        /// Only dead letters since then (an age: 30m, 2h, 7d; or a time).
+        #[arg(long)]
+        since: Option<String>,
+        /// Every dead letter.
+        #[arg(long, conflicts_with_all = ["photo", "error", "since"])]
         all: bool,
+        /// Print what would be replayed and held back, and send nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Photos per second.
+        #[arg(long, default_value_t = DEFAULT_RATE)]
+        rate: f64,
+        /// Replay photos that have failed --max-failed-replays replays already, too.
+        #[arg(long)]
+        force: bool,
+        #[arg(long, default_value_t = DEFAULT_MAX_FAILED_REPLAYS)]
+        max_failed_replays: u32,
+        /// The operator's name in the audit log (the OS user when absent).
+        #[arg(long)]
+        operator: Option<String>,
     },
 }
 
@@ -162,15 +236,31 @@ async fn main() -> Result<()> {
             public_url,
             events_api_key,
             publish_gate,
+            console,
         } => {
             let public_url = public_url.unwrap_or_else(|| format!("http://{addr}"));
             let options = StackOptions {
                 database_url: data.database_url,
                 events_api_key,
                 publish_gate,
+                console: console.options(),
                 ..StackOptions::new(&public_url)
             };
             serve::run(addr, &data.data_dir, options).await
+        }
+        Command::Console {
+            addr,
+            console: args,
+            target,
+        } => console::run(addr, target.ports().await?, args.options()).await,
+        Command::Photo { command, target } => {
+            let ports = target.ports().await?;
+            match command {
+                PhotoCommand::Show { id, json } => {
+                    print!("{}", photo::show(&ports, id, json).await?)
+                }
+            }
+            Ok(())
         }
         Command::Upload {
             file,
@@ -223,19 +313,37 @@ async fn main() -> Result<()> {
             let ports = target.ports().await?;
             match command {
                 DlqCommand::List => print!("{}", dlq::list(ports.dead_letter.as_ref()).await?),
-                DlqCommand::Replay { photo, all } => {
-                    let selection = match (photo, all) {
-                        (Some(id), false) => dlq::ReplaySelection::One(id),
-                        (None, true) => dlq::ReplaySelection::All,
-                        _ => bail!("say which: --photo ID or --all"),
-                    };
-                    let replayed =
-                        dlq::replay(ports.dead_letter.as_ref(), ports.ingest.as_ref(), selection)
-                            .await?;
-                    println!("replayed {} photo(s)", replayed.len());
-                    for id in replayed {
-                        println!("  {id}");
+                DlqCommand::Replay {
+                    photo,
+                    error,
+                    since,
+                    all,
+                    dry_run,
+                    rate,
+                    force,
+                    max_failed_replays,
+                    operator,
+                } => {
+                    if !all && photo.is_empty() && error.is_none() && since.is_none() {
+                        bail!("say which: --photo ID, --error CLASS, --since AGE, or --all");
                     }
+                    let since = since
+                        .map(|text| parse_time(&text, chrono::Utc::now()))
+                        .transpose()
+                        .map_err(anyhow::Error::msg)?;
+                    let filter = DeadLetterFilter {
+                        error,
+                        since,
+                        photos: (!photo.is_empty()).then(|| photo.into_iter().collect()),
+                    };
+                    let operator = operator.unwrap_or_else(default_operator);
+                    let request = ReplayRequest {
+                        force,
+                        max_failed_replays,
+                        rate,
+                        ..ReplayRequest::new(filter, operator)
+                    };
+                    print!("{}", dlq::replay(&ports, &request, dry_run).await?);
                 }
             }
             Ok(())

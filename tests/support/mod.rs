@@ -282,6 +282,9 @@ impl BlobStore for FlakyBlobs {
         }
         self.inner.get(key).await
     }
+    async fn size(&self, key: &str) -> PortResult<Option<u64>> {
+        self.inner.size(key).await
+    }
     async fn put(&self, key: &str, content_type: &str, body: Bytes) -> PortResult<()> {
         self.inner.put(key, content_type, body).await
     }

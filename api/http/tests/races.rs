@@ -10,10 +10,10 @@ use wisaw_api::ApiConfig;
 use wisaw_domain::contracts::Outcome;
 use wisaw_domain::events::OutboxEvent;
 use wisaw_domain::model::{
-    CreatePhoto, FeedPage, FeedQuery, FiledReport, NewAbuseReport, NewPhoto, Photo,
+    AbuseReport, CreatePhoto, FeedPage, FeedQuery, FiledReport, NewAbuseReport, NewPhoto, Photo,
 };
 use wisaw_domain::ports::{MetadataStore, PortResult};
-use wisaw_domain::{DeviceId, PhotoId};
+use wisaw_domain::{DeviceId, PhotoId, PhotoStatus};
 
 /// The real store, except that once armed, loading a photo deletes it right after:
 /// the DELETE of another request landing between this request's load and its write.
@@ -59,6 +59,12 @@ impl MetadataStore for DeletedRightAfterLoad {
     }
     async fn feed(&self, query: &FeedQuery) -> PortResult<FeedPage> {
         self.inner.feed(query).await
+    }
+    async fn abuse_reports(&self, photo: PhotoId) -> PortResult<Vec<AbuseReport>> {
+        self.inner.abuse_reports(photo).await
+    }
+    async fn count_by_status(&self) -> PortResult<Vec<(PhotoStatus, u64)>> {
+        self.inner.count_by_status().await
     }
     async fn photo_events(&self, photo: PhotoId) -> PortResult<Vec<OutboxEvent>> {
         self.inner.photo_events(photo).await

@@ -29,6 +29,8 @@ mod photo_rows;
 pub mod postgres;
 #[cfg(feature = "queues-sqlite")]
 pub mod queues_sqlite;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+mod replay_rows;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
 #[cfg(feature = "sqlite")]

@@ -10,7 +10,7 @@ use uuid::Uuid;
 use wisaw_domain::error::PortError;
 use wisaw_domain::events::OutboxEvent;
 use wisaw_domain::ids::{DeviceId, PhotoId};
-use wisaw_domain::model::Photo;
+use wisaw_domain::model::{AbuseReport, Photo};
 use wisaw_domain::status::PhotoStatus;
 
 /// The columns of `photos`, in the order [`photo_from_row`] reads them.
@@ -99,6 +99,43 @@ where
         recorded_at: row.time("recorded_at")?,
         sent_at: row.optional_time("sent_at")?,
     })
+}
+
+/// The columns of `abuse_reports`, in the order [`abuse_report_from_row`] reads them.
+pub const ABUSE_REPORT_COLUMNS: &str = "reporter_device_id, created_at, reporter_standing, counts";
+
+pub fn abuse_report_from_row<R>(row: &R) -> Result<AbuseReport, PortError>
+where
+    R: StoredColumns,
+    for<'r> bool: Decode<'r, R::Database> + Type<R::Database>,
+    for<'n> &'n str: ColumnIndex<R>,
+{
+    Ok(AbuseReport {
+        reporter: DeviceId(row.uuid("reporter_device_id")?),
+        filed_at: row.time("created_at")?,
+        reporter_standing: column(row, "reporter_standing")?,
+        counts: column(row, "counts")?,
+    })
+}
+
+/// `(status, count)` rows of a `GROUP BY status`, in [`PhotoStatus::ALL`]'s order,
+/// statuses without photos left out.
+pub fn counts_by_status(rows: Vec<(String, i64)>) -> Result<Vec<(PhotoStatus, u64)>, PortError> {
+    let mut counts: Vec<(PhotoStatus, u64)> = PhotoStatus::ALL
+        .into_iter()
+        .map(|status| (status, 0))
+        .collect();
+    for (status, count) in rows {
+        let status = status
+            .parse::<PhotoStatus>()
+            .map_err(|e| corrupt("status", e))?;
+        let count = u64::try_from(count).map_err(|e| corrupt("count", e))?;
+        if let Some((_, total)) = counts.iter_mut().find(|(s, _)| *s == status) {
+            *total += count;
+        }
+    }
+    counts.retain(|(_, count)| *count > 0);
+    Ok(counts)
 }
 
 /// A foreign key pointing nowhere means the photo is gone.

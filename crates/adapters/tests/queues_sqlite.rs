@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 use wisaw_adapters::queues_sqlite::{
     LocalQueues, Redrive, Released, DEAD_LETTER_QUEUE, INGEST_QUEUE,
 };
-use wisaw_domain::ports::Queue;
+use wisaw_domain::ports::{Queue, QueueStats};
 use wisaw_domain::PortError;
 
 const NO_WAIT: Duration = Duration::ZERO;
@@ -66,6 +66,81 @@ async fn a_message_stays_until_deleted_and_comes_back_after_its_visibility() {
     queue.delete(&other[0].receipt_handle).await.unwrap();
     assert_eq!(queue.count().await.unwrap().total(), 0);
     assert!(queue.receive(10, LONG, NO_WAIT).await.unwrap().is_empty());
+}
+
+/// Slack between the wall clock the queue stamps messages with and this test's clock.
+const CLOCKS: Duration = Duration::from_millis(50);
+
+#[tokio::test]
+async fn stats_count_waiting_and_in_flight_messages_and_the_oldest_ones_age() {
+    let (_dir, queues) = queues().await;
+    let queue = queues.queue(INGEST_QUEUE);
+    assert_eq!(queue.stats().await.unwrap(), QueueStats::default());
+
+    let before_first = Instant::now();
+    let sent_from = chrono::Utc::now() - chrono::Duration::milliseconds(50);
+    queue.send("first").await.unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let before_second = Instant::now();
+    queue.send("second").await.unwrap();
+    // Another queue's messages are its own.
+    queues.queue(DEAD_LETTER_QUEUE).send("other").await.unwrap();
+    let stats = queue.stats().await.unwrap();
+    assert_eq!((stats.visible, stats.in_flight), (2, 0));
+    let age = stats.oldest_age.unwrap();
+    assert!(
+        age >= Duration::from_millis(300) && age <= before_first.elapsed() + CLOCKS,
+        "{age:?}"
+    );
+
+    let first = queue.receive(1, LONG, NO_WAIT).await.unwrap().remove(0);
+    assert_eq!(first.body, "first");
+    let sent_at = first.sent_at.unwrap();
+    assert!(
+        sent_at >= sent_from && sent_at <= chrono::Utc::now(),
+        "{sent_at}"
+    );
+    let stats = queue.stats().await.unwrap();
+    assert_eq!((stats.visible, stats.in_flight), (1, 1));
+    assert!(stats.oldest_age.unwrap() >= Duration::from_millis(300));
+    // Taken up by a handler, it is still in flight until deleted.
+    queue.begin_handling(&first.receipt_handle).await.unwrap();
+    assert_eq!(queue.stats().await.unwrap().in_flight, 1);
+
+    queue.delete(&first.receipt_handle).await.unwrap();
+    let stats = queue.stats().await.unwrap();
+    assert_eq!((stats.visible, stats.in_flight), (1, 0));
+    let age = stats.oldest_age.unwrap();
+    assert!(
+        age <= before_second.elapsed() + CLOCKS,
+        "the second's age: {age:?}"
+    );
+
+    // A delivery nobody deletes is waiting again once its visibility ends.
+    let second = queue
+        .receive(1, Duration::from_millis(200), NO_WAIT)
+        .await
+        .unwrap()
+        .remove(0);
+    assert_eq!(queue.stats().await.unwrap().in_flight, 1);
+    tokio::time::sleep(Duration::from_millis(250)).await;
+    let stats = queue.stats().await.unwrap();
+    assert_eq!((stats.visible, stats.in_flight), (1, 0));
+
+    let again = queue.receive(1, LONG, NO_WAIT).await.unwrap().remove(0);
+    assert_eq!(again.message_id, second.message_id);
+    assert_eq!(again.sent_at, second.sent_at);
+    queue.delete(&again.receipt_handle).await.unwrap();
+    assert_eq!(queue.stats().await.unwrap(), QueueStats::default());
+    assert_eq!(
+        queues
+            .queue(DEAD_LETTER_QUEUE)
+            .stats()
+            .await
+            .unwrap()
+            .visible,
+        1
+    );
 }
 
 #[tokio::test]

@@ -15,6 +15,7 @@
 mod choice;
 mod context;
 mod definition;
+pub mod diagram;
 mod engine;
 mod error;
 mod execution;

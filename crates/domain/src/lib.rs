@@ -12,6 +12,7 @@ pub mod ingest;
 pub mod keys;
 pub mod model;
 pub mod ports;
+pub mod replay;
 pub mod status;
 
 pub use error::{PortError, StepError, StepErrorKind};

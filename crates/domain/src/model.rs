@@ -96,6 +96,18 @@ pub struct NewAbuseReport {
     pub address_window: chrono::Duration,
 }
 
+/// A filed abuse report, as an operator reads it on the photo's page.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AbuseReport {
+    pub reporter: DeviceId,
+    pub filed_at: DateTime<Utc>,
+    /// Whether the reporter had a ready photo of its own when it reported.
+    pub reporter_standing: bool,
+    /// Whether it counts against the photo's owner.
+    pub counts: bool,
+}
+
 /// What filing a report did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FiledReport {

@@ -6,8 +6,10 @@ use crate::error::PortError;
 use crate::events::{OutboxEvent, PhotoEvent};
 use crate::ids::{DeviceId, PhotoId};
 use crate::model::{
-    CreatePhoto, FeedPage, FeedQuery, FiledReport, NewAbuseReport, NewPhoto, Photo,
+    AbuseReport, CreatePhoto, FeedPage, FeedQuery, FiledReport, NewAbuseReport, NewPhoto, Photo,
 };
+use crate::replay::ReplayRecord;
+use crate::status::PhotoStatus;
 use async_trait::async_trait;
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
@@ -32,6 +34,8 @@ pub trait BlobStore: Send + Sync {
     /// The bucket name that S3 events carry.
     fn bucket(&self) -> &str;
     async fn get(&self, key: &str) -> PortResult<Bytes>;
+    /// The object's size in bytes, without reading it; `None` when there is no such object.
+    async fn size(&self, key: &str) -> PortResult<Option<u64>>;
     /// Writes (or overwrites) an object.
     async fn put(&self, key: &str, content_type: &str, body: Bytes) -> PortResult<()>;
     /// Removes an object; removing a missing object succeeds.
@@ -60,12 +64,48 @@ pub struct ReceivedMessage {
     pub body: String,
     /// How many times the message has been received, this time included.
     pub receive_count: u32,
+    /// When it was sent to this queue (for a dead letter: when its photo failed).
+    pub sent_at: Option<DateTime<Utc>>,
+}
+
+/// How full a queue is, for the operator's health page.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct QueueStats {
+    /// Messages waiting to be received.
+    pub visible: u64,
+    /// Messages received and not yet deleted (being worked on).
+    pub in_flight: u64,
+    /// How long the oldest message has been in the queue; `None` when the queue is empty
+    /// or the service does not tell it (SQS publishes it only as a CloudWatch metric).
+    #[serde(with = "optional_seconds")]
+    pub oldest_age: Option<Duration>,
+}
+
+mod optional_seconds {
+    use serde::{Deserialize, Deserializer, Serializer};
+    use std::time::Duration;
+
+    pub fn serialize<S: Serializer>(age: &Option<Duration>, s: S) -> Result<S::Ok, S::Error> {
+        match age {
+            Some(age) => s.serialize_some(&age.as_secs_f64()),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
+        Ok(Option::<f64>::deserialize(d)?
+            .filter(|seconds| seconds.is_finite() && *seconds >= 0.0)
+            .map(Duration::from_secs_f64))
+    }
 }
 
 /// One queue with SQS semantics: at-least-once, visibility timeout, redrive.
 #[async_trait]
 pub trait Queue: Send + Sync {
     fn name(&self) -> &str;
+    /// How many messages wait and are in flight, and the oldest one's age.
+    async fn stats(&self) -> PortResult<QueueStats>;
     /// Returns the new message's id.
     async fn send(&self, body: &str) -> PortResult<String>;
     /// Up to `max` visible messages, hidden for `visibility` afterwards; waits up to
@@ -202,6 +242,10 @@ pub trait MetadataStore: Send + Sync {
     /// How many distinct devices reported a photo of `owner` with a report that counts.
     async fn counted_reporters_against(&self, owner: DeviceId) -> PortResult<u64>;
     async fn feed(&self, query: &FeedQuery) -> PortResult<FeedPage>;
+    /// The reports filed against a photo, oldest first.
+    async fn abuse_reports(&self, photo: PhotoId) -> PortResult<Vec<AbuseReport>>;
+    /// How many photos are in each status (statuses with none are left out).
+    async fn count_by_status(&self) -> PortResult<Vec<(PhotoStatus, u64)>>;
     /// The photo's announcements, sent or not, oldest first.
     async fn photo_events(&self, photo: PhotoId) -> PortResult<Vec<OutboxEvent>>;
     /// Records the announcement of an outcome that was recorded without one (by a release
@@ -234,4 +278,15 @@ pub trait MetadataStore: Send + Sync {
 #[async_trait]
 pub trait Notifier: Send + Sync {
     async fn publish(&self, channel: &str, event: &PhotoEvent) -> PortResult<()>;
+}
+
+/// The audit log of dead-letter replays: in the metadata database (Postgres in
+/// production, SQLite locally), beside the photos it is about.
+#[async_trait]
+pub trait ReplayAudit: Send + Sync {
+    /// Writes the record, replacing the one with the same id.
+    async fn save_replay(&self, record: &ReplayRecord) -> PortResult<()>;
+    /// The newest `limit` records, newest first.
+    async fn replays(&self, limit: u32) -> PortResult<Vec<ReplayRecord>>;
+    async fn replay(&self, id: uuid::Uuid) -> PortResult<Option<ReplayRecord>>;
 }

@@ -1,6 +1,7 @@
 //! `wisaw executions list|show`: from a photo id to its executions and their
 //! history, over the orchestrator port (the local runner or Step Functions).
 
+use crate::operator::executions::{self, ExecutionFilter};
 use anyhow::{bail, Result};
 use std::fmt::Write as _;
 use wisaw_domain::ids::PhotoId;
@@ -20,14 +21,18 @@ pub async fn list(
         },
         None => None,
     };
-    let executions = orchestrator.list_executions(status, limit).await?;
+    let filter = ExecutionFilter {
+        status,
+        ..ExecutionFilter::default()
+    };
+    let listing = executions::list(orchestrator, &filter, 0, limit as usize).await?;
     let mut out = String::new();
     writeln!(
         out,
         "{:<52} {:<10} {:<25} STOPPED",
         "NAME", "STATUS", "STARTED"
     )?;
-    for execution in &executions {
+    for execution in &listing.executions {
         writeln!(
             out,
             "{:<52} {:<10} {:<25} {}",
@@ -40,7 +45,7 @@ pub async fn list(
                 .unwrap_or_else(|| "-".into())
         )?;
     }
-    if executions.is_empty() {
+    if listing.executions.is_empty() {
         writeln!(out, "(no executions)")?;
     }
     Ok(out)
@@ -48,28 +53,18 @@ pub async fn list(
 
 /// Every execution of a photo (the first run and its replays), each with its history.
 pub async fn show(orchestrator: &dyn Orchestrator, photo_id: PhotoId) -> Result<String> {
-    let mut out = String::new();
-    let mut found = false;
-    // Replays are named `{photoId}-replay-{n}`; stop at the first missing attempt.
-    for attempt in 0.. {
-        let name = photo_id.execution_name(attempt);
-        let Some(execution) = orchestrator.describe_execution(&name).await? else {
-            if attempt == 0 {
-                continue;
-            }
-            break;
-        };
-        found = true;
-        let history = orchestrator.execution_history(&name).await?;
-        write_execution(&mut out, &execution, &history)?;
-    }
-    if !found {
+    let runs = executions::of_photo(orchestrator, photo_id).await?;
+    if runs.is_empty() {
         bail!("no execution for photo {photo_id}");
+    }
+    let mut out = String::new();
+    for run in &runs {
+        write_execution(&mut out, &run.execution, &run.history)?;
     }
     Ok(out)
 }
 
-fn write_execution(
+pub fn write_execution(
     out: &mut String,
     execution: &ExecutionSummary,
     history: &[HistoryEvent],

@@ -1,8 +1,9 @@
 //! The subcommands of `wisaw`.
 
+pub mod console;
 pub mod dlq;
 pub mod executions;
-pub mod operator;
+pub mod photo;
 pub mod render;
 pub mod serve;
 pub mod upload;

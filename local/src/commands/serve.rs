@@ -22,7 +22,7 @@ pub async fn run(addr: SocketAddr, data_dir: &Path, options: StackOptions) -> Re
     running.shutdown().await
 }
 
-async fn shutdown_signal() {
+pub async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };

@@ -12,6 +12,8 @@ pub mod orchestrator;
 pub mod outbox_sweep;
 pub mod worker_tasks;
 
+use crate::console::{self, Console, ConsoleOptions};
+use crate::operator::OperatorPorts;
 use anyhow::{Context, Result};
 use events::{EventsSettings, LocalEvents, LocalNotifier, PublisherKey, DEFAULT_API_KEY};
 use http_server::HttpLimits;
@@ -33,7 +35,7 @@ use wisaw_adapters::sqlite_file::open_sqlite_file;
 use wisaw_api::{ApiConfig, ApiPorts, CursorKey};
 use wisaw_asl::{LocalRunner, StateMachine};
 use wisaw_domain::events::DeviceChannels;
-use wisaw_domain::ports::{BlobStore, MetadataStore, Notifier, Queue};
+use wisaw_domain::ports::{BlobStore, MetadataStore, Notifier, Queue, ReplayAudit};
 use wisaw_step::Step;
 use worker_tasks::{local_function_arn, local_queue_url, WorkerPorts, WorkerTasks};
 
@@ -56,6 +58,8 @@ pub const UPLOAD_STATE_MACHINE: &str = include_str!("../../../statemachines/uplo
 pub struct LocalStack {
     pub data_dir: PathBuf,
     pub metadata: Arc<dyn MetadataStore>,
+    /// The replay audit log, in the metadata's database.
+    pub audit: Arc<dyn ReplayAudit>,
     pub blobs: Arc<LocalBlobStore>,
     pub ingest: Arc<LocalQueue>,
     pub dead_letter: Arc<dyn Queue>,
@@ -70,6 +74,8 @@ pub struct LocalStack {
     pub orchestrator: Arc<LocalOrchestrator>,
     /// Signs the feed's cursors: the stack's signing secret, under a key of the cursor's own.
     pub cursor_key: CursorKey,
+    /// How the operator console under `/console` is guarded.
+    pub console: ConsoleOptions,
 }
 
 /// Lets a caller (a test) put a different port in front of the workers, e.g. a
@@ -88,6 +94,8 @@ pub struct StackOptions {
     /// A test hook: every publish waits until this file exists (so a test can kill the
     /// process between an outcome recorded and its event published).
     pub publish_gate: Option<PathBuf>,
+    /// The operator console's token and operator name.
+    pub console: ConsoleOptions,
 }
 
 impl StackOptions {
@@ -98,6 +106,7 @@ impl StackOptions {
             events_api_key: DEFAULT_API_KEY.to_string(),
             worker_ports_hook: None,
             publish_gate: None,
+            console: ConsoleOptions::default(),
         }
     }
 }
@@ -127,6 +136,7 @@ impl LocalStack {
             events_api_key,
             worker_ports_hook,
             publish_gate,
+            console,
         } = options;
         let public_url = public_url.as_str();
         tokio::fs::create_dir_all(data_dir)
@@ -134,7 +144,7 @@ impl LocalStack {
             .with_context(|| format!("creating {}", data_dir.display()))?;
         let secret = signing_secret(data_dir).await?;
         let cursor_key = CursorKey::derived_from(&secret);
-        let metadata = open_metadata(data_dir, database_url.as_deref()).await?;
+        let (metadata, audit) = open_metadata(data_dir, database_url.as_deref()).await?;
         let blob_url = format!("{}/blobs", public_url.trim_end_matches('/'));
         let blobs = Arc::new(LocalBlobStore::new(
             data_dir.join("blobs"),
@@ -191,6 +201,7 @@ impl LocalStack {
         Ok(Self {
             data_dir: data_dir.to_path_buf(),
             metadata,
+            audit,
             blobs,
             ingest,
             dead_letter,
@@ -200,6 +211,7 @@ impl LocalStack {
             runner,
             orchestrator,
             cursor_key,
+            console,
         })
     }
 
@@ -218,7 +230,13 @@ impl LocalStack {
         });
         let app = wisaw_api::router(api)
             .merge(blob_routes::router(self.blobs.clone(), self.ingest.clone()))
-            .merge(self.events.router());
+            .merge(self.events.router())
+            // The operator's pages: beside the mobile API, never inside its router.
+            .merge(console::router(Console::new(
+                OperatorPorts::of_stack(&self),
+                addr,
+                self.console.clone(),
+            )));
         let http = {
             let shutdown = shutdown.clone();
             tokio::spawn(async move {
@@ -284,16 +302,21 @@ impl RunningStack {
 
 /// SQLite in the data folder by default; Postgres when a URL is given (the store
 /// production uses, so the whole local pipeline can run on it too).
+/// The same store is the replay audit log.
 async fn open_metadata(
     data_dir: &Path,
     database_url: Option<&str>,
-) -> Result<Arc<dyn MetadataStore>> {
+) -> Result<(Arc<dyn MetadataStore>, Arc<dyn ReplayAudit>)> {
     Ok(match database_url {
-        None => Arc::new(SqliteMetadataStore::open(&data_dir.join("metadata.db")).await?),
+        None => {
+            let store = Arc::new(SqliteMetadataStore::open(&data_dir.join("metadata.db")).await?);
+            (store.clone(), store)
+        }
         Some(url) => {
             let settings =
                 PostgresSettings::from_url(url)?.with_max_connections(LOCAL_PG_CONNECTIONS);
-            Arc::new(PostgresMetadataStore::connect(&settings).await?)
+            let store = Arc::new(PostgresMetadataStore::connect(&settings).await?);
+            (store.clone(), store)
         }
     })
 }

@@ -271,13 +271,21 @@ impl AwsEnvironment {
     }
 
     #[cfg(all(feature = "postgres", feature = "secrets"))]
-    /// Connects to Postgres and brings its schema up to date.
-    pub async fn metadata(&self) -> EnvResult<Arc<dyn MetadataStore>> {
+    /// Connects to Postgres and brings its schema up to date: the store itself, for a
+    /// caller that uses more than one of its ports (the photos' metadata and the replays'
+    /// audit log) over one connection.
+    pub async fn postgres_store(&self) -> EnvResult<Arc<PostgresMetadataStore>> {
         let settings = self.postgres_settings().await?;
         let store = PostgresMetadataStore::connect(&settings)
             .await
             .map_err(EnvironmentError::Database)?;
         Ok(Arc::new(store))
+    }
+
+    #[cfg(all(feature = "postgres", feature = "secrets"))]
+    /// Connects to Postgres and brings its schema up to date.
+    pub async fn metadata(&self) -> EnvResult<Arc<dyn MetadataStore>> {
+        Ok(self.postgres_store().await?)
     }
 
     #[cfg(feature = "secrets")]

@@ -117,6 +117,24 @@ impl BlobStore for S3BlobStore {
         Ok(body.into_bytes())
     }
 
+    async fn size(&self, key: &str) -> PortResult<Option<u64>> {
+        match self
+            .client
+            .head_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await
+        {
+            Ok(head) => Ok(Some(head.content_length().unwrap_or(0).max(0) as u64)),
+            Err(e) if e.as_service_error().is_some_and(|e| e.is_not_found()) => Ok(None),
+            Err(e) => Err(port_error(
+                &format!("reading the size of {}", self.location(key)),
+                e,
+            )),
+        }
+    }
+
     async fn put(&self, key: &str, content_type: &str, body: Bytes) -> PortResult<()> {
         self.client
             .put_object()

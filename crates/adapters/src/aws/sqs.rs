@@ -4,11 +4,13 @@
 use super::errors::port_error;
 use async_trait::async_trait;
 use aws_config::SdkConfig;
-use aws_sdk_sqs::types::MessageSystemAttributeName;
+use aws_sdk_sqs::types::{MessageSystemAttributeName, QueueAttributeName};
 use aws_sdk_sqs::Client;
+use chrono::{DateTime, Utc};
+use std::collections::HashMap;
 use std::time::Duration;
 use wisaw_domain::error::PortError;
-use wisaw_domain::ports::{PortResult, Queue, ReceivedMessage};
+use wisaw_domain::ports::{PortResult, Queue, QueueStats, ReceivedMessage};
 
 const MAX_MESSAGES_PER_RECEIVE: u32 = 10;
 const MAX_WAIT: Duration = Duration::from_secs(20);
@@ -64,11 +66,14 @@ impl SqsQueue {
 
 fn received(message: aws_sdk_sqs::types::Message) -> PortResult<ReceivedMessage> {
     let incomplete = |what: &str| PortError::Invalid(format!("SQS sent a message without {what}"));
-    let receive_count = message
-        .attributes()
-        .and_then(|a| a.get(&MessageSystemAttributeName::ApproximateReceiveCount))
+    let attribute = |name| message.attributes().and_then(|a| a.get(&name));
+    let receive_count = attribute(MessageSystemAttributeName::ApproximateReceiveCount)
         .and_then(|count| count.parse().ok())
         .unwrap_or(1);
+    // Unix milliseconds.
+    let sent_at = attribute(MessageSystemAttributeName::SentTimestamp)
+        .and_then(|millis| millis.parse().ok())
+        .and_then(DateTime::<Utc>::from_timestamp_millis);
     Ok(ReceivedMessage {
         message_id: message.message_id.ok_or_else(|| incomplete("an id"))?,
         receipt_handle: message
@@ -76,6 +81,26 @@ fn received(message: aws_sdk_sqs::types::Message) -> PortResult<ReceivedMessage>
             .ok_or_else(|| incomplete("a receipt handle"))?,
         body: message.body.unwrap_or_default(),
         receive_count,
+        sent_at,
+    })
+}
+
+/// A count among the attributes GetQueueAttributes returned.
+fn count_attribute(
+    attributes: &HashMap<QueueAttributeName, String>,
+    name: QueueAttributeName,
+) -> PortResult<u64> {
+    let value = attributes.get(&name).ok_or_else(|| {
+        PortError::Invalid(format!(
+            "SQS did not return the attribute {}",
+            name.as_str()
+        ))
+    })?;
+    value.trim().parse().map_err(|_| {
+        PortError::Invalid(format!(
+            "SQS returned {value:?} for {}, not a count",
+            name.as_str()
+        ))
     })
 }
 
@@ -83,6 +108,29 @@ fn received(message: aws_sdk_sqs::types::Message) -> PortResult<ReceivedMessage>
 impl Queue for SqsQueue {
     fn name(&self) -> &str {
         &self.name
+    }
+
+    async fn stats(&self) -> PortResult<QueueStats> {
+        let output = self
+            .client
+            .get_queue_attributes()
+            .queue_url(&self.url)
+            .attribute_names(QueueAttributeName::ApproximateNumberOfMessages)
+            .attribute_names(QueueAttributeName::ApproximateNumberOfMessagesNotVisible)
+            .send()
+            .await
+            .map_err(|e| port_error(&self.action("reading the counts of"), e))?;
+        let attributes = output.attributes.unwrap_or_default();
+        Ok(QueueStats {
+            visible: count_attribute(&attributes, QueueAttributeName::ApproximateNumberOfMessages)?,
+            in_flight: count_attribute(
+                &attributes,
+                QueueAttributeName::ApproximateNumberOfMessagesNotVisible,
+            )?,
+            // The queue's attributes do not include it: SQS publishes the oldest message's
+            // age only as the CloudWatch metric ApproximateAgeOfOldestMessage.
+            oldest_age: None,
+        })
     }
 
     async fn send(&self, body: &str) -> PortResult<String> {
@@ -116,6 +164,7 @@ impl Queue for SqsQueue {
             .visibility_timeout(seconds(visibility, MAX_VISIBILITY))
             .wait_time_seconds(seconds(wait, MAX_WAIT))
             .message_system_attribute_names(MessageSystemAttributeName::ApproximateReceiveCount)
+            .message_system_attribute_names(MessageSystemAttributeName::SentTimestamp)
             .send()
             .await
             .map_err(|e| port_error(&self.action("receiving from"), e))?;
@@ -166,6 +215,33 @@ mod tests {
             "wisaw-test-ingest"
         );
         assert_eq!(name_of("http://127.0.0.1:5055/123456789012/q/"), "q");
+    }
+
+    #[test]
+    fn counts_are_read_from_the_attributes() {
+        let attributes = HashMap::from([
+            (
+                QueueAttributeName::ApproximateNumberOfMessages,
+                "7".to_string(),
+            ),
+            (
+                QueueAttributeName::ApproximateNumberOfMessagesNotVisible,
+                "many".to_string(),
+            ),
+        ]);
+        let count = |name| count_attribute(&attributes, name);
+        assert_eq!(
+            count(QueueAttributeName::ApproximateNumberOfMessages).unwrap(),
+            7
+        );
+        assert!(matches!(
+            count(QueueAttributeName::ApproximateNumberOfMessagesNotVisible),
+            Err(PortError::Invalid(_))
+        ));
+        assert!(matches!(
+            count(QueueAttributeName::ApproximateNumberOfMessagesDelayed),
+            Err(PortError::Invalid(_))
+        ));
     }
 
     #[test]

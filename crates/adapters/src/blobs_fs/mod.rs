@@ -343,6 +343,15 @@ impl BlobStore for LocalBlobStore {
             .map_err(|e| io_error(e, key))
     }
 
+    async fn size(&self, key: &str) -> PortResult<Option<u64>> {
+        let path = self.object_path(key)?;
+        match tokio::fs::metadata(path).await {
+            Ok(metadata) => Ok(Some(metadata.len())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(io_error(e, key)),
+        }
+    }
+
     async fn put(&self, key: &str, content_type: &str, body: Bytes) -> PortResult<()> {
         let target = self.object_path(key)?;
         let mut temp = TempFile::create(&self.root.join("tmp"))

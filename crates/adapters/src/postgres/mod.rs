@@ -10,6 +10,8 @@
 //! `States.Timeout`) and `reason` = its cause, as Step Functions reports them.
 //!
 //! The feed is served by a GiST index; see [`feed`] for its order and its cursor.
+//!
+//! The same database keeps the audit log of dead-letter replays ([`ReplayAudit`]).
 
 pub mod config;
 mod feed;
@@ -19,7 +21,11 @@ use super::outcome_columns::OutcomeColumns;
 use crate::db_error::db_error;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use rows::{event_from_row, missing_photo_or, photo_from_row, EVENT_COLUMNS, PHOTO_COLUMNS};
+use rows::{
+    abuse_report_from_row, counts_by_status, encode_photos, event_from_row, missing_photo_or,
+    photo_from_row, replay_from_row, ABUSE_REPORT_COLUMNS, EVENT_COLUMNS, PHOTO_COLUMNS,
+    REPLAY_COLUMNS,
+};
 use sqlx::migrate::MigrateError;
 use sqlx::postgres::PgPool;
 use sqlx::Row;
@@ -28,9 +34,10 @@ use wisaw_domain::error::PortError;
 use wisaw_domain::events::{announced_as, event_id, OutboxEvent};
 use wisaw_domain::ids::{DeviceId, PhotoId};
 use wisaw_domain::model::{
-    CreatePhoto, FeedPage, FeedQuery, FiledReport, NewAbuseReport, NewPhoto, Photo,
+    AbuseReport, CreatePhoto, FeedPage, FeedQuery, FiledReport, NewAbuseReport, NewPhoto, Photo,
 };
-use wisaw_domain::ports::{MetadataStore, PortResult};
+use wisaw_domain::ports::{MetadataStore, PortResult, ReplayAudit};
+use wisaw_domain::replay::ReplayRecord;
 use wisaw_domain::status::PhotoStatus;
 
 pub use config::PostgresSettings;
@@ -282,6 +289,26 @@ impl MetadataStore for PostgresMetadataStore {
         feed::feed_page(&self.pool, query).await
     }
 
+    async fn abuse_reports(&self, photo: PhotoId) -> PortResult<Vec<AbuseReport>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {ABUSE_REPORT_COLUMNS} FROM abuse_reports WHERE photo_id = $1 \
+             ORDER BY created_at, reporter_device_id"
+        ))
+        .bind(photo.0)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error)?;
+        rows.iter().map(abuse_report_from_row).collect()
+    }
+
+    async fn count_by_status(&self) -> PortResult<Vec<(PhotoStatus, u64)>> {
+        let rows = sqlx::query_as("SELECT status, COUNT(*) FROM photos GROUP BY status")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_error)?;
+        counts_by_status(rows)
+    }
+
     async fn photo_events(&self, photo: PhotoId) -> PortResult<Vec<OutboxEvent>> {
         let rows = sqlx::query(&format!(
             "SELECT {EVENT_COLUMNS} FROM photo_events WHERE photo_id = $1 \
@@ -341,6 +368,54 @@ impl MetadataStore for PostgresMetadataStore {
             .await
             .map_err(db_error)?;
         Ok(())
+    }
+}
+
+#[async_trait]
+impl ReplayAudit for PostgresMetadataStore {
+    async fn save_replay(&self, record: &ReplayRecord) -> PortResult<()> {
+        let photos = encode_photos(record)?;
+        sqlx::query(&format!(
+            "INSERT INTO replays ({REPLAY_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+             ON CONFLICT (id) DO UPDATE SET operator = EXCLUDED.operator, \
+             started_at = EXCLUDED.started_at, finished_at = EXCLUDED.finished_at, \
+             selection = EXCLUDED.selection, forced = EXCLUDED.forced, rate = EXCLUDED.rate, \
+             photos = EXCLUDED.photos"
+        ))
+        .bind(record.id)
+        .bind(&record.operator)
+        .bind(record.started_at)
+        .bind(record.finished_at)
+        .bind(&record.selection)
+        .bind(record.forced)
+        .bind(record.rate)
+        .bind(photos)
+        .execute(&self.pool)
+        .await
+        .map_err(db_error)?;
+        Ok(())
+    }
+
+    async fn replays(&self, limit: u32) -> PortResult<Vec<ReplayRecord>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {REPLAY_COLUMNS} FROM replays ORDER BY started_at DESC, id DESC LIMIT $1"
+        ))
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error)?;
+        rows.iter().map(replay_from_row).collect()
+    }
+
+    async fn replay(&self, id: uuid::Uuid) -> PortResult<Option<ReplayRecord>> {
+        let row = sqlx::query(&format!(
+            "SELECT {REPLAY_COLUMNS} FROM replays WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_error)?;
+        row.as_ref().map(replay_from_row).transpose()
     }
 }
 

@@ -9,8 +9,10 @@ use uuid::Uuid;
 use wisaw_domain::error::PortError;
 
 pub use crate::photo_rows::{
-    event_from_row, missing_photo_or, photo_from_row, EVENT_COLUMNS, PHOTO_COLUMNS,
+    abuse_report_from_row, counts_by_status, event_from_row, missing_photo_or, photo_from_row,
+    ABUSE_REPORT_COLUMNS, EVENT_COLUMNS, PHOTO_COLUMNS,
 };
+pub use crate::replay_rows::{encode_photos, replay_from_row, REPLAY_COLUMNS};
 
 impl StoredColumns for PgRow {
     fn uuid(&self, column: &str) -> Result<Uuid, PortError> {

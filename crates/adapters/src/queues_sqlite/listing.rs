@@ -6,7 +6,8 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sqlx::sqlite::SqlitePool;
 use sqlx::Row;
-use wisaw_domain::ports::PortResult;
+use std::time::Duration;
+use wisaw_domain::ports::{PortResult, QueueStats};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -56,6 +57,29 @@ pub async fn counts(pool: &SqlitePool, queue: Option<&str>) -> PortResult<Vec<Qu
             })
         })
         .collect()
+}
+
+/// One queue's counts and the age of its oldest message. Every row is a live message:
+/// a delete removes the row, and `delivery_handled` only says whether a handler took up
+/// the delivery, which is still in flight until it is deleted.
+pub async fn stats(pool: &SqlitePool, queue: &str) -> PortResult<QueueStats> {
+    let now = to_micros(Utc::now());
+    let (visible, in_flight, oldest_sent_at): (i64, i64, Option<i64>) = sqlx::query_as(
+        "SELECT COALESCE(SUM(visible_at <= ?1), 0), COALESCE(SUM(visible_at > ?1), 0), \
+         MIN(sent_at) FROM queue_messages WHERE queue = ?2",
+    )
+    .bind(now)
+    .bind(queue)
+    .fetch_one(pool)
+    .await
+    .map_err(db_error)?;
+    Ok(QueueStats {
+        visible: visible.max(0) as u64,
+        in_flight: in_flight.max(0) as u64,
+        // A clock set back since the send reads as a message sent just now.
+        oldest_age: oldest_sent_at
+            .map(|sent_at| Duration::from_micros(now.saturating_sub(sent_at).max(0) as u64)),
+    })
 }
 
 pub async fn peek(pool: &SqlitePool, queue: &str, limit: u32) -> PortResult<Vec<QueuedMessage>> {

@@ -25,7 +25,7 @@
 mod listing;
 
 use crate::db_error::db_error;
-use crate::sqlite_file::{migrate, open_sqlite_file, to_micros};
+use crate::sqlite_file::{from_micros, migrate, open_sqlite_file, to_micros};
 use async_trait::async_trait;
 use chrono::Utc;
 use sqlx::sqlite::SqlitePool;
@@ -37,7 +37,7 @@ use std::time::Duration;
 use tokio::sync::Notify;
 use tokio::time::Instant;
 use wisaw_domain::error::PortError;
-use wisaw_domain::ports::{PortResult, Queue, ReceivedMessage};
+use wisaw_domain::ports::{PortResult, Queue, QueueStats, ReceivedMessage};
 
 pub use listing::{QueueCounts, QueuedMessage};
 
@@ -276,10 +276,8 @@ impl LocalQueue {
         .map_err(db_error)?;
         let mut picked = Vec::with_capacity(rows.len());
         for row in rows {
-            let order: (i64, i64) = (
-                row.try_get("sent_at").map_err(db_error)?,
-                row.try_get("seq").map_err(db_error)?,
-            );
+            let sent_at: i64 = row.try_get("sent_at").map_err(db_error)?;
+            let order = (sent_at, row.try_get::<i64, _>("seq").map_err(db_error)?);
             let receive_count: i64 = row.try_get("receive_count").map_err(db_error)?;
             picked.push((
                 order,
@@ -288,6 +286,7 @@ impl LocalQueue {
                     receipt_handle: row.try_get("receipt_handle").map_err(db_error)?,
                     body: row.try_get("body").map_err(db_error)?,
                     receive_count: u32::try_from(receive_count).unwrap_or(u32::MAX),
+                    sent_at: Some(from_micros(sent_at)?),
                 },
             ));
         }
@@ -305,6 +304,10 @@ fn duration_micros(duration: Duration) -> i64 {
 impl Queue for LocalQueue {
     fn name(&self) -> &str {
         &self.name
+    }
+
+    async fn stats(&self) -> PortResult<QueueStats> {
+        listing::stats(&self.pool, &self.name).await
     }
 
     async fn send(&self, body: &str) -> PortResult<String> {

@@ -7,6 +7,8 @@
 //!
 //! A failed outcome is stored with `reason_code` = the error name (e.g. `Wisaw.Transient`,
 //! `States.Timeout`) and `reason` = its cause, as Step Functions reports them.
+//!
+//! The same database keeps the audit log of dead-letter replays ([`ReplayAudit`]).
 
 mod feed;
 mod rows;
@@ -15,7 +17,11 @@ use crate::db_error::db_error;
 use crate::sqlite_file::{migrate, open_sqlite_file, to_micros};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use rows::{event_from_row, missing_photo_or, photo_from_row, EVENT_COLUMNS, PHOTO_COLUMNS};
+use rows::{
+    abuse_report_from_row, counts_by_status, encode_photos, event_from_row, missing_photo_or,
+    photo_from_row, replay_from_row, ABUSE_REPORT_COLUMNS, EVENT_COLUMNS, PHOTO_COLUMNS,
+    REPLAY_COLUMNS,
+};
 use sqlx::sqlite::SqlitePool;
 use std::path::Path;
 use wisaw_domain::contracts::Outcome;
@@ -23,9 +29,10 @@ use wisaw_domain::error::PortError;
 use wisaw_domain::events::{announced_as, event_id, OutboxEvent};
 use wisaw_domain::ids::{DeviceId, PhotoId};
 use wisaw_domain::model::{
-    CreatePhoto, FeedPage, FeedQuery, FiledReport, NewAbuseReport, NewPhoto, Photo,
+    AbuseReport, CreatePhoto, FeedPage, FeedQuery, FiledReport, NewAbuseReport, NewPhoto, Photo,
 };
-use wisaw_domain::ports::{MetadataStore, PortResult};
+use wisaw_domain::ports::{MetadataStore, PortResult, ReplayAudit};
+use wisaw_domain::replay::ReplayRecord;
 use wisaw_domain::status::PhotoStatus;
 
 pub use feed::rank_page;
@@ -273,6 +280,26 @@ impl MetadataStore for SqliteMetadataStore {
         Ok(rank_page(candidates, query))
     }
 
+    async fn abuse_reports(&self, photo: PhotoId) -> PortResult<Vec<AbuseReport>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {ABUSE_REPORT_COLUMNS} FROM abuse_reports WHERE photo_id = ? \
+             ORDER BY created_at, reporter_device_id"
+        ))
+        .bind(photo.to_string())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error)?;
+        rows.iter().map(abuse_report_from_row).collect()
+    }
+
+    async fn count_by_status(&self) -> PortResult<Vec<(PhotoStatus, u64)>> {
+        let rows = sqlx::query_as("SELECT status, COUNT(*) FROM photos GROUP BY status")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_error)?;
+        counts_by_status(rows)
+    }
+
     async fn photo_events(&self, photo: PhotoId) -> PortResult<Vec<OutboxEvent>> {
         let rows = sqlx::query(&format!(
             "SELECT {EVENT_COLUMNS} FROM photo_events WHERE photo_id = ? \
@@ -332,6 +359,54 @@ impl MetadataStore for SqliteMetadataStore {
             .await
             .map_err(db_error)?;
         Ok(())
+    }
+}
+
+#[async_trait]
+impl ReplayAudit for SqliteMetadataStore {
+    async fn save_replay(&self, record: &ReplayRecord) -> PortResult<()> {
+        let photos = encode_photos(record)?;
+        sqlx::query(&format!(
+            "INSERT INTO replays ({REPLAY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?) \
+             ON CONFLICT (id) DO UPDATE SET operator = excluded.operator, \
+             started_at = excluded.started_at, finished_at = excluded.finished_at, \
+             selection = excluded.selection, forced = excluded.forced, rate = excluded.rate, \
+             photos = excluded.photos"
+        ))
+        .bind(record.id.to_string())
+        .bind(&record.operator)
+        .bind(to_micros(record.started_at))
+        .bind(record.finished_at.map(to_micros))
+        .bind(&record.selection)
+        .bind(record.forced)
+        .bind(record.rate)
+        .bind(photos)
+        .execute(&self.pool)
+        .await
+        .map_err(db_error)?;
+        Ok(())
+    }
+
+    async fn replays(&self, limit: u32) -> PortResult<Vec<ReplayRecord>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {REPLAY_COLUMNS} FROM replays ORDER BY started_at DESC, id DESC LIMIT ?"
+        ))
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error)?;
+        rows.iter().map(replay_from_row).collect()
+    }
+
+    async fn replay(&self, id: uuid::Uuid) -> PortResult<Option<ReplayRecord>> {
+        let row = sqlx::query(&format!(
+            "SELECT {REPLAY_COLUMNS} FROM replays WHERE id = ?"
+        ))
+        .bind(id.to_string())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_error)?;
+        row.as_ref().map(replay_from_row).transpose()
     }
 }
 

@@ -4,10 +4,14 @@
 use super::emulator::{create_bucket, create_queue, emulator, unique};
 use aws_config::SdkConfig;
 use bytes::Bytes;
+use chrono::{DateTime, Utc};
 use std::time::Duration;
 use wisaw_adapters::aws::{
-    AwsEnvironment, EnvironmentError, DATABASE_SECRET_ARN_VAR, FEED_CURSOR_SECRET_ARN_VAR,
+    AwsEnvironment, EnvironmentError, DATABASE_SECRET_ARN_VAR, DATABASE_URL_VAR,
+    FEED_CURSOR_SECRET_ARN_VAR,
 };
+use wisaw_domain::ports::{MetadataStore, ReplayAudit};
+use wisaw_domain::replay::{ReplayOutcome, ReplayRecord, ReplayedPhoto};
 use wisaw_domain::PortError;
 
 fn environment(config: &SdkConfig, vars: &[(&str, &str)]) -> AwsEnvironment {
@@ -192,4 +196,45 @@ async fn the_feed_cursor_secret_is_read_at_run_time() {
         ),
         "{missing:?}"
     );
+}
+
+/// A caller that keeps both the photos and the replays' audit log (the operator's
+/// replay) gets one store for both. Needs Postgres, not the emulator.
+#[tokio::test]
+async fn one_postgres_store_serves_the_metadata_and_the_replay_log() {
+    let Some(schema) = wisaw_testkit::TestSchema::create("environment").await else {
+        println!("skipped on Postgres");
+        return;
+    };
+    let sdk = SdkConfig::builder()
+        .behavior_version(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new(super::emulator::REGION))
+        .build();
+    let env = environment(&sdk, &[(DATABASE_URL_VAR, &schema.url())]);
+    let store = env.postgres_store().await.unwrap();
+    let (metadata, audit): (&dyn MetadataStore, &dyn ReplayAudit) = (&*store, &*store);
+
+    let photo = wisaw_testkit::photos::new_photo("image/jpeg", 1234);
+    metadata.create_photo(&photo).await.unwrap();
+    let record = ReplayRecord {
+        id: uuid::Uuid::new_v4(),
+        operator: "ops".into(),
+        started_at: DateTime::from_timestamp_micros(Utc::now().timestamp_micros()).unwrap(),
+        finished_at: None,
+        selection: "all".into(),
+        forced: false,
+        rate: 5.0,
+        photos: vec![ReplayedPhoto {
+            photo_id: photo.id,
+            attempt: 0,
+            error: "Wisaw.Transient".into(),
+            outcome: ReplayOutcome::Pending,
+        }],
+    };
+    audit.save_replay(&record).await.unwrap();
+
+    // `metadata()` reaches the same database.
+    let again = env.metadata().await.unwrap();
+    assert!(again.get_photo(photo.id).await.unwrap().is_some());
+    assert_eq!(audit.replay(record.id).await.unwrap(), Some(record));
 }

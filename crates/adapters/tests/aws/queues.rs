@@ -7,8 +7,8 @@ use std::time::Duration;
 use wisaw_adapters::aws::SqsQueue;
 use wisaw_domain::contracts::ExecutionInput;
 use wisaw_domain::ingest::{parse_ingest_message, replay_of, IngestRequest, S3Notification};
-use wisaw_domain::ports::{Queue, ReceivedMessage};
-use wisaw_domain::PhotoId;
+use wisaw_domain::ports::{Queue, QueueStats, ReceivedMessage};
+use wisaw_domain::{PhotoId, PortError};
 
 const HOLD: Duration = Duration::from_secs(60);
 const BRIEFLY: Duration = Duration::from_secs(1);
@@ -60,6 +60,41 @@ async fn send_receive_hide_show_and_delete() {
     queue.delete(&second.receipt_handle).await.unwrap();
     assert!(queue.receive(10, HOLD, BRIEFLY).await.unwrap().is_empty());
     assert!(queue.receive(0, HOLD, BRIEFLY).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn stats_count_waiting_and_in_flight_messages() {
+    let Some(config) = emulator("stats_count_waiting_and_in_flight_messages").await else {
+        return;
+    };
+    let sqs = aws_sdk_sqs::Client::new(&config);
+    let (url, _) = create_queue(&sqs, "stats", &[]).await;
+    let queue = SqsQueue::from_config(&config, &url);
+    let counts = |stats: QueueStats| {
+        // SQS does not tell the oldest message's age through the queue's attributes.
+        assert_eq!(stats.oldest_age, None);
+        (stats.visible, stats.in_flight)
+    };
+    assert_eq!(counts(queue.stats().await.unwrap()), (0, 0));
+
+    let sent_from = chrono::Utc::now() - chrono::Duration::seconds(1);
+    queue.send("first").await.unwrap();
+    queue.send("second").await.unwrap();
+    assert_eq!(counts(queue.stats().await.unwrap()), (2, 0));
+
+    let received = receive_one(&queue, HOLD).await;
+    let sent_at = received.sent_at.expect("SQS tells when a message was sent");
+    assert!(
+        sent_at >= sent_from && sent_at <= chrono::Utc::now() + chrono::Duration::seconds(1),
+        "{sent_at}"
+    );
+    assert_eq!(counts(queue.stats().await.unwrap()), (1, 1));
+    queue.delete(&received.receipt_handle).await.unwrap();
+    assert_eq!(counts(queue.stats().await.unwrap()), (1, 0));
+
+    sqs.delete_queue().queue_url(&url).send().await.unwrap();
+    let gone = queue.stats().await;
+    assert!(matches!(gone, Err(PortError::NotFound(_))), "{gone:?}");
 }
 
 /// `wisaw dlq replay --all` over the port: receive every dead letter, send it back to

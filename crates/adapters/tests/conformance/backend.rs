@@ -12,12 +12,14 @@ use wisaw_adapters::postgres::{PostgresMetadataStore, PostgresSettings};
 use wisaw_adapters::sqlite::SqliteMetadataStore;
 use wisaw_adapters::sqlite_file::to_micros;
 use wisaw_domain::model::Photo;
-use wisaw_domain::ports::MetadataStore;
+use wisaw_domain::ports::{MetadataStore, ReplayAudit};
 use wisaw_domain::PhotoId;
 use wisaw_testkit::TestSchema;
 
 pub struct Backend {
     store: Arc<dyn MetadataStore>,
+    /// The same store, as the replays' audit log.
+    audit: Arc<dyn ReplayAudit>,
     database: Database,
 }
 
@@ -39,14 +41,15 @@ impl Backend {
         let dir = tempfile::tempdir().unwrap();
         // A folder that does not exist yet: opening creates it.
         let path = dir.path().join("nested").join("meta.db");
-        let store = SqliteMetadataStore::open(&path).await.unwrap();
+        let store = Arc::new(SqliteMetadataStore::open(&path).await.unwrap());
         Self {
             database: Database::Sqlite {
                 pool: store.pool().clone(),
                 path,
                 _dir: dir,
             },
-            store: Arc::new(store),
+            audit: store.clone(),
+            store,
         }
     }
 
@@ -63,6 +66,7 @@ impl Backend {
         let store = PostgresMetadataStore::connect(&settings).await.unwrap();
         Some(Self {
             store: Arc::new(store.clone()),
+            audit: Arc::new(store.clone()),
             database: Database::Postgres {
                 store,
                 settings: Box::new(settings),
@@ -79,6 +83,10 @@ impl Backend {
         Arc::clone(&self.store)
     }
 
+    pub fn audit(&self) -> &dyn ReplayAudit {
+        self.audit.as_ref()
+    }
+
     pub fn postgres_store(&self) -> Option<&PostgresMetadataStore> {
         match &self.database {
             Database::Postgres { store, .. } => Some(store),
@@ -89,12 +97,19 @@ impl Backend {
     /// A second store over the same database, as a restarted process would open it
     /// (migrations run again).
     pub async fn reopened(&self) -> Arc<dyn MetadataStore> {
+        self.reopened_audit().await.0
+    }
+
+    /// [`Self::reopened`], as both the metadata store and the replays' audit log.
+    pub async fn reopened_audit(&self) -> (Arc<dyn MetadataStore>, Arc<dyn ReplayAudit>) {
         match &self.database {
             Database::Sqlite { path, .. } => {
-                Arc::new(SqliteMetadataStore::open(path).await.unwrap())
+                let store = Arc::new(SqliteMetadataStore::open(path).await.unwrap());
+                (store.clone(), store)
             }
             Database::Postgres { settings, .. } => {
-                Arc::new(PostgresMetadataStore::connect(settings).await.unwrap())
+                let store = Arc::new(PostgresMetadataStore::connect(settings).await.unwrap());
+                (store.clone(), store)
             }
         }
     }

@@ -316,3 +316,48 @@ pub async fn rows_survive_reopening_the_store(backend: &Backend) {
     assert_eq!(reopened.get_photo(photo.id).await.unwrap(), Some(row));
     assert_eq!(reopened.photo_events(photo.id).await.unwrap(), sent);
 }
+
+pub async fn photos_are_counted_by_status_in_the_lifecycles_order(backend: &Backend) {
+    let store = backend.store();
+    assert_eq!(store.count_by_status().await.unwrap(), []);
+
+    let photo = || new_photo(DeviceId::new_random(), 0.0, 0.0, Utc::now());
+    for _ in 0..2 {
+        created(store, &photo()).await;
+    }
+    let processing = created(store, &photo()).await.id;
+    store.mark_processing(processing, "e").await.unwrap();
+    let mut ready = Vec::new();
+    for _ in 0..3 {
+        ready.push(ready_photo(store, &photo()).await.id);
+    }
+    let failed = created(store, &photo()).await.id;
+    store.mark_processing(failed, "e").await.unwrap();
+    let failure = Outcome::Failed {
+        error: "Wisaw.Transient".into(),
+        cause: "store down".into(),
+    };
+    store.record_outcome(failed, &failure, 0).await.unwrap();
+
+    // Not the statuses' alphabetical order (failed would come second), and no rejected.
+    assert_eq!(
+        store.count_by_status().await.unwrap(),
+        [
+            (PhotoStatus::AwaitingUpload, 2),
+            (PhotoStatus::Processing, 1),
+            (PhotoStatus::Ready, 3),
+            (PhotoStatus::Failed, 1),
+        ]
+    );
+
+    assert!(store.delete_photo(processing).await.unwrap());
+    store.mark_processing(failed, "e-replay-1").await.unwrap();
+    assert_eq!(
+        store.count_by_status().await.unwrap(),
+        [
+            (PhotoStatus::AwaitingUpload, 2),
+            (PhotoStatus::Processing, 1),
+            (PhotoStatus::Ready, 3),
+        ]
+    );
+}

@@ -8,6 +8,7 @@ pub mod feed;
 pub mod fixtures;
 pub mod outbox;
 pub mod races;
+pub mod replays;
 pub mod standing;
 mod upgrade;
 
@@ -53,6 +54,7 @@ conformance!(
     cases::concurrent_outcomes_change_a_photo_once,
     cases::reporters_are_counted_once_per_device_across_an_owners_photos,
     cases::deleting_a_photo_takes_its_reports_and_announcements_along,
+    cases::photos_are_counted_by_status_in_the_lifecycles_order,
     outbox::an_announced_outcome_records_its_event_once,
     outbox::a_failure_or_a_refused_outcome_announces_nothing,
     outbox::the_sweep_reads_unsent_events_oldest_first,
@@ -65,6 +67,10 @@ conformance!(
     standing::made_up_reporters_are_kept_but_do_not_count,
     standing::standing_is_a_photo_ready_before_the_report,
     standing::one_address_brings_at_most_three_counted_reporters_a_day,
+    standing::a_photos_reports_are_read_oldest_first_with_their_standing,
+    replays::a_replay_is_saved_whole_and_rewritten_in_place,
+    replays::replays_are_listed_newest_first_up_to_the_limit,
+    replays::the_replay_log_outlives_its_photos_and_a_restart,
     feed::the_feed_pages_nearest_first_exactly_like_a_full_sort,
     feed::the_feed_matches_a_brute_force_sort_of_ten_thousand_photos,
     feed::a_photo_inserted_between_pages_is_neither_repeated_nor_skips_another,

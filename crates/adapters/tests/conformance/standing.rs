@@ -2,9 +2,9 @@
 //! standing, and a few new reporters per client address and day.
 
 use super::backend::Backend;
-use super::fixtures::{created, new_photo, ready_photo, report, report_from};
+use super::fixtures::{created, new_photo, ready_photo, report, report_from, to_micro_precision};
 use chrono::{Duration, Utc};
-use wisaw_domain::model::FiledReport;
+use wisaw_domain::model::{AbuseReport, FiledReport};
 use wisaw_domain::ports::MetadataStore;
 use wisaw_domain::{DeviceId, PhotoId};
 
@@ -140,4 +140,63 @@ pub async fn one_address_brings_at_most_three_counted_reporters_a_day(backend: &
         store.add_abuse_report(&late).await.unwrap(),
         FiledReport::OverAddressQuota
     );
+}
+
+pub async fn a_photos_reports_are_read_oldest_first_with_their_standing(backend: &Backend) {
+    let store = backend.store();
+    let owner = DeviceId::new_random();
+    let (photo, other_photo) = (photo_of(store, owner).await, photo_of(store, owner).await);
+    assert_eq!(store.abuse_reports(photo).await.unwrap(), []);
+
+    let (counted, unknown, over_quota) = (
+        device_with_standing(store).await,
+        DeviceId::new_random(),
+        device_with_standing(store).await,
+    );
+    // Filed in this order, dated in another: the list follows the dates.
+    let now = to_micro_precision(Utc::now());
+    let mut filings = Vec::new();
+    for (reporter, hours, expected) in [
+        (counted, 3, FiledReport::Counted),
+        (unknown, 1, FiledReport::WithoutStanding),
+        (over_quota, 2, FiledReport::OverAddressQuota),
+    ] {
+        let mut filing = report_from(photo, reporter, Some("203.0.113.7"));
+        filing.filed_at = now + Duration::hours(hours);
+        filing.reporters_per_address = 1;
+        assert_eq!(store.add_abuse_report(&filing).await.unwrap(), expected);
+        filings.push(filing);
+    }
+    // Filed again: nothing more to read.
+    assert_eq!(
+        store.add_abuse_report(&filings[0]).await.unwrap(),
+        FiledReport::AlreadyFiled
+    );
+    store
+        .add_abuse_report(&report(other_photo, unknown))
+        .await
+        .unwrap();
+
+    let read = |reporter, hours, reporter_standing, counts| AbuseReport {
+        reporter,
+        filed_at: now + Duration::hours(hours),
+        reporter_standing,
+        counts,
+    };
+    assert_eq!(
+        store.abuse_reports(photo).await.unwrap(),
+        [
+            read(unknown, 1, false, false),
+            read(over_quota, 2, true, false),
+            read(counted, 3, true, true),
+        ]
+    );
+    assert_eq!(store.abuse_reports(other_photo).await.unwrap().len(), 1);
+    assert_eq!(
+        store.abuse_reports(PhotoId::new_random()).await.unwrap(),
+        []
+    );
+
+    assert!(store.delete_photo(photo).await.unwrap());
+    assert_eq!(store.abuse_reports(photo).await.unwrap(), []);
 }

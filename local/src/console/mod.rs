@@ -1,0 +1,137 @@
+//! The operator's console: server-rendered pages over the operator's ports, so the same
+//! pages serve the local stack (`wisaw serve`, under `/console`) and a deployed stage
+//! (`wisaw console --aws --stage S`, on 127.0.0.1). It is never part of the mobile API's
+//! router: the Lambda functions do not even build it.
+
+pub mod access;
+mod forms;
+pub mod pages;
+
+use crate::operator::OperatorPorts;
+use access::ConsoleAccess;
+use axum::extract::Query;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+/// What every console page has at hand.
+pub struct Console {
+    pub ports: OperatorPorts,
+    pub access: Arc<ConsoleAccess>,
+    /// The name the audit log records for replays started here.
+    pub operator: String,
+}
+
+/// How a console is opened.
+#[derive(Clone, Debug, Default)]
+pub struct ConsoleOptions {
+    /// Required on any address but loopback.
+    pub token: Option<String>,
+    /// The operator's name for the audit log (the OS user when absent).
+    pub operator: Option<String>,
+}
+
+pub type ConsoleState = Arc<Console>;
+
+impl Console {
+    pub fn new(ports: OperatorPorts, addr: SocketAddr, options: ConsoleOptions) -> ConsoleState {
+        Arc::new(Self {
+            ports,
+            access: Arc::new(ConsoleAccess::new(addr, options.token)),
+            operator: options
+                .operator
+                .filter(|name| !name.trim().is_empty())
+                .unwrap_or_else(crate::operator::default_operator),
+        })
+    }
+}
+
+/// Every console route, under `/console`.
+pub fn router(console: ConsoleState) -> Router {
+    let pages = Router::new()
+        .route("/console", get(pages::health::show))
+        .route("/console/photos", get(pages::photo::search))
+        .route("/console/photos/{id}", get(pages::photo::show))
+        .route("/console/executions", get(pages::executions::list))
+        .route("/console/executions/{name}", get(pages::execution::show))
+        .route("/console/dlq", get(pages::dlq::list))
+        .route("/console/dlq/dry-run", post(pages::dlq::dry_run))
+        .route("/console/dlq/replay", post(pages::dlq::replay))
+        .route("/console/replays", get(pages::replays::list))
+        .route("/console/replays/{id}", get(pages::replays::show))
+        // Any other console path: the console's own 404 (the mobile API keeps its fallback).
+        .route("/console/{*rest}", get(not_found).post(not_found))
+        .layer(axum::middleware::from_fn_with_state(
+            console.access.clone(),
+            access::require_access,
+        ));
+    Router::new()
+        .route("/console/login", get(login))
+        .with_state(console.clone())
+        .merge(pages.with_state(console))
+}
+
+async fn not_found() -> Response {
+    pages::layout::error_page(StatusCode::NOT_FOUND, "no such page")
+}
+
+/// `/console/login?token=T`: the token in a cookie, for a browser on a console that
+/// needs one.
+async fn login(
+    axum::extract::State(console): axum::extract::State<ConsoleState>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let given = query.get("token").map(String::as_str).unwrap_or_default();
+    match console.access.login_cookie(given) {
+        Some(cookie) => ([(header::SET_COOKIE, cookie)], Redirect::to("/console")).into_response(),
+        None => {
+            access::Refusal::Unauthorized("the operator token is missing or wrong").into_response()
+        }
+    }
+}
+
+/// What a page answers when a port fails: the pipeline's store or queue is unreachable,
+/// which is worth showing as it is to an operator.
+pub struct PageError(StatusCode, String);
+
+impl PageError {
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self(StatusCode::BAD_REQUEST, message.into())
+    }
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self(StatusCode::NOT_FOUND, message.into())
+    }
+}
+
+impl From<wisaw_domain::PortError> for PageError {
+    fn from(error: wisaw_domain::PortError) -> Self {
+        Self(StatusCode::BAD_GATEWAY, error.to_string())
+    }
+}
+
+impl From<anyhow::Error> for PageError {
+    fn from(error: anyhow::Error) -> Self {
+        Self(StatusCode::BAD_GATEWAY, format!("{error:#}"))
+    }
+}
+
+impl From<access::Refusal> for PageError {
+    fn from(refusal: access::Refusal) -> Self {
+        match refusal {
+            access::Refusal::Unauthorized(reason) => Self(StatusCode::UNAUTHORIZED, reason.into()),
+            access::Refusal::Forbidden(reason) => Self(StatusCode::FORBIDDEN, reason.into()),
+        }
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        pages::layout::error_page(self.0, &self.1)
+    }
+}
+
+pub type PageResult = Result<Response, PageError>;

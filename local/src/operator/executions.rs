@@ -1,0 +1,145 @@
+//! Executions as an operator looks for them: filtered by status, time and name (or
+//! photo id), counted by status, a page at a time; and every execution of one photo.
+
+use chrono::{DateTime, Utc};
+use std::collections::BTreeMap;
+use wisaw_domain::ids::PhotoId;
+use wisaw_domain::ports::{
+    ExecutionStatus, ExecutionSummary, HistoryEvent, Orchestrator, PortResult,
+};
+
+/// How many of the newest executions a listing looks through. Step Functions filters
+/// by status only, so the time and name filters apply to this window.
+pub const SCAN_LIMIT: u32 = 1_000;
+
+/// What the operator asked for.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ExecutionFilter {
+    pub status: Option<ExecutionStatus>,
+    /// Started at or after.
+    pub from: Option<DateTime<Utc>>,
+    /// Started before.
+    pub to: Option<DateTime<Utc>>,
+    /// A part of the execution's name (a photo id is the start of its names).
+    pub name: Option<String>,
+}
+
+impl ExecutionFilter {
+    fn admits_time_and_name(&self, execution: &ExecutionSummary) -> bool {
+        self.from.is_none_or(|from| execution.start_date >= from)
+            && self.to.is_none_or(|to| execution.start_date < to)
+            && self
+                .name
+                .as_deref()
+                .map(str::trim)
+                .is_none_or(|part| execution.name.contains(part))
+    }
+}
+
+/// One page of a listing, and the counts by status of everything the filters (but the
+/// status) admit.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ExecutionListing {
+    pub executions: Vec<ExecutionSummary>,
+    /// Executions the filters admit, in all.
+    pub total: usize,
+    pub counts: BTreeMap<&'static str, usize>,
+    /// Whether the scan reached [`SCAN_LIMIT`] (older executions were not looked at).
+    pub truncated: bool,
+}
+
+pub async fn list(
+    orchestrator: &dyn Orchestrator,
+    filter: &ExecutionFilter,
+    offset: usize,
+    page_size: usize,
+) -> PortResult<ExecutionListing> {
+    let scanned = orchestrator.list_executions(None, SCAN_LIMIT).await?;
+    let truncated = scanned.len() >= SCAN_LIMIT as usize;
+    let mut counts = BTreeMap::new();
+    let mut admitted = Vec::new();
+    for execution in scanned {
+        if !filter.admits_time_and_name(&execution) {
+            continue;
+        }
+        *counts.entry(execution.status.as_str()).or_insert(0) += 1;
+        if filter
+            .status
+            .is_none_or(|status| status == execution.status)
+        {
+            admitted.push(execution);
+        }
+    }
+    let total = admitted.len();
+    let executions = admitted.into_iter().skip(offset).take(page_size).collect();
+    Ok(ExecutionListing {
+        executions,
+        total,
+        counts,
+        truncated,
+    })
+}
+
+/// An execution with its history.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct ExecutionWithHistory {
+    pub execution: ExecutionSummary,
+    pub history: Vec<HistoryEvent>,
+}
+
+/// Every execution of a photo (the first run and its replays, named `{photoId}` and
+/// `{photoId}-replay-{n}`), oldest first, each with its history.
+pub async fn of_photo(
+    orchestrator: &dyn Orchestrator,
+    photo_id: PhotoId,
+) -> PortResult<Vec<ExecutionWithHistory>> {
+    let mut found = Vec::new();
+    // Stop at the first missing replay; the first run may be missing (a replay of a
+    // photo whose first execution aged out of the history).
+    for attempt in 0.. {
+        let name = photo_id.execution_name(attempt);
+        let Some(execution) = orchestrator.describe_execution(&name).await? else {
+            if attempt == 0 {
+                continue;
+            }
+            break;
+        };
+        let history = orchestrator.execution_history(&name).await?;
+        found.push(ExecutionWithHistory { execution, history });
+    }
+    Ok(found)
+}
+
+/// The execution's duration, once it ended.
+pub fn duration(execution: &ExecutionSummary) -> Option<chrono::Duration> {
+    execution.stop_date.map(|stop| stop - execution.start_date)
+}
+
+/// A duration as people read it: "35 ms", "1.2 s", "3 min 4 s".
+pub fn human_duration(duration: chrono::Duration) -> String {
+    let ms = duration.num_milliseconds();
+    match ms {
+        ..=999 => format!("{} ms", ms.max(0)),
+        1_000..=59_999 => format!("{:.1} s", ms as f64 / 1000.0),
+        _ => format!("{} min {} s", ms / 60_000, (ms % 60_000) / 1000),
+    }
+}
+
+/// The photo an execution is about: its name is the photo id, with `-replay-{n}` for a replay.
+pub fn photo_of(execution_name: &str) -> Option<PhotoId> {
+    let id = execution_name
+        .split_once("-replay-")
+        .map_or(execution_name, |(id, _)| id);
+    id.parse().ok()
+}
+
+/// The states an execution went through and how each fared, from its history.
+pub fn path_of(history: &[HistoryEvent]) -> wisaw_asl::diagram::ExecutionPath {
+    wisaw_asl::diagram::execution_path(history.iter().map(|event| {
+        wisaw_asl::diagram::HistoryItem {
+            event_type: &event.event_type,
+            timestamp: event.timestamp,
+            details: &event.details,
+        }
+    }))
+}

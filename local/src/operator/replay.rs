@@ -1,0 +1,203 @@
+//! Replaying dead letters, deliberately: a dry run says what would be replayed and what
+//! held back; a replay sends at a rate and records itself in the audit log before it
+//! sends anything, then after every photo, so an interrupted replay still tells what it
+//! did. A photo that failed [`DEFAULT_MAX_FAILED_REPLAYS`] replays already is held back
+//! unless forced: replaying it again is likely to fail again, and someone should look.
+//!
+//! SQS has no "move this message" call, so a replay is receive, send the photo back to
+//! ingest with its attempt raised, then delete: a crash between the send and the delete
+//! replays twice, which the execution name (photo id + attempt) makes harmless; the
+//! other order could lose the photo.
+
+use super::dead_letters::{
+    error_class, receive_all, DeadLetterEntry, DeadLetterFilter, HeldMessage,
+};
+use super::OperatorPorts;
+use chrono::Utc;
+use std::time::Duration;
+use wisaw_domain::ingest::replay_of;
+use wisaw_domain::ports::PortResult;
+use wisaw_domain::replay::{ReplayOutcome, ReplayRecord, ReplayedPhoto};
+
+pub const DEFAULT_MAX_FAILED_REPLAYS: u32 = 3;
+/// Photos per second when the operator does not say.
+pub const DEFAULT_RATE: f64 = 10.0;
+/// The fastest replay allowed: ingest starts an execution per message, and a burst of
+/// replays competes with the phones' uploads.
+pub const MAX_RATE: f64 = 100.0;
+
+/// What the operator asked to replay, and how.
+#[derive(Clone, Debug)]
+pub struct ReplayRequest {
+    pub filter: DeadLetterFilter,
+    /// Replay photos over the limit too.
+    pub force: bool,
+    pub max_failed_replays: u32,
+    /// Photos per second.
+    pub rate: f64,
+    pub operator: String,
+}
+
+impl ReplayRequest {
+    pub fn new(filter: DeadLetterFilter, operator: String) -> Self {
+        Self {
+            filter,
+            force: false,
+            max_failed_replays: DEFAULT_MAX_FAILED_REPLAYS,
+            rate: DEFAULT_RATE,
+            operator,
+        }
+    }
+
+    /// The rate, within (0, [`MAX_RATE`]]; an error names what is wrong.
+    pub fn checked_rate(&self) -> Result<f64, String> {
+        if self.rate.is_finite() && self.rate > 0.0 && self.rate <= MAX_RATE {
+            Ok(self.rate)
+        } else {
+            Err(format!(
+                "the rate must be more than 0 and at most {MAX_RATE} photos per second"
+            ))
+        }
+    }
+
+    /// Whether an entry the filter chose is held back.
+    fn holds_back(&self, entry: &DeadLetterEntry) -> bool {
+        !self.force
+            && entry
+                .letters
+                .iter()
+                .any(|letter| letter.attempt >= self.max_failed_replays)
+    }
+}
+
+/// What a replay would do with the dead letters there are now.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ReplayPlan {
+    pub replay: Vec<DeadLetterEntry>,
+    pub held_back: Vec<DeadLetterEntry>,
+}
+
+/// Sorts the entries the filter admits into replayed and held back.
+pub fn plan(entries: &[DeadLetterEntry], request: &ReplayRequest) -> ReplayPlan {
+    let mut plan = ReplayPlan::default();
+    for entry in entries.iter().filter(|e| request.filter.admits(e)) {
+        if request.holds_back(entry) {
+            plan.held_back.push(entry.clone());
+        } else {
+            plan.replay.push(entry.clone());
+        }
+    }
+    plan
+}
+
+/// A replay under way: its audit record, and the messages it holds hidden.
+pub struct StartedReplay {
+    pub record: ReplayRecord,
+    to_send: Vec<HeldMessage>,
+}
+
+fn photos_of(entry: &DeadLetterEntry, outcome: ReplayOutcome) -> Vec<ReplayedPhoto> {
+    entry
+        .letters
+        .iter()
+        .map(|letter| ReplayedPhoto {
+            photo_id: letter.photo_id,
+            attempt: letter.attempt,
+            error: error_class(letter).to_string(),
+            outcome: outcome.clone(),
+        })
+        .collect()
+}
+
+/// Chooses the messages, holds them, and writes the audit record (every photo pending
+/// or held back) before anything is sent. Messages not chosen are put back at once.
+pub async fn start(
+    ports: &OperatorPorts,
+    request: &ReplayRequest,
+) -> anyhow::Result<StartedReplay> {
+    let rate = request.checked_rate().map_err(anyhow::Error::msg)?;
+    // Hidden long enough for the whole replay at its rate, with a margin; SQS allows 12 h.
+    let visible_now = ports.dead_letter.stats().await?.visible as f64;
+    let hold = Duration::from_secs_f64((visible_now / rate + 120.0).min(12.0 * 3600.0));
+    let held = receive_all(ports.dead_letter.as_ref(), hold).await?;
+    let mut record = ReplayRecord {
+        id: uuid::Uuid::new_v4(),
+        operator: request.operator.clone(),
+        started_at: Utc::now(),
+        finished_at: None,
+        selection: request.filter.describe(),
+        forced: request.force,
+        rate,
+        photos: Vec::new(),
+    };
+    let mut to_send = Vec::new();
+    for message in held {
+        let chosen = request.filter.admits(&message.entry);
+        if chosen && !request.holds_back(&message.entry) {
+            record
+                .photos
+                .extend(photos_of(&message.entry, ReplayOutcome::Pending));
+            to_send.push(message);
+            continue;
+        }
+        if chosen {
+            record
+                .photos
+                .extend(photos_of(&message.entry, ReplayOutcome::HeldBack));
+        }
+        ports
+            .dead_letter
+            .change_visibility(&message.receipt_handle, Duration::ZERO)
+            .await?;
+    }
+    ports.audit.save_replay(&record).await?;
+    Ok(StartedReplay { record, to_send })
+}
+
+impl StartedReplay {
+    /// Sends the chosen photos back to ingest at the rate, updating the audit record after
+    /// each; returns it finished.
+    pub async fn run(mut self, ports: &OperatorPorts) -> PortResult<ReplayRecord> {
+        let mut ticks = tokio::time::interval(Duration::from_secs_f64(1.0 / self.record.rate));
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        for message in std::mem::take(&mut self.to_send) {
+            ticks.tick().await;
+            let outcome = match send_back(ports, &message).await {
+                Ok(()) => ReplayOutcome::Replayed,
+                Err(error) => {
+                    // It stays in the dead-letter queue, visible again for the next replay.
+                    let _ = ports
+                        .dead_letter
+                        .change_visibility(&message.receipt_handle, Duration::ZERO)
+                        .await;
+                    ReplayOutcome::Failed(error.to_string())
+                }
+            };
+            for photo in self.record.photos.iter_mut() {
+                if message.entry.photo_ids().any(|id| id == photo.photo_id)
+                    && photo.outcome == ReplayOutcome::Pending
+                {
+                    photo.outcome = outcome.clone();
+                }
+            }
+            ports.audit.save_replay(&self.record).await?;
+        }
+        self.record.finished_at = Some(Utc::now());
+        ports.audit.save_replay(&self.record).await?;
+        Ok(self.record)
+    }
+}
+
+async fn send_back(ports: &OperatorPorts, message: &HeldMessage) -> anyhow::Result<()> {
+    for letter in replay_of(&message.body)? {
+        ports.ingest.send(&serde_json::to_string(&letter)?).await?;
+    }
+    ports.dead_letter.delete(&message.receipt_handle).await?;
+    Ok(())
+}
+
+/// A dry run: what [`start`] would replay and hold back now.
+pub async fn dry_run(ports: &OperatorPorts, request: &ReplayRequest) -> PortResult<ReplayPlan> {
+    let entries = super::dead_letters::peek(ports.dead_letter.as_ref()).await?;
+    Ok(plan(&entries, request))
+}

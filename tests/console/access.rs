@@ -1,0 +1,191 @@
+//! The console's guards: a token where one is set (in the browser too), a CSRF token on
+//! every action, a loopback host name on a loopback console, and a clear 400 for input
+//! it cannot read.
+
+use super::browser::Browser;
+use crate::support::{Store, TestStack};
+use tokio_util::sync::CancellationToken;
+use wisaw::console::{router, Console, ConsoleOptions};
+use wisaw::operator::OperatorPorts;
+use wisaw::stack::http_server::{serve, HttpLimits};
+
+const TOKEN: &str = "an-operator-token-for-tests";
+
+/// The stack's console again, on a port of its own, requiring [`TOKEN`].
+async fn guarded_console(stack: &TestStack) -> (String, CancellationToken) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let options = ConsoleOptions {
+        token: Some(TOKEN.into()),
+        operator: Some("tester".into()),
+    };
+    let app = router(Console::new(
+        OperatorPorts::of_stack(stack.stack()),
+        addr,
+        options,
+    ));
+    let shutdown = CancellationToken::new();
+    tokio::spawn(serve(
+        listener,
+        app,
+        HttpLimits::default(),
+        shutdown.clone(),
+    ));
+    (format!("http://{addr}/console"), shutdown)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_console_with_a_token_refuses_a_browser_without_it() {
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    let stack = TestStack::start(Store::Sqlite).await;
+    let (console, shutdown) = guarded_console(&stack).await;
+    browser.goto(&console).await;
+    assert!(browser.text("h1").await.contains("Unauthorized"));
+    browser.screenshot("token-refused").await;
+    browser.goto(&format!("{console}/login?token=wrong")).await;
+    assert!(browser.text("h1").await.contains("Unauthorized"));
+    browser
+        .goto(&format!("{console}/login?token={TOKEN}"))
+        .await;
+    assert_eq!(browser.text("h1").await, "Health");
+    browser.goto(&format!("{console}/dlq")).await;
+    assert_eq!(browser.text("h1").await, "Dead letters");
+    browser.close().await;
+    shutdown.cancel();
+    stack.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_console_with_a_token_answers_401_without_it_and_200_with_it() {
+    let stack = TestStack::start(Store::Sqlite).await;
+    let (console, shutdown) = guarded_console(&stack).await;
+    let client = reqwest::Client::new();
+    for path in [
+        "",
+        "/executions",
+        "/dlq",
+        "/replays",
+        "/photos/0190c0de-0000-7000-8000-000000000000",
+    ] {
+        let refused = client.get(format!("{console}{path}")).send().await.unwrap();
+        assert_eq!(refused.status(), 401, "{path}");
+        assert!(refused.headers().contains_key("www-authenticate"));
+    }
+    let refused = client
+        .post(format!("{console}/dlq/replay"))
+        .body("photo=x")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 401);
+    let wrong = client
+        .get(&console)
+        .bearer_auth("not-it")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), 401);
+    let allowed = client
+        .get(&console)
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(allowed.status(), 200);
+    shutdown.cancel();
+    stack.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_action_needs_the_pages_csrf_token_and_bad_input_is_a_400() {
+    let stack = TestStack::start(Store::Sqlite).await;
+    let console = format!("{}/console", stack.base_url);
+    let client = reqwest::Client::new();
+    let form = |body: &str| {
+        client
+            .post(format!("{console}/dlq/replay"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body.to_string())
+    };
+    assert_eq!(form("photo=").send().await.unwrap().status(), 403);
+    assert_eq!(form("csrf=0000&photo=").send().await.unwrap().status(), 403);
+
+    // The real token is in the page's forms.
+    let page = client
+        .get(format!("{console}/dlq"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = page
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the page carries a CSRF token")
+        .to_string();
+    let foreign = form(&format!("csrf={csrf}"))
+        .header("origin", "https://evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(foreign.status(), 403, "a form posted from another site");
+    assert_eq!(
+        form(&format!("csrf={csrf}&rate=0"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        400
+    );
+    assert_eq!(
+        form(&format!("csrf={csrf}&photo=not-an-id"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        400
+    );
+    let empty = form(&format!(
+        "csrf={csrf}&photo=0190c0de-0000-7000-8000-000000000000"
+    ))
+    .send()
+    .await
+    .unwrap();
+    assert!(
+        empty.status().is_success(),
+        "a replay of nothing is recorded: {}",
+        empty.status()
+    );
+
+    for (path, status) in [
+        ("/photos/not-a-photo", 400),
+        ("/photos?id=%3Cscript%3E", 400),
+        ("/photos/0190c0de-0000-7000-8000-000000000000", 404),
+        ("/executions?status=BOGUS", 400),
+        ("/executions?from=yesterday-ish", 400),
+        ("/executions?page=NaN", 400),
+        ("/executions/no-such-execution", 404),
+        ("/replays/123", 400),
+        ("/dlq?since=2y", 400),
+        ("/no-such-page", 404),
+    ] {
+        let answer = client.get(format!("{console}{path}")).send().await.unwrap();
+        assert_eq!(answer.status(), status, "{path}");
+        let body = answer.text().await.unwrap();
+        assert!(!body.contains("<script>"), "{path} echoes markup: {body}");
+    }
+
+    // A page asked for by a name that is not loopback (a rebound DNS name) is refused.
+    let rebound = client
+        .get(&console)
+        .header("host", "evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(rebound.status(), 403);
+    stack.finish().await;
+}

@@ -1,0 +1,6 @@
+//! The operator console: its pages in a real headless browser, the way an operator
+//! goes from an alarm to a replay; its guards over plain HTTP.
+
+mod access;
+mod browser;
+mod pages;
