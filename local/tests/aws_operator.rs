@@ -1,10 +1,14 @@
 //! The operator commands against AWS (`--aws`), on the emulator: from a photo id
-//! to its execution and history with `wisaw executions show --aws`, and a failed
-//! photo from the dead-letter queue back to ingest with `wisaw dlq replay --aws`.
+//! to its execution and history with `wisaw executions show --aws`, the same in the
+//! console of `wisaw console --aws` (executions, an execution's path and history, the
+//! dead letters), and a failed photo from the dead-letter queue back to ingest with
+//! `wisaw dlq replay --aws`, dry run first, recorded in the audit log. The photos'
+//! database is Postgres, as on AWS.
 
 use aws_config::{Region, SdkConfig};
 use aws_sdk_sqs::config::Credentials;
-use std::process::Command;
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 use wisaw_adapters::aws::{SqsQueue, StepFunctionsOrchestrator};
 use wisaw_domain::contracts::ExecutionInput;
@@ -63,21 +67,92 @@ fn upload_definition(dead_letter_queue_url: &str) -> String {
     definition.replace("${DeadLetterQueueUrl}", dead_letter_queue_url)
 }
 
-fn wisaw(endpoint: &str, machine: &str, dead_letter: &str, ingest: &str, args: &[&str]) -> String {
-    let output = Command::new(env!("CARGO_BIN_EXE_wisaw"))
-        .args(args)
-        .args(["--aws", "--stage", "test"])
-        .env("AWS_ENDPOINT_URL", endpoint)
-        .env("AWS_ACCESS_KEY_ID", "test")
-        .env("AWS_SECRET_ACCESS_KEY", "test")
-        .env("AWS_REGION", REGION)
-        .env("WISAW_STATE_MACHINE_ARN", machine)
-        .env("WISAW_DEAD_LETTER_QUEUE_URL", dead_letter)
-        .env("WISAW_INGEST_QUEUE_URL", ingest)
-        .env_remove("WISAW_STAGE")
-        .env("WISAW_LOG", "warn")
-        .output()
-        .expect("running wisaw");
+/// A deployed stage, as the emulator holds it.
+struct Stage {
+    endpoint: String,
+    machine: String,
+    dead_letter: String,
+    ingest: String,
+    bucket: String,
+    database_url: String,
+}
+
+impl Stage {
+    /// `wisaw ARGS --aws --stage test`, with the stage's environment.
+    fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_wisaw"));
+        command
+            .args(args)
+            .args(["--aws", "--stage", "test"])
+            .env("AWS_ENDPOINT_URL", &self.endpoint)
+            .env("AWS_ACCESS_KEY_ID", "test")
+            .env("AWS_SECRET_ACCESS_KEY", "test")
+            .env("AWS_REGION", REGION)
+            .env("WISAW_STATE_MACHINE_ARN", &self.machine)
+            .env("WISAW_DEAD_LETTER_QUEUE_URL", &self.dead_letter)
+            .env("WISAW_INGEST_QUEUE_URL", &self.ingest)
+            .env("WISAW_BUCKET", &self.bucket)
+            .env("WISAW_DATABASE_URL", &self.database_url)
+            .env_remove("WISAW_STAGE")
+            .env("WISAW_LOG", "warn");
+        command
+    }
+
+    fn wisaw(&self, args: &[&str]) -> String {
+        wisaw(self.command(args), args)
+    }
+}
+
+/// `wisaw console --aws` on a free port, until dropped.
+struct ConsoleProcess {
+    child: std::process::Child,
+    url: String,
+}
+
+impl ConsoleProcess {
+    fn start(stage: &Stage) -> Self {
+        let mut child = stage
+            .command(&[
+                "console",
+                "--addr",
+                "127.0.0.1:0",
+                "--operator",
+                "moto-operator",
+            ])
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("starting wisaw console");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let url = line
+            .split_whitespace()
+            .find(|word| word.starts_with("http://"))
+            .unwrap_or_else(|| panic!("no address in `{line}`"))
+            .trim_end_matches("/console")
+            .to_string();
+        Self { child, url }
+    }
+
+    async fn page(&self, path: &str) -> String {
+        let response = reqwest::get(format!("{}{path}", self.url)).await.unwrap();
+        let status = response.status();
+        let body = response.text().await.unwrap();
+        assert_eq!(status, 200, "{path}: {body}");
+        body
+    }
+}
+
+impl Drop for ConsoleProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn wisaw(mut command: Command, args: &[&str]) -> String {
+    let output = command.output().expect("running wisaw");
     let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
     assert!(
         output.status.success(),
@@ -90,7 +165,17 @@ fn wisaw(endpoint: &str, machine: &str, dead_letter: &str, ingest: &str, args: &
 #[tokio::test]
 async fn an_operator_follows_a_failed_photo_and_replays_it_on_aws() {
     let Some(endpoint) = endpoint() else { return };
+    let Some(database) = wisaw_testkit::TestSchema::create("aws_operator").await else {
+        return;
+    };
     let config = config(&endpoint).await;
+    let bucket = unique("photos");
+    aws_sdk_s3::Client::new(&config)
+        .create_bucket()
+        .bucket(&bucket)
+        .send()
+        .await
+        .unwrap();
     let sqs = aws_sdk_sqs::Client::new(&config);
     let dead_letter_url = sqs
         .create_queue()
@@ -143,14 +228,16 @@ async fn an_operator_follows_a_failed_photo_and_replays_it_on_aws() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert_eq!(status, Some(ExecutionStatus::Failed));
+    let stage = Stage {
+        endpoint: endpoint.clone(),
+        machine: machine.clone(),
+        dead_letter: dead_letter_url.clone(),
+        ingest: ingest_url.clone(),
+        bucket,
+        database_url: database.url(),
+    };
 
-    let shown = wisaw(
-        &endpoint,
-        &machine,
-        &dead_letter_url,
-        &ingest_url,
-        &["executions", "show", &photo.to_string()],
-    );
+    let shown = stage.wisaw(&["executions", "show", &photo.to_string()]);
     assert!(shown.contains(&format!("execution {photo}")), "{shown}");
     assert!(shown.contains("status:  FAILED"), "{shown}");
     assert!(
@@ -162,32 +249,78 @@ async fn an_operator_follows_a_failed_photo_and_replays_it_on_aws() {
         "{shown}"
     );
 
-    let listed = wisaw(
-        &endpoint,
-        &machine,
-        &dead_letter_url,
-        &ingest_url,
-        &["executions", "list", "--status", "FAILED"],
-    );
+    let listed = stage.wisaw(&["executions", "list", "--status", "FAILED"]);
     assert!(listed.contains(&photo.to_string()), "{listed}");
 
-    let dead = wisaw(
-        &endpoint,
-        &machine,
-        &dead_letter_url,
-        &ingest_url,
-        &["dlq", "list"],
-    );
+    let dead = stage.wisaw(&["dlq", "list"]);
     assert!(dead.contains(&photo.to_string()), "{dead}");
 
-    let replayed = wisaw(
-        &endpoint,
-        &machine,
-        &dead_letter_url,
-        &ingest_url,
-        &["dlq", "replay", "--photo", &photo.to_string()],
+    // The console's pages, from the same ports.
+    let console = ConsoleProcess::start(&stage);
+    let failed = console.page("/console/executions?status=FAILED").await;
+    assert!(
+        failed.contains(&format!("data-name=\"{photo}\"")),
+        "{failed}"
     );
+    let execution = console.page(&format!("/console/executions/{photo}")).await;
+    for part in [
+        "class=\"state caught\" data-state=\"Validate\"",
+        "class=\"state failed\" data-state=\"PhotoFailed\"",
+        "data-type=\"ExecutionStarted\"",
+        "data-type=\"ExecutionFailed\"",
+        "id=\"aws-console\" href=\"https://us-east-1.console.aws.amazon.com/states/",
+    ] {
+        assert!(execution.contains(part), "{part}: {execution}");
+    }
+    let dead_letters = console.page("/console/dlq").await;
+    assert!(
+        dead_letters.contains(&format!("data-photo=\"{photo}\"")),
+        "{dead_letters}"
+    );
+    let story = console.page(&format!("/console/photos/{photo}")).await;
+    assert!(
+        story.contains("missing") && story.contains(&format!("{photo}")),
+        "{story}"
+    );
+    drop(console);
+
+    let json: serde_json::Value =
+        serde_json::from_str(&stage.wisaw(&["photo", "show", &photo.to_string(), "--json"]))
+            .unwrap();
+    assert_eq!(json["executions"][0]["status"], "FAILED", "{json}");
+    assert_eq!(
+        json["deadLetters"][0]["letters"][0]["photoId"],
+        photo.to_string(),
+        "{json}"
+    );
+    assert_eq!(json["blobs"][0]["size"], serde_json::Value::Null, "{json}");
+
+    let dry = stage.wisaw(&["dlq", "replay", "--photo", &photo.to_string(), "--dry-run"]);
+    assert!(
+        dry.contains("would replay (1)") && dry.contains("nothing was sent"),
+        "{dry}"
+    );
+    let replayed = stage.wisaw(&[
+        "dlq",
+        "replay",
+        "--photo",
+        &photo.to_string(),
+        "--operator",
+        "moto-operator",
+    ]);
     assert!(replayed.contains("replayed 1 photo(s)"), "{replayed}");
+    assert!(replayed.contains("by moto-operator"), "{replayed}");
+    let settings = wisaw_adapters::postgres::PostgresSettings::from_url(&database.url()).unwrap();
+    let audit = wisaw_adapters::postgres::PostgresMetadataStore::connect(&settings)
+        .await
+        .unwrap();
+    let records = wisaw_domain::ports::ReplayAudit::replays(&audit, 10)
+        .await
+        .unwrap();
+    assert_eq!(records.len(), 1, "{records:?}");
+    assert_eq!(records[0].operator, "moto-operator");
+    assert_eq!(records[0].photos[0].photo_id, photo);
+    assert!(records[0].finished_at.is_some());
 
     let ingest = SqsQueue::from_config(&config, ingest_url);
     let messages = ingest

@@ -55,7 +55,7 @@ impl Browser {
             "goog:chromeOptions": {
                 "binary": chromium,
                 "args": ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage",
-                         "--disable-gpu", "--window-size=1280,1100", "--hide-scrollbars"]
+                         "--disable-gpu", "--window-size=1280,1500", "--hide-scrollbars"]
             }
         });
         let capabilities = match capabilities {

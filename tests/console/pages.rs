@@ -6,7 +6,7 @@
 use super::browser::Browser;
 use crate::support::{
     images::{jpeg, two_tone},
-    Store, TestStack,
+    Store, TestStack, TEST_OPERATOR,
 };
 use std::time::Duration;
 use wisaw_domain::PhotoStatus;
@@ -143,7 +143,10 @@ async fn an_operator_finds_a_failed_photo_and_replays_it_from_the_console() {
         entry.contains(&failed) && entry.contains("replayed"),
         "{entry}"
     );
-    assert!(!browser.text("#replays td.operator").await.trim().is_empty());
+    assert_eq!(
+        browser.text("#replays td.operator").await.trim(),
+        TEST_OPERATOR
+    );
     browser.screenshot("replays").await;
 
     // The photo's page tells the whole story now: two executions, no dead letter.

@@ -21,6 +21,9 @@ use wisaw_api::tickets::TicketResponse;
 use wisaw_domain::ports::{BlobStore, PortResult, SignedRequest};
 use wisaw_domain::PortError;
 
+/// The name the console's replays record in the tests.
+pub const TEST_OPERATOR: &str = "test-operator";
+
 /// A running local stack on a free port, with its data in a temporary folder.
 pub struct TestStack {
     pub running: RunningStack,
@@ -42,6 +45,10 @@ pub async fn start_on(
     let options = StackOptions {
         database_url: store.database_url(),
         worker_ports_hook: hook,
+        console: wisaw::console::ConsoleOptions {
+            operator: Some(TEST_OPERATOR.into()),
+            ..Default::default()
+        },
         ..StackOptions::new(&base_url)
     };
     let stack = LocalStack::open(data_dir, options).await.unwrap();

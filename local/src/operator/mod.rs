@@ -90,8 +90,10 @@ pub fn parse_time(
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<chrono::DateTime<chrono::Utc>, String> {
     let text = text.trim();
-    let unit_at = text.len().saturating_sub(1);
-    if let (Ok(amount), Some(unit)) = (text[..unit_at].parse::<i64>(), text.get(unit_at..)) {
+    // The unit is the last character; the text may end in any character at all.
+    let unit_at = text.char_indices().last().map_or(0, |(at, _)| at);
+    let (amount, unit) = text.split_at(unit_at);
+    if let Ok(amount) = amount.parse::<i64>() {
         let seconds = match unit {
             "s" => Some(1),
             "m" => Some(60),

@@ -70,6 +70,12 @@ impl ReplayRequest {
     }
 }
 
+/// Now, to the microsecond: what the audit log keeps, so a record reads back as written.
+fn now() -> chrono::DateTime<Utc> {
+    use chrono::SubsecRound;
+    Utc::now().trunc_subsecs(6)
+}
+
 /// What a replay would do with the dead letters there are now.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ReplayPlan {
@@ -123,7 +129,7 @@ pub async fn start(
     let mut record = ReplayRecord {
         id: uuid::Uuid::new_v4(),
         operator: request.operator.clone(),
-        started_at: Utc::now(),
+        started_at: now(),
         finished_at: None,
         selection: request.filter.describe(),
         forced: request.force,
@@ -182,7 +188,7 @@ impl StartedReplay {
             }
             ports.audit.save_replay(&self.record).await?;
         }
-        self.record.finished_at = Some(Utc::now());
+        self.record.finished_at = Some(now());
         ports.audit.save_replay(&self.record).await?;
         Ok(self.record)
     }
@@ -200,4 +206,65 @@ async fn send_back(ports: &OperatorPorts, message: &HeldMessage) -> anyhow::Resu
 pub async fn dry_run(ports: &OperatorPorts, request: &ReplayRequest) -> PortResult<ReplayPlan> {
     let entries = super::dead_letters::peek(ports.dead_letter.as_ref()).await?;
     Ok(plan(&entries, request))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wisaw_domain::contracts::DeadLetter;
+    use wisaw_domain::ids::PhotoId;
+
+    fn entry(attempt: u32, error: &str) -> DeadLetterEntry {
+        let photo_id = PhotoId::new_random();
+        DeadLetterEntry {
+            message_id: uuid::Uuid::new_v4().to_string(),
+            receive_count: 1,
+            sent_at: Some(Utc::now()),
+            letters: vec![DeadLetter {
+                photo_id,
+                bucket: "b".into(),
+                source_key: photo_id.upload_key(),
+                attempt,
+                execution_name: Some(photo_id.execution_name(attempt)),
+                error: Some(serde_json::json!({"Error": error, "Cause": "down"})),
+            }],
+            unreadable_body: None,
+        }
+    }
+
+    #[test]
+    fn a_photo_that_failed_the_replay_limit_is_held_back_unless_forced() {
+        let entries = [
+            entry(0, "Wisaw.Transient"),
+            entry(2, "Wisaw.Transient"),
+            entry(3, "Wisaw.Transient"),
+            entry(0, "States.Timeout"),
+        ];
+        let filter = DeadLetterFilter {
+            error: Some("Wisaw.Transient".into()),
+            ..DeadLetterFilter::default()
+        };
+        let mut request = ReplayRequest::new(filter, "op".into());
+        let planned = plan(&entries, &request);
+        assert_eq!(planned.replay, vec![entries[0].clone(), entries[1].clone()]);
+        assert_eq!(planned.held_back, vec![entries[2].clone()]);
+        request.force = true;
+        let forced = plan(&entries, &request);
+        assert_eq!(forced.replay.len(), 3);
+        assert!(forced.held_back.is_empty());
+        request.max_failed_replays = 1;
+        request.force = false;
+        assert_eq!(plan(&entries, &request).replay, vec![entries[0].clone()]);
+    }
+
+    #[test]
+    fn a_rate_must_be_positive_and_bounded() {
+        let mut request = ReplayRequest::new(DeadLetterFilter::default(), "op".into());
+        for bad in [0.0, -1.0, f64::NAN, f64::INFINITY, MAX_RATE + 1.0] {
+            request.rate = bad;
+            assert!(request.checked_rate().is_err(), "{bad}");
+        }
+        request.rate = 0.5;
+        assert_eq!(request.checked_rate(), Ok(0.5));
+    }
 }

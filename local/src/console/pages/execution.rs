@@ -52,10 +52,11 @@ pub async fn show(State(console): State<ConsoleState>, Path(name): Path<String>)
             }
         }
         h2 { "Path" }
+        div.path {
         div.diagram #diagram { (PreEscaped(diagram)) }
         table #states {
             thead { tr { th { "state" } th { "outcome" } th { "attempts" } th { "duration" } th { "error" } } }
-            tbody { @for (state, mark) in &path.marks {
+            tbody { @for (state, mark) in in_path_order(&path) {
                 tr data-state=(state) {
                     td { (state) }
                     td { (badge(&format!("{:?}", mark.outcome))) }
@@ -64,6 +65,7 @@ pub async fn show(State(console): State<ConsoleState>, Path(name): Path<String>)
                     td { @if let Some(error) = &mark.error { code { (error) } } }
                 }
             } }
+        }
         }
         h2 { "Events" }
         (events(&history, execution.start_date))
@@ -75,6 +77,18 @@ pub async fn show(State(console): State<ConsoleState>, Path(name): Path<String>)
         body,
     )
     .into_response())
+}
+
+/// The states in the order the execution first entered them.
+fn in_path_order(
+    path: &wisaw_asl::diagram::ExecutionPath,
+) -> Vec<(&String, &wisaw_asl::diagram::StateMark)> {
+    let mut seen = std::collections::BTreeSet::new();
+    path.entered
+        .iter()
+        .filter(|state| seen.insert(state.as_str()))
+        .filter_map(|state| path.marks.get_key_value(state))
+        .collect()
 }
 
 fn field<'a>(details: &'a serde_json::Value, name: &str) -> &'a str {

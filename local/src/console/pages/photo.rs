@@ -68,7 +68,18 @@ fn story_body(story: &PhotoStory) -> Markup {
                          td { @if let Some(name) = &t.execution { (execution_link(name)) } @else { "the ticket" } } }
                 } }
             }
-            h2 { "Blobs" }
+            h2 { "Abuse reports" }
+        @if story.reports.is_empty() { p.muted #reports { "None." } } @else {
+            table #reports {
+                thead { tr { th { "filed" } th { "by device" } th { "reporter had a ready photo" } th { "counts" } } }
+                tbody { @for report in &story.reports {
+                    tr { td { (time(report.filed_at)) } td { code { (report.reporter) } }
+                         td { (if report.reporter_standing { "yes" } else { "no" }) }
+                         td { (if report.counts { "yes" } else { "no" }) } }
+                } }
+            }
+        }
+        h2 { "Blobs" }
             div.previews #blobs {
                 @for blob in &story.blobs {
                     figure data-blob=(blob.name) {
