@@ -233,8 +233,7 @@ async fn a_worker_that_always_fails_ends_failed_in_the_dead_letter_queue_and_rep
         .await
         .unwrap()
         .run(&ports)
-        .await
-        .unwrap();
+        .await;
     assert_eq!(record.photos.len(), 1);
     assert_eq!(record.photos[0].outcome, ReplayOutcome::Replayed);
     assert_eq!(ports.audit.replays(10).await.unwrap(), vec![record]);

@@ -122,6 +122,7 @@ impl ConsoleArgs {
         ConsoleOptions {
             token: self.console_token,
             operator: self.operator,
+            exposed: false,
         }
     }
 }

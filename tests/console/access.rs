@@ -18,6 +18,7 @@ async fn guarded_console(stack: &TestStack) -> (String, CancellationToken) {
     let options = ConsoleOptions {
         token: Some(TOKEN.into()),
         operator: Some("tester".into()),
+        exposed: false,
     };
     let app = router(Console::new(
         OperatorPorts::of_stack(stack.stack()),
@@ -168,6 +169,8 @@ async fn every_action_needs_the_pages_csrf_token_and_bad_input_is_a_400() {
         ("/executions?status=BOGUS", 400),
         ("/executions?from=yesterday-ish", 400),
         ("/executions?page=NaN", 400),
+        ("/executions?page=99999999999999999999", 400),
+        ("/executions/a:b", 404),
         ("/executions/no-such-execution", 404),
         ("/replays/123", 400),
         ("/dlq?since=2y", 400),
@@ -187,5 +190,23 @@ async fn every_action_needs_the_pages_csrf_token_and_bad_input_is_a_400() {
         .await
         .unwrap();
     assert_eq!(rebound.status(), 403);
+    // Nor one through a proxy, nor one a page of another site makes.
+    let proxied = client
+        .get(&console)
+        .header("x-forwarded-for", "203.0.113.9")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(proxied.status(), 401);
+    let cross_site = client
+        .get(&console)
+        .header("sec-fetch-site", "cross-site")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cross_site.status(), 403);
+    // An empty selection replays nothing, rather than everything.
+    let nothing = form(&format!("csrf={csrf}")).send().await.unwrap();
+    assert_eq!(nothing.status(), 400);
     stack.finish().await;
 }

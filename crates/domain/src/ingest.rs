@@ -165,7 +165,8 @@ pub fn replay_of(dead_letter_body: &str) -> Result<Vec<DeadLetter>, IngestError>
     Ok(read_dead_letters(dead_letter_body)?
         .into_iter()
         .map(|letter| DeadLetter {
-            attempt: letter.attempt + 1,
+            // A hostile body's u32::MAX stays there: its execution exists, so it is not rerun.
+            attempt: letter.attempt.saturating_add(1),
             execution_name: None,
             error: None,
             ..letter

@@ -115,6 +115,6 @@ pub async fn replay(
         return print_plan(request, &plan);
     }
     let started = replay::start(ports, request).await?;
-    let record = started.run(ports).await?;
+    let record = started.run(ports).await;
     print_record(&record)
 }

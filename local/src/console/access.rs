@@ -25,6 +25,7 @@ pub struct ConsoleAccess {
     /// The address the console answers on.
     addr: SocketAddr,
     csrf: String,
+    exposed: bool,
 }
 
 /// Why a request is refused.
@@ -37,7 +38,9 @@ pub enum Refusal {
 }
 
 impl ConsoleAccess {
-    pub fn new(addr: SocketAddr, token: Option<String>) -> Self {
+    /// `exposed`: other machines reach this address through something in between (a
+    /// proxy, a tunnel: `wisaw serve --public-url` elsewhere), so loopback proves nothing.
+    pub fn new(addr: SocketAddr, token: Option<String>, exposed: bool) -> Self {
         let token = token.filter(|t| !t.trim().is_empty());
         // A fresh key per process: a form from a page of an earlier run is refused.
         let key: Vec<u8> = (0..2)
@@ -46,7 +49,12 @@ impl ConsoleAccess {
         let mut mac = Hmac::<Sha256>::new_from_slice(&key).expect("any key length");
         mac.update(b"console-csrf");
         let csrf = hex::encode(mac.finalize().into_bytes());
-        Self { token, addr, csrf }
+        Self {
+            token,
+            addr,
+            csrf,
+            exposed,
+        }
     }
 
     /// The token every form of this console carries.
@@ -54,8 +62,9 @@ impl ConsoleAccess {
         &self.csrf
     }
 
+    /// Only this machine can reach the console.
     pub fn loopback(&self) -> bool {
-        self.addr.ip().is_loopback()
+        self.addr.ip().is_loopback() && !self.exposed
     }
 
     fn token_matches(&self, given: &str) -> bool {
@@ -66,15 +75,36 @@ impl ConsoleAccess {
 
     /// Whether `headers` may see the console.
     pub fn check(&self, headers: &HeaderMap) -> Result<(), Refusal> {
-        if self.loopback() && !self.host_is_loopback(headers) {
+        // A browser says where a request comes from: a page of another site may not
+        // even look (a GET that reads the dead-letter queue holds its messages a moment).
+        if headers
+            .get("sec-fetch-site")
+            .is_some_and(|site| site.as_bytes() == b"cross-site")
+        {
             return Err(Refusal::Forbidden(
-                "this console answers only to a loopback host name",
+                "the console does not answer other sites' pages",
             ));
+        }
+        if self.token.is_none() && self.loopback() {
+            if !self.host_is_loopback(headers) {
+                return Err(Refusal::Forbidden(
+                    "this console answers only to a loopback host name",
+                ));
+            }
+            // A proxy in front of a loopback console would let anyone in without a token.
+            if ["forwarded", "x-forwarded-for", "via"]
+                .iter()
+                .any(|name| headers.contains_key(*name))
+            {
+                return Err(Refusal::Unauthorized(
+                    "this console was reached through a proxy: start it with --console-token",
+                ));
+            }
         }
         match (&self.token, self.loopback()) {
             (None, true) => Ok(()),
             (None, false) => Err(Refusal::Unauthorized(
-                "this console listens beyond loopback: start it with --console-token",
+                "this console is reachable beyond this machine: start it with --console-token",
             )),
             (Some(_), _) => {
                 if presented_token(headers).is_some_and(|t| self.token_matches(t)) {
@@ -195,7 +225,7 @@ mod tests {
 
     #[test]
     fn loopback_needs_no_token_but_a_loopback_host() {
-        let access = ConsoleAccess::new("127.0.0.1:3000".parse().unwrap(), None);
+        let access = ConsoleAccess::new("127.0.0.1:3000".parse().unwrap(), None, false);
         assert_eq!(
             access.check(&headers(&[("host", "127.0.0.1:3000")])),
             Ok(())
@@ -211,13 +241,42 @@ mod tests {
     }
 
     #[test]
+    fn through_a_proxy_or_from_another_site_loopback_proves_nothing() {
+        let access = ConsoleAccess::new("127.0.0.1:3000".parse().unwrap(), None, false);
+        let host = ("host", "127.0.0.1:3000");
+        for proxied in ["forwarded", "x-forwarded-for", "via"] {
+            assert!(matches!(
+                access.check(&headers(&[host, (proxied, "for=203.0.113.9")])),
+                Err(Refusal::Unauthorized(_))
+            ));
+        }
+        assert!(matches!(
+            access.check(&headers(&[host, ("sec-fetch-site", "cross-site")])),
+            Err(Refusal::Forbidden(_))
+        ));
+        assert_eq!(
+            access.check(&headers(&[host, ("sec-fetch-site", "same-origin")])),
+            Ok(())
+        );
+        let exposed = ConsoleAccess::new("127.0.0.1:3000".parse().unwrap(), None, true);
+        assert!(matches!(
+            exposed.check(&headers(&[host])),
+            Err(Refusal::Unauthorized(_))
+        ));
+    }
+
+    #[test]
     fn beyond_loopback_the_token_is_required() {
-        let open = ConsoleAccess::new("0.0.0.0:3000".parse().unwrap(), None);
+        let open = ConsoleAccess::new("0.0.0.0:3000".parse().unwrap(), None, false);
         assert!(matches!(
             open.check(&headers(&[("host", "10.0.0.2:3000")])),
             Err(Refusal::Unauthorized(_))
         ));
-        let access = ConsoleAccess::new("0.0.0.0:3000".parse().unwrap(), Some("s3cret".into()));
+        let access = ConsoleAccess::new(
+            "0.0.0.0:3000".parse().unwrap(),
+            Some("s3cret".into()),
+            false,
+        );
         let host = ("host", "10.0.0.2:3000");
         assert!(matches!(
             access.check(&headers(&[host])),
@@ -241,7 +300,7 @@ mod tests {
 
     #[test]
     fn a_form_needs_the_csrf_token_and_its_own_origin() {
-        let access = ConsoleAccess::new("127.0.0.1:3000".parse().unwrap(), None);
+        let access = ConsoleAccess::new("127.0.0.1:3000".parse().unwrap(), None, false);
         let token = access.csrf_token().to_string();
         let own = headers(&[
             ("host", "127.0.0.1:3000"),
@@ -255,7 +314,7 @@ mod tests {
             ("origin", "https://evil.example"),
         ]);
         assert!(access.check_form(&foreign, Some(&token)).is_err());
-        let other = ConsoleAccess::new("127.0.0.1:3000".parse().unwrap(), None);
+        let other = ConsoleAccess::new("127.0.0.1:3000".parse().unwrap(), None, false);
         assert_ne!(other.csrf_token(), token);
     }
 }

@@ -53,6 +53,20 @@ impl Fields {
         }
     }
 
+    /// A page number, 1 when absent; anything but a whole number from 1 is a 400.
+    pub fn page(&self) -> Result<usize, PageError> {
+        match self.get("page") {
+            None => Ok(1),
+            Some(text) => text
+                .parse::<usize>()
+                .ok()
+                .filter(|page| (1..=1_000_000).contains(page))
+                .ok_or_else(|| {
+                    PageError::bad_request(format!("page: `{text}` is not a page number"))
+                }),
+        }
+    }
+
     fn time(&self, name: &str) -> Result<Option<chrono::DateTime<Utc>>, PageError> {
         self.get(name)
             .map(|text| {

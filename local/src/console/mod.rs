@@ -33,6 +33,9 @@ pub struct ConsoleOptions {
     pub token: Option<String>,
     /// The operator's name for the audit log (the OS user when absent).
     pub operator: Option<String>,
+    /// Reached from other machines through a proxy or tunnel (a public URL that is not
+    /// loopback): then it needs the token even on a loopback address.
+    pub exposed: bool,
 }
 
 pub type ConsoleState = Arc<Console>;
@@ -41,7 +44,7 @@ impl Console {
     pub fn new(ports: OperatorPorts, addr: SocketAddr, options: ConsoleOptions) -> ConsoleState {
         Arc::new(Self {
             ports,
-            access: Arc::new(ConsoleAccess::new(addr, options.token)),
+            access: Arc::new(ConsoleAccess::new(addr, options.token, options.exposed)),
             operator: options
                 .operator
                 .filter(|name| !name.trim().is_empty())

@@ -132,33 +132,64 @@ pub struct HeldMessage {
     pub body: String,
 }
 
-/// Receives every message visible now, holding each hidden for `hold`.
+/// Receives every message visible now, holding each hidden for `hold`. SQS answers a
+/// receive that does not wait from a sample of its servers, so an empty answer proves
+/// nothing while fewer messages are held than the queue said it had: those receives
+/// wait a second (a long poll asks every server).
 pub async fn receive_all(queue: &dyn Queue, hold: Duration) -> PortResult<Vec<HeldMessage>> {
-    let mut held = Vec::new();
+    let expected = queue.stats().await?.visible as usize;
+    let mut held: Vec<HeldMessage> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     loop {
-        let batch = queue.receive(10, hold, Duration::ZERO).await?;
+        let wait = if held.len() < expected {
+            Duration::from_secs(1)
+        } else {
+            Duration::ZERO
+        };
+        let batch = queue.receive(10, hold, wait).await?;
         if batch.is_empty() {
             return Ok(held);
         }
-        held.extend(batch.into_iter().map(|message| HeldMessage {
-            entry: DeadLetterEntry::of(&message),
-            receipt_handle: message.receipt_handle,
-            body: message.body,
-        }));
+        let mut came_back = false;
+        for message in batch {
+            // A message held by an earlier receive of this loop came back (the loop
+            // outlasted its hold): it is held once, by its newest receipt, and the loop
+            // has gone round the whole queue.
+            if !seen.insert(message.message_id.clone()) {
+                held.retain(|h| h.entry.message_id != message.message_id);
+                came_back = true;
+            }
+            held.push(HeldMessage {
+                entry: DeadLetterEntry::of(&message),
+                receipt_handle: message.receipt_handle,
+                body: message.body,
+            });
+        }
+        if came_back {
+            return Ok(held);
+        }
+    }
+}
+
+/// Puts held messages back at once (best effort: a message whose hold cannot be
+/// changed comes back by itself when its hold ends).
+pub async fn release(queue: &dyn Queue, held: &[HeldMessage]) {
+    for message in held {
+        if let Err(error) = queue
+            .change_visibility(&message.receipt_handle, Duration::ZERO)
+            .await
+        {
+            tracing::warn!(%error, message = %message.entry.message_id, "could not put a dead letter back");
+        }
     }
 }
 
 /// Every message of the dead-letter queue, oldest first, each put back at once.
 pub async fn peek(queue: &dyn Queue) -> PortResult<Vec<DeadLetterEntry>> {
     // Long enough to read them all before the first reappears.
-    let held = receive_all(queue, Duration::from_secs(30)).await?;
-    let mut entries = Vec::with_capacity(held.len());
-    for message in held {
-        queue
-            .change_visibility(&message.receipt_handle, Duration::ZERO)
-            .await?;
-        entries.push(message.entry);
-    }
+    let held = receive_all(queue, Duration::from_secs(60)).await?;
+    release(queue, &held).await;
+    let mut entries: Vec<DeadLetterEntry> = held.into_iter().map(|m| m.entry).collect();
     entries.sort_by_key(|entry| entry.sent_at);
     Ok(entries)
 }

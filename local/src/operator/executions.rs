@@ -55,20 +55,32 @@ pub async fn list(
     page_size: usize,
 ) -> PortResult<ExecutionListing> {
     let scanned = orchestrator.list_executions(None, SCAN_LIMIT).await?;
-    let truncated = scanned.len() >= SCAN_LIMIT as usize;
+    let mut truncated = scanned.len() >= SCAN_LIMIT as usize;
     let mut counts = BTreeMap::new();
     let mut admitted = Vec::new();
-    for execution in scanned {
-        if !filter.admits_time_and_name(&execution) {
-            continue;
-        }
+    for execution in scanned
+        .iter()
+        .filter(|execution| filter.admits_time_and_name(execution))
+    {
         *counts.entry(execution.status.as_str()).or_insert(0) += 1;
         if filter
             .status
             .is_none_or(|status| status == execution.status)
         {
-            admitted.push(execution);
+            admitted.push(execution.clone());
         }
+    }
+    // With a status, the orchestrator filters too (Step Functions does it server-side),
+    // so older executions of that status are found beyond the unfiltered window.
+    if let (Some(status), true) = (filter.status, truncated) {
+        let of_status = orchestrator
+            .list_executions(Some(status), SCAN_LIMIT)
+            .await?;
+        truncated = of_status.len() >= SCAN_LIMIT as usize;
+        admitted = of_status
+            .into_iter()
+            .filter(|execution| filter.admits_time_and_name(execution))
+            .collect();
     }
     let total = admitted.len();
     let executions = admitted.into_iter().skip(offset).take(page_size).collect();
@@ -79,6 +91,9 @@ pub async fn list(
         truncated,
     })
 }
+
+/// How many missing attempts in a row end the search for a photo's executions.
+const MISSING_ATTEMPTS_TOLERATED: u32 = 2;
 
 /// An execution with its history.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
@@ -94,20 +109,34 @@ pub async fn of_photo(
     photo_id: PhotoId,
 ) -> PortResult<Vec<ExecutionWithHistory>> {
     let mut found = Vec::new();
-    // Stop at the first missing replay; the first run may be missing (a replay of a
-    // photo whose first execution aged out of the history).
+    let mut missing_in_a_row = 0;
     for attempt in 0.. {
         let name = photo_id.execution_name(attempt);
         let Some(execution) = orchestrator.describe_execution(&name).await? else {
-            if attempt == 0 {
-                continue;
+            // The first run may have aged out of the history, and a replay whose message
+            // was redriven never started: look a little further before concluding.
+            missing_in_a_row += 1;
+            if missing_in_a_row > MISSING_ATTEMPTS_TOLERATED {
+                break;
             }
-            break;
+            continue;
         };
+        missing_in_a_row = 0;
         let history = orchestrator.execution_history(&name).await?;
         found.push(ExecutionWithHistory { execution, history });
     }
     Ok(found)
+}
+
+/// Whether `name` can be an execution's name at all (Step Functions: 1 to 80
+/// characters, none of them blank, control or one of `<>{}[]?*"#%\^|~`$&,;:/`): a page
+/// asked for any other name has nothing to show, and asking AWS would be an error.
+pub fn is_execution_name(name: &str) -> bool {
+    const FORBIDDEN: &str = "<>{}[]?*\"#%\\^|~`$&,;:/";
+    (1..=80).contains(&name.chars().count())
+        && name
+            .chars()
+            .all(|c| !c.is_whitespace() && !c.is_control() && !FORBIDDEN.contains(c))
 }
 
 /// The execution's duration, once it ended.
@@ -142,4 +171,35 @@ pub fn path_of(history: &[HistoryEvent]) -> wisaw_asl::diagram::ExecutionPath {
             details: &event.details,
         }
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn execution_names_are_those_step_functions_allows() {
+        let photo = PhotoId::new_random();
+        assert!(is_execution_name(&photo.execution_name(0)));
+        assert!(is_execution_name(&photo.execution_name(3)));
+        for bad in ["", "a:b", "a/b", "a b", "<x>", &"x".repeat(81), "a\u{7}b"] {
+            assert!(!is_execution_name(bad), "{bad:?}");
+        }
+        assert_eq!(photo_of(&photo.execution_name(2)), Some(photo));
+        assert_eq!(photo_of("not-a-photo"), None);
+    }
+
+    #[test]
+    fn durations_read_as_people_say_them() {
+        assert_eq!(human_duration(chrono::Duration::milliseconds(35)), "35 ms");
+        assert_eq!(
+            human_duration(chrono::Duration::milliseconds(1_250)),
+            "1.2 s"
+        );
+        assert_eq!(
+            human_duration(chrono::Duration::milliseconds(184_000)),
+            "3 min 4 s"
+        );
+        assert_eq!(human_duration(chrono::Duration::milliseconds(-5)), "0 ms");
+    }
 }

@@ -69,8 +69,9 @@ pub async fn health(ports: &OperatorPorts, window: chrono::Duration) -> PortResu
         .into_iter()
         .filter(|e| e.start_date >= since || e.stop_date.is_some_and(|stop| stop >= since))
         .collect();
+    // By start, as the executions page filters (its links say `from=1h`).
     let mut executions_by_status = BTreeMap::new();
-    for execution in &recent {
+    for execution in recent.iter().filter(|e| e.start_date >= since) {
         *executions_by_status
             .entry(execution.status.as_str())
             .or_insert(0) += 1;

@@ -10,7 +10,7 @@
 //! other order could lose the photo.
 
 use super::dead_letters::{
-    error_class, receive_all, DeadLetterEntry, DeadLetterFilter, HeldMessage,
+    error_class, receive_all, release, DeadLetterEntry, DeadLetterFilter, HeldMessage,
 };
 use super::OperatorPorts;
 use chrono::Utc;
@@ -22,6 +22,11 @@ use wisaw_domain::replay::{ReplayOutcome, ReplayRecord, ReplayedPhoto};
 pub const DEFAULT_MAX_FAILED_REPLAYS: u32 = 3;
 /// Photos per second when the operator does not say.
 pub const DEFAULT_RATE: f64 = 10.0;
+/// The slowest replay allowed: one photo every ten seconds.
+pub const MIN_RATE: f64 = 0.1;
+/// How long each message is held again just before it is sent: its hold from the start
+/// may have run out in a long replay.
+const SEND_HOLD: Duration = Duration::from_secs(60);
 /// The fastest replay allowed: ingest starts an execution per message, and a burst of
 /// replays competes with the phones' uploads.
 pub const MAX_RATE: f64 = 100.0;
@@ -49,13 +54,13 @@ impl ReplayRequest {
         }
     }
 
-    /// The rate, within (0, [`MAX_RATE`]]; an error names what is wrong.
+    /// The rate, within [[`MIN_RATE`], [`MAX_RATE`]]; an error names what is wrong.
     pub fn checked_rate(&self) -> Result<f64, String> {
-        if self.rate.is_finite() && self.rate > 0.0 && self.rate <= MAX_RATE {
+        if (MIN_RATE..=MAX_RATE).contains(&self.rate) {
             Ok(self.rate)
         } else {
             Err(format!(
-                "the rate must be more than 0 and at most {MAX_RATE} photos per second"
+                "the rate must be from {MIN_RATE} to {MAX_RATE} messages per second"
             ))
         }
     }
@@ -122,7 +127,8 @@ pub async fn start(
     request: &ReplayRequest,
 ) -> anyhow::Result<StartedReplay> {
     let rate = request.checked_rate().map_err(anyhow::Error::msg)?;
-    // Hidden long enough for the whole replay at its rate, with a margin; SQS allows 12 h.
+    // Hidden long enough for the whole replay at its rate, with a margin (SQS allows
+    // 12 h); each message is held again just before it is sent anyway.
     let visible_now = ports.dead_letter.stats().await?.visible as f64;
     let hold = Duration::from_secs_f64((visible_now / rate + 120.0).min(12.0 * 3600.0));
     let held = receive_all(ports.dead_letter.as_ref(), hold).await?;
@@ -136,7 +142,7 @@ pub async fn start(
         rate,
         photos: Vec::new(),
     };
-    let mut to_send = Vec::new();
+    let (mut to_send, mut not_sent) = (Vec::new(), Vec::new());
     for message in held {
         let chosen = request.filter.admits(&message.entry);
         if chosen && !request.holds_back(&message.entry) {
@@ -151,19 +157,22 @@ pub async fn start(
                 .photos
                 .extend(photos_of(&message.entry, ReplayOutcome::HeldBack));
         }
-        ports
-            .dead_letter
-            .change_visibility(&message.receipt_handle, Duration::ZERO)
-            .await?;
+        not_sent.push(message);
     }
-    ports.audit.save_replay(&record).await?;
+    release(ports.dead_letter.as_ref(), &not_sent).await;
+    if let Err(error) = ports.audit.save_replay(&record).await {
+        // Nothing is sent unrecorded: the chosen messages go back too.
+        release(ports.dead_letter.as_ref(), &to_send).await;
+        return Err(error.into());
+    }
     Ok(StartedReplay { record, to_send })
 }
 
 impl StartedReplay {
     /// Sends the chosen photos back to ingest at the rate, updating the audit record after
-    /// each; returns it finished.
-    pub async fn run(mut self, ports: &OperatorPorts) -> PortResult<ReplayRecord> {
+    /// each; returns it finished. A failed audit write is logged and the replay goes on:
+    /// stopping would leave the rest hidden until their hold ends.
+    pub async fn run(mut self, ports: &OperatorPorts) -> ReplayRecord {
         let mut ticks = tokio::time::interval(Duration::from_secs_f64(1.0 / self.record.rate));
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         for message in std::mem::take(&mut self.to_send) {
@@ -172,11 +181,8 @@ impl StartedReplay {
                 Ok(()) => ReplayOutcome::Replayed,
                 Err(error) => {
                     // It stays in the dead-letter queue, visible again for the next replay.
-                    let _ = ports
-                        .dead_letter
-                        .change_visibility(&message.receipt_handle, Duration::ZERO)
-                        .await;
-                    ReplayOutcome::Failed(error.to_string())
+                    release(ports.dead_letter.as_ref(), std::slice::from_ref(&message)).await;
+                    ReplayOutcome::Failed(format!("{error:#}"))
                 }
             };
             for photo in self.record.photos.iter_mut() {
@@ -186,15 +192,28 @@ impl StartedReplay {
                     photo.outcome = outcome.clone();
                 }
             }
-            ports.audit.save_replay(&self.record).await?;
+            self.save(ports).await;
         }
         self.record.finished_at = Some(now());
-        ports.audit.save_replay(&self.record).await?;
-        Ok(self.record)
+        self.save(ports).await;
+        self.record
+    }
+
+    async fn save(&self, ports: &OperatorPorts) {
+        if let Err(error) = ports.audit.save_replay(&self.record).await {
+            tracing::error!(%error, replay = %self.record.id, "could not update the replay's audit record");
+        }
     }
 }
 
 async fn send_back(ports: &OperatorPorts, message: &HeldMessage) -> anyhow::Result<()> {
+    // Held again first: if its hold ran out and another reader took it, this fails and
+    // the photo is not sent twice by this replay.
+    ports
+        .dead_letter
+        .change_visibility(&message.receipt_handle, SEND_HOLD)
+        .await
+        .map_err(|e| anyhow::anyhow!("its hold ran out before it was sent: {e}"))?;
     for letter in replay_of(&message.body)? {
         ports.ingest.send(&serde_json::to_string(&letter)?).await?;
     }
@@ -260,7 +279,15 @@ mod tests {
     #[test]
     fn a_rate_must_be_positive_and_bounded() {
         let mut request = ReplayRequest::new(DeadLetterFilter::default(), "op".into());
-        for bad in [0.0, -1.0, f64::NAN, f64::INFINITY, MAX_RATE + 1.0] {
+        for bad in [
+            0.0,
+            -1.0,
+            1e-300,
+            0.09,
+            f64::NAN,
+            f64::INFINITY,
+            MAX_RATE + 1.0,
+        ] {
             request.rate = bad;
             assert!(request.checked_rate().is_err(), "{bad}");
         }

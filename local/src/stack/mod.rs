@@ -57,6 +57,8 @@ pub const UPLOAD_STATE_MACHINE: &str = include_str!("../../../statemachines/uplo
 /// The stores of a local stack, open but not yet serving.
 pub struct LocalStack {
     pub data_dir: PathBuf,
+    /// Where phones reach this server.
+    pub public_url: String,
     pub metadata: Arc<dyn MetadataStore>,
     /// The replay audit log, in the metadata's database.
     pub audit: Arc<dyn ReplayAudit>,
@@ -200,6 +202,7 @@ impl LocalStack {
         let orchestrator = Arc::new(LocalOrchestrator::new(runner.clone()));
         Ok(Self {
             data_dir: data_dir.to_path_buf(),
+            public_url: public_url.to_string(),
             metadata,
             audit,
             blobs,
@@ -235,7 +238,10 @@ impl LocalStack {
             .merge(console::router(Console::new(
                 OperatorPorts::of_stack(&self),
                 addr,
-                self.console.clone(),
+                ConsoleOptions {
+                    exposed: !is_loopback_url(&self.public_url),
+                    ..self.console.clone()
+                },
             )));
         let http = {
             let shutdown = shutdown.clone();
@@ -319,6 +325,21 @@ async fn open_metadata(
             (store.clone(), store)
         }
     })
+}
+
+/// Whether a URL names this machine (`http://127.0.0.1:3000`, `http://localhost`).
+fn is_loopback_url(url: &str) -> bool {
+    let authority = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let host = authority.split(['/', '?', '#']).next().unwrap_or_default();
+    let name = match host.rsplit_once(':') {
+        Some((name, port)) if port.chars().all(|c| c.is_ascii_digit()) => name,
+        _ => host,
+    };
+    name == "localhost"
+        || name
+            .trim_matches(['[', ']'])
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// One process serves every request and worker locally: a few connections, not Lambda's one.

@@ -76,6 +76,24 @@ fn row(entry: &DeadLetterEntry) -> Markup {
     }
 }
 
+/// The request a dry-run or replay form posts, once its CSRF token is checked.
+fn action_request(
+    console: &ConsoleState,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<ReplayRequest, crate::console::PageError> {
+    let fields = Fields::parse(body);
+    console.access.check_form(headers, fields.get("csrf"))?;
+    let request = request_of(console, &fields)?;
+    // An empty selection is a mistake, not "everything" (the CLI has --all for that).
+    if request.filter.photos.is_none() {
+        return Err(crate::console::PageError::bad_request(
+            "select at least one photo to replay",
+        ));
+    }
+    Ok(request)
+}
+
 /// The request a dry-run or replay form describes.
 fn request_of(
     console: &ConsoleState,
@@ -95,9 +113,7 @@ pub async fn dry_run(
     headers: HeaderMap,
     body: Bytes,
 ) -> PageResult {
-    let fields = Fields::parse(&body);
-    console.access.check_form(&headers, fields.get("csrf"))?;
-    let request = request_of(&console, &fields)?;
+    let request = action_request(&console, &headers, &body)?;
     let plan = replay::dry_run(&console.ports, &request).await?;
     let photos: Vec<String> = plan
         .replay
@@ -145,17 +161,13 @@ pub async fn replay(
     headers: HeaderMap,
     body: Bytes,
 ) -> PageResult {
-    let fields = Fields::parse(&body);
-    console.access.check_form(&headers, fields.get("csrf"))?;
-    let request = request_of(&console, &fields)?;
+    let request = action_request(&console, &headers, &body)?;
     let started = replay::start(&console.ports, &request).await?;
     let id = started.record.id;
     let ports = console.ports.clone();
     // The replay goes on at its rate after this answer; its page follows the audit entry.
     tokio::spawn(async move {
-        if let Err(error) = started.run(&ports).await {
-            tracing::error!(%error, replay = %id, "the replay stopped");
-        }
+        started.run(&ports).await;
     });
     Ok(Redirect::to(&format!("/console/replays/{id}")).into_response())
 }

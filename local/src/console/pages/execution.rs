@@ -4,7 +4,7 @@
 
 use super::layout::{badge, page, photo_link, time};
 use crate::console::{ConsoleState, PageError, PageResult};
-use crate::operator::executions::{duration, human_duration, path_of, photo_of};
+use crate::operator::executions::{duration, human_duration, is_execution_name, path_of, photo_of};
 use crate::stack::UPLOAD_STATE_MACHINE;
 use axum::extract::{Path, State};
 use axum::response::IntoResponse;
@@ -24,6 +24,9 @@ const JSON_TEXT_FIELDS: [&str; 3] = ["input", "output", "parameters"];
 
 pub async fn show(State(console): State<ConsoleState>, Path(name): Path<String>) -> PageResult {
     let orchestrator = console.ports.orchestrator.as_ref();
+    if !is_execution_name(&name) {
+        return Err(PageError::not_found(format!("no execution named {name}")));
+    }
     let execution = orchestrator
         .describe_execution(&name)
         .await?

@@ -14,11 +14,11 @@ const PAGE_SIZE: usize = 50;
 pub async fn list(State(console): State<ConsoleState>, RawQuery(query): RawQuery) -> PageResult {
     let fields = Fields::of_query(query.as_deref());
     let filter = fields.execution_filter()?;
-    let page_number = fields.number("page", 1.0)?.max(1.0) as usize;
+    let page_number = fields.page()?;
     let listing = executions::list(
         console.ports.orchestrator.as_ref(),
         &filter,
-        (page_number - 1) * PAGE_SIZE,
+        (page_number - 1).saturating_mul(PAGE_SIZE),
         PAGE_SIZE,
     )
     .await?;
