@@ -41,7 +41,7 @@ pub async fn list(State(console): State<ConsoleState>, RawQuery(query): RawQuery
         div.cards #counts {
             a.card href={ "/console/executions?" (without_status) } { div.value { (listing.counts.values().sum::<usize>()) } div.label { "all" } }
             @for (status, count) in &listing.counts {
-                a.card data-status=(status) href={ "/console/executions?" (without_status) "&status=" (status) } {
+                a.card data-status=(status) href=(link_with(&without_status, "status", status)) {
                     div.value { (count) } div.label { (badge(status)) }
                 }
             }
@@ -63,12 +63,24 @@ pub async fn list(State(console): State<ConsoleState>, RawQuery(query): RawQuery
         @if listing.executions.is_empty() { p.muted { "No execution matches." } }
         p.pager {
             "page " (page_number) " of " (pages) " (" (listing.total) " executions) "
-            @if page_number > 1 { a rel="prev" href={ "/console/executions?" (others) "&page=" (page_number - 1) } { "← newer" } }
-            @if page_number < pages { a rel="next" href={ "/console/executions?" (others) "&page=" (page_number + 1) } { "older →" } }
+            @if page_number > 1 { a rel="prev" href=(link_with(&others, "page", &(page_number - 1).to_string())) { "← newer" } }
+            @if page_number < pages { a rel="next" href=(link_with(&others, "page", &(page_number + 1).to_string())) { "older →" } }
         }
         @if listing.truncated {
             p.muted { "Only the newest " (SCAN_LIMIT) " executions were looked through." }
         }
     };
     Ok(page("Executions", &console.ports.target, None, body).into_response())
+}
+
+/// The executions page with `query` and one more field.
+fn link_with(query: &str, name: &str, value: &str) -> String {
+    let extra = form_urlencoded::Serializer::new(String::new())
+        .append_pair(name, value)
+        .finish();
+    if query.is_empty() {
+        format!("/console/executions?{extra}")
+    } else {
+        format!("/console/executions?{query}&{extra}")
+    }
 }
