@@ -28,6 +28,7 @@ fn queue(name: &str, stats: &QueueStats) -> Markup {
             td {
                 @match stats.oldest_age {
                     Some(age) => (human_duration(chrono::Duration::milliseconds(age.as_millis() as i64))),
+                    None if stats.visible + stats.in_flight == 0 => span.muted { "empty" },
                     None => span.muted { "not told (CloudWatch's ApproximateAgeOfOldestMessage)" },
                 }
             }
@@ -51,7 +52,7 @@ pub async fn show(State(console): State<ConsoleState>) -> PageResult {
                     div.value { (count) } div.label { (badge(status)) }
                 }
             }
-            div.card { div.value { (format!("{:.1}", health.finished_per_minute)) } div.label { "finished per minute" } }
+            div.card { div.value { (format!("{:.2}", health.finished_per_minute)) } div.label { "finished per minute" } }
         }
         table #latency {
             thead { tr { th { "from the upload to" } th { "photos" } th { "p50" } th { "p95" } } }
