@@ -4,3 +4,4 @@
 mod access;
 mod browser;
 mod pages;
+mod replay;

@@ -101,10 +101,11 @@ pub fn plan(entries: &[DeadLetterEntry], request: &ReplayRequest) -> ReplayPlan 
     plan
 }
 
-/// A replay under way: its audit record, and the messages it holds hidden.
+/// A replay under way: its audit record, and the messages it holds hidden, each with
+/// the places of its photos in the record (one photo may have two dead letters).
 pub struct StartedReplay {
     pub record: ReplayRecord,
-    to_send: Vec<HeldMessage>,
+    to_send: Vec<(HeldMessage, std::ops::Range<usize>)>,
 }
 
 fn photos_of(entry: &DeadLetterEntry, outcome: ReplayOutcome) -> Vec<ReplayedPhoto> {
@@ -146,10 +147,11 @@ pub async fn start(
     for message in held {
         let chosen = request.filter.admits(&message.entry);
         if chosen && !request.holds_back(&message.entry) {
+            let first = record.photos.len();
             record
                 .photos
                 .extend(photos_of(&message.entry, ReplayOutcome::Pending));
-            to_send.push(message);
+            to_send.push((message, first..record.photos.len()));
             continue;
         }
         if chosen {
@@ -162,7 +164,8 @@ pub async fn start(
     release(ports.dead_letter.as_ref(), &not_sent).await;
     if let Err(error) = ports.audit.save_replay(&record).await {
         // Nothing is sent unrecorded: the chosen messages go back too.
-        release(ports.dead_letter.as_ref(), &to_send).await;
+        let chosen: Vec<HeldMessage> = to_send.into_iter().map(|(message, _)| message).collect();
+        release(ports.dead_letter.as_ref(), &chosen).await;
         return Err(error.into());
     }
     Ok(StartedReplay { record, to_send })
@@ -175,7 +178,7 @@ impl StartedReplay {
     pub async fn run(mut self, ports: &OperatorPorts) -> ReplayRecord {
         let mut ticks = tokio::time::interval(Duration::from_secs_f64(1.0 / self.record.rate));
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        for message in std::mem::take(&mut self.to_send) {
+        for (message, places) in std::mem::take(&mut self.to_send) {
             ticks.tick().await;
             let outcome = match send_back(ports, &message).await {
                 Ok(()) => ReplayOutcome::Replayed,
@@ -185,12 +188,8 @@ impl StartedReplay {
                     ReplayOutcome::Failed(format!("{error:#}"))
                 }
             };
-            for photo in self.record.photos.iter_mut() {
-                if message.entry.photo_ids().any(|id| id == photo.photo_id)
-                    && photo.outcome == ReplayOutcome::Pending
-                {
-                    photo.outcome = outcome.clone();
-                }
+            for photo in &mut self.record.photos[places] {
+                photo.outcome = outcome.clone();
             }
             self.save(ports).await;
         }

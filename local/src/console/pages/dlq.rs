@@ -5,7 +5,7 @@
 use super::layout::{badge, csrf_field, execution_link, page, photo_link, time};
 use crate::console::forms::Fields;
 use crate::console::{ConsoleState, PageResult};
-use crate::operator::dead_letters::{by_error_class, peek, DeadLetterEntry};
+use crate::operator::dead_letters::{by_error_class, peek, DeadLetterEntry, DeadLetterFilter};
 use crate::operator::replay::{self, ReplayRequest, DEFAULT_MAX_FAILED_REPLAYS, DEFAULT_RATE};
 use axum::extract::{RawQuery, State};
 use axum::http::HeaderMap;
@@ -17,9 +17,12 @@ pub async fn list(State(console): State<ConsoleState>, RawQuery(query): RawQuery
     let fields = Fields::of_query(query.as_deref());
     let filter = fields.dead_letter_filter()?;
     let entries = peek(console.ports.dead_letter.as_ref()).await?;
+    let in_flight = console.ports.dead_letter.stats().await?.in_flight;
+    // Unreadable messages cannot be replayed, but an unfiltered list shows them.
+    let unfiltered = filter == DeadLetterFilter::default();
     let chosen: Vec<DeadLetterEntry> = entries
         .iter()
-        .filter(|e| filter.admits(e))
+        .filter(|e| filter.admits(e) || (unfiltered && e.letters.is_empty()))
         .cloned()
         .collect();
     let groups = by_error_class(&entries);
@@ -31,7 +34,10 @@ pub async fn list(State(console): State<ConsoleState>, RawQuery(query): RawQuery
                 }
             }
         }
-        @if entries.is_empty() { p.muted #empty { "The dead-letter queue is empty." } }
+        @if entries.is_empty() && in_flight == 0 { p.muted #empty { "The dead-letter queue is empty." } }
+        @if in_flight > 0 {
+            p.muted #held { (in_flight) " message(s) are held by a reader (a replay in progress?) and not shown." }
+        }
         form.filters method="get" action="/console/dlq" {
             label { "error" select name="error" {
                 option value="" { "any" }
@@ -62,6 +68,12 @@ pub async fn list(State(console): State<ConsoleState>, RawQuery(query): RawQuery
 
 fn row(entry: &DeadLetterEntry) -> Markup {
     html! {
+        @if let Some(body) = &entry.unreadable_body {
+            tr.unreadable {
+                td {} td { "unreadable" } td {} td { code { (entry.error_class()) } }
+                td { pre { (body) } } td { @if let Some(at) = entry.sent_at { (time(at)) } } td {}
+            }
+        }
         @for letter in &entry.letters {
             tr data-photo=(letter.photo_id) {
                 td { input type="checkbox" name="photo" value=(letter.photo_id) checked; }
