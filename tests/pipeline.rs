@@ -10,19 +10,15 @@ on_every_store!(
 );
 
 use crate::support::images::{jpeg, jpeg_with_exif, png_claiming, two_tone, webp_chunks};
-use crate::support::{Store, TestStack, ALWAYS};
+use crate::support::{replay_photos, Store, TestStack, ALWAYS, SF};
 use image::GenericImageView;
 use serde_json::Value;
 use std::time::Duration;
 use wisaw::commands::dlq;
-use wisaw::operator::dead_letters::DeadLetterFilter;
-use wisaw::operator::replay::{self, ReplayRequest};
 use wisaw::operator::OperatorPorts;
 use wisaw_domain::ports::{BlobStore, ExecutionStatus, Orchestrator, Queue, ReceivedMessage};
 use wisaw_domain::replay::ReplayOutcome;
 use wisaw_domain::PhotoStatus;
-
-const SF: (f64, f64) = (37.7749, -122.4194);
 
 async fn everything_in(queue: &dyn Queue) -> Vec<ReceivedMessage> {
     let mut all = Vec::new();
@@ -224,16 +220,7 @@ async fn a_worker_that_always_fails_ends_failed_in_the_dead_letter_queue_and_rep
 
     flaky.heal();
     let ports = OperatorPorts::of_stack(stack.stack());
-    let filter = DeadLetterFilter {
-        photos: Some([id.parse().unwrap()].into()),
-        ..DeadLetterFilter::default()
-    };
-    let request = ReplayRequest::new(filter, "tester".into());
-    let record = replay::start(&ports, &request)
-        .await
-        .unwrap()
-        .run(&ports)
-        .await;
+    let record = replay_photos(&ports, [id.parse().unwrap()]).await;
     assert_eq!(record.photos.len(), 1);
     assert_eq!(record.photos[0].outcome, ReplayOutcome::Replayed);
     assert_eq!(ports.audit.replays(10).await.unwrap(), vec![record]);

@@ -114,14 +114,7 @@ async fn every_action_needs_the_pages_csrf_token_and_bad_input_is_a_400() {
     assert_eq!(form("csrf=0000&photo=").send().await.unwrap().status(), 403);
 
     // The real token is in the page's forms.
-    let page = client
-        .get(format!("{console}/dlq"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = stack.page(&format!("{console}/dlq")).await;
     let csrf = page
         .split("name=\"csrf\" value=\"")
         .nth(1)

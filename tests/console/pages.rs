@@ -6,14 +6,10 @@
 use super::browser::Browser;
 use crate::support::{
     images::{jpeg, two_tone},
-    Store, TestStack, TEST_OPERATOR,
+    Store, TestStack, ALWAYS, SF, TEST_OPERATOR,
 };
 use std::time::Duration;
 use wisaw_domain::PhotoStatus;
-
-/// Far off San Francisco: the tests' usual place.
-const SF: (f64, f64) = (37.7749, -122.4194);
-const ALWAYS: i64 = -1;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_operator_finds_a_failed_photo_and_replays_it_from_the_console() {

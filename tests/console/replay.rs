@@ -1,9 +1,7 @@
 //! Replays the console and the CLI share, on odd dead letters: two of one photo in one
 //! replay (each gets its own outcome), and a message nobody can read (shown, never sent).
 
-use crate::support::{Store, TestStack};
-use wisaw::operator::dead_letters::DeadLetterFilter;
-use wisaw::operator::replay::{self, ReplayRequest};
+use crate::support::{replay_photos, Store, TestStack};
 use wisaw::operator::OperatorPorts;
 use wisaw_domain::contracts::DeadLetter;
 use wisaw_domain::replay::ReplayOutcome;
@@ -36,30 +34,13 @@ async fn of_two_dead_letters_of_one_photo_the_one_over_the_limit_is_held_back_an
     }
     ports.dead_letter.send("<not a dead letter>").await.unwrap();
 
-    let page = stack
-        .client
-        .get(format!("{}/console/dlq", stack.base_url))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = stack.page(&format!("{}/console/dlq", stack.base_url)).await;
     assert!(
         page.contains("class=\"unreadable\"") && page.contains("&lt;not a dead letter&gt;"),
         "{page}"
     );
 
-    let filter = DeadLetterFilter {
-        photos: Some([photo].into()),
-        ..DeadLetterFilter::default()
-    };
-    let request = ReplayRequest::new(filter, "tester".into());
-    let record = replay::start(&ports, &request)
-        .await
-        .unwrap()
-        .run(&ports)
-        .await;
+    let record = replay_photos(&ports, [photo]).await;
     let outcomes: Vec<(u32, ReplayOutcome)> = record
         .photos
         .iter()

@@ -1,13 +1,11 @@
 //! Hostile input: orientation. A phone photo whose EXIF a strict parser rejects still
 //! comes out the way every other reader shows it.
 
-use crate::support::{Store, TestStack};
+use crate::support::{Store, TestStack, SF};
 use image::{GenericImageView, Rgb};
 use wisaw_domain::PhotoStatus;
 
 on_every_store!(a_piexif_photo_turned_by_orientation_6_ends_ready_and_portrait);
-
-const SF: (f64, f64) = (37.7749, -122.4194);
 
 /// Stored 4032×3024 landscape with EXIF orientation 6, written by piexif into a JFIF
 /// JPEG (its Exif IFD has no next-IFD link). Upright it shows red top-left, green

@@ -21,6 +21,9 @@ use wisaw_api::tickets::TicketResponse;
 use wisaw_domain::ports::{BlobStore, PortResult, SignedRequest};
 use wisaw_domain::PortError;
 
+/// Where the tests' photos are taken: San Francisco.
+pub const SF: (f64, f64) = (37.7749, -122.4194);
+
 /// The name the console's replays record in the tests.
 pub const TEST_OPERATOR: &str = "test-operator";
 
@@ -199,6 +202,11 @@ impl TestStack {
             .unwrap();
     }
 
+    /// A page's text, after a successful GET.
+    pub async fn page(&self, url: &str) -> String {
+        String::from_utf8(self.get_bytes(url).await.to_vec()).unwrap()
+    }
+
     pub async fn get_bytes(&self, url: &str) -> Bytes {
         let response = self.client.get(url).send().await.unwrap();
         assert!(
@@ -208,6 +216,23 @@ impl TestStack {
         );
         response.bytes().await.unwrap()
     }
+}
+
+/// Replays the dead letters of `photos`, as an operator named "tester" would, to the end.
+pub async fn replay_photos(
+    ports: &wisaw::operator::OperatorPorts,
+    photos: impl IntoIterator<Item = wisaw_domain::PhotoId>,
+) -> wisaw_domain::replay::ReplayRecord {
+    let filter = wisaw::operator::dead_letters::DeadLetterFilter {
+        photos: Some(photos.into_iter().collect()),
+        ..Default::default()
+    };
+    let request = wisaw::operator::replay::ReplayRequest::new(filter, "tester".into());
+    wisaw::operator::replay::start(ports, &request)
+        .await
+        .unwrap()
+        .run(ports)
+        .await
 }
 
 /// A connection to `stack`'s event server with the app's key.

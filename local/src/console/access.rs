@@ -119,17 +119,10 @@ impl ConsoleAccess {
     }
 
     fn host_is_loopback(&self, headers: &HeaderMap) -> bool {
-        let Some(host) = headers.get(header::HOST).and_then(|h| h.to_str().ok()) else {
-            return false;
-        };
-        let name = match host.rsplit_once(':') {
-            Some((name, port)) if port.chars().all(|c| c.is_ascii_digit()) => name,
-            _ => host,
-        };
-        matches!(name, "localhost" | "[::1]")
-            || name
-                .parse::<std::net::Ipv4Addr>()
-                .is_ok_and(|ip| ip.is_loopback())
+        headers
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .is_some_and(is_loopback_authority)
     }
 
     /// Whether a form may act: its CSRF token is this console's, and an `Origin` the
@@ -159,6 +152,19 @@ impl ConsoleAccess {
         self.token_matches(given)
             .then(|| format!("{TOKEN_COOKIE}={given}; Path=/console; HttpOnly; SameSite=Strict"))
     }
+}
+
+/// Whether `host[:port]` names this machine: `localhost`, `127.x.x.x` or `[::1]`.
+pub fn is_loopback_authority(authority: &str) -> bool {
+    let name = match authority.rsplit_once(':') {
+        Some((name, port)) if port.chars().all(|c| c.is_ascii_digit()) => name,
+        _ => authority,
+    };
+    name == "localhost"
+        || name
+            .trim_matches(['[', ']'])
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 fn presented_token(headers: &HeaderMap) -> Option<&str> {

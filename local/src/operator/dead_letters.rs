@@ -136,8 +136,13 @@ pub struct HeldMessage {
 /// receive that does not wait from a sample of its servers, so an empty answer proves
 /// nothing while fewer messages are held than the queue said it had: those receives
 /// wait a second (a long poll asks every server).
-pub async fn receive_all(queue: &dyn Queue, hold: Duration) -> PortResult<Vec<HeldMessage>> {
-    let expected = queue.stats().await?.visible as usize;
+/// `expected`: how many messages the queue said were visible.
+pub async fn receive_all(
+    queue: &dyn Queue,
+    expected: u64,
+    hold: Duration,
+) -> PortResult<Vec<HeldMessage>> {
+    let expected = expected as usize;
     let mut held: Vec<HeldMessage> = Vec::new();
     let mut seen = std::collections::HashSet::new();
     loop {
@@ -187,7 +192,8 @@ pub async fn release(queue: &dyn Queue, held: &[HeldMessage]) {
 /// Every message of the dead-letter queue, oldest first, each put back at once.
 pub async fn peek(queue: &dyn Queue) -> PortResult<Vec<DeadLetterEntry>> {
     // Long enough to read them all before the first reappears.
-    let held = receive_all(queue, Duration::from_secs(60)).await?;
+    let visible = queue.stats().await?.visible;
+    let held = receive_all(queue, visible, Duration::from_secs(60)).await?;
     release(queue, &held).await;
     let mut entries: Vec<DeadLetterEntry> = held.into_iter().map(|m| m.entry).collect();
     entries.sort_by_key(|entry| entry.sent_at);

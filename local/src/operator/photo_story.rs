@@ -133,14 +133,12 @@ async fn blobs_of(
 }
 
 fn execution_view(run: &ExecutionWithHistory) -> ExecutionView {
-    let entered = |state: &str| {
-        run.history.iter().any(|event| {
-            event.event_type.ends_with("StateEntered")
-                && event.details.get("name").and_then(|n| n.as_str()) == Some(state)
-        })
-    };
+    let rejected = executions::path_of(&run.history)
+        .entered
+        .iter()
+        .any(|state| state == "MarkRejected");
     let recorded = match run.execution.status {
-        ExecutionStatus::Succeeded if entered("MarkRejected") => Some(PhotoStatus::Rejected),
+        ExecutionStatus::Succeeded if rejected => Some(PhotoStatus::Rejected),
         ExecutionStatus::Succeeded => Some(PhotoStatus::Ready),
         ExecutionStatus::Failed => Some(PhotoStatus::Failed),
         _ => None,

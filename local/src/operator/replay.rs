@@ -130,9 +130,9 @@ pub async fn start(
     let rate = request.checked_rate().map_err(anyhow::Error::msg)?;
     // Hidden long enough for the whole replay at its rate, with a margin (SQS allows
     // 12 h); each message is held again just before it is sent anyway.
-    let visible_now = ports.dead_letter.stats().await?.visible as f64;
-    let hold = Duration::from_secs_f64((visible_now / rate + 120.0).min(12.0 * 3600.0));
-    let held = receive_all(ports.dead_letter.as_ref(), hold).await?;
+    let visible = ports.dead_letter.stats().await?.visible;
+    let hold = Duration::from_secs_f64((visible as f64 / rate + 120.0).min(12.0 * 3600.0));
+    let held = receive_all(ports.dead_letter.as_ref(), visible, hold).await?;
     let mut record = ReplayRecord {
         id: uuid::Uuid::new_v4(),
         operator: request.operator.clone(),

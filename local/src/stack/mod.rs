@@ -330,16 +330,8 @@ async fn open_metadata(
 /// Whether a URL names this machine (`http://127.0.0.1:3000`, `http://localhost`).
 fn is_loopback_url(url: &str) -> bool {
     let authority = url.split_once("://").map_or(url, |(_, rest)| rest);
-    let host = authority.split(['/', '?', '#']).next().unwrap_or_default();
-    let name = match host.rsplit_once(':') {
-        Some((name, port)) if port.chars().all(|c| c.is_ascii_digit()) => name,
-        _ => host,
-    };
-    name == "localhost"
-        || name
-            .trim_matches(['[', ']'])
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
+    let authority = authority.split(['/', '?', '#']).next().unwrap_or_default();
+    console::access::is_loopback_authority(authority)
 }
 
 /// One process serves every request and worker locally: a few connections, not Lambda's one.
