@@ -67,7 +67,7 @@ echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -
 echo "versions: $(vipsthumbnail --vips-version 2>/dev/null | head -1); sharp $(node -p "require('$BENCH/node_modules/sharp/package.json').version") (libvips $(node -p "require('$BENCH/node_modules/sharp').versions.vips")); Pillow $("$PY" -c 'import PIL; print(PIL.__version__)')"
 echo "median of $RUNS runs after one warm-up; time in seconds, peak RSS in MiB; ratio = time / fastest anchor's"
 echo
-printf '%-16s %-14s %8s %9s %8s %14s %14s %11s\n' input contender time peak_MiB ratio ssim_display ssim_thumb display_KB
+printf '%-16s %-14s %8s %9s %8s %14s %14s %11s %9s\n' input contender time peak_MiB ratio ssim_display ssim_thumb display_KB thumb_KB
 for file in "$INPUTS"/photo-12mp.jpg "$INPUTS"/photo-48mp.jpg "$INPUTS"/photo-12mp.png "$INPUTS"/photo-12mp.webp; do
     declare -A TIME=() PEAK=()
     for name in "${CONTENDERS[@]}"; do
@@ -84,7 +84,8 @@ for file in "$INPUTS"/photo-12mp.jpg "$INPUTS"/photo-48mp.jpg "$INPUTS"/photo-12
         awk -v i="$(basename "$file")" -v n="$name" -v t="${TIME[$name]}" -v m="${PEAK[$name]}" \
             -v f="$fastest" -v sd="$s_display" -v st="$s_thumb" \
             -v kb="$(stat -c %s "$WORK/keep/$name/display.webp")" \
-            'BEGIN { printf "%-16s %-14s %8.3f %9.1f %7.2fx %14s %14s %11.0f\n", i, n, t, m / 1024, t / f, sd, st, kb / 1000 }'
+            -v tkb="$(stat -c %s "$WORK/keep/$name/thumb.webp")" \
+            'BEGIN { printf "%-16s %-14s %8.3f %9.1f %7.2fx %14s %14s %11.1f %9.1f\n", i, n, t, m / 1024, t / f, sd, st, kb / 1000, tkb / 1000 }'
     done
     rm -rf "$WORK/keep"
     unset TIME PEAK

@@ -644,3 +644,33 @@ fn the_subscribe_handler_lets_a_phone_read_its_own_channel_only() {
     let expected: Vec<bool> = cases.iter().map(|(_, allowed)| *allowed).collect();
     assert_eq!(allowed, expected, "{cases:?}");
 }
+
+#[test]
+fn every_function_has_the_memory_size_the_model_chose_from_measurements() {
+    // bench/lambda_model.py chose these from bench/lambda_harness.py's figures; a size
+    // changed by hand, or a model rerun not carried into the template, fails here.
+    let model: Json = serde_json::from_str(&read("bench/results/lambda_model.json"))
+        .expect("bench/results/lambda_model.json is JSON");
+    let template = Template::load();
+    let functions = template.functions();
+    let chosen = model["functions"]
+        .as_object()
+        .expect("the model's functions");
+    assert_eq!(
+        chosen.len(),
+        functions.len(),
+        "the model sizes every function"
+    );
+    for (name, choice) in chosen {
+        let logical_id = choice["logical_id"].as_str().expect("a logical id");
+        let function = functions
+            .get(logical_id)
+            .unwrap_or_else(|| panic!("the model's {name} is {logical_id}, not in the template"));
+        let memory = template.function_property(function, "MemorySize").as_u64();
+        assert_eq!(
+            memory,
+            choice["memory_mb"].as_u64(),
+            "{logical_id}'s MemorySize against the model's choice for {name}"
+        );
+    }
+}

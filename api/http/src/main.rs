@@ -12,13 +12,20 @@ async fn main() -> Result<(), Error> {
     // Logs as the function's logging configuration asks (JSON, with the span fields).
     lambda_http::tracing::init_default_subscriber();
     let env = AwsEnvironment::load().await?;
-    // Connecting runs the database migrations: once per cold start, before any request.
+    // Connecting brings the schema up to date: once per cold start, before any request.
+    // The database and the two secrets are fetched side by side: init is the sum of
+    // their round trips otherwise.
+    let (metadata, cursor_secret, channels) = tokio::try_join!(
+        env.metadata(),
+        env.feed_cursor_secret(),
+        env.device_channels()
+    )?;
     let ports = Arc::new(ApiPorts {
-        metadata: env.metadata().await?,
+        metadata,
         blobs: env.blobs()?,
         orchestrator: env.orchestrator()?,
-        cursor_key: CursorKey::derived_from(&env.feed_cursor_secret().await?),
-        channels: env.device_channels().await?,
+        cursor_key: CursorKey::derived_from(&cursor_secret),
+        channels,
         events: env.events_endpoints()?,
         config: ApiConfig::default(),
     });

@@ -15,6 +15,10 @@ use wisaw_domain::error::PortError;
 /// Several local workers share one file, so short waits are normal.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// How much of each file is read through a memory map: more than a laptop's pipeline
+/// ever holds in its metadata, queues or executions.
+const MMAP_SIZE: u64 = 256 << 20;
+
 /// Opens (creating it if missing) a SQLite file in WAL mode, so readers never block the
 /// writer, with a busy timeout and foreign keys on.
 pub async fn open_sqlite_file(path: &Path) -> Result<SqlitePool, PortError> {
@@ -30,7 +34,10 @@ pub async fn open_sqlite_file(path: &Path) -> Result<SqlitePool, PortError> {
         // NORMAL is durable across application crashes in WAL mode, and much faster than FULL.
         .synchronous(SqliteSynchronous::Normal)
         .busy_timeout(BUSY_TIMEOUT)
-        .foreign_keys(true);
+        .foreign_keys(true)
+        // Pages are read from a memory map rather than with a pread each: under a burst
+        // of photos that was a fifth of the server's system calls (strace -c).
+        .pragma("mmap_size", MMAP_SIZE.to_string());
     SqlitePoolOptions::new()
         .max_connections(4)
         .connect_with(options)

@@ -77,19 +77,31 @@ pub struct Engine<'a> {
     pub store: &'a Store,
 }
 
+/// The execution's history as it is written: one transaction per [`Journal::append`].
 struct Journal<'a> {
     store: &'a Store,
     execution_id: String,
     last_event_id: i64,
+    /// Events that go out with the next append, ahead of its own (see [`Journal::defer`]).
+    deferred: Vec<NewEvent>,
 }
 
 impl Journal<'_> {
     async fn append(&mut self, events: Vec<NewEvent>, update: Update) -> Result<(), AppendError> {
+        let mut all = std::mem::take(&mut self.deferred);
+        all.extend(events);
         self.last_event_id = self
             .store
-            .append(&self.execution_id, self.last_event_id, &events, &update)
+            .append(&self.execution_id, self.last_event_id, &all, &update)
             .await?;
         Ok(())
+    }
+
+    /// Keeps events for the next append, which follows before anything else happens,
+    /// so both are one write. A crash in between is a crash before these events: the
+    /// state runs again from the same checkpoint either way.
+    fn defer(&mut self, event: NewEvent) {
+        self.deferred.push(event);
     }
 }
 
@@ -108,6 +120,7 @@ impl Engine<'_> {
             store: self.store,
             execution_id: record.execution_id.clone(),
             last_event_id: record.last_event_id,
+            deferred: Vec::new(),
         };
         let Some(mut checkpoint) = record.checkpoint else {
             return Err(AppendError::Superseded(record.execution_id));
@@ -233,9 +246,28 @@ impl Engine<'_> {
             };
             let timeout_seconds = task.timeout.map(|limit| limit.as_secs());
             let scheduled = history::task_scheduled(task.resource, &parameters, timeout_seconds);
-            journal.append(vec![scheduled], Update::Events).await?;
             // Waiting for a worker is not running: the timeout starts once it has one.
-            let admission = self.invoker.admit(task.resource.arn(), &parameters).await;
+            let admission = {
+                let admit = self.invoker.admit(task.resource.arn(), &parameters);
+                tokio::pin!(admit);
+                let free_at_once = tokio::select! {
+                    biased;
+                    admission = &mut admit => Some(admission),
+                    () = std::future::ready(()) => None,
+                };
+                match free_at_once {
+                    // Scheduled and started in one write.
+                    Some(admission) => {
+                        journal.defer(scheduled);
+                        admission
+                    }
+                    // The history shows the task scheduled while it waits.
+                    None => {
+                        journal.append(vec![scheduled], Update::Events).await?;
+                        admit.await
+                    }
+                }
+            };
             journal
                 .append(vec![history::task_started(task.resource)], Update::Events)
                 .await?;
@@ -254,12 +286,8 @@ impl Engine<'_> {
 
             let failure = match outcome {
                 Ok(raw) => {
-                    journal
-                        .append(
-                            vec![history::task_succeeded(task.resource, &raw)],
-                            Update::Events,
-                        )
-                        .await?;
+                    // Written with the transition to the next state, in one write.
+                    journal.defer(history::task_succeeded(task.resource, &raw));
                     let selected = match &task.result_selector {
                         Some(selector) => selector.render(&raw, &ctx)?,
                         None => raw,

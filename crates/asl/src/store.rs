@@ -259,6 +259,8 @@ const SELECT_EXECUTION: &str = "SELECT execution_id, state_machine, name, input,
      start_date, stop_date, current_state, state_input, state_entered_at, retry_attempts, last_event_id \
      FROM executions";
 
+/// All of an append's events in one statement: each statement is a round trip to the
+/// connection's thread.
 async fn insert_events(
     tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
     execution_id: &str,
@@ -266,21 +268,22 @@ async fn insert_events(
     events: &[NewEvent],
     at: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
-    for (offset, event) in events.iter().enumerate() {
-        let id = last_event_id + offset as i64 + 1;
-        sqlx::query(
-            "INSERT INTO history_events (execution_id, event_id, previous_event_id, timestamp, event_type, details) \
-             VALUES (?, ?, ?, ?, ?, ?)",
-        )
-        .bind(execution_id)
-        .bind(id)
-        .bind(id - 1)
-        .bind(timestamp(at))
-        .bind(&event.event_type)
-        .bind(event.details.to_string())
-        .execute(&mut **tx)
-        .await?;
+    if events.is_empty() {
+        return Ok(());
     }
+    let mut insert = sqlx::QueryBuilder::new(
+        "INSERT INTO history_events (execution_id, event_id, previous_event_id, timestamp, event_type, details) ",
+    );
+    insert.push_values(events.iter().enumerate(), |mut row, (offset, event)| {
+        let id = last_event_id + offset as i64 + 1;
+        row.push_bind(execution_id)
+            .push_bind(id)
+            .push_bind(id - 1)
+            .push_bind(timestamp(at))
+            .push_bind(&event.event_type)
+            .push_bind(event.details.to_string());
+    });
+    insert.build().execute(&mut **tx).await?;
     Ok(())
 }
 

@@ -9,10 +9,10 @@ use wisaw_step::{lambda, Step};
 async fn main() -> Result<(), lambda::Error> {
     lambda::init_logs();
     let env = AwsEnvironment::load().await?;
-    let metadata = env.metadata().await?;
+    // The database and the channels' secret side by side: init waits for the slower only.
+    let (metadata, channels) = tokio::try_join!(env.metadata(), env.device_channels())?;
     let blobs = env.blobs()?;
     let notifier = env.notifier()?;
-    let channels = env.device_channels().await?;
     let announcer = Announcer {
         metadata: metadata.as_ref(),
         blobs: blobs.as_ref(),

@@ -123,9 +123,9 @@ fn renditions(decoded: Decoded, info: &ImageInfo) -> Result<Renditions, StepErro
     let thumb = EncodedImage {
         width: thumb_width,
         height: thumb_height,
-        bytes: encode::webp(&thumb)?,
+        bytes: encode::webp(&thumb, &encode::THUMB)?,
     };
-    let display_bytes = encode::webp(&display)?;
+    let display_bytes = encode::webp(&display, &encode::DISPLAY)?;
     drop(display);
     Ok(Renditions {
         thumb,
