@@ -15,26 +15,50 @@ pub struct ExecutionContext {
     pub state_machine_name: String,
 }
 
+/// The role a local execution runs as: there is none, so an ARN of the shape
+/// AWS gives, in the local account.
+pub const LOCAL_ROLE_ARN: &str = "arn:aws:iam::000000000000:role/wisaw-local-runner";
+
 impl ExecutionContext {
-    pub fn for_state(&self, state: &str, entered: DateTime<Utc>, retry_count: u32) -> Value {
+    /// The context object in a state, with the fields in the order Step Functions
+    /// gives them. `retry_count` is given only for the states that can retry (Task,
+    /// Parallel, Map): AWS has `RetryCount` only there.
+    pub fn for_state(
+        &self,
+        state: &str,
+        entered: DateTime<Utc>,
+        retry_count: Option<u32>,
+    ) -> Value {
+        let mut state_part = json!({
+            "EnteredTime": timestamp(entered),
+            "Name": state,
+        });
+        if let Some(count) = retry_count {
+            state_part["RetryCount"] = json!(count);
+        }
         json!({
             "Execution": {
                 "Id": self.id,
-                "Name": self.name,
                 "Input": self.input,
+                "Name": self.name,
+                "RoleArn": LOCAL_ROLE_ARN,
                 "StartTime": timestamp(self.start_time),
+                // Local executions are never redriven.
+                "RedriveCount": 0,
             },
-            "State": {
-                "Name": state,
-                "EnteredTime": timestamp(entered),
-                "RetryCount": retry_count,
-            },
+            "State": state_part,
             "StateMachine": {
                 "Id": self.state_machine_id,
                 "Name": self.state_machine_name,
             }
         })
     }
+}
+
+/// The context object as a Map's `ItemSelector` sees it: with the item's index and value.
+pub fn with_map_item(mut context: Value, index: usize, item: &Value) -> Value {
+    context["Map"] = json!({"Item": {"Index": index, "Value": item}});
+    context
 }
 
 /// Millisecond UTC timestamps: the shape Step Functions uses, and sortable as text.

@@ -9,8 +9,6 @@ pub enum LoadError {
     Io(String),
     #[error("the definition is not valid JSON: {0}")]
     Json(String),
-    #[error("DefinitionSubstitutions has no value for ${{{0}}}")]
-    UnresolvedSubstitution(String),
     #[error("{}{feature} is not supported by the local runner", at(state))]
     Unsupported {
         state: Option<String>,
@@ -47,6 +45,9 @@ pub enum RunnerError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("invalid execution name {0:?}")]
     InvalidName(String),
+    /// Step Functions refuses such a StartExecution with a validation error.
+    #[error("the execution input is {0} bytes; Step Functions takes at most {MAX_PAYLOAD_BYTES}")]
+    InputTooLarge(usize),
     #[error("execution {0:?} does not exist")]
     NotFound(String),
     #[error("the runner is shutting down")]
@@ -65,3 +66,10 @@ pub const STATES_TIMEOUT: &str = "States.Timeout";
 pub const STATES_ALL: &str = "States.ALL";
 pub const STATES_TASK_FAILED: &str = "States.TaskFailed";
 pub const STATES_NO_CHOICE_MATCHED: &str = "States.NoChoiceMatched";
+pub const STATES_DATA_LIMIT_EXCEEDED: &str = "States.DataLimitExceeded";
+pub const STATES_EXCEED_TOLERATED_FAILURE_THRESHOLD: &str =
+    "States.ExceedToleratedFailureThreshold";
+
+/// Step Functions' limit on an execution's input, a task's result and a state's
+/// input or output: 256 KiB of UTF-8 JSON text.
+pub const MAX_PAYLOAD_BYTES: usize = 262_144;

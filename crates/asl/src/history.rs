@@ -2,7 +2,7 @@
 //! and parameters are JSON text inside the details, as in `GetExecutionHistory`.
 
 use super::definition::Resource;
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 
 /// An event about to be written; the journal gives it its id.
 #[derive(Clone, Debug, PartialEq)]
@@ -32,11 +32,40 @@ pub fn state_entered(state_type: &str, name: &str, input: &Value) -> NewEvent {
     )
 }
 
-pub fn state_exited(state_type: &str, name: &str, output: &Value) -> NewEvent {
-    event(
-        format!("{state_type}StateExited"),
-        json!({"name": name, "output": output.to_string(), "outputDetails": {"truncated": false}}),
-    )
+/// `assigned`: the workflow variables the state set, each as JSON text.
+pub fn state_exited(
+    state_type: &str,
+    name: &str,
+    output: &Value,
+    assigned: &Map<String, Value>,
+) -> NewEvent {
+    let mut details =
+        json!({"name": name, "output": output.to_string(), "outputDetails": {"truncated": false}});
+    if !assigned.is_empty() {
+        let as_text: Map<String, Value> = assigned
+            .iter()
+            .map(|(name, value)| (name.clone(), Value::String(value.to_string())))
+            .collect();
+        details["assignedVariables"] = Value::Object(as_text);
+        details["assignedVariablesDetails"] = json!({"truncated": false});
+    }
+    event(format!("{state_type}StateExited"), details)
+}
+
+/// `ParallelStateStarted`, `ParallelStateSucceeded`, `MapStateSucceeded`...: events
+/// with no details.
+pub fn bare(event_type: &str) -> NewEvent {
+    event(event_type, json!({}))
+}
+
+pub fn map_state_started(length: usize) -> NewEvent {
+    event("MapStateStarted", json!({"length": length}))
+}
+
+/// `MapIterationStarted`, `MapIterationSucceeded`, `MapIterationFailed`: `name` is
+/// the Map state's.
+pub fn map_iteration(event_type: &str, index: usize, map_state: &str) -> NewEvent {
+    event(event_type, json!({"index": index, "name": map_state}))
 }
 
 pub fn task_scheduled(
@@ -74,16 +103,18 @@ pub fn task_succeeded(resource: Resource, output: &Value) -> NewEvent {
     )
 }
 
-/// `TaskFailed`, or `TaskTimedOut` when the error is `States.Timeout`.
+/// `TaskFailed`, or `TaskTimedOut` (which has no cause) when the task ran out of time.
 pub fn task_failed(resource: Resource, timed_out: bool, error: &str, cause: &str) -> NewEvent {
     let (resource_type, name) = resource.event_names();
+    if timed_out {
+        return event(
+            "TaskTimedOut",
+            json!({"error": error, "resource": name, "resourceType": resource_type}),
+        );
+    }
     event(
-        if timed_out {
-            "TaskTimedOut"
-        } else {
-            "TaskFailed"
-        },
-        json!({"resourceType": resource_type, "resource": name, "error": error, "cause": cause}),
+        "TaskFailed",
+        json!({"cause": cause, "error": error, "resource": name, "resourceType": resource_type}),
     )
 }
 
@@ -94,6 +125,15 @@ pub fn execution_succeeded(output: &Value) -> NewEvent {
     )
 }
 
-pub fn execution_failed(error: &str, cause: &str) -> NewEvent {
-    event("ExecutionFailed", json!({"error": error, "cause": cause}))
+/// An absent error or cause (a Fail state without them, a timeout's cause) is left
+/// out, as Step Functions leaves it out.
+pub fn execution_failed(error: Option<&str>, cause: Option<&str>) -> NewEvent {
+    let mut details = Map::new();
+    if let Some(cause) = cause {
+        details.insert("cause".into(), json!(cause));
+    }
+    if let Some(error) = error {
+        details.insert("error".into(), json!(error));
+    }
+    event("ExecutionFailed", Value::Object(details))
 }

@@ -2,7 +2,7 @@
 //! invoker knows how to reach a Lambda function or a queue.
 
 use async_trait::async_trait;
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 use tokio::sync::OwnedSemaphorePermit;
 
 /// A task's failure as Step Functions reports it: an error name that `Retry`
@@ -58,12 +58,47 @@ pub trait TaskInvoker: Send + Sync {
     async fn invoke(&self, resource: &str, parameters: Value) -> Result<Value, TaskFailure>;
 }
 
-/// The result `arn:aws:states:::lambda:invoke` gives for a function's output.
+/// The result `arn:aws:states:::lambda:invoke` gives for a function's output: the
+/// payload with the HTTP metadata of the Invoke call, shaped and ordered as AWS
+/// gives them (a fresh request id, the date, the payload's length).
 pub fn lambda_invoke_result(payload: Value) -> Value {
+    let request_id = uuid::Uuid::new_v4().to_string();
+    let trace_id = format!(
+        "Root=1-{:08x}-{}",
+        chrono::Utc::now().timestamp(),
+        &uuid::Uuid::new_v4().simple().to_string()[..24]
+    );
+    let date = chrono::Utc::now()
+        .format("%a, %d %b %Y %H:%M:%S GMT")
+        .to_string();
+    let length = payload.to_string().len().to_string();
+    let headers = [
+        ("Connection", "keep-alive"),
+        ("Content-Length", length.as_str()),
+        ("Content-Type", "application/json"),
+        ("Date", date.as_str()),
+        ("X-Amz-Executed-Version", "$LATEST"),
+        ("x-amzn-Remapped-Content-Length", "0"),
+        ("x-amzn-RequestId", request_id.as_str()),
+        ("X-Amzn-Trace-Id", trace_id.as_str()),
+    ];
+    let all: Map<String, Value> = headers
+        .iter()
+        .map(|(name, value)| (name.to_string(), json!([value])))
+        .collect();
+    let single: Map<String, Value> = headers
+        .iter()
+        .map(|(name, value)| (name.to_string(), json!(value)))
+        .collect();
     json!({
         "ExecutedVersion": "$LATEST",
         "Payload": payload,
-        "SdkHttpMetadata": {"HttpStatusCode": 200},
+        "SdkHttpMetadata": {
+            "AllHttpHeaders": all,
+            "HttpHeaders": single,
+            "HttpStatusCode": 200
+        },
+        "SdkResponseMetadata": {"RequestId": request_id},
         "StatusCode": 200
     })
 }

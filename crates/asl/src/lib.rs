@@ -20,6 +20,7 @@ mod engine;
 mod error;
 mod execution;
 mod history;
+mod intrinsic;
 mod invoker;
 mod local_runner;
 mod path;

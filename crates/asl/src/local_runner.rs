@@ -2,7 +2,7 @@
 //! run on tokio tasks, and resumed from their last checkpoint after a restart.
 
 use super::engine::{now, Engine};
-use super::error::RunnerError;
+use super::error::{RunnerError, MAX_PAYLOAD_BYTES};
 use super::history;
 use super::invoker::TaskInvoker;
 use super::store::{Checkpoint, ExecutionRecord, Store};
@@ -78,6 +78,10 @@ impl LocalRunner {
     /// or finished) is `AlreadyExists`.
     pub async fn start(&self, name: &str, input: Value) -> Result<StartOutcome, RunnerError> {
         check_name(name)?;
+        let input_bytes = input.to_string().len();
+        if input_bytes > MAX_PAYLOAD_BYTES {
+            return Err(RunnerError::InputTooLarge(input_bytes));
+        }
         if !self.shared.accepting.load(Ordering::SeqCst) {
             return Err(RunnerError::ShuttingDown);
         }
@@ -92,6 +96,9 @@ impl LocalRunner {
             input: input.clone(),
             entered_at: started_at,
             retry_attempts: Vec::new(),
+            // After ExecutionStarted (1), the first state's StateEntered (2).
+            entered_event_id: 2,
+            variables: Default::default(),
         };
         let events = [
             history::execution_started(&input, &machine.arn()),

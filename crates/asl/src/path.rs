@@ -2,7 +2,7 @@
 //! Everything else (wildcards, filters, slices, recursive descent) is refused
 //! when the definition loads, so a path never surprises at run time.
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 use std::fmt;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -83,6 +83,18 @@ impl JsonPath {
         })
     }
 
+    /// The path in the bracket notation Step Functions' messages use: `$['a'][0]`.
+    pub fn normalized(&self) -> String {
+        let mut out = String::from("$");
+        for segment in &self.segments {
+            match segment {
+                Segment::Field(name) => out.push_str(&format!("['{name}']")),
+                Segment::Index(index) => out.push_str(&format!("[{index}]")),
+            }
+        }
+        out
+    }
+
     pub fn is_root(&self) -> bool {
         self.segments.is_empty()
     }
@@ -159,12 +171,22 @@ fn parse_bracket(inner: &str, text: &str) -> Result<Segment, String> {
     ))
 }
 
-/// Where a `.$` value or a Choice `Variable` reads from: the state's input (`$...`)
-/// or the context object (`$$...`).
+/// What paths other than `$` read: the context object (`$$`) and the workflow
+/// variables in scope (`$name`).
+#[derive(Clone, Copy, Debug)]
+pub struct Scope<'a> {
+    pub context: &'a Value,
+    pub variables: &'a Map<String, Value>,
+}
+
+/// Where a `.$` value or a Choice `Variable` reads from: the state's input (`$...`),
+/// the context object (`$$...`) or a workflow variable (`$name...`).
 #[derive(Clone, Debug, PartialEq)]
 pub enum PathSource {
     Input(JsonPath),
     Context(JsonPath),
+    /// `$name.rest`: the variable's name, and the path inside its value (`$.rest`).
+    Variable(String, JsonPath),
 }
 
 impl PathSource {
@@ -172,7 +194,11 @@ impl PathSource {
         if let Some(context_path) = text.strip_prefix('$').filter(|rest| rest.starts_with('$')) {
             return JsonPath::parse(context_path).map(Self::Context);
         }
-        if text.starts_with('$') {
+        if let Some(rest) = text.strip_prefix('$') {
+            if let Some((name, inner)) = variable_name(rest) {
+                return JsonPath::parse(&format!("${inner}"))
+                    .map(|path| Self::Variable(name.to_string(), path));
+            }
             return JsonPath::parse(text).map(Self::Input);
         }
         if let Some(open) = text.find('(').filter(|_| text.starts_with("States.")) {
@@ -184,12 +210,41 @@ impl PathSource {
         Err(format!("{text:?} is not a JSONPath"))
     }
 
-    pub fn select<'a>(&self, input: &'a Value, context: &'a Value) -> Option<&'a Value> {
+    pub fn select<'a>(&self, input: &'a Value, scope: &Scope<'a>) -> Option<&'a Value> {
         match self {
             Self::Input(path) => path.select(input),
-            Self::Context(path) => path.select(context),
+            Self::Context(path) => path.select(scope.context),
+            Self::Variable(name, path) => path.select(scope.variables.get(name)?),
         }
     }
+
+    /// The path in the bracket notation of Step Functions' messages (`$['a'][0]`).
+    pub fn normalized(&self) -> String {
+        match self {
+            Self::Input(path) | Self::Context(path) | Self::Variable(_, path) => path.normalized(),
+        }
+    }
+
+    /// The variable this path reads, if it reads one.
+    pub fn variable(&self) -> Option<&str> {
+        match self {
+            Self::Variable(name, _) => Some(name),
+            _ => None,
+        }
+    }
+}
+
+/// `name` and what follows it, when `rest` (the text after `$`) starts with a
+/// variable name: a letter or `_`, then letters, digits or `_`.
+fn variable_name(rest: &str) -> Option<(&str, &str)> {
+    let first = rest.chars().next()?;
+    if !(first.is_alphabetic() || first == '_') {
+        return None;
+    }
+    let end = rest
+        .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .unwrap_or(rest.len());
+    Some((&rest[..end], &rest[end..]))
 }
 
 impl fmt::Display for PathSource {
@@ -197,6 +252,7 @@ impl fmt::Display for PathSource {
         match self {
             Self::Input(path) => path.fmt(f),
             Self::Context(path) => write!(f, "${path}"),
+            Self::Variable(name, path) => write!(f, "${name}{}", &path.text[1..]),
         }
     }
 }
@@ -254,8 +310,20 @@ mod tests {
     #[test]
     fn context_paths_and_intrinsics_are_told_apart() {
         let context = json!({"Execution": {"Name": "n"}});
+        let variables = Map::from_iter([("photo".to_string(), json!({"id": 7}))]);
+        let scope = Scope {
+            context: &context,
+            variables: &variables,
+        };
         let source = PathSource::parse("$$.Execution.Name").unwrap();
-        assert_eq!(source.select(&json!({}), &context), Some(&json!("n")));
+        assert_eq!(source.select(&json!({}), &scope), Some(&json!("n")));
+        let variable = PathSource::parse("$photo.id").unwrap();
+        assert_eq!(variable.select(&json!({}), &scope), Some(&json!(7)));
+        assert_eq!(variable.to_string(), "$photo.id");
+        assert_eq!(
+            JsonPath::parse("$.a['b c'][2]").unwrap().normalized(),
+            "$['a']['b c'][2]"
+        );
         assert_eq!(source.to_string(), "$$.Execution.Name");
         let err = PathSource::parse("States.Format('{}', $.a)").unwrap_err();
         assert!(err.contains("States.Format"), "{err}");

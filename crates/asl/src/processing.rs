@@ -2,29 +2,31 @@
 //! `ResultPath`, with the Amazon States Language meaning of absent and `null`.
 
 use super::error::RuntimeError;
-use super::path::JsonPath;
+use super::path::{JsonPath, PathSource, Scope};
 use serde_json::{json, Value};
 
-/// `InputPath` / `OutputPath`: absent means `$`, `null` means `{}`.
+/// `InputPath` / `OutputPath`: absent means `$`, `null` means `{}`. Either may
+/// read the context object (`$$`, `$$.Execution.Input`) or a variable instead.
 #[derive(Clone, Debug, PartialEq)]
-pub struct FilterPath(Option<JsonPath>);
+pub struct FilterPath(Option<PathSource>);
 
 impl FilterPath {
     pub fn compile(field: Option<&Value>) -> Result<Self, String> {
         match field {
-            None => Ok(Self(Some(JsonPath::root()))),
+            None => Ok(Self(Some(PathSource::Input(JsonPath::root())))),
             Some(Value::Null) => Ok(Self(None)),
-            Some(Value::String(text)) => JsonPath::parse(text).map(|path| Self(Some(path))),
+            Some(Value::String(text)) => PathSource::parse(text).map(|path| Self(Some(path))),
             Some(other) => Err(format!("must be a JSONPath string or null, not {other}")),
         }
     }
 
-    pub fn apply(&self, field: &str, value: &Value) -> Result<Value, RuntimeError> {
+    pub fn apply(&self, value: &Value, scope: &Scope<'_>) -> Result<Value, RuntimeError> {
         match &self.0 {
             None => Ok(json!({})),
-            Some(path) => path.select(value).cloned().ok_or_else(|| {
+            Some(path) => path.select(value, scope).cloned().ok_or_else(|| {
                 RuntimeError(format!(
-                    "Invalid path '{path}' : No results for path: {field} '{path}' in '{value}'"
+                    "Invalid path '{path}' : No results for path: {}",
+                    path.normalized()
                 ))
             }),
         }
@@ -66,10 +68,18 @@ mod tests {
     #[test]
     fn null_paths_mean_empty_object_and_discard() {
         let input = json!({"a": 1});
+        let (context, variables) = (
+            json!({"Execution": {"Input": {"x": 1}}}),
+            Default::default(),
+        );
+        let scope = Scope {
+            context: &context,
+            variables: &variables,
+        };
         assert_eq!(
             FilterPath::compile(Some(&Value::Null))
                 .unwrap()
-                .apply("InputPath", &input)
+                .apply(&input, &scope)
                 .unwrap(),
             json!({})
         );
@@ -89,7 +99,16 @@ mod tests {
         );
         let missing = FilterPath::compile(Some(&json!("$.b")))
             .unwrap()
-            .apply("OutputPath", &input);
-        assert!(missing.is_err());
+            .apply(&input, &scope)
+            .unwrap_err();
+        assert_eq!(
+            missing.0,
+            "Invalid path '$.b' : No results for path: $['b']"
+        );
+        let context_input = FilterPath::compile(Some(&json!("$$.Execution.Input")))
+            .unwrap()
+            .apply(&input, &scope)
+            .unwrap();
+        assert_eq!(context_input, json!({"x": 1}));
     }
 }

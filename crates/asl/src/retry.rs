@@ -2,6 +2,7 @@
 
 use super::error::{STATES_ALL, STATES_RUNTIME, STATES_TASK_FAILED, STATES_TIMEOUT};
 use super::processing::ResultPath;
+use super::template::Template;
 use serde_json::{Map, Value};
 use std::time::Duration;
 
@@ -12,12 +13,16 @@ pub struct Retrier {
     pub max_attempts: u32,
     pub backoff_rate: f64,
     pub max_delay_seconds: Option<u64>,
+    /// `JitterStrategy: FULL`: each wait is drawn between zero and the computed one.
+    pub full_jitter: bool,
 }
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Catcher {
     pub errors: Vec<String>,
     pub result_path: ResultPath,
+    /// `Assign`, evaluated over the error output (`{"Error", "Cause"}`).
+    pub assign: Option<Template>,
     pub next: String,
 }
 
@@ -40,11 +45,18 @@ impl Retrier {
             None => seconds,
         };
         // Guard against overflow from a large backoff before the cap applies.
-        Duration::from_secs_f64(capped.min(u32::MAX as f64))
+        let seconds = capped.min(u32::MAX as f64);
+        let seconds = if self.full_jitter {
+            rand::random::<f64>() * seconds
+        } else {
+            seconds
+        };
+        Duration::from_secs_f64(seconds)
     }
 }
 
-const RETRIER_FIELDS: [&str; 6] = [
+const RETRIER_FIELDS: [&str; 7] = [
+    "Comment",
     "ErrorEquals",
     "IntervalSeconds",
     "MaxAttempts",
@@ -52,7 +64,7 @@ const RETRIER_FIELDS: [&str; 6] = [
     "MaxDelaySeconds",
     "JitterStrategy",
 ];
-const CATCHER_FIELDS: [&str; 4] = ["ErrorEquals", "ResultPath", "Next", "Comment"];
+const CATCHER_FIELDS: [&str; 5] = ["ErrorEquals", "ResultPath", "Next", "Comment", "Assign"];
 
 pub fn compile_retriers(value: &Value) -> Result<Vec<Retrier>, String> {
     let list = value.as_array().ok_or("Retry must be an array")?;
@@ -61,12 +73,16 @@ pub fn compile_retriers(value: &Value) -> Result<Vec<Retrier>, String> {
         .map(|entry| {
             let fields = entry.as_object().ok_or("a Retry entry must be an object")?;
             check_fields(fields, &RETRIER_FIELDS, "Retry")?;
-            if let Some(jitter) = fields
-                .get("JitterStrategy")
-                .filter(|j| j.as_str() != Some("NONE"))
-            {
-                return Err(format!("Retry JitterStrategy {jitter} is not supported"));
-            }
+            let full_jitter = match fields.get("JitterStrategy").map(|j| j.as_str()) {
+                None | Some(Some("NONE")) => false,
+                Some(Some("FULL")) => true,
+                Some(other) => {
+                    return Err(format!(
+                        "Retry JitterStrategy must be FULL or NONE, not {}",
+                        other.unwrap_or("a non-string")
+                    ))
+                }
+            };
             let interval_seconds = positive_integer(fields, "IntervalSeconds")?.unwrap_or(1);
             let max_attempts = match fields.get("MaxAttempts") {
                 None => 3,
@@ -89,6 +105,7 @@ pub fn compile_retriers(value: &Value) -> Result<Vec<Retrier>, String> {
                 max_attempts,
                 backoff_rate,
                 max_delay_seconds,
+                full_jitter,
             })
         })
         .collect::<Result<Vec<_>, String>>()?;
@@ -109,9 +126,14 @@ pub fn compile_catchers(value: &Value) -> Result<Vec<Catcher>, String> {
                 .ok_or("a Catch entry needs a Next")?;
             let result_path =
                 ResultPath::compile(fields.get("ResultPath")).map_err(|e| format!("Catch {e}"))?;
+            let assign = fields
+                .get("Assign")
+                .map(|value| Template::compile(value).map_err(|e| format!("Catch Assign: {e}")))
+                .transpose()?;
             Ok(Catcher {
                 errors: error_equals(fields)?,
                 result_path,
+                assign,
                 next: next.to_string(),
             })
         })
@@ -209,6 +231,16 @@ mod tests {
             ..r.clone()
         };
         assert_eq!(capped.delay(5), Duration::from_secs(3));
+        let jittered = Retrier {
+            full_jitter: true,
+            ..capped
+        };
+        let waits: Vec<Duration> = (0..50).map(|_| jittered.delay(5)).collect();
+        assert!(waits.iter().all(|wait| *wait <= Duration::from_secs(3)));
+        assert!(
+            waits.iter().any(|wait| *wait != waits[0]),
+            "FULL jitter draws each wait"
+        );
     }
 
     #[test]

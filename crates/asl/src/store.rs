@@ -6,7 +6,7 @@ use super::context::timestamp;
 use super::history::NewEvent;
 use crate::execution::{ExecutionStatus, HistoryEvent};
 use chrono::{DateTime, Utc};
-use serde_json::Value;
+use serde_json::{Map, Value};
 use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, SqlitePool};
 
@@ -19,6 +19,10 @@ pub struct Checkpoint {
     pub entered_at: DateTime<Utc>,
     /// Retries done so far, one counter per Retrier of the state.
     pub retry_attempts: Vec<u32>,
+    /// The id of the state's `...StateEntered` event.
+    pub entered_event_id: i64,
+    /// The workflow variables the state sees.
+    pub variables: Map<String, Value>,
 }
 
 /// One execution as stored.
@@ -91,8 +95,9 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         let inserted = sqlx::query(
             "INSERT INTO executions (execution_id, state_machine, name, input, status, start_date, \
-             current_state, state_input, state_entered_at, retry_attempts, last_event_id) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+             current_state, state_input, state_entered_at, retry_attempts, state_entered_event_id, \
+             variables, last_event_id) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
         )
         .bind(&record.execution_id)
         .bind(&record.state_machine)
@@ -104,6 +109,8 @@ impl Store {
         .bind(checkpoint.input.to_string())
         .bind(timestamp(checkpoint.entered_at))
         .bind(serde_json::to_string(&checkpoint.retry_attempts).unwrap_or_else(|_| "[]".into()))
+        .bind(checkpoint.entered_event_id)
+        .bind(Value::Object(checkpoint.variables.clone()).to_string())
         .bind(events.len() as i64)
         .execute(&mut *tx)
         .await?
@@ -144,13 +151,15 @@ impl Store {
             Update::Checkpoint(checkpoint) => {
                 sqlx::query(&format!(
                     "UPDATE executions SET last_event_id = ?, current_state = ?, state_input = ?, \
-                     state_entered_at = ?, retry_attempts = ? {guard}"
+                     state_entered_at = ?, retry_attempts = ?, state_entered_event_id = ?, variables = ? {guard}"
                 ))
                 .bind(new_last)
                 .bind(&checkpoint.state)
                 .bind(checkpoint.input.to_string())
                 .bind(timestamp(checkpoint.entered_at))
                 .bind(serde_json::to_string(&checkpoint.retry_attempts).unwrap_or_else(|_| "[]".into()))
+                .bind(checkpoint.entered_event_id)
+                .bind(Value::Object(checkpoint.variables.clone()).to_string())
                 .bind(execution_id)
                 .bind(last_event_id)
                 .execute(&mut *tx)
@@ -160,7 +169,7 @@ impl Store {
                 sqlx::query(&format!(
                     "UPDATE executions SET last_event_id = ?, status = ?, output = ?, error = ?, cause = ?, \
                      stop_date = ?, current_state = NULL, state_input = NULL, state_entered_at = NULL, \
-                     retry_attempts = '[]' {guard}"
+                     retry_attempts = '[]', variables = '{{}}' {guard}"
                 ))
                 .bind(new_last)
                 .bind(status.as_str())
@@ -255,8 +264,10 @@ impl Store {
     }
 }
 
-const SELECT_EXECUTION: &str = "SELECT execution_id, state_machine, name, input, status, output, error, cause, \
-     start_date, stop_date, current_state, state_input, state_entered_at, retry_attempts, last_event_id \
+const SELECT_EXECUTION: &str =
+    "SELECT execution_id, state_machine, name, input, status, output, error, cause, \
+     start_date, stop_date, current_state, state_input, state_entered_at, retry_attempts, \
+     state_entered_event_id, variables, last_event_id \
      FROM executions";
 
 /// All of an append's events in one statement: each statement is a round trip to the
@@ -304,6 +315,9 @@ fn record_from_row(row: &SqliteRow) -> Result<ExecutionRecord, sqlx::Error> {
                     .unwrap_or_default(),
             )?,
             retry_attempts: serde_json::from_str(&row.try_get::<String, _>("retry_attempts")?)
+                .map_err(|e| sqlx::Error::Decode(e.into()))?,
+            entered_event_id: row.try_get("state_entered_event_id")?,
+            variables: serde_json::from_str(&row.try_get::<String, _>("variables")?)
                 .map_err(|e| sqlx::Error::Decode(e.into()))?,
         }),
         None => None,

@@ -3,17 +3,23 @@
 //! the context object); every other value is copied as written.
 
 use super::error::RuntimeError;
-use super::path::PathSource;
+use super::intrinsic::Intrinsic;
+use super::path::{PathSource, Scope};
 use serde_json::{Map, Value};
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Template {
     Object(Vec<(String, Template)>),
     Array(Vec<Template>),
-    /// `"key.$": "$.path"`; `key` is the output key (without `.$`).
+    /// `"key.$": "$.path"`; `key` is the field as written (with `.$`).
     Path {
         key: String,
         source: PathSource,
+    },
+    /// `"key.$": "States.Format(...)"`.
+    Intrinsic {
+        key: String,
+        call: Intrinsic,
     },
     Literal(Value),
 }
@@ -30,15 +36,20 @@ impl Template {
                         let text = value
                             .as_str()
                             .ok_or_else(|| format!("the value of {key:?} must be a path string"))?;
-                        let source =
-                            PathSource::parse(text).map_err(|e| format!("{key:?}: {e}"))?;
-                        compiled.push((
-                            out_key.to_string(),
+                        let compiled_value = if Intrinsic::looks_like(text) {
+                            Self::Intrinsic {
+                                key: key.clone(),
+                                call: Intrinsic::parse(text)
+                                    .map_err(|e| format!("{key:?}: {e}"))?,
+                            }
+                        } else {
                             Self::Path {
                                 key: key.clone(),
-                                source,
-                            },
-                        ));
+                                source: PathSource::parse(text)
+                                    .map_err(|e| format!("{key:?}: {e}"))?,
+                            }
+                        };
+                        compiled.push((out_key.to_string(), compiled_value));
                     } else {
                         compiled.push((key.clone(), Self::compile(value)?));
                     }
@@ -54,23 +65,31 @@ impl Template {
         }
     }
 
-    pub fn render(&self, input: &Value, context: &Value) -> Result<Value, RuntimeError> {
+    pub fn render(&self, input: &Value, scope: &Scope<'_>) -> Result<Value, RuntimeError> {
         Ok(match self {
             Self::Object(fields) => {
                 let mut out = Map::with_capacity(fields.len());
                 for (key, template) in fields {
-                    out.insert(key.clone(), template.render(input, context)?);
+                    out.insert(key.clone(), template.render(input, scope)?);
                 }
                 Value::Object(out)
             }
             Self::Array(items) => {
-                Value::Array(items.iter().map(|item| item.render(input, context)).collect::<Result<_, _>>()?)
+                Value::Array(items.iter().map(|item| item.render(input, scope)).collect::<Result<_, _>>()?)
             }
-            Self::Path { key, source } => source.select(input, context).cloned().ok_or_else(|| {
+            Self::Path { key, source } => source.select(input, scope).cloned().ok_or_else(|| {
                 RuntimeError(format!(
                     "The JSONPath '{source}' specified for the field '{key}' could not be found in the input '{input}'"
                 ))
             })?,
+            Self::Intrinsic { key, call } => call
+                .evaluate(&|path| path.select(input, scope).cloned())
+                .map_err(|failure| {
+                    RuntimeError(format!(
+                        "The function '{call}' specified for the field '{key}' could not be evaluated: {}",
+                        failure.0
+                    ))
+                })?,
             Self::Literal(value) => value.clone(),
         })
     }
@@ -88,11 +107,14 @@ mod tests {
             "Payload": {"id.$": "$.id", "name.$": "$$.Execution.Name", "list": [{"x.$": "$.n"}, 3]}
         }))
         .unwrap();
+        let context = json!({"Execution": {"Name": "e"}});
+        let variables = Map::new();
+        let scope = Scope {
+            context: &context,
+            variables: &variables,
+        };
         let out = template
-            .render(
-                &json!({"id": 7, "n": "v"}),
-                &json!({"Execution": {"Name": "e"}}),
-            )
+            .render(&json!({"id": 7, "n": "v"}), &scope)
             .unwrap();
         assert_eq!(
             out,
@@ -103,7 +125,12 @@ mod tests {
     #[test]
     fn a_missing_path_is_a_runtime_error_naming_the_field() {
         let template = Template::compile(&json!({"id.$": "$.nope"})).unwrap();
-        let err = template.render(&json!({}), &json!({})).unwrap_err();
+        let (context, variables) = (json!({}), Map::new());
+        let scope = Scope {
+            context: &context,
+            variables: &variables,
+        };
+        let err = template.render(&json!({}), &scope).unwrap_err();
         assert!(
             err.0.contains("'id.$'") && err.0.contains("$.nope"),
             "{}",

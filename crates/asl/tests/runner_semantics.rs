@@ -509,13 +509,13 @@ async fn waiting_for_a_free_worker_never_counts_against_timeout_seconds() {
 
 #[test]
 fn unsupported_features_are_refused_at_load_by_name() {
-    let path =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/asl/unsupported_map.asl.json");
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/asl/unsupported_distributed_map.asl.json");
     let error = StateMachine::load_file("m", path, &HashMap::new()).unwrap_err();
     assert!(matches!(error, LoadError::Unsupported { .. }), "{error:?}");
     let message = error.to_string();
     assert!(
-        message.contains("Map") && message.contains("EachPhoto"),
+        message.contains("ExecutionType") && message.contains("EachPhoto"),
         "{message}"
     );
 
@@ -530,12 +530,19 @@ fn unsupported_features_are_refused_at_load_by_name() {
     };
     let cases = [
         (
-            json!({"StartAt": "S", "States": {"S": {"Type": "Wait", "Seconds": 1, "End": true}}}),
-            "Wait",
+            json!({"StartAt": "S", "States": {"S": {"Type": "Map", "End": true,
+                "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED"}, "StartAt": "A",
+                                  "States": {"A": {"Type": "Succeed"}}}}}}),
+            "Map mode DISTRIBUTED",
         ),
         (
-            json!({"StartAt": "S", "States": {"S": {"Type": "Parallel", "Branches": [], "End": true}}}),
-            "Parallel",
+            json!({"StartAt": "S", "States": {"S": {"Type": "Map", "End": true, "ItemReader": {},
+                "ItemProcessor": {"StartAt": "A", "States": {"A": {"Type": "Succeed"}}}}}}),
+            "ItemReader",
+        ),
+        (
+            json!({"StartAt": "S", "States": {"S": {"Type": "Fail", "ErrorPath": "$.e"}}}),
+            "ErrorPath",
         ),
         (task(json!({"HeartbeatSeconds": 10})), "HeartbeatSeconds"),
         (
@@ -545,8 +552,8 @@ fn unsupported_features_are_refused_at_load_by_name() {
         (task(json!({"ItemsPath": "$.items"})), "ItemsPath"),
         (task(json!({"QueryLanguage": "JSONata"})), "JSONata"),
         (
-            task(json!({"Parameters": {"text.$": "States.Format('{}', $.a)"}})),
-            "States.Format",
+            task(json!({"Parameters": {"text.$": "States.Translate('{}', $.a)"}})),
+            "States.Translate",
         ),
         (
             task(json!({"Resource": "arn:aws:states:::dynamodb:putItem"})),
@@ -555,16 +562,6 @@ fn unsupported_features_are_refused_at_load_by_name() {
         (
             task(json!({"Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken"})),
             "waitForTaskToken",
-        ),
-        (
-            task(json!({"Retry": [{"ErrorEquals": ["X"], "JitterStrategy": "FULL"}]})),
-            "JitterStrategy",
-        ),
-        (
-            json!({"StartAt": "S", "States": {
-                "S": {"Type": "Choice", "Choices": [{"Variable": "$.a", "StringMatches": "x*", "Next": "T"}]},
-                "T": {"Type": "Succeed"}}}),
-            "StringMatches",
         ),
     ];
     for (definition, feature) in cases {
@@ -930,22 +927,22 @@ fn upload_substitutions() -> HashMap<String, String> {
 }
 
 #[test]
-fn the_upload_definition_loads_with_its_substitutions_and_not_without() {
+fn the_upload_definition_loads_with_its_substitutions_and_names_what_is_missing() {
     let machine =
         StateMachine::load_file("upload", upload_definition(), &upload_substitutions()).unwrap();
     assert_eq!(machine.start_at(), "Validate");
     assert!(machine.state("SendToDeadLetterQueue").is_some());
+    assert!(machine.unresolved_placeholders().is_empty());
 
-    let error =
-        StateMachine::load_file("upload", upload_definition(), &HashMap::new()).unwrap_err();
-    assert!(
-        matches!(error, LoadError::UnresolvedSubstitution(_)),
-        "{error:?}"
-    );
+    // As SAM does, a placeholder without a substitution stays as written; the
+    // caller sees which ones did (the local stack refuses to start then).
     let mut partial = upload_substitutions();
     partial.remove("DeadLetterQueueUrl");
-    let error = StateMachine::load_file("upload", upload_definition(), &partial).unwrap_err();
-    assert!(error.to_string().contains("DeadLetterQueueUrl"), "{error}");
+    let machine = StateMachine::load_file("upload", upload_definition(), &partial).unwrap();
+    assert_eq!(
+        machine.unresolved_placeholders(),
+        ["DeadLetterQueueUrl".to_string()]
+    );
 }
 
 /// Workers that answer as the real ones would, chosen by the source key.

@@ -197,6 +197,12 @@ impl LocalStack {
         let machine =
             StateMachine::load("upload", UPLOAD_STATE_MACHINE, &definition_substitutions())
                 .context("loading statemachines/upload.asl.json")?;
+        // The definition would load with a placeholder left as text; the stack gives them all.
+        anyhow::ensure!(
+            machine.unresolved_placeholders().is_empty(),
+            "statemachines/upload.asl.json: no substitution for {:?}",
+            machine.unresolved_placeholders()
+        );
         let executions = open_sqlite_file(&data_dir.join(EXECUTIONS_FILE)).await?;
         let runner = Arc::new(LocalRunner::with_pool(executions, machine, Arc::new(tasks)).await?);
         let orchestrator = Arc::new(LocalOrchestrator::new(runner.clone()));

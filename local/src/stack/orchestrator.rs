@@ -70,9 +70,10 @@ pub fn port_error(error: RunnerError) -> PortError {
         RunnerError::ShuttingDown | RunnerError::WaitTimedOut(_) => {
             PortError::Unavailable(error.to_string())
         }
-        RunnerError::Load(_) | RunnerError::Migrate(_) | RunnerError::InvalidName(_) => {
-            PortError::Invalid(error.to_string())
-        }
+        RunnerError::Load(_)
+        | RunnerError::Migrate(_)
+        | RunnerError::InvalidName(_)
+        | RunnerError::InputTooLarge(_) => PortError::Invalid(error.to_string()),
     }
 }
 

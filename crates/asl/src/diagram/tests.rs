@@ -610,19 +610,19 @@ fn the_engines_own_events_read_as_a_caught_failure() {
         ));
     }
     events.extend([
-        history::state_exited("Task", "Validate", &input),
+        history::state_exited("Task", "Validate", &input, &Default::default()),
         history::state_entered("Task", "MarkFailed", &input),
         history::task_scheduled(lambda, &input, Some(30)),
         history::task_started(lambda),
         history::task_succeeded(lambda, &input),
-        history::state_exited("Task", "MarkFailed", &input),
+        history::state_exited("Task", "MarkFailed", &input, &Default::default()),
         history::state_entered("Task", "SendToDeadLetterQueue", &input),
         history::task_scheduled(Resource::SqsSendMessage, &input, None),
         history::task_started(Resource::SqsSendMessage),
         history::task_succeeded(Resource::SqsSendMessage, &input),
-        history::state_exited("Task", "SendToDeadLetterQueue", &input),
+        history::state_exited("Task", "SendToDeadLetterQueue", &input, &Default::default()),
         history::state_entered("Fail", "PhotoFailed", &input),
-        history::execution_failed("PhotoFailed", "A step failed after its retries"),
+        history::execution_failed(Some("PhotoFailed"), Some("A step failed after its retries")),
     ]);
     let recorded: Vec<HistoryEvent> = events
         .into_iter()
