@@ -20,9 +20,9 @@ pub struct ExecutionContext {
 pub const LOCAL_ROLE_ARN: &str = "arn:aws:iam::000000000000:role/wisaw-local-runner";
 
 impl ExecutionContext {
-    /// The context object in a state, with the fields in the order Step Functions
-    /// gives them. `retry_count` is given only for the states that can retry (Task,
-    /// Parallel, Map): AWS has `RetryCount` only there.
+    /// The context object in a state, with its fields in the order executions on
+    /// AWS give them. `retry_count` is given only for the states that can retry
+    /// (Task, Parallel, Map): AWS has `RetryCount` only there.
     pub fn for_state(
         &self,
         state: &str,
@@ -30,8 +30,8 @@ impl ExecutionContext {
         retry_count: Option<u32>,
     ) -> Value {
         let mut state_part = json!({
-            "EnteredTime": timestamp(entered),
             "Name": state,
+            "EnteredTime": timestamp(entered),
         });
         if let Some(count) = retry_count {
             state_part["RetryCount"] = json!(count);
@@ -40,17 +40,17 @@ impl ExecutionContext {
             "Execution": {
                 "Id": self.id,
                 "Input": self.input,
+                "StartTime": timestamp(self.start_time),
                 "Name": self.name,
                 "RoleArn": LOCAL_ROLE_ARN,
-                "StartTime": timestamp(self.start_time),
                 // Local executions are never redriven.
                 "RedriveCount": 0,
             },
-            "State": state_part,
             "StateMachine": {
                 "Id": self.state_machine_id,
                 "Name": self.state_machine_name,
-            }
+            },
+            "State": state_part,
         })
     }
 }

@@ -123,13 +123,13 @@ enum BranchEnd {
 enum Attempt {
     /// The raw result, and the event that records it.
     Succeeded { result: Value, event: NewEvent },
-    /// `event` records the failure; `recorded_on_retry` tells whether it is written
-    /// when a Retrier takes the failure too (a Task's is; a Parallel or Map state
-    /// just starts again).
+    /// `on_retry` is written when a Retrier takes the failure (a Task's failure
+    /// event; what a Parallel or Map state stopped), `on_final` when it does not
+    /// (with `ParallelStateFailed` or `MapStateFailed` after them).
     Failed {
         failure: Failure,
-        event: NewEvent,
-        recorded_on_retry: bool,
+        on_retry: Vec<NewEvent>,
+        on_final: Vec<NewEvent>,
     },
 }
 
@@ -261,7 +261,7 @@ impl Engine<'_> {
             return Err(AppendError::Superseded(record.execution_id));
         };
         let end = self
-            .run_branch(self.machine.root(), checkpoint, true, &context, &journal)
+            .run_branch(self.machine.root(), checkpoint, None, &context, &journal)
             .await?;
         Ok(match end {
             BranchEnd::Succeeded(_) => ExecutionStatus::Succeeded,
@@ -269,19 +269,24 @@ impl Engine<'_> {
         })
     }
 
-    /// Runs a branch from `cursor` to its end. `durable`: the branch is the machine
-    /// itself, whose every step is its checkpoint and whose end ends the execution.
+    /// Runs a branch from `cursor` to its end. Without a `lane` the branch is the
+    /// machine itself, whose every step is its checkpoint and whose end ends the
+    /// execution; a Parallel branch or Map iteration tells its lane where it is.
     fn run_branch<'s>(
         &'s self,
         branch: &'s Branch,
         mut cursor: Checkpoint,
-        durable: bool,
+        lane: Option<&'s Lane>,
         context: &'s ExecutionContext,
         journal: &'s Journal<'s>,
     ) -> BoxFuture<'s, Result<BranchEnd, AppendError>> {
+        let durable = lane.is_none();
         Box::pin(async move {
             loop {
                 let name = cursor.state.clone();
+                if let Some(lane) = lane {
+                    lane.now_in(Some(branch.type_of(&name)));
+                }
                 let step = match branch.state(&name) {
                     Some(state) => match self
                         .run_state(state, &mut cursor, context, journal, durable)
@@ -305,7 +310,11 @@ impl Engine<'_> {
                     ),
                 };
                 let type_name = branch.type_of(&name);
-                match step.within_limit(&name) {
+                let step = step.within_limit(&name);
+                if let (Some(lane), Step::End { .. } | Step::Fail { .. }) = (lane, &step) {
+                    lane.now_in(None);
+                }
+                match step {
                     Step::Next {
                         output,
                         next,
@@ -414,10 +423,7 @@ impl Engine<'_> {
                 self.run_work(state, effective, cursor, context, journal, durable)
                     .await
             }
-            StateKind::Pass(pass) => {
-                let assigned = assign_over(&effective)?;
-                run_pass(state, pass, effective, &cursor.input, &scope, assigned)
-            }
+            StateKind::Pass(pass) => run_pass(state, pass, effective, &cursor.input, &scope),
             StateKind::Wait(wait) => {
                 let assigned = assign_over(&effective)?;
                 let until = wait_until(wait, &effective, &scope, cursor.entered_at)?;
@@ -483,7 +489,7 @@ impl Engine<'_> {
                 }
                 _ => unreachable!("run_work runs only Task, Parallel and Map states"),
             };
-            let (failure, event, recorded_on_retry) = match attempt {
+            let (failure, on_retry, on_final) = match attempt {
                 Attempt::Succeeded { result, event } => {
                     // Written with the transition to the next state, in one write.
                     journal.defer(event).await;
@@ -498,9 +504,9 @@ impl Engine<'_> {
                 }
                 Attempt::Failed {
                     failure,
-                    event,
-                    recorded_on_retry,
-                } => (failure, event, recorded_on_retry),
+                    on_retry,
+                    on_final,
+                } => (failure, on_retry, on_final),
             };
 
             // The first Retrier that names the error decides; once its attempts
@@ -514,11 +520,7 @@ impl Engine<'_> {
                 let done = cursor.retry_attempts[index];
                 if done < retrier.max_attempts {
                     cursor.retry_attempts[index] += 1;
-                    let events = if recorded_on_retry {
-                        vec![event]
-                    } else {
-                        Vec::new()
-                    };
+                    let events = on_retry;
                     let update = if durable {
                         Update::Checkpoint(cursor.clone())
                     } else {
@@ -529,7 +531,7 @@ impl Engine<'_> {
                     continue;
                 }
             }
-            journal.append(vec![event], Update::Events).await?;
+            journal.append(on_final, Update::Events).await?;
             if let Some(catcher) = handling
                 .catch
                 .iter()
@@ -606,15 +608,18 @@ impl Engine<'_> {
         // The worker is free again, before any retry's wait.
         drop(admission);
 
-        let failed = |failure: Failure, timed_out: bool| Attempt::Failed {
-            event: history::task_failed(
+        let failed = |failure: Failure, timed_out: bool| {
+            let event = history::task_failed(
                 task.resource,
                 timed_out,
                 failure.name(),
                 failure.cause.as_deref().unwrap_or_default(),
-            ),
-            failure,
-            recorded_on_retry: true,
+            );
+            Attempt::Failed {
+                failure,
+                on_retry: vec![event.clone()],
+                on_final: vec![event],
+            }
         };
         Ok(match outcome {
             None => failed(Failure::new(STATES_TIMEOUT, None), true),
@@ -649,7 +654,8 @@ impl Engine<'_> {
         journal
             .append(vec![history::bare("ParallelStateStarted")], Update::Events)
             .await?;
-        let runs = parallel.branches.iter().map(|branch| {
+        let lanes: Vec<Lane> = parallel.branches.iter().map(|_| Lane::default()).collect();
+        let runs = parallel.branches.iter().zip(&lanes).map(|(branch, lane)| {
             let input = input.clone();
             async move {
                 let cursor = self
@@ -657,7 +663,7 @@ impl Engine<'_> {
                     .await
                     .map_err(Stop::Store)?;
                 match self
-                    .run_branch(branch, cursor, false, context, journal)
+                    .run_branch(branch, cursor, Some(lane), context, journal)
                     .await
                     .map_err(Stop::Store)?
                 {
@@ -671,11 +677,17 @@ impl Engine<'_> {
                 result: Value::Array(outputs),
                 event: history::bare("ParallelStateSucceeded"),
             },
-            Err(Stop::Failed(failure)) => Attempt::Failed {
-                failure,
-                event: history::bare("ParallelStateFailed"),
-                recorded_on_retry: false,
-            },
+            Err(Stop::Failed(failure)) => {
+                // The other branches stopped in the states they were in.
+                let aborted: Vec<NewEvent> = lanes.iter().filter_map(Lane::aborted).collect();
+                let mut on_final = aborted.clone();
+                on_final.push(history::bare("ParallelStateFailed"));
+                Attempt::Failed {
+                    failure,
+                    on_retry: aborted,
+                    on_final,
+                }
+            }
             Err(Stop::Store(error)) => return Err(Interrupt::Store(error)),
         })
     }
@@ -716,11 +728,14 @@ impl Engine<'_> {
             0 => count.max(1),
             limit => limit,
         };
+        let lanes: Vec<Lane> = items.iter().map(|_| Lane::default()).collect();
+        let lanes = &lanes;
         let mut iterations = futures::stream::iter(items.into_iter().enumerate())
             .map(|(index, item)| async move {
+                let lane = &lanes[index];
                 let end = self
                     .run_iteration(
-                        state_name, map, index, item, effective, scope, context, journal,
+                        state_name, map, index, item, effective, scope, context, journal, lane,
                     )
                     .await;
                 (index, end)
@@ -733,10 +748,31 @@ impl Engine<'_> {
                 BranchEnd::Succeeded(output) => outputs[index] = output,
                 BranchEnd::Failed(failure) => {
                     failures += 1;
-                    let failed = |failure| Attempt::Failed {
-                        failure,
-                        event: history::bare("MapStateFailed"),
-                        recorded_on_retry: false,
+                    let failed = |failure| {
+                        // The iterations still running stop where they are.
+                        let aborted: Vec<NewEvent> = lanes
+                            .iter()
+                            .enumerate()
+                            .filter_map(|(index, lane)| {
+                                let state = lane.aborted()?;
+                                Some([
+                                    state,
+                                    history::map_iteration(
+                                        "MapIterationAborted",
+                                        index,
+                                        state_name,
+                                    ),
+                                ])
+                            })
+                            .flatten()
+                            .collect();
+                        let mut on_final = aborted.clone();
+                        on_final.push(history::bare("MapStateFailed"));
+                        Attempt::Failed {
+                            failure,
+                            on_retry: aborted,
+                            on_final,
+                        }
                     };
                     match tolerates(map, failures, count) {
                         // No threshold: the first failure is the Map's.
@@ -779,6 +815,7 @@ impl Engine<'_> {
         scope: &Scope<'_>,
         context: &ExecutionContext,
         journal: &Journal<'_>,
+        lane: &Lane,
     ) -> Result<BranchEnd, Interrupt> {
         let item_context = with_map_item(scope.context.clone(), index, &item);
         let item_scope = Scope {
@@ -800,7 +837,7 @@ impl Engine<'_> {
             )
             .await?;
         let end = self
-            .run_branch(&map.processor, cursor, false, context, journal)
+            .run_branch(&map.processor, cursor, Some(lane), context, journal)
             .await?;
         let event_type = match end {
             BranchEnd::Succeeded(_) => "MapIterationSucceeded",
@@ -813,6 +850,28 @@ impl Engine<'_> {
             )
             .await?;
         Ok(end)
+    }
+}
+
+/// Where a Parallel branch or Map iteration is: the type of the state it is in,
+/// until it ends. What is left when its Parallel or Map state stops it is the
+/// state it was stopped in.
+#[derive(Default)]
+struct Lane {
+    state_type: std::sync::Mutex<Option<&'static str>>,
+}
+
+impl Lane {
+    fn now_in(&self, state_type: Option<&'static str>) {
+        if let Ok(mut current) = self.state_type.lock() {
+            *current = state_type;
+        }
+    }
+
+    /// `TaskStateAborted`, `WaitStateAborted`...: for a lane stopped mid-state.
+    fn aborted(&self) -> Option<NewEvent> {
+        let state_type = (*self.state_type.lock().ok()?)?;
+        Some(history::bare(&format!("{state_type}StateAborted")))
     }
 }
 
@@ -837,19 +896,21 @@ fn tolerates(map: &MapState, failures: u64, count: usize) -> Option<bool> {
     Some(within_count && within_share)
 }
 
+/// A Pass state's `Assign` reads its result (`Result`, `Parameters` or the effective
+/// input), as on AWS.
 fn run_pass(
     state: &State,
     pass: &PassState,
     effective: Value,
     raw_input: &Value,
     scope: &Scope<'_>,
-    assigned: Variables,
 ) -> Result<Step, Interrupt> {
     let result = match (&pass.result, &pass.parameters) {
         (Some(result), _) => result.clone(),
         (None, Some(parameters)) => parameters.render(&effective, scope)?,
         (None, None) => effective,
     };
+    let assigned = assign(state.assign.as_ref(), &result, scope)?;
     let merged = pass.result_path.apply(raw_input, result)?;
     Ok(Step::after(
         &pass.transition,

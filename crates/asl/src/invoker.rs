@@ -72,21 +72,24 @@ pub fn lambda_invoke_result(payload: Value) -> Value {
         .format("%a, %d %b %Y %H:%M:%S GMT")
         .to_string();
     let length = payload.to_string().len().to_string();
+    // In the order AWS gives `AllHttpHeaders`; `HttpHeaders` is sorted without case.
     let headers = [
-        ("Connection", "keep-alive"),
-        ("Content-Length", length.as_str()),
-        ("Content-Type", "application/json"),
-        ("Date", date.as_str()),
         ("X-Amz-Executed-Version", "$LATEST"),
         ("x-amzn-Remapped-Content-Length", "0"),
+        ("Connection", "keep-alive"),
         ("x-amzn-RequestId", request_id.as_str()),
+        ("Content-Length", length.as_str()),
+        ("Date", date.as_str()),
         ("X-Amzn-Trace-Id", trace_id.as_str()),
+        ("Content-Type", "application/json"),
     ];
     let all: Map<String, Value> = headers
         .iter()
         .map(|(name, value)| (name.to_string(), json!([value])))
         .collect();
-    let single: Map<String, Value> = headers
+    let mut sorted = headers;
+    sorted.sort_by_key(|(name, _)| name.to_ascii_lowercase());
+    let single: Map<String, Value> = sorted
         .iter()
         .map(|(name, value)| (name.to_string(), json!(value)))
         .collect();
