@@ -82,7 +82,7 @@ impl ChoiceRule {
             .to_string();
         let assign = fields
             .get("Assign")
-            .map(|value| Template::compile(value).map_err(|e| format!("Choice Assign: {e}")))
+            .map(|value| Template::compile_assign(value).map_err(|e| format!("Choice Assign: {e}")))
             .transpose()?;
         Ok(Self {
             condition: Condition::compile(fields, true)?,

@@ -472,7 +472,12 @@ fn load_state(name: &str, raw: &Value) -> Result<State, LoadError> {
     Ok(State {
         input_path,
         output_path,
-        assign: template(at, fields, "Assign")?,
+        assign: fields
+            .get("Assign")
+            .map(|value| {
+                Template::compile_assign(value).map_err(|e| classify(at, format!("Assign: {e}")))
+            })
+            .transpose()?,
         kind,
     })
 }

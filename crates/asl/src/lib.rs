@@ -1,9 +1,10 @@
 //! The local Step Functions runner: loads a real Amazon States Language
 //! definition (`statemachines/*.asl.json`) and runs it with Step Functions
-//! semantics for the features the definition uses: Task, Choice, Pass, Succeed
-//! and Fail states; InputPath, Parameters, ResultSelector, ResultPath and
-//! OutputPath; Retry, Catch and TimeoutSeconds. Anything else is refused when
-//! the definition loads, by name, rather than run differently from AWS.
+//! semantics, history and all: Task, Parallel, inline Map, Pass, Wait, Choice,
+//! Succeed and Fail states; the JSONPath fields, workflow variables and the
+//! intrinsic functions; Retry, Catch, TimeoutSeconds and the 256 KiB limit. What
+//! it does not run is refused when the definition loads, by name, rather than run
+//! differently from AWS (`docs/architecture.md` has the table).
 //!
 //! Tasks are delegated to a [`TaskInvoker`]; executions and their history are
 //! kept in SQLite so a restart continues them where they stopped.

@@ -128,7 +128,9 @@ pub fn compile_catchers(value: &Value) -> Result<Vec<Catcher>, String> {
                 ResultPath::compile(fields.get("ResultPath")).map_err(|e| format!("Catch {e}"))?;
             let assign = fields
                 .get("Assign")
-                .map(|value| Template::compile(value).map_err(|e| format!("Catch Assign: {e}")))
+                .map(|value| {
+                    Template::compile_assign(value).map_err(|e| format!("Catch Assign: {e}"))
+                })
                 .transpose()?;
             Ok(Catcher {
                 errors: error_equals(fields)?,

@@ -65,6 +65,23 @@ impl Template {
         }
     }
 
+    /// An `Assign` field: an object whose keys (without `.$`) name variables, as
+    /// Step Functions requires them: a letter or `_`, then letters, digits or `_`,
+    /// and never the reserved `states`.
+    pub fn compile_assign(value: &Value) -> Result<Self, String> {
+        let fields = value.as_object().ok_or("Assign must be an object")?;
+        for key in fields.keys() {
+            let name = key.strip_suffix(".$").unwrap_or(key);
+            let mut chars = name.chars();
+            let valid = chars.next().is_some_and(|c| c.is_alphabetic() || c == '_')
+                && chars.all(|c| c.is_alphanumeric() || c == '_');
+            if !valid || name == "states" {
+                return Err(format!("{name:?} is not a variable name Assign may set"));
+            }
+        }
+        Self::compile(value)
+    }
+
     pub fn render(&self, input: &Value, scope: &Scope<'_>) -> Result<Value, RuntimeError> {
         Ok(match self {
             Self::Object(fields) => {
@@ -86,7 +103,7 @@ impl Template {
                 .evaluate(&|path| path.select(input, scope).cloned())
                 .map_err(|failure| {
                     RuntimeError(format!(
-                        "The function '{call}' specified for the field '{key}' could not be evaluated: {}",
+                        "The intrinsic function of the field '{key}' failed: {}",
                         failure.0
                     ))
                 })?,
@@ -120,6 +137,19 @@ mod tests {
             out,
             json!({"FunctionName": "fn", "Payload": {"id": 7, "name": "e", "list": [{"x": "v"}, 3]}})
         );
+    }
+
+    #[test]
+    fn assign_takes_variable_names_only() {
+        assert!(Template::compile_assign(&json!({"photo.$": "$.id", "_n2": 1})).is_ok());
+        for bad in [
+            json!({"states": 1}),
+            json!({"2x": 1}),
+            json!({"a-b.$": "$"}),
+            json!([1]),
+        ] {
+            assert!(Template::compile_assign(&bad).is_err(), "{bad}");
+        }
     }
 
     #[test]
