@@ -11,13 +11,14 @@ use super::definition::{
     TaskState, Transition, WaitFor, WaitState,
 };
 use super::error::{
-    RuntimeError, MAX_PAYLOAD_BYTES, STATES_DATA_LIMIT_EXCEEDED,
-    STATES_EXCEED_TOLERATED_FAILURE_THRESHOLD, STATES_NO_CHOICE_MATCHED, STATES_RUNTIME,
-    STATES_TIMEOUT,
+    RuntimeError, STATES_DATA_LIMIT_EXCEEDED, STATES_EXCEED_TOLERATED_FAILURE_THRESHOLD,
+    STATES_NO_CHOICE_MATCHED, STATES_RUNTIME, STATES_TIMEOUT,
 };
 use super::history::{self, NewEvent};
 use super::invoker::TaskInvoker;
 use super::path::Scope;
+use super::payload::too_large;
+use super::processing::no_results;
 use super::retry::matches;
 use super::store::{AppendError, Checkpoint, ExecutionRecord, Store, Update};
 use super::template::Template;
@@ -85,10 +86,6 @@ impl Step {
     }
 }
 
-fn too_large(value: &Value) -> bool {
-    value.to_string().len() > MAX_PAYLOAD_BYTES
-}
-
 fn data_limit_cause(state: &str) -> String {
     format!("The state/task '{state}' returned a result with a size exceeding the maximum number of bytes service limit.")
 }
@@ -111,6 +108,13 @@ impl Failure {
     fn name(&self) -> &str {
         self.error.as_deref().unwrap_or_default()
     }
+    /// What a Catch passes on, and what a tolerated Map item leaves in its place.
+    fn output(&self) -> Value {
+        json!({
+            "Error": self.name(),
+            "Cause": self.cause.as_deref().unwrap_or_default(),
+        })
+    }
 }
 
 /// How a branch (the machine, a Parallel branch, a Map iteration) ended.
@@ -131,6 +135,20 @@ enum Attempt {
         on_retry: Vec<NewEvent>,
         on_final: Vec<NewEvent>,
     },
+}
+
+impl Attempt {
+    /// A Parallel or Map state that failed: what it stopped is written on a retry
+    /// too; `failed_event` only when no Retrier takes the failure.
+    fn stopped(failure: Failure, aborted: Vec<NewEvent>, failed_event: &str) -> Self {
+        let mut on_final = aborted.clone();
+        on_final.push(history::bare(failed_event));
+        Self::Failed {
+            failure,
+            on_retry: aborted,
+            on_final,
+        }
+    }
 }
 
 /// Why a state stopped before producing a [`Step`].
@@ -183,14 +201,7 @@ impl Journal<'_> {
     /// Writes `events` (after any deferred ones) with `update`; returns the id of
     /// the last event written.
     async fn append(&self, events: Vec<NewEvent>, update: Update) -> Result<i64, AppendError> {
-        let mut pending = self.pending.lock().await;
-        let mut all = std::mem::take(&mut pending.deferred);
-        all.extend(events);
-        pending.last_event_id = self
-            .store
-            .append(&self.execution_id, pending.last_event_id, &all, &update)
-            .await?;
-        Ok(pending.last_event_id)
+        self.write(events, |_| update).await
     }
 
     /// Writes `events`, whose last is the `...StateEntered` of `cursor`'s state, and
@@ -201,20 +212,34 @@ impl Journal<'_> {
         mut cursor: Checkpoint,
         durable: bool,
     ) -> Result<Checkpoint, AppendError> {
+        self.write(events, |entered_event_id| {
+            cursor.entered_event_id = entered_event_id;
+            if durable {
+                Update::Checkpoint(cursor.clone())
+            } else {
+                Update::Events
+            }
+        })
+        .await?;
+        Ok(cursor)
+    }
+
+    /// The one write: deferred events, then `events`, with the update `update_for`
+    /// makes from the id the last of them will have; returns that id.
+    async fn write(
+        &self,
+        events: Vec<NewEvent>,
+        update_for: impl FnOnce(i64) -> Update,
+    ) -> Result<i64, AppendError> {
         let mut pending = self.pending.lock().await;
         let mut all = std::mem::take(&mut pending.deferred);
         all.extend(events);
-        cursor.entered_event_id = pending.last_event_id + all.len() as i64;
-        let update = if durable {
-            Update::Checkpoint(cursor.clone())
-        } else {
-            Update::Events
-        };
+        let update = update_for(pending.last_event_id + all.len() as i64);
         pending.last_event_id = self
             .store
             .append(&self.execution_id, pending.last_event_id, &all, &update)
             .await?;
-        Ok(cursor)
+        Ok(pending.last_event_id)
     }
 
     /// Keeps an event for the next append, which follows before anything else
@@ -222,6 +247,18 @@ impl Journal<'_> {
     /// event: the state runs again from the same checkpoint either way.
     async fn defer(&self, event: NewEvent) {
         self.pending.lock().await.deferred.push(event);
+    }
+}
+
+/// Where a state stands as it is entered, now (the journal gives the entered event's id).
+fn entering(state: String, input: Value, variables: Variables) -> Checkpoint {
+    Checkpoint {
+        state,
+        input,
+        entered_at: now(),
+        retry_attempts: Vec::new(),
+        entered_event_id: 0,
+        variables,
     }
 }
 
@@ -326,15 +363,9 @@ impl Engine<'_> {
                         ];
                         let mut variables = std::mem::take(&mut cursor.variables);
                         variables.extend(assigned);
-                        let next_cursor = Checkpoint {
-                            state: next,
-                            input: output,
-                            entered_at: now(),
-                            retry_attempts: Vec::new(),
-                            entered_event_id: 0,
-                            variables,
-                        };
-                        cursor = journal.enter(events, next_cursor, durable).await?;
+                        cursor = journal
+                            .enter(events, entering(next, output, variables), durable)
+                            .await?;
                     }
                     Step::End { output, assigned } => {
                         let exited = history::state_exited(type_name, &name, &output, &assigned);
@@ -386,15 +417,9 @@ impl Engine<'_> {
         let start = branch.start_at();
         let mut events = lead;
         events.push(history::state_entered(branch.type_of(start), start, &input));
-        let cursor = Checkpoint {
-            state: start.to_string(),
-            input,
-            entered_at: now(),
-            retry_attempts: Vec::new(),
-            entered_event_id: 0,
-            variables,
-        };
-        journal.enter(events, cursor, false).await
+        journal
+            .enter(events, entering(start.to_string(), input, variables), false)
+            .await
     }
 
     async fn run_state(
@@ -417,15 +442,14 @@ impl Engine<'_> {
             variables: &cursor.variables,
         };
         let effective = state.input_path.apply(&cursor.input, &scope)?;
-        let assign_over = |dollar: &Value| assign(state.assign.as_ref(), dollar, &scope);
         match &state.kind {
             StateKind::Task(_) | StateKind::Parallel(_) | StateKind::Map(_) => {
-                self.run_work(state, effective, cursor, context, journal, durable)
+                self.run_work(state, effective, ctx, cursor, context, journal, durable)
                     .await
             }
             StateKind::Pass(pass) => run_pass(state, pass, effective, &cursor.input, &scope),
             StateKind::Wait(wait) => {
-                let assigned = assign_over(&effective)?;
+                let assigned = assign(state.assign.as_ref(), &effective, &scope)?;
                 let until = wait_until(wait, &effective, &scope, cursor.entered_at)?;
                 if let Ok(delay) = (until - Utc::now()).to_std() {
                     tokio::time::sleep(delay).await;
@@ -449,11 +473,14 @@ impl Engine<'_> {
     }
 
     /// A Task, Parallel or Map state: tries its work, retries and catches as its
-    /// Retry and Catch say, and shapes the result.
+    /// Retry and Catch say, and shapes the result. `ctx` is the state's context
+    /// object as it entered (its `RetryCount` counts the retries done so far).
+    #[allow(clippy::too_many_arguments)]
     async fn run_work(
         &self,
         state: &State,
         effective: Value,
+        mut ctx: Value,
         cursor: &mut Checkpoint,
         context: &ExecutionContext,
         journal: &Journal<'_>,
@@ -468,8 +495,6 @@ impl Engine<'_> {
         // A resumed execution keeps its counters; a changed definition gets fresh ones.
         cursor.retry_attempts.resize(handling.retry.len(), 0);
         loop {
-            let retry_count = cursor.retry_attempts.iter().sum();
-            let ctx = context.for_state(&cursor.state, cursor.entered_at, Some(retry_count));
             let scope = Scope {
                 context: &ctx,
                 variables: &cursor.variables,
@@ -528,6 +553,8 @@ impl Engine<'_> {
                     };
                     journal.append(events, update).await?;
                     tokio::time::sleep(retrier.delay(done)).await;
+                    let retry_count = cursor.retry_attempts.iter().sum();
+                    ctx = context.for_state(&cursor.state, cursor.entered_at, Some(retry_count));
                     continue;
                 }
             }
@@ -537,10 +564,7 @@ impl Engine<'_> {
                 .iter()
                 .find(|catcher| matches(&catcher.errors, failure.name()))
             {
-                let error_output = json!({
-                    "Error": failure.error.unwrap_or_default(),
-                    "Cause": failure.cause.unwrap_or_default(),
-                });
+                let error_output = failure.output();
                 let assigned = assign(catcher.assign.as_ref(), &error_output, &scope)?;
                 let output = catcher.result_path.apply(&cursor.input, error_output)?;
                 return Ok(Step::Next {
@@ -677,17 +701,12 @@ impl Engine<'_> {
                 result: Value::Array(outputs),
                 event: history::bare("ParallelStateSucceeded"),
             },
-            Err(Stop::Failed(failure)) => {
-                // The other branches stopped in the states they were in.
-                let aborted: Vec<NewEvent> = lanes.iter().filter_map(Lane::aborted).collect();
-                let mut on_final = aborted.clone();
-                on_final.push(history::bare("ParallelStateFailed"));
-                Attempt::Failed {
-                    failure,
-                    on_retry: aborted,
-                    on_final,
-                }
-            }
+            // The other branches stopped in the states they were in.
+            Err(Stop::Failed(failure)) => Attempt::stopped(
+                failure,
+                lanes.iter().filter_map(Lane::aborted).collect(),
+                "ParallelStateFailed",
+            ),
             Err(Stop::Store(error)) => return Err(Interrupt::Store(error)),
         })
     }
@@ -711,14 +730,7 @@ impl Engine<'_> {
                 ))
                 .into())
             }
-            None => {
-                return Err(RuntimeError(format!(
-                    "Invalid path '{}' : No results for path: {}",
-                    map.items_path,
-                    map.items_path.normalized()
-                ))
-                .into())
-            }
+            None => return Err(no_results(&map.items_path).into()),
         };
         let count = items.len();
         journal
@@ -766,13 +778,7 @@ impl Engine<'_> {
                             })
                             .flatten()
                             .collect();
-                        let mut on_final = aborted.clone();
-                        on_final.push(history::bare("MapStateFailed"));
-                        Attempt::Failed {
-                            failure,
-                            on_retry: aborted,
-                            on_final,
-                        }
+                        Attempt::stopped(failure, aborted, "MapStateFailed")
                     };
                     match tolerates(map, failures, count) {
                         // No threshold: the first failure is the Map's.
@@ -786,12 +792,7 @@ impl Engine<'_> {
                             )))
                         }
                         // A tolerated failure leaves its error output in the item's place.
-                        Some(true) => {
-                            outputs[index] = json!({
-                                "Error": failure.error.unwrap_or_default(),
-                                "Cause": failure.cause.unwrap_or_default(),
-                            })
-                        }
+                        Some(true) => outputs[index] = failure.output(),
                     }
                 }
             }

@@ -46,7 +46,7 @@ pub enum RunnerError {
     #[error("invalid execution name {0:?}")]
     InvalidName(String),
     /// Step Functions refuses such a StartExecution with a validation error.
-    #[error("the execution input is {0} bytes; Step Functions takes at most {MAX_PAYLOAD_BYTES}")]
+    #[error("the execution input is {0} bytes; Step Functions takes at most {max}", max = crate::payload::MAX_PAYLOAD_BYTES)]
     InputTooLarge(usize),
     #[error("execution {0:?} does not exist")]
     NotFound(String),
@@ -69,7 +69,3 @@ pub const STATES_NO_CHOICE_MATCHED: &str = "States.NoChoiceMatched";
 pub const STATES_DATA_LIMIT_EXCEEDED: &str = "States.DataLimitExceeded";
 pub const STATES_EXCEED_TOLERATED_FAILURE_THRESHOLD: &str =
     "States.ExceedToleratedFailureThreshold";
-
-/// Step Functions' limit on an execution's input, a task's result and a state's
-/// input or output: 256 KiB of UTF-8 JSON text.
-pub const MAX_PAYLOAD_BYTES: usize = 262_144;

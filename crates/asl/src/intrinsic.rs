@@ -7,8 +7,8 @@
 //! call is evaluated, as Step Functions checks it, and fails with a cause that
 //! names the call.
 
-use crate::error::MAX_PAYLOAD_BYTES;
 use crate::path::PathSource;
+use crate::payload::{json_len, MAX_PAYLOAD_BYTES};
 use base64::Engine as _;
 use serde_json::{Map, Number, Value};
 use std::collections::HashSet;
@@ -667,7 +667,7 @@ fn exact_integer(value: &Value) -> Option<i64> {
 }
 
 fn within_payload_quota(items: &[Value], what: &str) -> Result<(), String> {
-    let size = serde_json::to_vec(items).map_or(usize::MAX, |bytes| bytes.len());
+    let size = json_len(items);
     if size > MAX_PAYLOAD_BYTES {
         return Err(format!(
             "{what} is {size} bytes, over the {MAX_PAYLOAD_BYTES}-byte payload quota"

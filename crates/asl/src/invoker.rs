@@ -71,7 +71,7 @@ pub fn lambda_invoke_result(payload: Value) -> Value {
     let date = chrono::Utc::now()
         .format("%a, %d %b %Y %H:%M:%S GMT")
         .to_string();
-    let length = payload.to_string().len().to_string();
+    let length = crate::payload::json_len(&payload).to_string();
     // In the order AWS gives `AllHttpHeaders`; `HttpHeaders` is sorted without case.
     let headers = [
         ("X-Amz-Executed-Version", "$LATEST"),

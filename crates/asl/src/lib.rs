@@ -25,6 +25,7 @@ mod intrinsic;
 mod invoker;
 mod local_runner;
 mod path;
+mod payload;
 mod processing;
 mod retry;
 mod store;

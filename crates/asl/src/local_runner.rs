@@ -2,9 +2,10 @@
 //! run on tokio tasks, and resumed from their last checkpoint after a restart.
 
 use super::engine::{now, Engine};
-use super::error::{RunnerError, MAX_PAYLOAD_BYTES};
+use super::error::RunnerError;
 use super::history;
 use super::invoker::TaskInvoker;
+use super::payload::{json_len, MAX_PAYLOAD_BYTES};
 use super::store::{Checkpoint, ExecutionRecord, Store};
 use super::StateMachine;
 use crate::execution::{ExecutionStatus, HistoryEvent, StartOutcome};
@@ -78,7 +79,7 @@ impl LocalRunner {
     /// or finished) is `AlreadyExists`.
     pub async fn start(&self, name: &str, input: Value) -> Result<StartOutcome, RunnerError> {
         check_name(name)?;
-        let input_bytes = input.to_string().len();
+        let input_bytes = json_len(&input);
         if input_bytes > MAX_PAYLOAD_BYTES {
             return Err(RunnerError::InputTooLarge(input_bytes));
         }

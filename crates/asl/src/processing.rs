@@ -23,14 +23,20 @@ impl FilterPath {
     pub fn apply(&self, value: &Value, scope: &Scope<'_>) -> Result<Value, RuntimeError> {
         match &self.0 {
             None => Ok(json!({})),
-            Some(path) => path.select(value, scope).cloned().ok_or_else(|| {
-                RuntimeError(format!(
-                    "Invalid path '{path}' : No results for path: {}",
-                    path.normalized()
-                ))
-            }),
+            Some(path) => path
+                .select(value, scope)
+                .cloned()
+                .ok_or_else(|| no_results(path)),
         }
     }
+}
+
+/// A reference path that selects nothing, in Step Functions' words.
+pub fn no_results(path: &PathSource) -> RuntimeError {
+    RuntimeError(format!(
+        "Invalid path '{path}' : No results for path: {}",
+        path.normalized()
+    ))
 }
 
 /// `ResultPath`: absent means `$` (the result replaces the input), `null`

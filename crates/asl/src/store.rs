@@ -110,7 +110,7 @@ impl Store {
         .bind(timestamp(checkpoint.entered_at))
         .bind(serde_json::to_string(&checkpoint.retry_attempts).unwrap_or_else(|_| "[]".into()))
         .bind(checkpoint.entered_event_id)
-        .bind(Value::Object(checkpoint.variables.clone()).to_string())
+        .bind(variables_text(&checkpoint.variables))
         .bind(events.len() as i64)
         .execute(&mut *tx)
         .await?
@@ -159,7 +159,7 @@ impl Store {
                 .bind(timestamp(checkpoint.entered_at))
                 .bind(serde_json::to_string(&checkpoint.retry_attempts).unwrap_or_else(|_| "[]".into()))
                 .bind(checkpoint.entered_event_id)
-                .bind(Value::Object(checkpoint.variables.clone()).to_string())
+                .bind(variables_text(&checkpoint.variables))
                 .bind(execution_id)
                 .bind(last_event_id)
                 .execute(&mut *tx)
@@ -342,6 +342,10 @@ fn record_from_row(row: &SqliteRow) -> Result<ExecutionRecord, sqlx::Error> {
         checkpoint,
         last_event_id: row.try_get("last_event_id")?,
     })
+}
+
+fn variables_text(variables: &Map<String, Value>) -> String {
+    serde_json::to_string(variables).unwrap_or_else(|_| "{}".into())
 }
 
 fn parse_json(text: String) -> Result<Value, sqlx::Error> {

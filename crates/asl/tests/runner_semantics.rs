@@ -193,6 +193,16 @@ impl Harness {
     }
 }
 
+/// A runtime whose executions a test stops mid-flight with `shutdown_background`, as
+/// a crash would. Its worker thread runs them between the test's `block_on` calls.
+fn runtime_to_crash() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
 fn event_types(history: &[HistoryEvent]) -> Vec<&str> {
     history
         .iter()
@@ -782,11 +792,7 @@ fn an_execution_interrupted_by_a_crash_resumes_from_its_checkpoint() {
     let database = dir.path().join("runner.sqlite");
 
     let (entered_tx, entered_rx) = mpsc::channel();
-    let crashed = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap();
+    let crashed = runtime_to_crash();
     let first_invoker = Arc::new(
         TestInvoker::default()
             .with("echo", Behaviour::Echo)
@@ -1101,11 +1107,7 @@ fn a_crash_inside_a_parallel_branch_runs_the_state_again_with_its_variables() {
     let database = dir.path().join("runner.sqlite");
 
     let (entered_tx, entered_rx) = mpsc::channel();
-    let crashed = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap();
+    let crashed = runtime_to_crash();
     let held =
         Arc::new(TestInvoker::default().with("gate", Behaviour::Hold(Mutex::new(entered_tx))));
     let runner = crashed.block_on(async {
