@@ -11,31 +11,27 @@
 //! target/release/wisaw serve --addr 127.0.0.1:3200 --data-dir /tmp/console-bench &
 //! target/release/examples/console_latency --url http://127.0.0.1:3200 --photos 1000
 
+#[path = "support/mod.rs"]
+mod support;
+
 use futures::stream::{self, StreamExt};
 use std::time::{Duration, Instant};
+use support::{ms, parse_flags, percentile};
 use wisaw_testkit::images::{jpeg, two_tone};
 use wisaw_testkit::{ask_ticket, put_as_ticket_says, wait_final};
 
 fn options() -> (String, usize, usize) {
     let (mut url, mut photos, mut rounds) = ("http://127.0.0.1:3000".to_string(), 1000, 50);
-    let mut args = std::env::args().skip(1);
-    while let Some(flag) = args.next() {
-        let value = args
-            .next()
-            .unwrap_or_else(|| panic!("{flag} needs a value"));
-        match flag.as_str() {
+    parse_flags(|flag, value| {
+        match flag {
             "--url" => url = value,
             "--photos" => photos = value.parse().expect("--photos N"),
             "--rounds" => rounds = value.parse().expect("--rounds N"),
-            other => panic!("unknown flag {other}"),
+            _ => return false,
         }
-    }
+        true
+    });
     (url.trim_end_matches('/').to_string(), photos, rounds)
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
-    sorted[rank.clamp(1, sorted.len()) - 1]
 }
 
 /// Times `rounds` GETs of `url` (each must answer 200 with a body); returns p50 and p95.
@@ -55,10 +51,6 @@ async fn time(client: &reqwest::Client, url: &str, rounds: usize) -> (Duration, 
     }
     took.sort();
     (percentile(&took, 50.0), percentile(&took, 95.0))
-}
-
-fn ms(d: Duration) -> String {
-    format!("{:.1} ms", d.as_secs_f64() * 1000.0)
 }
 
 #[tokio::main]

@@ -14,7 +14,11 @@
 //! `--megapixels 0` sends a 32×24 JPEG (the pipeline's own cost); `--megapixels 12` a
 //! 4000×3000 one.
 
+#[path = "support/mod.rs"]
+mod support;
+
 use std::time::{Duration, Instant};
+use support::{ms, parse_flags, percentile};
 use wisaw::events::client::EventsConnection;
 use wisaw::stack::events::DEFAULT_API_KEY;
 use wisaw_testkit::images::{jpeg, two_tone};
@@ -34,29 +38,17 @@ fn options() -> Options {
         megapixels: 0,
         api_key: DEFAULT_API_KEY.into(),
     };
-    let mut args = std::env::args().skip(1);
-    while let Some(flag) = args.next() {
-        let value = args
-            .next()
-            .unwrap_or_else(|| panic!("{flag} needs a value"));
-        match flag.as_str() {
+    parse_flags(|flag, value| {
+        match flag {
             "--url" => options.url = value,
             "--photos" => options.photos = value.parse().expect("--photos N"),
             "--megapixels" => options.megapixels = value.parse().expect("--megapixels N"),
             "--events-api-key" => options.api_key = value,
-            other => panic!("unknown flag {other}"),
+            _ => return false,
         }
-    }
+        true
+    });
     options
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
-    sorted[rank.clamp(1, sorted.len()) - 1]
-}
-
-fn ms(d: Duration) -> String {
-    format!("{:.1} ms", d.as_secs_f64() * 1000.0)
 }
 
 #[tokio::main]
@@ -77,17 +69,9 @@ async fn main() {
 
     // The channel is the device's: one connection and subscription for every photo.
     let first = ask_ticket(&client, base, device, "image/jpeg", bytes.len(), 1.0, 2.0).await;
-    let mut connection = EventsConnection::connect(
-        &first.events.realtime_url,
-        &first.events.http_url,
-        &options.api_key,
-    )
-    .await
-    .expect("connecting to the event channel");
-    connection
-        .subscribe("bench", &first.events.channel)
+    let mut connection = EventsConnection::subscribed_to(&first.events, &options.api_key, "bench")
         .await
-        .expect("subscribing");
+        .expect("subscribing to the device's channel");
 
     let mut latencies = Vec::with_capacity(options.photos);
     let mut polled = Vec::with_capacity(options.photos);

@@ -106,17 +106,9 @@ type Waiting = Arc<Mutex<HashMap<String, oneshot::Sender<(Instant, String)>>>>;
 
 /// One phone: its device's channel, and when each of its photos' events arrived.
 async fn listen(ticket: TicketResponse, expected: usize, waiting: Waiting) {
-    let mut connection = EventsConnection::connect(
-        &ticket.events.realtime_url,
-        &ticket.events.http_url,
-        DEFAULT_API_KEY,
-    )
-    .await
-    .expect("connecting to the event channel");
-    connection
-        .subscribe("bench", &ticket.events.channel)
+    let mut connection = EventsConnection::subscribed_to(&ticket.events, DEFAULT_API_KEY, "bench")
         .await
-        .expect("subscribing");
+        .expect("subscribing to the device's channel");
     let mut seen = 0;
     while seen < expected {
         let received = connection

@@ -12,7 +12,7 @@ use std::path::Path;
 use std::time::Duration;
 use wisaw_api::photos::PhotoStatusResponse;
 use wisaw_api::problem::ProblemBody;
-use wisaw_api::tickets::{EventChannel, TicketRequest, TicketResponse, UploadTicket};
+use wisaw_api::tickets::{TicketRequest, TicketResponse, UploadTicket};
 use wisaw_domain::contracts::ImageFormat;
 use wisaw_domain::{DeviceId, PhotoId, PhotoStatus};
 use wisaw_imaging::validate::sniff::{sniff, Sniffed};
@@ -69,7 +69,7 @@ pub async fn upload(file: &Path, options: &UploadOptions) -> Result<Followed> {
         .with_context(|| format!("photo {photo_id} no longer awaits its upload"))?;
     // Subscribed before the upload, so the event cannot be published before anyone listens.
     let mut events = match &options.events_api_key {
-        Some(key) => match subscribe(&ticket.events, key).await {
+        Some(key) => match EventsConnection::subscribed_to(&ticket.events, key, "upload").await {
             Ok(connection) => Some(connection),
             Err(error) => {
                 eprintln!("photo {photo_id}: no event channel ({error:#}); polling the status");
@@ -110,14 +110,6 @@ pub async fn upload(file: &Path, options: &UploadOptions) -> Result<Followed> {
         status,
         event: None,
     })
-}
-
-/// Connects to the device's channel and subscribes.
-async fn subscribe(channel: &EventChannel, api_key: &str) -> Result<EventsConnection> {
-    let mut connection =
-        EventsConnection::connect(&channel.realtime_url, &channel.http_url, api_key).await?;
-    connection.subscribe("upload", &channel.channel).await?;
-    Ok(connection)
 }
 
 /// The first event about `photo_id`; others on the device's channel are skipped. A

@@ -15,6 +15,7 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+use wisaw_api::tickets::EventChannel;
 
 /// The host the authorization must name: the HTTP endpoint's (`host[:port]`).
 pub fn http_host(http_url: &str) -> Result<String> {
@@ -62,6 +63,14 @@ impl EventsConnection {
             Some(ServerMessage::ConnectionError { errors }) => Err(refused(&errors)),
             other => bail!("expected connection_ack, got {other:?}"),
         }
+    }
+
+    /// Connects to the channel a ticket names (a device's) and subscribes to it under `id`.
+    pub async fn subscribed_to(channel: &EventChannel, api_key: &str, id: &str) -> Result<Self> {
+        let mut connection =
+            Self::connect(&channel.realtime_url, &channel.http_url, api_key).await?;
+        connection.subscribe(id, &channel.channel).await?;
+        Ok(connection)
     }
 
     /// Subscribes under `id`; waits for `subscribe_success`.
