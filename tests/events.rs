@@ -46,6 +46,7 @@ async fn a_subscribed_phone_hears_its_photo_ready_with_links_that_download(store
         &events.realtime_url,
         &events.http_url,
         wisaw::stack::events::DEFAULT_API_KEY,
+        &wisaw::tls::ClientTrust::public(),
     )
     .await
     .unwrap();
@@ -272,6 +273,7 @@ async fn wisaw_upload_hears_the_event_and_falls_back_to_polling() {
         wait: Duration::from_secs(60),
         progress: false,
         events_api_key: events_api_key.map(str::to_string),
+        trust: wisaw::tls::ClientTrust::public(),
     };
 
     let heard = upload(

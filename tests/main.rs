@@ -13,3 +13,4 @@ mod hostile;
 mod pipeline;
 mod steps;
 mod template;
+mod tls;

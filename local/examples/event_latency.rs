@@ -13,42 +13,65 @@
 //!
 //! `--megapixels 0` sends a 32×24 JPEG (the pipeline's own cost); `--megapixels 12` a
 //! 4000×3000 one.
+//!
+//! `--url` may be given more than once, e.g. a plain `wisaw serve` and a `--tls` one: the
+//! photos then take turns between them in one run, and each server's figures come with
+//! their ratio to the first's. `--tls-ca FILE` trusts a `--tls` server's authority.
 
 #[path = "support/mod.rs"]
 mod support;
 
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 use support::{ms, parse_flags, percentile};
 use wisaw::events::client::EventsConnection;
 use wisaw::stack::events::DEFAULT_API_KEY;
+use wisaw::tls::ClientTrust;
+use wisaw_api::tickets::TicketResponse;
 use wisaw_testkit::images::{jpeg, two_tone};
 use wisaw_testkit::{ask_ticket, put_as_ticket_says};
 
 struct Options {
-    url: String,
+    urls: Vec<String>,
     photos: usize,
     megapixels: u32,
     api_key: String,
+    tls_ca: Option<PathBuf>,
 }
 
 fn options() -> Options {
     let mut options = Options {
-        url: "http://127.0.0.1:3000".into(),
+        urls: Vec::new(),
         photos: 200,
         megapixels: 0,
         api_key: DEFAULT_API_KEY.into(),
+        tls_ca: None,
     };
     parse_flags(|flag, value| {
         match flag {
-            "--url" => options.url = value,
+            "--url" => options.urls.push(value),
             "--photos" => options.photos = value.parse().expect("--photos N"),
             "--megapixels" => options.megapixels = value.parse().expect("--megapixels N"),
             "--events-api-key" => options.api_key = value,
+            "--tls-ca" => options.tls_ca = Some(value.into()),
             _ => return false,
         }
         true
     });
+    if options.urls.is_empty() {
+        options.urls.push("http://127.0.0.1:3000".into());
+    }
     options
+}
+
+/// One server under test: a device subscribed to its channel, and what was measured.
+struct Server {
+    base: String,
+    device: uuid::Uuid,
+    first: Option<TicketResponse>,
+    connection: EventsConnection,
+    latencies: Vec<Duration>,
+    polled: Vec<Duration>,
 }
 
 #[tokio::main]
@@ -63,34 +86,53 @@ async fn main() {
         }
     };
     let bytes = jpeg(&two_tone(width, height));
-    let client = reqwest::Client::new();
-    let device = uuid::Uuid::new_v4();
-    let base = options.url.trim_end_matches('/');
+    let trust = match &options.tls_ca {
+        Some(ca) => ClientTrust::with_ca_file(ca).expect("--tls-ca"),
+        None => ClientTrust::public(),
+    };
+    let client = trust.http_client().expect("an HTTP client");
 
-    // The channel is the device's: one connection and subscription for every photo.
-    let first = ask_ticket(&client, base, device, "image/jpeg", bytes.len(), 1.0, 2.0).await;
-    let mut connection = EventsConnection::subscribed_to(&first.events, &options.api_key, "bench")
-        .await
-        .expect("subscribing to the device's channel");
+    // The channel is the device's: one connection and subscription per server, for every photo.
+    let mut servers = Vec::new();
+    for url in &options.urls {
+        let base = url.trim_end_matches('/').to_string();
+        let device = uuid::Uuid::new_v4();
+        let first = ask_ticket(&client, &base, device, "image/jpeg", bytes.len(), 1.0, 2.0).await;
+        let connection =
+            EventsConnection::subscribed_to(&first.events, &options.api_key, "bench", &trust)
+                .await
+                .expect("subscribing to the device's channel");
+        servers.push(Server {
+            base,
+            device,
+            first: Some(first),
+            connection,
+            latencies: Vec::with_capacity(options.photos),
+            polled: Vec::with_capacity(options.photos),
+        });
+    }
 
-    let mut latencies = Vec::with_capacity(options.photos);
-    let mut polled = Vec::with_capacity(options.photos);
     let started = Instant::now();
     for i in 0..options.photos {
-        let ticket = if i == 0 {
-            first.clone()
-        } else {
-            ask_ticket(&client, base, device, "image/jpeg", bytes.len(), 1.0, 2.0).await
+        // The servers take turns, so a drift of the machine weighs on each alike.
+        let server = &mut servers[i % options.urls.len()];
+        let ticket = match server.first.take() {
+            Some(first) => first,
+            None => {
+                let (base, device) = (&server.base, server.device);
+                ask_ticket(&client, base, device, "image/jpeg", bytes.len(), 1.0, 2.0).await
+            }
         };
         put_as_ticket_says(&client, &ticket, bytes.clone()).await;
         let acknowledged = Instant::now();
         let polling = tokio::spawn(settled_after(
             client.clone(),
-            format!("{base}/v1/photos/{}", ticket.photo_id),
+            format!("{}/v1/photos/{}", server.base, ticket.photo_id),
             acknowledged,
         ));
         loop {
-            let received = connection
+            let received = server
+                .connection
                 .next_event_within(Duration::from_secs(120))
                 .await
                 .expect("an event")
@@ -100,37 +142,51 @@ async fn main() {
                 break;
             }
         }
-        latencies.push(acknowledged.elapsed());
-        polled.push(polling.await.expect("the polling task"));
+        server.latencies.push(acknowledged.elapsed());
+        server.polled.push(polling.await.expect("the polling task"));
     }
     let total = started.elapsed();
-    latencies.sort();
-    polled.sort();
     println!(
         "{} photos of {width}x{height} ({} bytes), one at a time, in {:.1} s",
         options.photos,
         bytes.len(),
         total.as_secs_f64()
     );
-    println!(
-        "upload acknowledged -> event received: p50 {}  p95 {}  p99 {}  max {}",
-        ms(percentile(&latencies, 50.0)),
-        ms(percentile(&latencies, 95.0)),
-        ms(percentile(&latencies, 99.0)),
-        ms(*latencies.last().unwrap())
-    );
-    println!(
-        "anchor, status polled every 10 ms:        p50 {}  p95 {}  p99 {}  max {}",
-        ms(percentile(&polled, 50.0)),
-        ms(percentile(&polled, 95.0)),
-        ms(percentile(&polled, 99.0)),
-        ms(*polled.last().unwrap())
-    );
-    println!(
-        "event / polled status, p50: {:.2}  p95: {:.2}",
-        percentile(&latencies, 50.0).as_secs_f64() / percentile(&polled, 50.0).as_secs_f64(),
-        percentile(&latencies, 95.0).as_secs_f64() / percentile(&polled, 95.0).as_secs_f64()
-    );
+    let mut first_p50 = None;
+    for server in &mut servers {
+        let (latencies, polled) = (&mut server.latencies, &mut server.polled);
+        latencies.sort();
+        polled.sort();
+        println!("{} ({} photos)", server.base, latencies.len());
+        println!(
+            "  upload acknowledged -> event received: p50 {}  p95 {}  p99 {}  max {}",
+            ms(percentile(latencies, 50.0)),
+            ms(percentile(latencies, 95.0)),
+            ms(percentile(latencies, 99.0)),
+            ms(*latencies.last().unwrap())
+        );
+        println!(
+            "  anchor, status polled every 10 ms:        p50 {}  p95 {}  p99 {}  max {}",
+            ms(percentile(polled, 50.0)),
+            ms(percentile(polled, 95.0)),
+            ms(percentile(polled, 99.0)),
+            ms(*polled.last().unwrap())
+        );
+        println!(
+            "  event / polled status, p50: {:.2}  p95: {:.2}",
+            percentile(latencies, 50.0).as_secs_f64() / percentile(polled, 50.0).as_secs_f64(),
+            percentile(latencies, 95.0).as_secs_f64() / percentile(polled, 95.0).as_secs_f64()
+        );
+        let p50 = percentile(latencies, 50.0).as_secs_f64();
+        match first_p50 {
+            None => first_p50 = Some((p50, percentile(latencies, 95.0).as_secs_f64())),
+            Some((first50, first95)) => println!(
+                "  event latency / the first server's, p50: {:.2}  p95: {:.2}",
+                p50 / first50,
+                percentile(latencies, 95.0).as_secs_f64() / first95
+            ),
+        }
+    }
 }
 
 /// How long after `since` the photo's status was first seen settled.

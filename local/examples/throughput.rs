@@ -29,6 +29,7 @@ use support::{ms, parse_flags, percentile};
 use tokio::sync::{oneshot, Semaphore};
 use wisaw::events::client::EventsConnection;
 use wisaw::stack::events::DEFAULT_API_KEY;
+use wisaw::tls::ClientTrust;
 use wisaw_api::tickets::TicketResponse;
 use wisaw_testkit::images::{jpeg, two_tone};
 use wisaw_testkit::{ask_ticket, put_as_ticket_says};
@@ -106,9 +107,14 @@ type Waiting = Arc<Mutex<HashMap<String, oneshot::Sender<(Instant, String)>>>>;
 
 /// One phone: its device's channel, and when each of its photos' events arrived.
 async fn listen(ticket: TicketResponse, expected: usize, waiting: Waiting) {
-    let mut connection = EventsConnection::subscribed_to(&ticket.events, DEFAULT_API_KEY, "bench")
-        .await
-        .expect("subscribing to the device's channel");
+    let mut connection = EventsConnection::subscribed_to(
+        &ticket.events,
+        DEFAULT_API_KEY,
+        "bench",
+        &ClientTrust::public(),
+    )
+    .await
+    .expect("subscribing to the device's channel");
     let mut seen = 0;
     while seen < expected {
         let received = connection

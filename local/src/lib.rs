@@ -8,3 +8,4 @@ pub mod events;
 pub mod operator;
 pub mod stack;
 pub mod telemetry;
+pub mod tls;

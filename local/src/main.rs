@@ -13,6 +13,7 @@ use wisaw::operator::replay::{ReplayRequest, DEFAULT_MAX_FAILED_REPLAYS, DEFAULT
 use wisaw::operator::{default_operator, parse_time, OperatorPorts};
 use wisaw::stack::events::DEFAULT_API_KEY;
 use wisaw::stack::StackOptions;
+use wisaw::tls::TlsOptions;
 use wisaw_domain::ids::PhotoId;
 use wisaw_domain::PhotoStatus;
 
@@ -46,6 +47,8 @@ enum Command {
         publish_gate: Option<PathBuf>,
         #[command(flatten)]
         console: ConsoleArgs,
+        #[command(flatten)]
+        tls: TlsArgs,
     },
     /// Serve the operator console on its own port, for the local stack or a deployed stage.
     Console {
@@ -84,6 +87,10 @@ enum Command {
         /// The app's key for the event channel (AppSync Events' API key on AWS).
         #[arg(long, env = "WISAW_EVENTS_API_KEY", default_value = DEFAULT_API_KEY)]
         events_api_key: String,
+        /// Trust this certificate authority beside the public ones (a `wisaw serve --tls`'s
+        /// DATA_DIR/tls/ca.pem; that of ./wisaw-data, or of WISAW_DATA_DIR, when present).
+        #[arg(long, env = "WISAW_TLS_CA")]
+        tls_ca: Option<PathBuf>,
     },
     /// Validate FILE and write its renditions (thumb.webp, display.webp) into DIR.
     Render {
@@ -124,6 +131,48 @@ impl ConsoleArgs {
             operator: self.operator,
             exposed: false,
         }
+    }
+}
+
+#[derive(Args)]
+struct TlsArgs {
+    /// Serve HTTPS and WSS on --addr (a local certificate authority in DATA_DIR/tls/
+    /// issues the certificate, unless --tls-cert and --tls-key are given).
+    #[arg(long)]
+    tls: bool,
+    /// The server's certificate chain (PEM), instead of the local authority's.
+    #[arg(long, value_name = "FILE", requires_all = ["tls", "tls_key"])]
+    tls_cert: Option<PathBuf>,
+    /// The key of --tls-cert (PEM).
+    #[arg(long, value_name = "FILE", requires_all = ["tls", "tls_cert"])]
+    tls_key: Option<PathBuf>,
+    /// Another name or address the local certificate covers, e.g. the LAN address a real
+    /// phone uses (repeatable; localhost, 127.0.0.1, ::1 and the public URL's host always are).
+    #[arg(
+        long,
+        value_name = "NAME",
+        requires = "tls",
+        conflicts_with = "tls_cert"
+    )]
+    tls_host: Vec<String>,
+}
+
+impl TlsArgs {
+    /// The TLS to serve with, if any; the address is covered when it is a specific one.
+    fn options(self, addr: SocketAddr) -> Option<TlsOptions> {
+        if !self.tls {
+            return None;
+        }
+        Some(match (self.tls_cert, self.tls_key) {
+            (Some(cert), Some(key)) => TlsOptions::Files { cert, key },
+            _ => {
+                let mut hosts = self.tls_host;
+                if !addr.ip().is_unspecified() {
+                    hosts.push(addr.ip().to_string());
+                }
+                TlsOptions::LocalAuthority { hosts }
+            }
+        })
     }
 }
 
@@ -238,13 +287,17 @@ async fn main() -> Result<()> {
             events_api_key,
             publish_gate,
             console,
+            tls,
         } => {
-            let public_url = public_url.unwrap_or_else(|| format!("http://{addr}"));
+            let tls = tls.options(addr);
+            let scheme = if tls.is_some() { "https" } else { "http" };
+            let public_url = public_url.unwrap_or_else(|| format!("{scheme}://{addr}"));
             let options = StackOptions {
                 database_url: data.database_url,
                 events_api_key,
                 publish_gate,
                 console: console.options(),
+                tls,
                 ..StackOptions::new(&public_url)
             };
             serve::run(addr, &data.data_dir, options).await
@@ -272,6 +325,7 @@ async fn main() -> Result<()> {
             wait,
             no_events,
             events_api_key,
+            tls_ca,
         } => {
             let options = upload::UploadOptions {
                 api_url: url,
@@ -281,6 +335,7 @@ async fn main() -> Result<()> {
                 wait: Duration::from_secs(wait),
                 progress: true,
                 events_api_key: (!no_events).then_some(events_api_key),
+                trust: upload::trust(tls_ca.as_deref())?,
             };
             let outcome = upload::upload(&file, &options).await?;
             if let Some((event, _)) = &outcome.event {

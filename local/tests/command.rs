@@ -6,3 +6,4 @@ extern crate wisaw_testkit;
 
 mod aws_operator;
 mod crash_recovery;
+mod tls_startup;

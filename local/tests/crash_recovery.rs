@@ -4,6 +4,7 @@
 
 use wisaw::events::client::EventsConnection;
 use wisaw::stack::events::DEFAULT_API_KEY;
+use wisaw::tls::ClientTrust;
 use wisaw_domain::PhotoStatus;
 use wisaw_testkit as support;
 
@@ -165,6 +166,7 @@ async fn a_server_killed_between_outcome_and_event_delivers_every_event_after_re
                 &ticket.events.realtime_url,
                 &ticket.events.http_url,
                 DEFAULT_API_KEY,
+                &ClientTrust::public(),
             )
             .await
             .unwrap();
@@ -203,10 +205,14 @@ async fn a_server_killed_between_outcome_and_event_delivers_every_event_after_re
     wait_until_serving(&client, &base_url).await;
     let mut phones = Vec::new();
     for (device, channel) in &channels {
-        let mut connection =
-            EventsConnection::connect(&channel.realtime_url, &channel.http_url, DEFAULT_API_KEY)
-                .await
-                .unwrap();
+        let mut connection = EventsConnection::connect(
+            &channel.realtime_url,
+            &channel.http_url,
+            DEFAULT_API_KEY,
+            &ClientTrust::public(),
+        )
+        .await
+        .unwrap();
         connection
             .subscribe("phone", &channel.channel)
             .await

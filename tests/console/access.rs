@@ -7,6 +7,7 @@ use crate::support::{Store, TestStack};
 use tokio_util::sync::CancellationToken;
 use wisaw::console::{router, Console, ConsoleOptions};
 use wisaw::operator::OperatorPorts;
+use wisaw::stack::http_server::transport::Transport;
 use wisaw::stack::http_server::{serve, HttpLimits};
 
 const TOKEN: &str = "an-operator-token-for-tests";
@@ -28,6 +29,7 @@ async fn guarded_console(stack: &TestStack) -> (String, CancellationToken) {
     let shutdown = CancellationToken::new();
     tokio::spawn(serve(
         listener,
+        Transport::Plain,
         app,
         HttpLimits::default(),
         shutdown.clone(),

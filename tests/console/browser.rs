@@ -4,7 +4,7 @@
 
 use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -22,11 +22,20 @@ fn found(var: &str, default: &str) -> Option<PathBuf> {
 pub struct Browser {
     pub client: Client,
     driver: Child,
+    /// The browser's home: its certificate database (NSS) is there.
+    _home: tempfile::TempDir,
 }
 
 impl Browser {
     /// A fresh headless browser, or `None` (the test skips) without one installed.
     pub async fn start() -> Option<Self> {
+        Self::start_trusting(None).await
+    }
+
+    /// As [`Self::start`], trusting the certificate authority `ca` too, as a developer
+    /// trusts `wisaw serve --tls`'s: in the browser's own certificate database (NSS's,
+    /// with `certutil`), never by turning verification off.
+    pub async fn start_trusting(ca: Option<&Path>) -> Option<Self> {
         let (Some(driver_path), Some(chromium)) = (
             found("WISAW_CHROMEDRIVER", "/usr/bin/chromedriver"),
             found("WISAW_CHROMIUM", "/usr/bin/chromium"),
@@ -40,6 +49,10 @@ impl Browser {
             );
             return None;
         };
+        let home = tempfile::tempdir().unwrap();
+        if let Some(ca) = ca {
+            trust_in_nss(home.path(), ca);
+        }
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -47,6 +60,8 @@ impl Browser {
             .port();
         let driver = Command::new(driver_path)
             .arg(format!("--port={port}"))
+            // Chromium reads its certificate database from $HOME/.pki/nssdb.
+            .env("HOME", home.path())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -72,7 +87,13 @@ impl Browser {
                 .connect(&url)
                 .await
             {
-                Ok(client) => return Some(Self { client, driver }),
+                Ok(client) => {
+                    return Some(Self {
+                        client,
+                        driver,
+                        _home: home,
+                    })
+                }
                 Err(error) => last_error = Some(error),
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
@@ -163,4 +184,23 @@ impl Drop for Browser {
     fn drop(&mut self) {
         let _ = self.driver.kill();
     }
+}
+
+/// A certificate database in `home` (`.pki/nssdb`, where Chromium looks) trusting `ca` to
+/// identify servers.
+fn trust_in_nss(home: &Path, ca: &Path) {
+    let db = home.join(".pki/nssdb");
+    std::fs::create_dir_all(&db).unwrap();
+    let db = format!("sql:{}", db.display());
+    let certutil = |args: &[&str]| {
+        let status = Command::new("certutil")
+            .args(["-d", &db])
+            .args(args)
+            .status()
+            .expect("certutil (apt-get install libnss3-tools)");
+        assert!(status.success(), "certutil {args:?}: {status}");
+    };
+    certutil(&["-N", "--empty-password"]);
+    let ca = ca.to_str().unwrap();
+    certutil(&["-A", "-t", "C,,", "-n", "wisaw local CA", "-i", ca]);
 }

@@ -2,6 +2,6 @@
 //! goes from an alarm to a replay; its guards over plain HTTP.
 
 mod access;
-mod browser;
+pub mod browser;
 mod pages;
 mod replay;

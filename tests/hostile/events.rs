@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use wisaw::events::client::{http_host, next_message, open, EventsConnection};
 use wisaw::events::protocol::{api_key_authorization, ClientMessage, ServerMessage};
 use wisaw::stack::events::DEFAULT_API_KEY;
+use wisaw::tls::ClientTrust;
 use wisaw_domain::events::DeviceChannels;
 use wisaw_domain::DeviceId;
 
@@ -41,7 +42,7 @@ async fn first_frame_is_refused(
     expected: &str,
     case: &str,
 ) {
-    let mut socket = open(url, auth).await.unwrap();
+    let mut socket = open(url, auth, &ClientTrust::public()).await.unwrap();
     futures::SinkExt::send(&mut socket, frame.into())
         .await
         .unwrap();

@@ -16,6 +16,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use wisaw::events::client::EventsConnection;
 use wisaw::stack::{LocalStack, RunningStack, StackOptions, WorkerPortsHook};
+use wisaw::tls::{ClientTrust, TlsOptions};
 use wisaw_api::photos::PhotoStatusResponse;
 use wisaw_api::tickets::TicketResponse;
 use wisaw_domain::ports::{BlobStore, PortResult, SignedRequest};
@@ -43,11 +44,23 @@ pub async fn start_on(
     store: &Store,
     hook: Option<WorkerPortsHook>,
 ) -> (RunningStack, String) {
+    start_serving(data_dir, store, hook, None).await
+}
+
+/// As [`start_on`], serving HTTPS and WSS when `tls` is given.
+pub async fn start_serving(
+    data_dir: &std::path::Path,
+    store: &Store,
+    hook: Option<WorkerPortsHook>,
+    tls: Option<TlsOptions>,
+) -> (RunningStack, String) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base_url = format!("http://{}", listener.local_addr().unwrap());
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let base_url = format!("{scheme}://{}", listener.local_addr().unwrap());
     let options = StackOptions {
         database_url: store.database_url(),
         worker_ports_hook: hook,
+        tls,
         console: wisaw::console::ConsoleOptions {
             operator: Some(TEST_OPERATOR.into()),
             ..Default::default()
@@ -64,15 +77,36 @@ impl TestStack {
     }
 
     pub async fn start_with(store: Store, hook: Option<WorkerPortsHook>) -> Self {
+        Self::start_serving(store, hook, None).await
+    }
+
+    /// A stack serving HTTPS and WSS with certificates of its own local authority; its
+    /// client trusts that authority.
+    pub async fn start_tls(store: Store) -> Self {
+        let local = TlsOptions::LocalAuthority { hosts: Vec::new() };
+        Self::start_serving(store, None, Some(local)).await
+    }
+
+    async fn start_serving(
+        store: Store,
+        hook: Option<WorkerPortsHook>,
+        tls: Option<TlsOptions>,
+    ) -> Self {
         let data = tempfile::tempdir().unwrap();
-        let (running, base_url) = start_on(data.path(), &store, hook).await;
+        let (running, base_url) = start_serving(data.path(), &store, hook, tls).await;
+        let client = stack_trust(&running.stack).http_client().unwrap();
         Self {
             running,
             base_url,
-            client: reqwest::Client::new(),
+            client,
             store,
             _data: data,
         }
+    }
+
+    /// Whom a client of this stack trusts (its local authority, when it serves TLS).
+    pub fn trust(&self) -> ClientTrust {
+        stack_trust(self.stack())
     }
 
     /// A stack whose workers read blobs through [`FlakyBlobs`] failing `failures` times.
@@ -235,6 +269,14 @@ pub async fn replay_photos(
         .await
 }
 
+/// What a client of `stack` trusts: the public roots, and its local authority if any.
+pub fn stack_trust(stack: &LocalStack) -> ClientTrust {
+    match stack.tls.as_ref().and_then(|tls| tls.ca_path.as_ref()) {
+        Some(ca) => ClientTrust::with_ca_file(ca).unwrap(),
+        None => ClientTrust::public(),
+    }
+}
+
 /// A connection to `stack`'s event server with the app's key.
 pub async fn connect_events(stack: &LocalStack) -> EventsConnection {
     let endpoints = stack.events.endpoints();
@@ -242,6 +284,7 @@ pub async fn connect_events(stack: &LocalStack) -> EventsConnection {
         &endpoints.realtime_url,
         &endpoints.http_url,
         &stack.events.settings().api_key,
+        &stack_trust(stack),
     )
     .await
     .unwrap()

@@ -3,6 +3,7 @@
 
 use crate::console::{self, Console, ConsoleOptions};
 use crate::operator::OperatorPorts;
+use crate::stack::http_server::transport::Transport;
 use anyhow::{Context, Result};
 use std::net::SocketAddr;
 use tokio_util::sync::CancellationToken;
@@ -24,5 +25,12 @@ pub async fn run(addr: SocketAddr, ports: OperatorPorts, options: ConsoleOptions
         super::serve::shutdown_signal().await;
         stop.cancel();
     });
-    crate::stack::http_server::serve(listener, app, Default::default(), shutdown).await
+    crate::stack::http_server::serve(
+        listener,
+        Transport::Plain,
+        app,
+        Default::default(),
+        shutdown,
+    )
+    .await
 }

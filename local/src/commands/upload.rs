@@ -3,6 +3,8 @@
 //! event (or, without events, poll its status) until it is done.
 
 use crate::events::client::EventsConnection;
+use crate::tls::authority::{CA_CERT_FILE, TLS_DIR};
+use crate::tls::ClientTrust;
 use anyhow::{bail, Context, Result};
 use bytes::Bytes;
 use futures::StreamExt;
@@ -27,6 +29,25 @@ pub struct UploadOptions {
     pub progress: bool,
     /// The app's key for the event channel; `None` to poll the status only.
     pub events_api_key: Option<String>,
+    /// Whom HTTPS and WSS trust: the public roots, and a local authority when given.
+    pub trust: ClientTrust,
+}
+
+/// The trust of `wisaw upload`: the public roots, and `ca` when given; without it, the
+/// local authority of the default data folder (or WISAW_DATA_DIR's) when there is one, so
+/// an upload to a `wisaw serve --tls` started beside it works as it is.
+pub fn trust(ca: Option<&Path>) -> Result<ClientTrust> {
+    if let Some(ca) = ca {
+        return ClientTrust::with_ca_file(ca);
+    }
+    let data_dir = std::env::var_os("WISAW_DATA_DIR")
+        .map_or_else(|| "wisaw-data".into(), std::path::PathBuf::from);
+    let local = data_dir.join(TLS_DIR).join(CA_CERT_FILE);
+    if local.exists() {
+        ClientTrust::with_ca_file(&local)
+    } else {
+        Ok(ClientTrust::public())
+    }
 }
 
 /// How the photo's outcome was learnt.
@@ -45,7 +66,7 @@ pub async fn upload(file: &Path, options: &UploadOptions) -> Result<Followed> {
             .await
             .with_context(|| format!("reading {}", file.display()))?,
     );
-    let client = reqwest::Client::new();
+    let client = options.trust.http_client()?;
     let api = options.api_url.trim_end_matches('/');
 
     let request = TicketRequest {
@@ -69,13 +90,17 @@ pub async fn upload(file: &Path, options: &UploadOptions) -> Result<Followed> {
         .with_context(|| format!("photo {photo_id} no longer awaits its upload"))?;
     // Subscribed before the upload, so the event cannot be published before anyone listens.
     let mut events = match &options.events_api_key {
-        Some(key) => match EventsConnection::subscribed_to(&ticket.events, key, "upload").await {
-            Ok(connection) => Some(connection),
-            Err(error) => {
-                eprintln!("photo {photo_id}: no event channel ({error:#}); polling the status");
-                None
+        Some(key) => {
+            match EventsConnection::subscribed_to(&ticket.events, key, "upload", &options.trust)
+                .await
+            {
+                Ok(connection) => Some(connection),
+                Err(error) => {
+                    eprintln!("photo {photo_id}: no event channel ({error:#}); polling the status");
+                    None
+                }
             }
-        },
+        }
         None => None,
     };
     eprintln!("photo {photo_id}: uploading {} bytes", bytes.len());

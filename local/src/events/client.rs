@@ -6,6 +6,7 @@ use super::protocol::{
     api_key_authorization, auth_subprotocol, ClientMessage, ProtocolError, ServerMessage,
     SUBPROTOCOL,
 };
+use crate::tls::ClientTrust;
 use anyhow::{anyhow, bail, Context, Result};
 use futures::{SinkExt, StreamExt};
 use std::collections::BTreeMap;
@@ -13,6 +14,8 @@ use std::time::Duration;
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 use wisaw_api::tickets::EventChannel;
@@ -43,17 +46,23 @@ pub struct ReceivedEvent {
 impl EventsConnection {
     /// Opens the WebSocket with the subprotocols of AppSync Events, sends
     /// `connection_init` and waits for `connection_ack`.
-    pub async fn connect(realtime_url: &str, http_url: &str, api_key: &str) -> Result<Self> {
+    pub async fn connect(
+        realtime_url: &str,
+        http_url: &str,
+        api_key: &str,
+        trust: &ClientTrust,
+    ) -> Result<Self> {
         let authorization = api_key_authorization(&http_host(http_url)?, api_key);
-        Self::connect_with(realtime_url, authorization).await
+        Self::connect_with(realtime_url, authorization, trust).await
     }
 
     /// As [`Self::connect`], with any authorization (the tests' forged ones).
     pub async fn connect_with(
         realtime_url: &str,
         authorization: BTreeMap<String, String>,
+        trust: &ClientTrust,
     ) -> Result<Self> {
-        let mut socket = open(realtime_url, Some(&authorization)).await?;
+        let mut socket = open(realtime_url, Some(&authorization), trust).await?;
         send(&mut socket, &ClientMessage::ConnectionInit).await?;
         match next_message(&mut socket).await? {
             Some(ServerMessage::ConnectionAck { .. }) => Ok(Self {
@@ -66,9 +75,14 @@ impl EventsConnection {
     }
 
     /// Connects to the channel a ticket names (a device's) and subscribes to it under `id`.
-    pub async fn subscribed_to(channel: &EventChannel, api_key: &str, id: &str) -> Result<Self> {
+    pub async fn subscribed_to(
+        channel: &EventChannel,
+        api_key: &str,
+        id: &str,
+        trust: &ClientTrust,
+    ) -> Result<Self> {
         let mut connection =
-            Self::connect(&channel.realtime_url, &channel.http_url, api_key).await?;
+            Self::connect(&channel.realtime_url, &channel.http_url, api_key, trust).await?;
         connection.subscribe(id, &channel.channel).await?;
         Ok(connection)
     }
@@ -168,8 +182,27 @@ impl EventsConnection {
         next_message(&mut self.socket).await
     }
 
-    pub async fn close(mut self) {
-        let _ = self.socket.close(None).await;
+    /// Closes as RFC 6455 §5.5.1 says: a Close frame (1000, normal), then the server's
+    /// answer, which this returns (`None` when none came within a few seconds).
+    pub async fn close(mut self) -> Option<CloseFrame> {
+        let normal = CloseFrame {
+            code: CloseCode::Normal,
+            reason: "done".into(),
+        };
+        self.socket.close(Some(normal)).await.ok()?;
+        let answer = async {
+            loop {
+                match self.socket.next().await? {
+                    Ok(Message::Close(frame)) => return frame,
+                    Ok(_) => continue,
+                    Err(_) => return None,
+                }
+            }
+        };
+        tokio::time::timeout(Duration::from_secs(5), answer)
+            .await
+            .ok()
+            .flatten()
     }
 }
 
@@ -178,6 +211,7 @@ impl EventsConnection {
 pub async fn open(
     realtime_url: &str,
     authorization: Option<&BTreeMap<String, String>>,
+    trust: &ClientTrust,
 ) -> Result<WebSocketStream<MaybeTlsStream<TcpStream>>> {
     let mut request = realtime_url
         .into_client_request()
@@ -190,9 +224,11 @@ pub async fn open(
         "sec-websocket-protocol",
         HeaderValue::from_str(&protocols.join(", ")).context("the subprotocols")?,
     );
-    let (socket, _) = tokio_tungstenite::connect_async(request)
-        .await
-        .with_context(|| format!("connecting to {realtime_url}"))?;
+    let connector = Some(trust.websocket_connector());
+    let (socket, _) =
+        tokio_tungstenite::connect_async_tls_with_config(request, None, false, connector)
+            .await
+            .with_context(|| format!("connecting to {realtime_url}"))?;
     Ok(socket)
 }
 

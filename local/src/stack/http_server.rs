@@ -3,9 +3,11 @@
 //! its headers or its body is disconnected, at most [`MAX_CONNECTIONS`] connections
 //! are served at once (the rest wait in the listen queue), and a shutdown lets requests
 //! in flight finish for a moment, then closes what is left. Handlers can read the
-//! client's address as `ConnectInfo<SocketAddr>`.
+//! client's address as `ConnectInfo<SocketAddr>`. Over TLS the same limits hold, the
+//! handshake held to the header timeout ([`transport`]).
 
 mod idle_body;
+pub mod transport;
 
 use anyhow::Result;
 use axum::body::Body;
@@ -25,6 +27,7 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 use tower::Service;
+use transport::{Opened, Transport};
 
 pub use idle_body::BodyStalled;
 
@@ -75,6 +78,7 @@ impl Default for HttpLimits {
 /// Serves `app` on `listener` until `shutdown` is cancelled, then drains.
 pub async fn serve(
     listener: TcpListener,
+    transport: Transport,
     app: Router,
     limits: HttpLimits,
     shutdown: CancellationToken,
@@ -103,20 +107,22 @@ pub async fn serve(
             }
         };
         let service = request_service(app.clone(), client, limits.body_idle_timeout);
-        // With upgrades: the event channels are WebSockets. (An upgraded connection leaves
-        // this server's count; the event server bounds its own.)
-        let connection = builder
-            .serve_connection(TokioIo::new(stream), service)
-            .with_upgrades();
-        let shutdown = shutdown.clone();
+        let (builder, transport, shutdown) = (builder.clone(), transport.clone(), shutdown.clone());
         connections.spawn(async move {
-            tokio::pin!(connection);
-            let ended = tokio::select! {
-                ended = connection.as_mut() => ended,
-                () = shutdown.cancelled() => {
-                    // Finish the request in flight, take no other.
-                    connection.as_mut().graceful_shutdown();
-                    connection.await
+            let opened = tokio::select! {
+                opened = transport.open(stream, limits.header_read_timeout) => opened,
+                () = shutdown.cancelled() => return,
+            };
+            let ended = match opened {
+                Ok(Opened::Plain(stream)) => {
+                    serve_connection(&builder, TokioIo::new(stream), service, &shutdown).await
+                }
+                Ok(Opened::Tls(stream)) => {
+                    serve_connection(&builder, TokioIo::new(stream), service, &shutdown).await
+                }
+                Err(refused) => {
+                    tracing::debug!(%client, %refused, "connection closed before a request");
+                    Ok(())
                 }
             };
             if let Err(error) = ended {
@@ -137,6 +143,36 @@ pub async fn serve(
     }
     connections.shutdown().await;
     Ok(())
+}
+
+/// Serves one connection's requests until it ends, or until `shutdown`: then the request
+/// in flight finishes and no other is taken.
+async fn serve_connection<I>(
+    builder: &http1::Builder,
+    io: I,
+    service: impl hyper::service::Service<
+            hyper::Request<Incoming>,
+            Response = axum::response::Response,
+            Error = Infallible,
+            Future = RouteFuture<Infallible>,
+        > + Send
+        + 'static,
+    shutdown: &CancellationToken,
+) -> Result<(), hyper::Error>
+where
+    I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+{
+    // With upgrades: the event channels are WebSockets. (An upgraded connection leaves
+    // this server's count; the event server bounds its own.)
+    let connection = builder.serve_connection(io, service).with_upgrades();
+    tokio::pin!(connection);
+    tokio::select! {
+        ended = connection.as_mut() => ended,
+        () = shutdown.cancelled() => {
+            connection.as_mut().graceful_shutdown();
+            connection.await
+        }
+    }
 }
 
 /// HTTP/1 only, hyper's own connection: its header timeout guards every request from the
@@ -197,18 +233,28 @@ mod tests {
         }
     }
 
-    /// A server of `app` on a free port; cancel the token to stop it.
-    async fn start(
-        app: Router,
-    ) -> (
+    type Started = (
         SocketAddr,
         CancellationToken,
         tokio::task::JoinHandle<Result<()>>,
-    ) {
+    );
+
+    /// A server of `app` on a free port; cancel the token to stop it.
+    async fn start(app: Router) -> Started {
+        start_speaking(app, Transport::Plain).await
+    }
+
+    async fn start_speaking(app: Router, transport: Transport) -> Started {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let shutdown = CancellationToken::new();
-        let server = tokio::spawn(serve(listener, app, small_limits(), shutdown.clone()));
+        let server = tokio::spawn(serve(
+            listener,
+            transport,
+            app,
+            small_limits(),
+            shutdown.clone(),
+        ));
         (addr, shutdown, server)
     }
 
@@ -283,5 +329,165 @@ mod tests {
         assert!(answer.ends_with("done"), "{answer}");
         server.await.unwrap().unwrap();
         assert!(TcpStream::connect(addr).await.is_err(), "still listening");
+    }
+
+    mod over_tls {
+        use super::*;
+        use crate::tls::{ClientTrust, ServerTls, TlsOptions};
+        use rustls_pki_types::ServerName;
+        use tokio_rustls::client::TlsStream;
+        use tokio_rustls::TlsConnector;
+
+        struct TlsServer {
+            started: Started,
+            trust: ClientTrust,
+            _dir: tempfile::TempDir,
+        }
+
+        /// A server of a hello route over TLS, with a certificate of a fresh local authority.
+        async fn start_tls() -> TlsServer {
+            let dir = tempfile::tempdir().unwrap();
+            let options = TlsOptions::LocalAuthority {
+                hosts: vec!["localhost".into(), "127.0.0.1".into()],
+            };
+            let tls = ServerTls::prepare(&options, dir.path()).unwrap();
+            let trust = ClientTrust::with_ca_file(tls.ca_path.as_ref().unwrap()).unwrap();
+            let app = Router::new().route("/", get(|| async { "hello" }));
+            let started = start_speaking(app, Transport::Tls(tls.config.clone().into())).await;
+            TlsServer {
+                started,
+                trust,
+                _dir: dir,
+            }
+        }
+
+        async fn tls_connect(server: &TlsServer) -> std::io::Result<TlsStream<TcpStream>> {
+            let stream = TcpStream::connect(server.started.0).await?;
+            let connector = TlsConnector::from(server.trust.rustls_config());
+            let name = ServerName::try_from("127.0.0.1").unwrap();
+            connector.connect(name, stream).await
+        }
+
+        async fn ask_tls(server: &TlsServer) -> String {
+            let mut stream = tls_connect(server).await.unwrap();
+            let request = "GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";
+            stream.write_all(request.as_bytes()).await.unwrap();
+            let mut answer = String::new();
+            // A server may end TLS without close_notify once it has answered.
+            let _ = stream.read_to_string(&mut answer).await;
+            answer
+        }
+
+        /// Reads until the server closes; how long that took.
+        async fn closed_within(stream: &mut TcpStream) -> Duration {
+            let started = tokio::time::Instant::now();
+            let mut rest = Vec::new();
+            let _ = tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut rest))
+                .await
+                .expect("the server closed the connection");
+            started.elapsed()
+        }
+
+        #[tokio::test]
+        async fn a_client_trusting_the_local_authority_is_served() {
+            let server = start_tls().await;
+            let answer = ask_tls(&server).await;
+            assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+            assert!(answer.ends_with("hello"), "{answer}");
+            // A client that trusts only the public roots refuses the certificate.
+            let stream = TcpStream::connect(server.started.0).await.unwrap();
+            let public = TlsConnector::from(ClientTrust::public().rustls_config());
+            let name = ServerName::try_from("127.0.0.1").unwrap();
+            let error = public.connect(name, stream).await.unwrap_err();
+            assert!(error.to_string().contains("UnknownIssuer"), "{error}");
+            server.started.1.cancel();
+        }
+
+        #[tokio::test]
+        async fn plain_http_to_the_tls_port_is_told_to_use_https_and_the_server_serves_on() {
+            let server = start_tls().await;
+            let mut stream = TcpStream::connect(server.started.0).await.unwrap();
+            let answer = ask(&mut stream, "/").await;
+            assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+            assert!(answer.contains("application/problem+json"), "{answer}");
+            assert!(answer.contains("https://t"), "{answer}");
+            assert!(ask_tls(&server).await.ends_with("hello"));
+            server.started.1.cancel();
+        }
+
+        #[tokio::test]
+        async fn a_tls_hello_to_the_plain_port_gets_an_alert_and_the_server_serves_on() {
+            let dir = tempfile::tempdir().unwrap();
+            let options = TlsOptions::LocalAuthority {
+                hosts: vec!["127.0.0.1".into()],
+            };
+            let tls = ServerTls::prepare(&options, dir.path()).unwrap();
+            let trust = ClientTrust::with_ca_file(tls.ca_path.as_ref().unwrap()).unwrap();
+            let (addr, shutdown, _server) =
+                start(Router::new().route("/", get(|| async { "hello" }))).await;
+            let stream = TcpStream::connect(addr).await.unwrap();
+            let name = ServerName::try_from("127.0.0.1").unwrap();
+            let error = TlsConnector::from(trust.rustls_config())
+                .connect(name, stream)
+                .await
+                .unwrap_err();
+            assert!(error.to_string().contains("HandshakeFailure"), "{error}");
+            let mut stream = TcpStream::connect(addr).await.unwrap();
+            assert!(ask(&mut stream, "/").await.ends_with("hello"));
+            shutdown.cancel();
+        }
+
+        #[tokio::test]
+        async fn a_tls_client_that_sends_nothing_is_dropped_on_the_header_timeout() {
+            let server = start_tls().await;
+            let mut silent = TcpStream::connect(server.started.0).await.unwrap();
+            let waited = closed_within(&mut silent).await;
+            let timeout = small_limits().header_read_timeout;
+            assert!(waited >= timeout - Duration::from_millis(100), "{waited:?}");
+            assert!(waited < timeout * 2, "{waited:?}");
+            server.started.1.cancel();
+        }
+
+        #[tokio::test]
+        async fn a_tls_client_that_stops_halfway_through_the_handshake_is_dropped() {
+            let server = start_tls().await;
+            // The start of a ClientHello record (a handshake record of 512 bytes), and no more.
+            let mut stalled = TcpStream::connect(server.started.0).await.unwrap();
+            stalled
+                .write_all(&[
+                    0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc, 0x03, 0x03,
+                ])
+                .await
+                .unwrap();
+            let waited = closed_within(&mut stalled).await;
+            let timeout = small_limits().header_read_timeout;
+            assert!(waited >= timeout - Duration::from_millis(100), "{waited:?}");
+            assert!(waited < timeout * 2, "{waited:?}");
+            // Meanwhile, and after, others are served.
+            assert!(ask_tls(&server).await.ends_with("hello"));
+            server.started.1.cancel();
+        }
+
+        #[tokio::test]
+        async fn connections_still_handshaking_count_against_the_bound() {
+            let server = start_tls().await;
+            let mut held = Vec::new();
+            for _ in 0..small_limits().max_connections {
+                held.push(TcpStream::connect(server.started.0).await.unwrap());
+            }
+            let waiting = tokio::spawn(async move {
+                let answer = ask_tls(&server).await;
+                (server, answer)
+            });
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            assert!(!waiting.is_finished(), "served beyond the bound");
+            drop(held.pop());
+            let (server, answer) = tokio::time::timeout(Duration::from_secs(2), waiting)
+                .await
+                .expect("served once a connection is free")
+                .unwrap();
+            assert!(answer.ends_with("hello"), "{answer}");
+            server.started.1.cancel();
+        }
     }
 }

@@ -14,8 +14,10 @@ pub mod worker_tasks;
 
 use crate::console::{self, Console, ConsoleOptions};
 use crate::operator::OperatorPorts;
+use crate::tls::{ServerTls, TlsOptions, LOOPBACK_HOSTS};
 use anyhow::{Context, Result};
 use events::{EventsSettings, LocalEvents, LocalNotifier, PublisherKey, DEFAULT_API_KEY};
+use http_server::transport::Transport;
 use http_server::HttpLimits;
 use orchestrator::LocalOrchestrator;
 use std::collections::HashMap;
@@ -78,6 +80,8 @@ pub struct LocalStack {
     pub cursor_key: CursorKey,
     /// How the operator console under `/console` is guarded.
     pub console: ConsoleOptions,
+    /// HTTPS and WSS on the stack's address, when asked for.
+    pub tls: Option<Arc<ServerTls>>,
 }
 
 /// Lets a caller (a test) put a different port in front of the workers, e.g. a
@@ -98,6 +102,8 @@ pub struct StackOptions {
     pub publish_gate: Option<PathBuf>,
     /// The operator console's token and operator name.
     pub console: ConsoleOptions,
+    /// Serve HTTPS and WSS instead of plain HTTP (the public URL is then `https`).
+    pub tls: Option<TlsOptions>,
 }
 
 impl StackOptions {
@@ -109,6 +115,7 @@ impl StackOptions {
             worker_ports_hook: None,
             publish_gate: None,
             console: ConsoleOptions::default(),
+            tls: None,
         }
     }
 }
@@ -139,11 +146,16 @@ impl LocalStack {
             worker_ports_hook,
             publish_gate,
             console,
+            tls,
         } = options;
         let public_url = public_url.as_str();
         tokio::fs::create_dir_all(data_dir)
             .await
             .with_context(|| format!("creating {}", data_dir.display()))?;
+        let tls = tls
+            .map(|tls| ServerTls::prepare(&with_stack_hosts(tls, public_url), data_dir))
+            .transpose()?
+            .map(Arc::new);
         let secret = signing_secret(data_dir).await?;
         let cursor_key = CursorKey::derived_from(&secret);
         let (metadata, audit) = open_metadata(data_dir, database_url.as_deref()).await?;
@@ -221,6 +233,7 @@ impl LocalStack {
             orchestrator,
             cursor_key,
             console,
+            tls,
         })
     }
 
@@ -249,10 +262,17 @@ impl LocalStack {
                     ..self.console.clone()
                 },
             )));
+        let transport = match &self.tls {
+            Some(tls) => {
+                tokio::spawn(tls.clone().keep_renewed(shutdown.clone()));
+                Transport::Tls(tls.config.clone().into())
+            }
+            None => Transport::Plain,
+        };
         let http = {
             let shutdown = shutdown.clone();
             tokio::spawn(async move {
-                http_server::serve(listener, app, HttpLimits::default(), shutdown)
+                http_server::serve(listener, transport, app, HttpLimits::default(), shutdown)
                     .await
                     .context("serving HTTP")
             })
@@ -331,6 +351,32 @@ async fn open_metadata(
             (store.clone(), store)
         }
     })
+}
+
+/// The local authority's certificate covers the loopback names and the public URL's host
+/// beside the hosts asked for.
+fn with_stack_hosts(tls: TlsOptions, public_url: &str) -> TlsOptions {
+    match tls {
+        TlsOptions::LocalAuthority { hosts: asked } => {
+            // An IPv6 host comes bracketed (`[::1]`); a certificate names it bare.
+            let public_host = reqwest::Url::parse(public_url).ok().and_then(|url| {
+                let host = url.host_str()?;
+                Some(
+                    host.trim_start_matches('[')
+                        .trim_end_matches(']')
+                        .to_string(),
+                )
+            });
+            let mut hosts: Vec<String> = LOOPBACK_HOSTS.map(String::from).to_vec();
+            for host in public_host.into_iter().chain(asked) {
+                if !hosts.contains(&host) {
+                    hosts.push(host);
+                }
+            }
+            TlsOptions::LocalAuthority { hosts }
+        }
+        files @ TlsOptions::Files { .. } => files,
+    }
 }
 
 /// Whether a URL names this machine (`http://127.0.0.1:3000`, `http://localhost`).

@@ -9,6 +9,7 @@
 mod broker;
 mod publish;
 mod realtime;
+pub mod refusal;
 pub mod sigv4;
 
 use crate::events::protocol::{PUBLISH_PATH, REALTIME_PATH};

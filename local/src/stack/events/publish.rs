@@ -1,27 +1,19 @@
 //! `POST /event`: AppSync Events' HTTP publish, for the one publisher key (SigV4).
 //! Answers as AppSync does: `{successful: [{identifier, index}], failed: []}`, or an
-//! error status with `{errors: [{errorType, message}]}`.
+//! error status in AWS's shape ([`super::refusal`]).
 
+use super::refusal::refused;
 use super::sigv4;
 use super::LocalEvents;
-use crate::events::protocol::{error_type, ProtocolError, MAX_EVENTS_PER_PUBLISH, MAX_EVENT_BYTES};
+use crate::events::protocol::{error_type, MAX_EVENTS_PER_PUBLISH, MAX_EVENT_BYTES};
 use axum::body::Bytes;
 use axum::extract::{OriginalUri, State};
 use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde_json::json;
 use std::sync::Arc;
 use std::time::SystemTime;
 use wisaw_adapters::aws::{PublishRequest, PublishResponse, PublishedEvent};
-
-fn refused(status: StatusCode, kind: &str, message: impl Into<String>) -> Response {
-    (
-        status,
-        Json(json!({ "errors": ProtocolError::new(kind, message) })),
-    )
-        .into_response()
-}
 
 pub async fn publish(
     State(events): State<Arc<LocalEvents>>,

@@ -7,15 +7,17 @@
 //! `connection_init` is closed: no client can make it panic, hang or grow.
 
 use super::broker::{Delivery, Inbox};
+use super::refusal::refused;
 use super::LocalEvents;
 use crate::events::protocol::{
     error_type, parse_auth_subprotocol, valid_subscription_id, ClientMessage, ProtocolError,
     ServerMessage, CONNECTION_TIMEOUT_MS, MAX_EVENT_BYTES, SUBPROTOCOL,
 };
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{close_code, CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use tokio::sync::mpsc;
@@ -32,8 +34,18 @@ const SEND_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 pub async fn upgrade(
     State(events): State<Arc<LocalEvents>>,
     headers: HeaderMap,
-    ws: WebSocketUpgrade,
+    ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Response {
+    let ws = match ws {
+        Ok(ws) => ws,
+        Err(rejection) => {
+            return refused(
+                rejection.status(),
+                error_type::BAD_REQUEST,
+                format!("not a WebSocket handshake: {}", rejection.body_text()),
+            )
+        }
+    };
     let offered: Vec<&str> = headers
         .get_all(header::SEC_WEBSOCKET_PROTOCOL)
         .iter()
@@ -42,19 +54,22 @@ pub async fn upgrade(
         .map(str::trim)
         .collect();
     let Ok(slot) = events.connection_slots.clone().try_acquire_owned() else {
-        return (
+        let mut refusal = refused(
             StatusCode::SERVICE_UNAVAILABLE,
-            [(header::RETRY_AFTER, "5")],
+            error_type::LIMIT_EXCEEDED,
             "too many event connections; try again later",
-        )
-            .into_response();
+        );
+        refusal
+            .headers_mut()
+            .insert(header::RETRY_AFTER, header::HeaderValue::from_static("5"));
+        return refusal;
     };
     if !offered.contains(&SUBPROTOCOL) {
-        return (
+        return refused(
             StatusCode::BAD_REQUEST,
+            error_type::BAD_REQUEST,
             format!("offer the `{SUBPROTOCOL}` WebSocket subprotocol"),
-        )
-            .into_response();
+        );
     }
     let authorized = offered
         .iter()
@@ -100,11 +115,16 @@ fn api_key(events: &LocalEvents, authorization: &BTreeMap<String, String>) -> Re
 
 /// Why a connection ends.
 enum End {
-    /// The client closed it, or went away.
+    /// The client went away without a close handshake (or stopped reading).
     Gone,
+    /// The client sent a Close frame: it is answered with one of the same code.
+    ClosedByClient,
     /// This side closes it, with a code and a reason.
     Close(u16, &'static str),
 }
+
+/// How long a closing connection waits for the other side's Close frame.
+const CLOSE_HANDSHAKE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
 
 struct Connection {
     events: Arc<LocalEvents>,
@@ -135,13 +155,42 @@ impl Connection {
         let end = self.serve(authorized).await;
         let channels: Vec<String> = self.subscriptions.values().cloned().collect();
         self.events.broker.disconnect(self.id, &channels);
-        if let End::Close(code, reason) = end {
-            let frame = CloseFrame {
-                code,
-                reason: reason.into(),
-            };
-            let _ = self.socket.send(Message::Close(Some(frame))).await;
+        // The close handshake of RFC 6455 §5.5.1, both ways, before the TCP connection ends.
+        match end {
+            End::Gone => {}
+            End::ClosedByClient => {
+                // The socket queued the echo of the client's frame (same code) on reading
+                // it; flushing sends it.
+                let flushed = futures::SinkExt::flush(&mut self.socket);
+                let _ = tokio::time::timeout(SEND_TIMEOUT, flushed).await;
+            }
+            End::Close(code, reason) => {
+                let frame = CloseFrame {
+                    code,
+                    reason: reason.into(),
+                };
+                let sent = tokio::time::timeout(
+                    SEND_TIMEOUT,
+                    self.socket.send(Message::Close(Some(frame))),
+                );
+                if matches!(sent.await, Ok(Ok(()))) {
+                    self.await_close_reply().await;
+                }
+            }
         }
+    }
+
+    /// After this side's Close frame, reads (and drops) what the client still sends until
+    /// its Close arrives, for a moment at most.
+    async fn await_close_reply(&mut self) {
+        let _ = tokio::time::timeout(CLOSE_HANDSHAKE_TIMEOUT, async {
+            while let Some(Ok(frame)) = self.socket.recv().await {
+                if matches!(frame, Message::Close(_)) {
+                    break;
+                }
+            }
+        })
+        .await;
     }
 
     /// A client that stops reading is given [`SEND_TIMEOUT`], then dropped: it cannot
@@ -222,7 +271,8 @@ impl Connection {
         authorized: &Result<(), String>,
     ) -> Result<(), End> {
         let text = match frame {
-            None | Some(Ok(Message::Close(_))) => return Err(End::Gone),
+            None => return Err(End::Gone),
+            Some(Ok(Message::Close(_))) => return Err(End::ClosedByClient),
             // Larger than the socket reads, or not a WebSocket frame at all.
             Some(Err(error)) => {
                 let last = ServerMessage::Error {

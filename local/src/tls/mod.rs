@@ -1,0 +1,262 @@
+//! TLS for `wisaw serve --tls` and for the clients that reach it. The server's
+//! certificate is the local authority's ([`authority`]) or the operator's own files; the
+//! clients (`wisaw upload`, the tests) trust the public roots and, when given, the local
+//! authority's `ca.pem`: never by turning verification off.
+
+pub mod authority;
+mod client;
+
+pub use client::ClientTrust;
+
+use anyhow::{Context, Result};
+use authority::{LocalAuthority, ServerIdentity, TLS_DIR};
+use rustls::crypto::CryptoProvider;
+use rustls::server::{ClientHello, ResolvesServerCert};
+use rustls::sign::CertifiedKey;
+use rustls::ServerConfig;
+use rustls_pki_types::pem::PemObject;
+use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, SystemTime};
+use tokio_util::sync::CancellationToken;
+
+/// How often a running server checks whether its certificate needs renewing.
+const RENEWAL_CHECK: Duration = Duration::from_secs(6 * 60 * 60);
+
+/// Where the server's certificate comes from.
+#[derive(Clone, Debug)]
+pub enum TlsOptions {
+    /// The local authority in `DATA_DIR/tls/` issues it for these hosts (with
+    /// `localhost`, `127.0.0.1` and `::1` always among them).
+    LocalAuthority { hosts: Vec<String> },
+    /// The operator's own certificate chain and key (PEM).
+    Files { cert: PathBuf, key: PathBuf },
+}
+
+/// The hosts every local certificate covers.
+pub const LOOPBACK_HOSTS: [&str; 3] = ["localhost", "127.0.0.1", "::1"];
+
+/// The ring provider: the one sqlx and the AWS client already use here.
+pub fn provider() -> Arc<CryptoProvider> {
+    Arc::new(rustls::crypto::ring::default_provider())
+}
+
+/// The server side, ready to accept.
+pub struct ServerTls {
+    pub config: Arc<ServerConfig>,
+    /// The authority's certificate, for a device to trust (none with the operator's files).
+    pub ca_path: Option<PathBuf>,
+    renewal: Option<Renewal>,
+}
+
+struct Renewal {
+    authority: LocalAuthority,
+    hosts: Vec<String>,
+    current: Arc<CurrentCertificate>,
+}
+
+impl ServerTls {
+    /// Loads or makes the server's certificate; a file that cannot be read, or a key that
+    /// is not the certificate's, is an error that says which.
+    pub fn prepare(options: &TlsOptions, data_dir: &Path) -> Result<Self> {
+        match options {
+            TlsOptions::Files { cert, key } => {
+                let chain = CertificateDer::pem_file_iter(cert)
+                    .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
+                    .map_err(|error| anyhow::anyhow!("{error}"))
+                    .with_context(|| {
+                        format!(
+                            "--tls-cert {}: reading a PEM certificate chain",
+                            cert.display()
+                        )
+                    })?;
+                anyhow::ensure!(
+                    !chain.is_empty(),
+                    "--tls-cert {}: no certificate in the file",
+                    cert.display()
+                );
+                let key_der = PrivateKeyDer::from_pem_file(key)
+                    .map_err(|error| anyhow::anyhow!("{error}"))
+                    .with_context(|| {
+                        format!("--tls-key {}: reading a PEM private key", key.display())
+                    })?;
+                let certified = certified(ServerIdentity {
+                    chain,
+                    key: key_der,
+                })
+                .with_context(|| {
+                    format!(
+                        "--tls-key {} does not go with --tls-cert {}",
+                        key.display(),
+                        cert.display()
+                    )
+                })?;
+                Ok(Self {
+                    config: server_config(Arc::new(CurrentCertificate::new(certified)))?,
+                    ca_path: None,
+                    renewal: None,
+                })
+            }
+            TlsOptions::LocalAuthority { hosts } => {
+                let authority = LocalAuthority::open_or_create(&data_dir.join(TLS_DIR))?;
+                let identity = authority.server_identity(hosts, SystemTime::now())?;
+                let current = Arc::new(CurrentCertificate::new(certified(identity)?));
+                Ok(Self {
+                    config: server_config(current.clone())?,
+                    ca_path: Some(authority.ca_path()),
+                    renewal: Some(Renewal {
+                        authority,
+                        hosts: hosts.clone(),
+                        current,
+                    }),
+                })
+            }
+        }
+    }
+
+    /// Renews the local authority's certificate before it expires, for a server that runs
+    /// for months; returns at `shutdown` (at once with the operator's own files).
+    pub async fn keep_renewed(self: Arc<Self>, shutdown: CancellationToken) {
+        let Some(renewal) = &self.renewal else {
+            return;
+        };
+        loop {
+            tokio::select! {
+                () = shutdown.cancelled() => return,
+                () = tokio::time::sleep(RENEWAL_CHECK) => {}
+            }
+            match renewal
+                .authority
+                .server_identity(&renewal.hosts, SystemTime::now())
+            {
+                Ok(identity) => match certified(identity) {
+                    Ok(certified) => renewal.current.replace(certified),
+                    Err(error) => {
+                        tracing::warn!(error = %format!("{error:#}"), "renewing the certificate")
+                    }
+                },
+                Err(error) => {
+                    tracing::warn!(error = %format!("{error:#}"), "renewing the certificate")
+                }
+            }
+        }
+    }
+}
+
+fn certified(identity: ServerIdentity) -> Result<Arc<CertifiedKey>> {
+    Ok(Arc::new(CertifiedKey::from_der(
+        identity.chain,
+        identity.key,
+        &provider(),
+    )?))
+}
+
+fn server_config(current: Arc<CurrentCertificate>) -> Result<Arc<ServerConfig>> {
+    let mut config = ServerConfig::builder_with_provider(provider())
+        .with_safe_default_protocol_versions()?
+        .with_no_client_auth()
+        .with_cert_resolver(current);
+    // The server speaks HTTP/1.1 only (WebSockets upgrade from it).
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(Arc::new(config))
+}
+
+/// The certificate handshakes are answered with, replaced when renewed.
+#[derive(Debug)]
+struct CurrentCertificate(RwLock<Arc<CertifiedKey>>);
+
+impl CurrentCertificate {
+    fn new(certified: Arc<CertifiedKey>) -> Self {
+        Self(RwLock::new(certified))
+    }
+
+    fn replace(&self, certified: Arc<CertifiedKey>) {
+        *self
+            .0
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = certified;
+    }
+}
+
+impl ResolvesServerCert for CurrentCertificate {
+    fn resolve(&self, _hello: ClientHello<'_>) -> Option<Arc<CertifiedKey>> {
+        Some(
+            self.0
+                .read()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .clone(),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn prepare_files(cert: &Path, key: &Path) -> String {
+        let options = TlsOptions::Files {
+            cert: cert.into(),
+            key: key.into(),
+        };
+        let dir = tempfile::tempdir().unwrap();
+        match ServerTls::prepare(&options, dir.path()) {
+            Ok(_) => panic!("{} and {} were accepted", cert.display(), key.display()),
+            Err(error) => format!("{error:#}"),
+        }
+    }
+
+    /// A local authority's certificate and key, as an operator's own files would be.
+    fn issued(dir: &Path, name: &str) -> (PathBuf, PathBuf) {
+        let authority = LocalAuthority::open_or_create(&dir.join(name)).unwrap();
+        authority
+            .server_identity(&["localhost".into()], SystemTime::now())
+            .unwrap();
+        let tls = dir.join(name);
+        (
+            tls.join(authority::SERVER_CERT_FILE),
+            tls.join(authority::SERVER_KEY_FILE),
+        )
+    }
+
+    #[test]
+    fn the_operators_own_certificate_and_key_are_served() {
+        let dir = tempfile::tempdir().unwrap();
+        let (cert, key) = issued(dir.path(), "own");
+        let options = TlsOptions::Files { cert, key };
+        let tls = ServerTls::prepare(&options, dir.path()).unwrap();
+        assert!(tls.ca_path.is_none());
+    }
+
+    #[test]
+    fn wrong_certificate_or_key_files_are_clear_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let (cert, key) = issued(dir.path(), "a");
+        let (_, other_key) = issued(dir.path(), "b");
+        let missing = dir.path().join("missing.pem");
+        let junk = dir.path().join("junk.pem");
+        std::fs::write(&junk, "not a certificate").unwrap();
+
+        let error = prepare_files(&missing, &key);
+        assert!(
+            error.contains("--tls-cert") && error.contains("missing.pem"),
+            "{error}"
+        );
+        let error = prepare_files(&junk, &key);
+        assert!(
+            error.contains("--tls-cert") && error.contains("junk.pem"),
+            "{error}"
+        );
+        let error = prepare_files(&cert, &junk);
+        assert!(
+            error.contains("--tls-key") && error.contains("junk.pem"),
+            "{error}"
+        );
+        // A certificate's own key swapped for another's.
+        let error = prepare_files(&cert, &other_key);
+        assert!(error.contains("does not go with"), "{error}");
+        // The two swapped: a key where the certificate belongs.
+        let error = prepare_files(&key, &cert);
+        assert!(error.contains("--tls-cert"), "{error}");
+    }
+}
