@@ -104,7 +104,7 @@ async fn a_subscribed_phone_hears_its_photo_rejected_with_the_reason(store: Stor
         .unwrap()
         .unwrap()
         .event;
-    assert_eq!(event["type"], "photo.rejected");
+    assert_eq!(event["eventType"], "photo.rejected");
     assert_eq!(event["photoId"], ticket.photo_id.to_string());
     assert_eq!(event["reasonCode"], "not_an_image");
     assert!(event["reason"].as_str().unwrap().len() > 10, "{event}");
@@ -284,7 +284,7 @@ async fn wisaw_upload_hears_the_event_and_falls_back_to_polling() {
     .unwrap();
     assert_eq!(heard.status.status.as_str(), "ready");
     let (event, after) = heard.event.expect("the event arrived on the channel");
-    assert_eq!(event["type"], "photo.ready");
+    assert_eq!(event["eventType"], "photo.ready");
     assert_eq!(event["photoId"], heard.status.photo_id.to_string());
     assert!(after < Duration::from_secs(60), "{after:?}");
 

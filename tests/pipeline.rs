@@ -289,7 +289,7 @@ async fn the_same_ingest_message_three_times_makes_one_execution_and_one_event(s
         deliveries.push(next.unwrap().unwrap().event);
     }
     assert_eq!(deliveries.len(), 1, "{deliveries:?}");
-    assert_eq!(deliveries[0]["type"], "photo.ready");
+    assert_eq!(deliveries[0]["eventType"], "photo.ready");
     assert_eq!(deliveries[0]["photoId"], id.as_str());
     stack.finish().await;
 }

@@ -59,7 +59,7 @@ async fn over_tls_every_url_is_https_and_a_phone_hears_its_photo_on_wss() {
         .unwrap()
         .unwrap()
         .event;
-    assert_eq!(event["type"], "photo.ready", "{event}");
+    assert_eq!(event["eventType"], "photo.ready", "{event}");
     for link in ["thumbUrl", "imageUrl"] {
         let url = event[link].as_str().unwrap();
         assert!(url.starts_with("https://"), "{link}: {url}");
@@ -227,7 +227,7 @@ async fn wisaw_upload_reaches_a_tls_server_trusting_its_authority_only() {
         .unwrap();
     assert_eq!(heard.status.status, PhotoStatus::Ready);
     let (event, _) = heard.event.expect("the event arrived over wss");
-    assert_eq!(event["type"], "photo.ready");
+    assert_eq!(event["eventType"], "photo.ready");
 
     let untrusted = upload(file.path(), &options(wisaw::tls::ClientTrust::public()))
         .await

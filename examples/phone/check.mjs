@@ -199,7 +199,7 @@ await check('(a) a photo becomes ready and photo.ready is heard', async () => {
     result.heardBy === 'event',
     `it became ready, but no photo.ready was heard within ${EVENT_WAIT_MS} ms (the status told it)`,
   );
-  assert(result.event.type === 'photo.ready' && result.event.thumbUrl, `the event: ${JSON.stringify(result.event)}`);
+  assert(result.event.eventType === 'photo.ready' && result.event.thumbUrl, `the event: ${JSON.stringify(result.event)}`);
   const photo = await readStatus(config.apiUrl, result.photoId);
   assert(photo.status === 'ready' && photo.thumbUrl, `the status says ${JSON.stringify(photo)}`);
   latencies.push(['photo.ready', result.latencyMs]);

@@ -206,9 +206,9 @@ export async function uploadPhoto({
         }
         seen.add(event.eventId);
         // The channel is the device's: other photos of the device are heard here too.
-        if (event.photoId !== photoId || !(event.type in OUTCOME_EVENTS)) return;
+        if (event.photoId !== photoId || !(event.eventType in OUTCOME_EVENTS)) return;
         const latencyMs = uploadedAt === undefined ? undefined : performance.now() - uploadedAt;
-        finish({ status: OUTCOME_EVENTS[event.type], heardBy: 'event', event, latencyMs });
+        finish({ status: OUTCOME_EVENTS[event.eventType], heardBy: 'event', event, latencyMs });
       },
       // Refused, or lost for good (Amplify resubscribes by itself after a reconnection).
       error: (error) => {

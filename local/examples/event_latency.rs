@@ -138,7 +138,11 @@ async fn main() {
                 .expect("an event")
                 .expect("the channel stays open");
             if received.event["photoId"] == ticket.photo_id.to_string() {
-                assert_eq!(received.event["type"], "photo.ready", "{}", received.event);
+                assert_eq!(
+                    received.event["eventType"], "photo.ready",
+                    "{}",
+                    received.event
+                );
                 break;
             }
         }

@@ -126,7 +126,7 @@ async fn listen(ticket: TicketResponse, expected: usize, waiting: Waiting) {
             .as_str()
             .unwrap_or_default()
             .to_string();
-        let kind = received.event["type"]
+        let kind = received.event["eventType"]
             .as_str()
             .unwrap_or_default()
             .to_string();

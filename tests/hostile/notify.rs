@@ -98,7 +98,7 @@ async fn an_event_cut_off_by_a_crash_is_published_after_the_restart(store: Store
     // The resumed step and the start-up sweep may both publish it: one event, once seen.
     let events = distinct_events(&mut channel, 1, Duration::from_secs(60)).await;
     assert_eq!(events.len(), 1, "the event the crash cut off never arrived");
-    assert_eq!(events[0]["type"], "photo.ready");
+    assert_eq!(events[0]["eventType"], "photo.ready");
     assert_eq!(events[0]["eventId"], format!("{photo_id}:photo.ready:0"));
     let thumb = client
         .get(events[0]["thumbUrl"].as_str().unwrap())

@@ -6,7 +6,8 @@ use crate::ids::{DeviceId, PhotoId};
 use crate::status::PhotoStatus;
 use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
-use serde::{Deserialize, Serialize};
+use serde::ser::SerializeStruct;
+use serde::{Deserialize, Serialize, Serializer};
 use sha2::Sha256;
 use std::fmt;
 
@@ -47,13 +48,12 @@ pub struct OutboxEvent {
 }
 
 /// An event as the app receives it on its device's channel.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PhotoEvent {
     /// Stable across republications (`{photoId}:{type}:{attempt}`).
     pub event_id: String,
-    /// `photo.ready` or `photo.rejected`.
-    #[serde(rename = "type")]
+    /// `photo.ready` or `photo.rejected`: `eventType` in the app's contract.
     pub event_type: String,
     pub photo_id: PhotoId,
     /// The uploading device: the one that subscribes to the channel.
@@ -68,6 +68,33 @@ pub struct PhotoEvent {
     pub reason: Option<String>,
     /// When the outcome was recorded, the same on every republication.
     pub occurred_at: DateTime<Utc>,
+}
+
+/// Written by hand for one reason: the type goes out under two names, `eventType` (the
+/// app's contract) and `type` (what this server sent before it, which a client may read).
+impl Serialize for PhotoEvent {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let optional = [
+            ("thumbUrl", &self.thumb_url),
+            ("imageUrl", &self.image_url),
+            ("reasonCode", &self.reason_code),
+            ("reason", &self.reason),
+        ];
+        let present = optional.iter().filter(|(_, value)| value.is_some()).count();
+        let mut event = serializer.serialize_struct("PhotoEvent", 6 + present)?;
+        event.serialize_field("eventId", &self.event_id)?;
+        event.serialize_field("eventType", &self.event_type)?;
+        event.serialize_field("type", &self.event_type)?;
+        event.serialize_field("photoId", &self.photo_id)?;
+        event.serialize_field("deviceId", &self.device_id)?;
+        for (name, value) in optional {
+            if let Some(value) = value {
+                event.serialize_field(name, value)?;
+            }
+        }
+        event.serialize_field("occurredAt", &self.occurred_at)?;
+        event.end()
+    }
 }
 
 /// Where the app reaches the event channels: AppSync Events' two endpoints in AWS,
@@ -170,6 +197,44 @@ impl fmt::Debug for DeviceChannels {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_event_names_its_type_as_the_apps_contract_does() {
+        let event = PhotoEvent {
+            event_id: "p:photo.rejected:0".into(),
+            event_type: PHOTO_REJECTED.into(),
+            photo_id: PhotoId::new_random(),
+            device_id: DeviceId::new_random(),
+            thumb_url: None,
+            image_url: None,
+            reason_code: Some("corrupt".into()),
+            reason: Some("This file is damaged.".into()),
+            occurred_at: Utc::now(),
+        };
+        let json = serde_json::to_value(&event).unwrap();
+        assert_eq!(json["eventType"], PHOTO_REJECTED, "{json}");
+        assert_eq!(json["type"], PHOTO_REJECTED, "{json}");
+        let mut names: Vec<&str> = json
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        names.sort_unstable();
+        let contract = [
+            "deviceId",
+            "eventId",
+            "eventType",
+            "occurredAt",
+            "photoId",
+            "reason",
+            "reasonCode",
+            "type",
+        ];
+        assert_eq!(names, contract);
+        let back: PhotoEvent = serde_json::from_value(json).unwrap();
+        assert_eq!(back, event);
+    }
 
     #[test]
     fn a_channel_is_stable_private_and_checked() {

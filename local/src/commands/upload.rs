@@ -114,7 +114,7 @@ pub async fn upload(file: &Path, options: &UploadOptions) -> Result<Followed> {
                 let after = acknowledged.elapsed();
                 eprintln!(
                     "photo {photo_id}: {} {:.1} ms after the upload was acknowledged",
-                    event["type"].as_str().unwrap_or("event"),
+                    event["eventType"].as_str().unwrap_or("event"),
                     after.as_secs_f64() * 1000.0
                 );
                 let status = poll_status(&client, api, photo_id, deadline, options.wait).await?;

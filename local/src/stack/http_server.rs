@@ -346,13 +346,16 @@ mod tests {
 
         /// A server of a hello route over TLS, with a certificate of a fresh local authority.
         async fn start_tls() -> TlsServer {
+            start_tls_app(Router::new().route("/", get(|| async { "hello" }))).await
+        }
+
+        async fn start_tls_app(app: Router) -> TlsServer {
             let dir = tempfile::tempdir().unwrap();
             let options = TlsOptions::LocalAuthority {
                 hosts: vec!["localhost".into(), "127.0.0.1".into()],
             };
             let tls = ServerTls::prepare(&options, dir.path()).unwrap();
             let trust = ClientTrust::with_ca_file(tls.ca_path.as_ref().unwrap()).unwrap();
-            let app = Router::new().route("/", get(|| async { "hello" }));
             let started = start_speaking(app, Transport::Tls(tls.config.clone().into())).await;
             TlsServer {
                 started,
@@ -466,6 +469,79 @@ mod tests {
             // Meanwhile, and after, others are served.
             assert!(ask_tls(&server).await.ends_with("hello"));
             server.started.1.cancel();
+        }
+
+        #[tokio::test]
+        async fn after_the_handshake_stalled_headers_are_dropped_as_in_clear() {
+            let server = start_tls().await;
+            let limits = small_limits();
+            // Headers begun, never finished.
+            let mut stream = tls_connect(&server).await.unwrap();
+            stream
+                .write_all(b"GET / HTTP/1.1\r\nHost: t\r\n")
+                .await
+                .unwrap();
+            let started = tokio::time::Instant::now();
+            let mut rest = Vec::new();
+            let _ = tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut rest))
+                .await
+                .expect("the server closed the connection");
+            let waited = started.elapsed();
+            assert!(waited >= limits.header_read_timeout - Duration::from_millis(100));
+            assert!(waited < limits.header_read_timeout * 2, "{waited:?}");
+
+            server.started.1.cancel();
+        }
+
+        #[tokio::test]
+        async fn a_body_that_stalls_over_tls_ends_its_request() {
+            let app = Router::new().route(
+                "/upload",
+                axum::routing::put(|body: axum::body::Bytes| async move {
+                    format!("{} bytes", body.len())
+                }),
+            );
+            let server = start_tls_app(app).await;
+            let mut stream = tls_connect(&server).await.unwrap();
+            stream
+                .write_all(b"PUT /upload HTTP/1.1\r\nHost: t\r\nContent-Length: 100\r\n\r\nhalf")
+                .await
+                .unwrap();
+            let started = tokio::time::Instant::now();
+            let mut answer = Vec::new();
+            let _ = tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut answer))
+                .await
+                .expect("the server ended the request");
+            let waited = started.elapsed();
+            let idle = small_limits().body_idle_timeout;
+            assert!(waited >= idle - Duration::from_millis(100), "{waited:?}");
+            assert!(waited < idle * 2, "{waited:?}");
+            let answer = String::from_utf8_lossy(&answer);
+            assert!(!answer.contains("100 bytes"), "{answer}");
+            server.started.1.cancel();
+        }
+
+        #[tokio::test]
+        async fn a_shutdown_lets_a_tls_request_in_flight_finish() {
+            let app = Router::new().route(
+                "/",
+                get(|| async {
+                    tokio::time::sleep(Duration::from_millis(300)).await;
+                    "hello"
+                }),
+            );
+            let server = start_tls_app(app).await;
+            let mut stream = tls_connect(&server).await.unwrap();
+            let request = "GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";
+            stream.write_all(request.as_bytes()).await.unwrap();
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            let (addr, shutdown, running) = server.started;
+            shutdown.cancel();
+            let mut answer = String::new();
+            let _ = stream.read_to_string(&mut answer).await;
+            assert!(answer.ends_with("hello"), "{answer}");
+            running.await.unwrap().unwrap();
+            assert!(TcpStream::connect(addr).await.is_err(), "still listening");
         }
 
         #[tokio::test]
