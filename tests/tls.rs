@@ -7,7 +7,7 @@ use crate::support::{
     images::{jpeg, two_tone},
     Store, TestStack, SF,
 };
-use futures::StreamExt;
+use futures::{SinkExt, StreamExt};
 use std::time::Duration;
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
@@ -90,18 +90,23 @@ async fn a_clients_close_frame_is_answered_with_the_same_code() {
             reason: "the app is going to the background".into(),
         };
         socket.close(Some(going)).await.unwrap();
-        let echoed = loop {
-            match tokio::time::timeout(WITHIN, socket.next()).await.unwrap() {
-                Some(Ok(Message::Close(frame))) => break frame,
-                Some(Ok(_)) => continue,
-                other => panic!("{}: no Close frame: {other:?}", stack.base_url),
-            }
-        };
-        assert_eq!(echoed.map(|frame| u16::from(frame.code)), Some(4001));
+        let echoed = next_close(&mut socket).await;
+        assert_eq!(u16::from(echoed.code), 4001, "{}", stack.base_url);
         // Then the server ends the TCP connection.
         let end = tokio::time::timeout(WITHIN, socket.next()).await.unwrap();
         assert!(end.is_none_or(|end| end.is_err()), "{}", stack.base_url);
         stack.finish().await;
+    }
+}
+
+/// The next Close frame on `socket`, skipping messages before it.
+async fn next_close(socket: &mut Socket) -> CloseFrame {
+    loop {
+        match tokio::time::timeout(WITHIN, socket.next()).await.unwrap() {
+            Some(Ok(Message::Close(frame))) => return frame.expect("a code and a reason"),
+            Some(Ok(_)) => continue,
+            other => panic!("the connection ended without a Close frame: {other:?}"),
+        }
     }
 }
 
@@ -127,36 +132,62 @@ async fn a_close_the_server_starts_sends_a_code_and_a_reason() {
     let stack = TestStack::start_tls(Store::Sqlite).await;
     let mut socket = raw_socket(&stack).await;
     // No connection_init: the server closes with a policy violation, and says why.
-    let close = loop {
-        match tokio::time::timeout(WITHIN, socket.next()).await.unwrap() {
-            Some(Ok(Message::Close(frame))) => break frame.expect("a code and a reason"),
-            Some(Ok(_)) => continue,
-            other => panic!("the connection ended without a Close frame: {other:?}"),
-        }
-    };
+    let close = next_close(&mut socket).await;
     assert_eq!(u16::from(close.code), 1008, "{close:?}");
     assert!(!close.reason.is_empty(), "{close:?}");
 
-    let connection = stack.events().await;
-    let finishing = tokio::spawn(async move {
-        let mut connection = connection;
-        loop {
-            match connection.next().await {
-                Ok(Some(_)) => continue,
-                // `None`: a Close frame; an error: the socket dropped without one.
-                ended => return ended.map(|_| ()),
-            }
-        }
-    });
-    stack.finish().await;
-    let ended = tokio::time::timeout(Duration::from_secs(10), finishing)
+    // At shutdown, every connection hears that the server goes away.
+    let mut socket = raw_socket(&stack).await;
+    socket
+        .send(Message::Text(r#"{"type":"connection_init"}"#.into()))
         .await
-        .expect("the connection ended at shutdown")
         .unwrap();
-    assert!(
-        ended.is_ok(),
-        "ended without the server's Close frame: {ended:?}"
-    );
+    let finishing = tokio::spawn(async move { next_close(&mut socket).await });
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    stack.finish().await;
+    let close = finishing.await.unwrap();
+    assert_eq!(u16::from(close.code), 1001, "{close:?}");
+    assert!(!close.reason.is_empty(), "{close:?}");
+}
+
+/// The server's own close waits a moment for the client's answer and no longer: a client
+/// that answers is let go at once, one that never answers is dropped after the moment.
+#[tokio::test]
+async fn the_servers_close_waits_a_moment_for_the_clients_answer() {
+    let stack = TestStack::start(Store::Sqlite).await;
+    for answers in [true, false] {
+        let mut socket = raw_socket(&stack).await;
+        // A malformed first frame: `connection_error`, then a Close (1002).
+        socket.send(Message::Text("not json".into())).await.unwrap();
+        let close = next_close(&mut socket).await;
+        assert_eq!(u16::from(close.code), 1002, "{close:?}");
+        let since = tokio::time::Instant::now();
+        if answers {
+            // Reading on sends the queued answer; the server then ends the connection.
+            let end = tokio::time::timeout(WITHIN, socket.next()).await.unwrap();
+            assert!(end.as_ref().is_none_or(|end| end.is_err()), "{end:?}");
+            assert!(
+                since.elapsed() < Duration::from_secs(1),
+                "{:?}",
+                since.elapsed()
+            );
+        } else {
+            // Watch the TCP connection without reading the WebSocket, which would answer.
+            let MaybeTlsStream::Plain(tcp) = socket.get_ref() else {
+                panic!("a plain connection");
+            };
+            let ended = tokio::time::timeout(WITHIN, tcp.peek(&mut [0u8; 1])).await;
+            assert_eq!(
+                ended.unwrap().unwrap(),
+                0,
+                "the server ended the connection"
+            );
+            let waited = since.elapsed();
+            assert!(waited >= Duration::from_millis(1500), "{waited:?}");
+            assert!(waited < Duration::from_secs(5), "{waited:?}");
+        }
+    }
+    stack.finish().await;
 }
 
 /// The Events endpoint refuses as AWS services do: the type in `x-amzn-ErrorType` and as

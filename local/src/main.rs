@@ -12,7 +12,7 @@ use wisaw::operator::dead_letters::DeadLetterFilter;
 use wisaw::operator::replay::{ReplayRequest, DEFAULT_MAX_FAILED_REPLAYS, DEFAULT_RATE};
 use wisaw::operator::{default_operator, parse_time, OperatorPorts};
 use wisaw::stack::events::DEFAULT_API_KEY;
-use wisaw::stack::StackOptions;
+use wisaw::stack::{StackOptions, DATA_DIR_VAR, DEFAULT_DATA_DIR};
 use wisaw::tls::TlsOptions;
 use wisaw_domain::ids::PhotoId;
 use wisaw_domain::PhotoStatus;
@@ -158,21 +158,15 @@ struct TlsArgs {
 }
 
 impl TlsArgs {
-    /// The TLS to serve with, if any; the address is covered when it is a specific one.
-    fn options(self, addr: SocketAddr) -> Option<TlsOptions> {
+    /// The TLS to serve with, if any.
+    fn options(self, addr: SocketAddr, public_url: &str) -> Result<Option<TlsOptions>> {
         if !self.tls {
-            return None;
+            return Ok(None);
         }
-        Some(match (self.tls_cert, self.tls_key) {
+        Ok(Some(match (self.tls_cert, self.tls_key) {
             (Some(cert), Some(key)) => TlsOptions::Files { cert, key },
-            _ => {
-                let mut hosts = self.tls_host;
-                if !addr.ip().is_unspecified() {
-                    hosts.push(addr.ip().to_string());
-                }
-                TlsOptions::LocalAuthority { hosts }
-            }
-        })
+            _ => TlsOptions::local(public_url, Some(addr.ip()), self.tls_host)?,
+        }))
     }
 }
 
@@ -182,8 +176,8 @@ struct DataDir {
     #[arg(
         long,
         global = true,
-        default_value = "./wisaw-data",
-        env = "WISAW_DATA_DIR"
+        default_value = DEFAULT_DATA_DIR,
+        env = DATA_DIR_VAR
     )]
     data_dir: PathBuf,
     /// Keep the photos' metadata in this Postgres database instead of SQLite
@@ -289,9 +283,9 @@ async fn main() -> Result<()> {
             console,
             tls,
         } => {
-            let tls = tls.options(addr);
-            let scheme = if tls.is_some() { "https" } else { "http" };
+            let scheme = if tls.tls { "https" } else { "http" };
             let public_url = public_url.unwrap_or_else(|| format!("{scheme}://{addr}"));
+            let tls = tls.options(addr, &public_url)?;
             let options = StackOptions {
                 database_url: data.database_url,
                 events_api_key,

@@ -83,7 +83,7 @@ impl TestStack {
     /// A stack serving HTTPS and WSS with certificates of its own local authority; its
     /// client trusts that authority.
     pub async fn start_tls(store: Store) -> Self {
-        let local = TlsOptions::LocalAuthority { hosts: Vec::new() };
+        let local = TlsOptions::local("https://127.0.0.1", None, Vec::new()).unwrap();
         Self::start_serving(store, None, Some(local)).await
     }
 

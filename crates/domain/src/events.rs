@@ -6,7 +6,6 @@ use crate::ids::{DeviceId, PhotoId};
 use crate::status::PhotoStatus;
 use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
-use serde::ser::SerializeStruct;
 use serde::{Deserialize, Serialize, Serializer};
 use sha2::Sha256;
 use std::fmt;
@@ -48,8 +47,10 @@ pub struct OutboxEvent {
 }
 
 /// An event as the app receives it on its device's channel.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase")]
+// `remote = "Self"`: the derives become `PhotoEvent::serialize`/`deserialize` functions,
+// which the trait impls below wrap (to write the type under a second name).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(remote = "Self", rename_all = "camelCase")]
 pub struct PhotoEvent {
     /// Stable across republications (`{photoId}:{type}:{attempt}`).
     pub event_id: String,
@@ -70,30 +71,28 @@ pub struct PhotoEvent {
     pub occurred_at: DateTime<Utc>,
 }
 
-/// Written by hand for one reason: the type goes out under two names, `eventType` (the
-/// app's contract) and `type` (what this server sent before it, which a client may read).
+/// The type goes out under two names: `eventType` (the app's contract) and `type` (what
+/// this server sent before, which a client may read).
 impl Serialize for PhotoEvent {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let optional = [
-            ("thumbUrl", &self.thumb_url),
-            ("imageUrl", &self.image_url),
-            ("reasonCode", &self.reason_code),
-            ("reason", &self.reason),
-        ];
-        let present = optional.iter().filter(|(_, value)| value.is_some()).count();
-        let mut event = serializer.serialize_struct("PhotoEvent", 6 + present)?;
-        event.serialize_field("eventId", &self.event_id)?;
-        event.serialize_field("eventType", &self.event_type)?;
-        event.serialize_field("type", &self.event_type)?;
-        event.serialize_field("photoId", &self.photo_id)?;
-        event.serialize_field("deviceId", &self.device_id)?;
-        for (name, value) in optional {
-            if let Some(value) = value {
-                event.serialize_field(name, value)?;
-            }
+        #[derive(Serialize)]
+        struct WithLegacyType<'a> {
+            #[serde(flatten, with = "PhotoEvent")]
+            event: &'a PhotoEvent,
+            #[serde(rename = "type")]
+            legacy_type: &'a str,
         }
-        event.serialize_field("occurredAt", &self.occurred_at)?;
-        event.end()
+        WithLegacyType {
+            event: self,
+            legacy_type: &self.event_type,
+        }
+        .serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for PhotoEvent {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        PhotoEvent::deserialize(deserializer)
     }
 }
 

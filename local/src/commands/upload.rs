@@ -3,6 +3,7 @@
 //! event (or, without events, poll its status) until it is done.
 
 use crate::events::client::EventsConnection;
+use crate::stack::{DATA_DIR_VAR, DEFAULT_DATA_DIR};
 use crate::tls::authority::{CA_CERT_FILE, TLS_DIR};
 use crate::tls::ClientTrust;
 use anyhow::{bail, Context, Result};
@@ -40,8 +41,8 @@ pub fn trust(ca: Option<&Path>) -> Result<ClientTrust> {
     if let Some(ca) = ca {
         return ClientTrust::with_ca_file(ca);
     }
-    let data_dir = std::env::var_os("WISAW_DATA_DIR")
-        .map_or_else(|| "wisaw-data".into(), std::path::PathBuf::from);
+    let data_dir = std::env::var_os(DATA_DIR_VAR)
+        .map_or_else(|| DEFAULT_DATA_DIR.into(), std::path::PathBuf::from);
     let local = data_dir.join(TLS_DIR).join(CA_CERT_FILE);
     if local.exists() {
         ClientTrust::with_ca_file(&local)

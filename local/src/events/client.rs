@@ -249,7 +249,13 @@ pub async fn next_message(
 ) -> Result<Option<ServerMessage>> {
     loop {
         match socket.next().await {
-            None | Some(Ok(Message::Close(_))) => return Ok(None),
+            None => return Ok(None),
+            Some(Ok(Message::Close(_))) => {
+                // The socket queued the echo of the server's Close (RFC 6455 §5.5.1);
+                // flushing sends it.
+                let _ = socket.flush().await;
+                return Ok(None);
+            }
             Some(Err(error)) => return Err(error).context("reading from the connection"),
             Some(Ok(Message::Text(text))) => {
                 return serde_json::from_str(text.as_str())

@@ -338,6 +338,11 @@ mod tests {
         use tokio_rustls::client::TlsStream;
         use tokio_rustls::TlsConnector;
 
+        /// The start of a ClientHello record (a handshake record of 512 bytes), and no more.
+        const CLIENT_HELLO_START: [u8; 11] = [
+            0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc, 0x03, 0x03,
+        ];
+
         struct TlsServer {
             started: Started,
             trust: ClientTrust,
@@ -454,14 +459,8 @@ mod tests {
         #[tokio::test]
         async fn a_tls_client_that_stops_halfway_through_the_handshake_is_dropped() {
             let server = start_tls().await;
-            // The start of a ClientHello record (a handshake record of 512 bytes), and no more.
             let mut stalled = TcpStream::connect(server.started.0).await.unwrap();
-            stalled
-                .write_all(&[
-                    0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc, 0x03, 0x03,
-                ])
-                .await
-                .unwrap();
+            stalled.write_all(&CLIENT_HELLO_START).await.unwrap();
             let waited = closed_within(&mut stalled).await;
             let timeout = small_limits().header_read_timeout;
             assert!(waited >= timeout - Duration::from_millis(100), "{waited:?}");
@@ -549,7 +548,9 @@ mod tests {
             let server = start_tls().await;
             let mut held = Vec::new();
             for _ in 0..small_limits().max_connections {
-                held.push(TcpStream::connect(server.started.0).await.unwrap());
+                let mut stream = TcpStream::connect(server.started.0).await.unwrap();
+                stream.write_all(&CLIENT_HELLO_START).await.unwrap();
+                held.push(stream);
             }
             let waiting = tokio::spawn(async move {
                 let answer = ask_tls(&server).await;
@@ -558,7 +559,8 @@ mod tests {
             tokio::time::sleep(Duration::from_millis(500)).await;
             assert!(!waiting.is_finished(), "served beyond the bound");
             drop(held.pop());
-            let (server, answer) = tokio::time::timeout(Duration::from_secs(2), waiting)
+            // Well before the held ones' own timeout (2 s after their accept) frees a slot.
+            let (server, answer) = tokio::time::timeout(Duration::from_secs(1), waiting)
                 .await
                 .expect("served once a connection is free")
                 .unwrap();

@@ -14,7 +14,7 @@ pub mod worker_tasks;
 
 use crate::console::{self, Console, ConsoleOptions};
 use crate::operator::OperatorPorts;
-use crate::tls::{ServerTls, TlsOptions, LOOPBACK_HOSTS};
+use crate::tls::{ServerTls, TlsOptions};
 use anyhow::{Context, Result};
 use events::{EventsSettings, LocalEvents, LocalNotifier, PublisherKey, DEFAULT_API_KEY};
 use http_server::transport::Transport;
@@ -44,6 +44,11 @@ use worker_tasks::{local_function_arn, local_queue_url, WorkerPorts, WorkerTasks
 /// As the SAM template's redrive policy: after this many receives, SQS moves an ingest
 /// message to the dead-letter queue.
 pub const INGEST_MAX_RECEIVE_COUNT: u32 = 5;
+
+/// Where the local stack keeps its data unless told another folder, and the variable
+/// that tells it.
+pub const DEFAULT_DATA_DIR: &str = "./wisaw-data";
+pub const DATA_DIR_VAR: &str = "WISAW_DATA_DIR";
 
 /// The queues' file in the stack's data folder.
 pub const QUEUES_FILE: &str = "queues.db";
@@ -153,7 +158,7 @@ impl LocalStack {
             .await
             .with_context(|| format!("creating {}", data_dir.display()))?;
         let tls = tls
-            .map(|tls| ServerTls::prepare(&with_stack_hosts(tls, public_url), data_dir))
+            .map(|tls| ServerTls::prepare(&tls, data_dir))
             .transpose()?
             .map(Arc::new);
         let secret = signing_secret(data_dir).await?;
@@ -351,32 +356,6 @@ async fn open_metadata(
             (store.clone(), store)
         }
     })
-}
-
-/// The local authority's certificate covers the loopback names and the public URL's host
-/// beside the hosts asked for.
-fn with_stack_hosts(tls: TlsOptions, public_url: &str) -> TlsOptions {
-    match tls {
-        TlsOptions::LocalAuthority { hosts: asked } => {
-            // An IPv6 host comes bracketed (`[::1]`); a certificate names it bare.
-            let public_host = reqwest::Url::parse(public_url).ok().and_then(|url| {
-                let host = url.host_str()?;
-                Some(
-                    host.trim_start_matches('[')
-                        .trim_end_matches(']')
-                        .to_string(),
-                )
-            });
-            let mut hosts: Vec<String> = LOOPBACK_HOSTS.map(String::from).to_vec();
-            for host in public_host.into_iter().chain(asked) {
-                if !hosts.contains(&host) {
-                    hosts.push(host);
-                }
-            }
-            TlsOptions::LocalAuthority { hosts }
-        }
-        files @ TlsOptions::Files { .. } => files,
-    }
 }
 
 /// Whether a URL names this machine (`http://127.0.0.1:3000`, `http://localhost`).

@@ -10,6 +10,7 @@ use rcgen::{
 };
 use rustls::client::danger::ServerCertVerifier;
 use rustls::client::WebPkiServerVerifier;
+use rustls::sign::CertifiedKey;
 use rustls::RootCertStore;
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
@@ -41,6 +42,18 @@ const CA_NAME: &str = "wisaw local development CA";
 pub struct ServerIdentity {
     pub chain: Vec<CertificateDer<'static>>,
     pub key: PrivateKeyDer<'static>,
+}
+
+impl ServerIdentity {
+    /// The certificate with its key loaded for signing; an error when the key is not the
+    /// certificate's.
+    pub fn certified(self) -> Result<Arc<CertifiedKey>> {
+        Ok(Arc::new(CertifiedKey::from_der(
+            self.chain,
+            self.key,
+            &super::provider(),
+        )?))
+    }
 }
 
 /// The authority, open on its folder.
@@ -90,16 +103,23 @@ impl LocalAuthority {
     }
 
     /// The server certificate for `hosts` (names or IP addresses): the one in the folder
-    /// when a client trusting this authority would accept it for each of them
-    /// [`RENEW_BEFORE`] from `now`, else a new one, written in its place.
-    pub fn server_identity(&self, hosts: &[String], now: SystemTime) -> Result<ServerIdentity> {
+    /// when its key goes with it and a client trusting this authority would accept it for
+    /// each of them now and [`RENEW_BEFORE`] from now, else a new one, written in its place.
+    pub fn server_certificate(
+        &self,
+        hosts: &[String],
+        now: SystemTime,
+    ) -> Result<Arc<CertifiedKey>> {
         let (cert_path, key_path) = (
             self.dir.join(SERVER_CERT_FILE),
             self.dir.join(SERVER_KEY_FILE),
         );
         if let Some(identity) = read_identity(&cert_path, &key_path) {
-            if self.covers(&identity.chain[0], hosts, now + RENEW_BEFORE) {
-                return Ok(identity);
+            let cert = &identity.chain[0];
+            if self.covers(cert, hosts, now) && self.covers(cert, hosts, now + RENEW_BEFORE) {
+                if let Ok(certified) = identity.certified() {
+                    return Ok(certified);
+                }
             }
         }
         let key = KeyPair::generate().context("making a server key")?;
@@ -109,11 +129,12 @@ impl LocalAuthority {
         write_private(&key_path, &key.serialize_pem())?;
         write_public(&cert_path, &cert.pem())?;
         tracing::info!(hosts = ?hosts, "issued a server certificate");
-        Ok(ServerIdentity {
+        ServerIdentity {
             chain: vec![cert.der().clone()],
             key: PrivateKeyDer::try_from(key.serialize_der())
                 .map_err(|error| anyhow::anyhow!("the new server key: {error}"))?,
-        })
+        }
+        .certified()
     }
 
     /// Whether a client trusting this authority accepts `cert` for every host at `at`.
@@ -201,29 +222,40 @@ fn read(path: &Path) -> Result<String> {
 }
 
 fn write_public(path: &Path, pem: &str) -> Result<()> {
-    std::fs::write(path, pem).with_context(|| format!("writing {}", path.display()))
+    write_whole(path, pem, 0o644)
 }
 
 /// A key readable by its owner only (0600), from the moment it exists.
 fn write_private(path: &Path, pem: &str) -> Result<()> {
+    write_whole(path, pem, 0o600)
+}
+
+/// Writes beside `path`, then renames over it: a reader (or a restart after a crash)
+/// sees the old file or the new one, never half of one.
+fn write_whole(path: &Path, pem: &str, mode: u32) -> Result<()> {
     use std::io::Write;
+    let partial = path.with_extension("pem.partial");
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create(true).truncate(true);
     #[cfg(unix)]
     {
         use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-        options.mode(0o600);
-        // An older file keeps its mode on open: set it, whatever it was.
-        if path.exists() {
-            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
-                .with_context(|| format!("protecting {}", path.display()))?;
+        options.mode(mode);
+        // A partial file left by a crash keeps its mode on open: set it again.
+        if partial.exists() {
+            std::fs::set_permissions(&partial, std::fs::Permissions::from_mode(mode))
+                .with_context(|| format!("protecting {}", partial.display()))?;
         }
     }
+    #[cfg(not(unix))]
+    let _ = mode;
     let mut file = options
-        .open(path)
-        .with_context(|| format!("writing {}", path.display()))?;
+        .open(&partial)
+        .with_context(|| format!("writing {}", partial.display()))?;
     file.write_all(pem.as_bytes())
-        .with_context(|| format!("writing {}", path.display()))
+        .and_then(|()| file.sync_all())
+        .with_context(|| format!("writing {}", partial.display()))?;
+    std::fs::rename(&partial, path).with_context(|| format!("writing {}", path.display()))
 }
 
 #[cfg(test)]
@@ -260,8 +292,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let authority = LocalAuthority::open_or_create(dir.path()).unwrap();
         let now = SystemTime::now();
-        let identity = authority.server_identity(&hosts(), now).unwrap();
-        let cert = &identity.chain[0];
+        let certified = authority.server_certificate(&hosts(), now).unwrap();
+        let cert = &certified.cert[0];
         assert!(authority.covers(cert, &hosts(), now));
         for host in hosts() {
             assert!(
@@ -280,17 +312,23 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let authority = LocalAuthority::open_or_create(dir.path()).unwrap();
         let now = SystemTime::now();
-        let first = authority.server_identity(&hosts(), now).unwrap().chain;
-        let same = authority
-            .server_identity(&hosts(), now + DAY)
+        let first = authority
+            .server_certificate(&hosts(), now)
             .unwrap()
-            .chain;
+            .cert
+            .clone();
+        let same = authority
+            .server_certificate(&hosts(), now + DAY)
+            .unwrap()
+            .cert
+            .clone();
         assert_eq!(same, first, "reused while it has time left");
         let near_expiry = now + SERVER_VALIDITY - RENEW_BEFORE + DAY;
         let renewed = authority
-            .server_identity(&hosts(), near_expiry)
+            .server_certificate(&hosts(), near_expiry)
             .unwrap()
-            .chain;
+            .cert
+            .clone();
         assert_ne!(
             renewed, first,
             "renewed with less than {RENEW_BEFORE:?} left"
@@ -299,7 +337,11 @@ mod tests {
         // A host not covered yet: issued again, for it too.
         let mut more = hosts();
         more.push("10.0.0.7".into());
-        let widened = authority.server_identity(&more, near_expiry).unwrap().chain;
+        let widened = authority
+            .server_certificate(&more, near_expiry)
+            .unwrap()
+            .cert
+            .clone();
         assert_ne!(widened, renewed);
         assert!(authority.covers(&widened[0], &more, near_expiry));
     }
@@ -309,13 +351,39 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let authority = LocalAuthority::open_or_create(dir.path()).unwrap();
         let now = SystemTime::now();
-        let first = authority.server_identity(&hosts(), now).unwrap().chain;
+        let first = authority
+            .server_certificate(&hosts(), now)
+            .unwrap()
+            .cert
+            .clone();
         std::fs::remove_file(dir.path().join(CA_CERT_FILE)).unwrap();
         std::fs::remove_file(dir.path().join(CA_KEY_FILE)).unwrap();
         let other = LocalAuthority::open_or_create(dir.path()).unwrap();
         assert!(!other.covers(&first[0], &hosts(), now));
-        let issued = other.server_identity(&hosts(), now).unwrap().chain;
+        let issued = other
+            .server_certificate(&hosts(), now)
+            .unwrap()
+            .cert
+            .clone();
         assert!(other.covers(&issued[0], &hosts(), now));
+    }
+
+    #[test]
+    fn a_key_that_does_not_go_with_the_certificate_has_it_issued_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let authority = LocalAuthority::open_or_create(dir.path()).unwrap();
+        let now = SystemTime::now();
+        let first = authority
+            .server_certificate(&hosts(), now)
+            .unwrap()
+            .cert
+            .clone();
+        // As a crash between the key's write and the certificate's could have left it.
+        let other_key = KeyPair::generate().unwrap().serialize_pem();
+        std::fs::write(dir.path().join(SERVER_KEY_FILE), other_key).unwrap();
+        let issued = authority.server_certificate(&hosts(), now).unwrap();
+        assert_ne!(issued.cert, first);
+        assert!(issued.keys_match().is_ok());
     }
 
     #[test]

@@ -9,19 +9,20 @@ use rustls_pki_types::CertificateDer;
 use std::path::Path;
 use std::sync::Arc;
 
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct ClientTrust {
-    /// Authorities trusted beside the public roots.
-    extra: Vec<CertificateDer<'static>>,
+    /// Built once: the public roots, and the authorities given.
+    config: Arc<ClientConfig>,
 }
 
 impl ClientTrust {
     /// The public roots only, as a phone trusts a deployed stage.
     pub fn public() -> Self {
-        Self::default()
+        Self::trusting(Vec::new()).expect("the public roots are usable")
     }
 
-    /// The public roots and the certificates in `path` (a `ca.pem`).
+    /// The public roots and the certificates in `path` (a `ca.pem`); an error when the
+    /// file holds none, or one that cannot serve as a root.
     pub fn with_ca_file(path: &Path) -> Result<Self> {
         let extra = CertificateDer::pem_file_iter(path)
             .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
@@ -32,36 +33,38 @@ impl ClientTrust {
             "{}: no certificate in it",
             path.display()
         );
-        Ok(Self { extra })
+        Self::trusting(extra).with_context(|| format!("trusting {}", path.display()))
+    }
+
+    fn trusting(extra: Vec<CertificateDer<'static>>) -> Result<Self> {
+        let mut roots = RootCertStore::empty();
+        roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+        for cert in extra {
+            roots.add(cert)?;
+        }
+        let config = ClientConfig::builder_with_provider(super::provider())
+            .with_safe_default_protocol_versions()?
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        Ok(Self {
+            config: Arc::new(config),
+        })
     }
 
     pub fn rustls_config(&self) -> Arc<ClientConfig> {
-        let mut roots = RootCertStore::empty();
-        roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-        for cert in &self.extra {
-            // Checked when read: a certificate rustls cannot use would fail every handshake.
-            if let Err(error) = roots.add(cert.clone()) {
-                tracing::warn!(%error, "a trusted certificate that cannot be used");
-            }
-        }
-        let config = ClientConfig::builder_with_provider(super::provider())
-            .with_safe_default_protocol_versions()
-            .expect("ring supports the default protocol versions")
-            .with_root_certificates(roots)
-            .with_no_client_auth();
-        Arc::new(config)
+        self.config.clone()
     }
 
     /// An HTTP client with this trust.
     pub fn http_client(&self) -> Result<reqwest::Client> {
         reqwest::Client::builder()
-            .use_preconfigured_tls((*self.rustls_config()).clone())
+            .use_preconfigured_tls((*self.config).clone())
             .build()
             .context("building the HTTP client")
     }
 
     /// The WebSocket client's TLS, with this trust.
     pub fn websocket_connector(&self) -> tokio_tungstenite::Connector {
-        tokio_tungstenite::Connector::Rustls(self.rustls_config())
+        tokio_tungstenite::Connector::Rustls(self.config.clone())
     }
 }

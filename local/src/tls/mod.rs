@@ -15,7 +15,8 @@ use rustls::server::{ClientHello, ResolvesServerCert};
 use rustls::sign::CertifiedKey;
 use rustls::ServerConfig;
 use rustls_pki_types::pem::PemObject;
-use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+use rustls_pki_types::{CertificateDer, PrivateKeyDer, ServerName};
+use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, SystemTime};
@@ -27,8 +28,8 @@ const RENEWAL_CHECK: Duration = Duration::from_secs(6 * 60 * 60);
 /// Where the server's certificate comes from.
 #[derive(Clone, Debug)]
 pub enum TlsOptions {
-    /// The local authority in `DATA_DIR/tls/` issues it for these hosts (with
-    /// `localhost`, `127.0.0.1` and `::1` always among them).
+    /// The local authority in `DATA_DIR/tls/` issues it for these hosts
+    /// ([`TlsOptions::local`] says which).
     LocalAuthority { hosts: Vec<String> },
     /// The operator's own certificate chain and key (PEM).
     Files { cert: PathBuf, key: PathBuf },
@@ -36,6 +37,39 @@ pub enum TlsOptions {
 
 /// The hosts every local certificate covers.
 pub const LOOPBACK_HOSTS: [&str; 3] = ["localhost", "127.0.0.1", "::1"];
+
+impl TlsOptions {
+    /// The local authority's certificate for a server at `public_url` listening on
+    /// `listening` (when that is one address, not all): it covers the loopback names, the
+    /// URL's host, that address and each of `more` (a LAN address a phone uses).
+    pub fn local(public_url: &str, listening: Option<IpAddr>, more: Vec<String>) -> Result<Self> {
+        // An IPv6 host comes bracketed (`[::1]`); a certificate names it bare.
+        let public_host = reqwest::Url::parse(public_url)
+            .with_context(|| format!("the public URL {public_url:?}"))?
+            .host_str()
+            .map(|host| {
+                host.trim_start_matches('[')
+                    .trim_end_matches(']')
+                    .to_string()
+            });
+        let listening = listening
+            .filter(|ip| !ip.is_unspecified())
+            .map(|ip| ip.to_string());
+        let mut hosts: Vec<String> = LOOPBACK_HOSTS.map(String::from).to_vec();
+        for host in public_host.into_iter().chain(listening).chain(more) {
+            // What a certificate cannot name (a wildcard, a bracketed address) would have it
+            // issued anew at every start, and never accepted.
+            anyhow::ensure!(
+                ServerName::try_from(host.as_str()).is_ok(),
+                "{host:?} is not a host name or an IP address a certificate can name"
+            );
+            if !hosts.contains(&host) {
+                hosts.push(host);
+            }
+        }
+        Ok(Self::LocalAuthority { hosts })
+    }
+}
 
 /// The ring provider: the one sqlx and the AWS client already use here.
 pub fn provider() -> Arc<CryptoProvider> {
@@ -81,10 +115,11 @@ impl ServerTls {
                     .with_context(|| {
                         format!("--tls-key {}: reading a PEM private key", key.display())
                     })?;
-                let certified = certified(ServerIdentity {
+                let certified = ServerIdentity {
                     chain,
                     key: key_der,
-                })
+                }
+                .certified()
                 .with_context(|| {
                     format!(
                         "--tls-key {} does not go with --tls-cert {}",
@@ -100,8 +135,8 @@ impl ServerTls {
             }
             TlsOptions::LocalAuthority { hosts } => {
                 let authority = LocalAuthority::open_or_create(&data_dir.join(TLS_DIR))?;
-                let identity = authority.server_identity(hosts, SystemTime::now())?;
-                let current = Arc::new(CurrentCertificate::new(certified(identity)?));
+                let certified = authority.server_certificate(hosts, SystemTime::now())?;
+                let current = Arc::new(CurrentCertificate::new(certified));
                 Ok(Self {
                     config: server_config(current.clone())?,
                     ca_path: Some(authority.ca_path()),
@@ -128,28 +163,15 @@ impl ServerTls {
             }
             match renewal
                 .authority
-                .server_identity(&renewal.hosts, SystemTime::now())
+                .server_certificate(&renewal.hosts, SystemTime::now())
             {
-                Ok(identity) => match certified(identity) {
-                    Ok(certified) => renewal.current.replace(certified),
-                    Err(error) => {
-                        tracing::warn!(error = %format!("{error:#}"), "renewing the certificate")
-                    }
-                },
+                Ok(certified) => renewal.current.replace_if_renewed(certified),
                 Err(error) => {
                     tracing::warn!(error = %format!("{error:#}"), "renewing the certificate")
                 }
             }
         }
     }
-}
-
-fn certified(identity: ServerIdentity) -> Result<Arc<CertifiedKey>> {
-    Ok(Arc::new(CertifiedKey::from_der(
-        identity.chain,
-        identity.key,
-        &provider(),
-    )?))
 }
 
 fn server_config(current: Arc<CurrentCertificate>) -> Result<Arc<ServerConfig>> {
@@ -171,11 +193,15 @@ impl CurrentCertificate {
         Self(RwLock::new(certified))
     }
 
-    fn replace(&self, certified: Arc<CertifiedKey>) {
-        *self
+    fn replace_if_renewed(&self, certified: Arc<CertifiedKey>) {
+        let mut current = self
             .0
             .write()
-            .unwrap_or_else(|poisoned| poisoned.into_inner()) = certified;
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if current.cert != certified.cert {
+            tracing::info!("serving the renewed certificate");
+            *current = certified;
+        }
     }
 }
 
@@ -210,13 +236,46 @@ mod tests {
     fn issued(dir: &Path, name: &str) -> (PathBuf, PathBuf) {
         let authority = LocalAuthority::open_or_create(&dir.join(name)).unwrap();
         authority
-            .server_identity(&["localhost".into()], SystemTime::now())
+            .server_certificate(&["localhost".into()], SystemTime::now())
             .unwrap();
         let tls = dir.join(name);
         (
             tls.join(authority::SERVER_CERT_FILE),
             tls.join(authority::SERVER_KEY_FILE),
         )
+    }
+
+    #[test]
+    fn a_local_certificate_names_loopback_the_public_host_the_address_and_the_hosts_asked() {
+        let hosts = |options: TlsOptions| match options {
+            TlsOptions::LocalAuthority { hosts } => hosts,
+            files => panic!("{files:?}"),
+        };
+        let lan = TlsOptions::local(
+            "https://photos.lan:3000",
+            Some("192.168.1.20".parse().unwrap()),
+            vec!["10.0.0.7".into(), "photos.lan".into()],
+        )
+        .unwrap();
+        let expected = [
+            "localhost",
+            "127.0.0.1",
+            "::1",
+            "photos.lan",
+            "192.168.1.20",
+            "10.0.0.7",
+        ];
+        assert_eq!(hosts(lan), expected);
+        // Listening everywhere names no address; a bracketed IPv6 host is named bare.
+        let all = TlsOptions::local(
+            "https://[::1]:3000",
+            Some("0.0.0.0".parse().unwrap()),
+            vec![],
+        );
+        assert_eq!(hosts(all.unwrap()), LOOPBACK_HOSTS);
+        // A name no certificate can carry is refused at start.
+        let wildcard = TlsOptions::local("https://127.0.0.1", None, vec!["*.lan".into()]);
+        assert!(format!("{:#}", wildcard.unwrap_err()).contains("*.lan"));
     }
 
     #[test]

@@ -123,7 +123,8 @@ enum End {
     Close(u16, &'static str),
 }
 
-/// How long a closing connection waits for the other side's Close frame.
+/// How long the close handshake may take, from this side's Close frame (or the echo of
+/// the client's) to the end of the connection.
 const CLOSE_HANDSHAKE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
 
 struct Connection {
@@ -155,42 +156,35 @@ impl Connection {
         let end = self.serve(authorized).await;
         let channels: Vec<String> = self.subscriptions.values().cloned().collect();
         self.events.broker.disconnect(self.id, &channels);
-        // The close handshake of RFC 6455 §5.5.1, both ways, before the TCP connection ends.
+        // The close handshake of RFC 6455 §5.5.1, both ways, before the TCP connection
+        // ends; the whole of it within a moment, so a client that stops reading or never
+        // answers frees its slot.
+        let _ = tokio::time::timeout(CLOSE_HANDSHAKE_TIMEOUT, self.close_handshake(end)).await;
+    }
+
+    async fn close_handshake(&mut self, end: End) {
         match end {
             End::Gone => {}
             End::ClosedByClient => {
                 // The socket queued the echo of the client's frame (same code) on reading
                 // it; flushing sends it.
-                let flushed = futures::SinkExt::flush(&mut self.socket);
-                let _ = tokio::time::timeout(SEND_TIMEOUT, flushed).await;
+                let _ = futures::SinkExt::flush(&mut self.socket).await;
             }
             End::Close(code, reason) => {
                 let frame = CloseFrame {
                     code,
                     reason: reason.into(),
                 };
-                let sent = tokio::time::timeout(
-                    SEND_TIMEOUT,
-                    self.socket.send(Message::Close(Some(frame))),
-                );
-                if matches!(sent.await, Ok(Ok(()))) {
-                    self.await_close_reply().await;
+                if self.socket.send(Message::Close(Some(frame))).await.is_ok() {
+                    // Read (and drop) what the client still sends until its Close.
+                    while let Some(Ok(frame)) = self.socket.recv().await {
+                        if matches!(frame, Message::Close(_)) {
+                            break;
+                        }
+                    }
                 }
             }
         }
-    }
-
-    /// After this side's Close frame, reads (and drops) what the client still sends until
-    /// its Close arrives, for a moment at most.
-    async fn await_close_reply(&mut self) {
-        let _ = tokio::time::timeout(CLOSE_HANDSHAKE_TIMEOUT, async {
-            while let Some(Ok(frame)) = self.socket.recv().await {
-                if matches!(frame, Message::Close(_)) {
-                    break;
-                }
-            }
-        })
-        .await;
     }
 
     /// A client that stops reading is given [`SEND_TIMEOUT`], then dropped: it cannot
@@ -203,14 +197,15 @@ impl Connection {
         }
     }
 
-    /// Sends a last message (as far as the client still reads) and ends the connection.
+    /// Sends a last message and ends the connection with a Close frame (with none when
+    /// the client no longer reads: it is gone).
     async fn close_with(
         &mut self,
         last: ServerMessage,
         code: u16,
         reason: &'static str,
     ) -> Result<(), End> {
-        let _ = self.send(last).await;
+        self.send(last).await?;
         Err(End::Close(code, reason))
     }
 

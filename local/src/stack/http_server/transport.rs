@@ -1,7 +1,9 @@
 //! What a connection speaks: plain HTTP, or HTTP over TLS (`wisaw serve --tls`). The
 //! client's first byte tells which it is trying; one that speaks the other gets a refusal
 //! it can read, in its own protocol, and the server goes on serving. The first byte and
-//! the TLS handshake are held to the header timeout, as the request's headers are.
+//! the TLS handshake share one header timeout, counted from the accept; hyper then holds
+//! the request's headers to it again, so a connection idles at most twice that before
+//! its first request, plain or TLS.
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -61,9 +63,11 @@ impl Transport {
         matches!(self, Self::Tls(_))
     }
 
-    /// Reads what the client speaks and, for TLS, completes the handshake; each within `within`.
+    /// Reads what the client speaks and, for TLS, completes the handshake, both within
+    /// `within` of now.
     pub async fn open(&self, stream: TcpStream, within: Duration) -> Result<Opened, NotOpened> {
-        let speaks_tls = match tokio::time::timeout(within, first_byte(&stream)).await {
+        let deadline = tokio::time::Instant::now() + within;
+        let speaks_tls = match tokio::time::timeout_at(deadline, first_byte(&stream)).await {
             Err(_) => return Err(NotOpened::Silent(within)),
             Ok(Err(error)) => return Err(NotOpened::Io(error)),
             Ok(Ok(None)) => return Err(NotOpened::Closed),
@@ -74,15 +78,17 @@ impl Transport {
             (Self::Plain, true) => {
                 let mut stream = stream;
                 let _ = stream.write_all(&TLS_HANDSHAKE_FAILURE_ALERT).await;
-                let _ = stream.shutdown().await;
+                linger_and_close(stream).await;
                 Err(NotOpened::TlsOnPlainPort)
             }
             (Self::Tls(_), false) => {
-                answer_https_required(stream, within).await;
+                let mut stream = stream;
+                answer_https_required(&mut stream, within).await;
+                linger_and_close(stream).await;
                 Err(NotOpened::PlainOnTlsPort)
             }
             (Self::Tls(acceptor), true) => {
-                match tokio::time::timeout(within, acceptor.accept(stream)).await {
+                match tokio::time::timeout_at(deadline, acceptor.accept(stream)).await {
                     Err(_) => Err(NotOpened::HandshakeStalled(within)),
                     Ok(Err(error)) => Err(NotOpened::Handshake(error)),
                     Ok(Ok(tls)) => Ok(Opened::Tls(Box::new(tls))),
@@ -101,9 +107,33 @@ async fn first_byte(stream: &TcpStream) -> std::io::Result<Option<u8>> {
     })
 }
 
+/// How long a refused connection is drained after its answer, and how much of it.
+const LINGER: Duration = Duration::from_millis(500);
+const LINGER_BYTES: usize = 16 * 1024;
+
+/// Closes after a refusal so that the client reads it: what the client sent and this side
+/// never read (the rest of a ClientHello, a request's body) would make the close a reset,
+/// which can throw the answer away before the client reads it. So: end this side's
+/// writing, then read and drop what still comes, for a moment and up to a bound.
+async fn linger_and_close(mut stream: TcpStream) {
+    use tokio::io::AsyncReadExt;
+    let _ = stream.shutdown().await;
+    let drain = async {
+        let mut buffer = [0u8; 4096];
+        let mut drained = 0;
+        while drained < LINGER_BYTES {
+            match stream.read(&mut buffer).await {
+                Ok(0) | Err(_) => break,
+                Ok(read) => drained += read,
+            }
+        }
+    };
+    let _ = tokio::time::timeout(LINGER, drain).await;
+}
+
 /// Reads the plain request (through hyper, with the header timeout) and answers it with a
-/// problem saying to use `https`, then closes.
-async fn answer_https_required(stream: TcpStream, within: Duration) {
+/// problem saying to use `https`.
+async fn answer_https_required(stream: &mut TcpStream, within: Duration) {
     let mut builder = http1::Builder::new();
     builder
         .timer(hyper_util::rt::TokioTimer::new())
