@@ -1,0 +1,67 @@
+//! A Parallel state's attempt: every branch on the same input, side by side.
+
+use super::super::context::ExecutionContext;
+use super::super::definition::ParallelState;
+use super::super::history;
+use super::super::path::Scope;
+use super::super::store::{AppendError, Update};
+use super::work::Attempt;
+use super::{BranchEnd, Engine, Failure, Interrupt, Journal, Lane};
+use serde_json::Value;
+
+impl Engine<'_> {
+    /// Every branch on the same input, side by side; the first to fail stops the others.
+    pub(super) async fn attempt_parallel(
+        &self,
+        parallel: &ParallelState,
+        effective: &Value,
+        scope: &Scope<'_>,
+        context: &ExecutionContext,
+        journal: &Journal<'_>,
+    ) -> Result<Attempt, Interrupt> {
+        let input = match &parallel.parameters {
+            Some(template) => template.render(effective, scope)?,
+            None => effective.clone(),
+        };
+        journal
+            .append(vec![history::bare("ParallelStateStarted")], Update::Events)
+            .await?;
+        let lanes: Vec<Lane> = parallel.branches.iter().map(|_| Lane::default()).collect();
+        let runs = parallel.branches.iter().zip(&lanes).map(|(branch, lane)| {
+            let input = input.clone();
+            async move {
+                let cursor = self
+                    .enter_branch(branch, input, scope.variables.clone(), Vec::new(), journal)
+                    .await
+                    .map_err(Stop::Store)?;
+                match self
+                    .run_branch(branch, cursor, Some(lane), context, journal)
+                    .await
+                    .map_err(Stop::Store)?
+                {
+                    BranchEnd::Succeeded(output) => Ok(output),
+                    BranchEnd::Failed(failure) => Err(Stop::Failed(failure)),
+                }
+            }
+        });
+        Ok(match futures::future::try_join_all(runs).await {
+            Ok(outputs) => Attempt::Succeeded {
+                result: Value::Array(outputs),
+                event: history::bare("ParallelStateSucceeded"),
+            },
+            // The other branches stopped in the states they were in.
+            Err(Stop::Failed(failure)) => Attempt::stopped(
+                failure,
+                lanes.iter().filter_map(Lane::aborted).collect(),
+                "ParallelStateFailed",
+            ),
+            Err(Stop::Store(error)) => return Err(Interrupt::Store(error)),
+        })
+    }
+}
+
+/// Why a Parallel branch stopped the others.
+enum Stop {
+    Failed(Failure),
+    Store(AppendError),
+}
