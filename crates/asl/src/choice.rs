@@ -1,10 +1,10 @@
 //! Choice rules: compiled at load (unknown or unsupported operators are refused
 //! by name) and evaluated against the Choice state's effective input.
 
-use super::definition::parse_timestamp;
 use super::error::RuntimeError;
 use super::path::{PathSource, Scope};
 use super::template::Template;
+use super::timestamp::parse_timestamp;
 use serde_json::{Map, Value};
 use std::cmp::Ordering;
 

@@ -31,6 +31,7 @@ mod retry;
 mod store;
 mod substitution;
 mod template;
+mod timestamp;
 
 pub use definition::{Resource, StateMachine};
 pub use error::{LoadError, RunnerError};

@@ -5,7 +5,7 @@ use super::super::definition::{State, WaitFor, WaitState};
 use super::super::error::RuntimeError;
 use super::super::path::Scope;
 use super::{assign, Interrupt, Step};
-use crate::definition::parse_timestamp;
+use crate::timestamp::parse_timestamp;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
