@@ -19,7 +19,7 @@ use std::sync::Arc;
 use wisaw_domain::contracts::ExecutionInput;
 use wisaw_domain::ingest::{parse_ingest_message, IngestError, IngestRequest};
 use wisaw_domain::ports::{BlobStore, MetadataStore, Orchestrator, StartOutcome};
-use wisaw_domain::{PhotoId, PhotoStatus, PortError};
+use wisaw_domain::{ExecutionName, PhotoId, PhotoStatus, PortError};
 
 /// What dispatch works with: the Lambda binary fills it with AWS adapters, the
 /// local stack with its local ones.
@@ -198,14 +198,10 @@ fn nothing_to_do(
     }
 }
 
-/// The attempt an execution name stands for (see [`PhotoId::execution_name`]).
+/// The attempt of `photo` an execution name stands for.
 fn attempt_of(photo: PhotoId, execution_name: &str) -> Option<u32> {
-    let id = photo.to_string();
-    let rest = execution_name.strip_prefix(&id)?;
-    if rest.is_empty() {
-        return Some(0);
-    }
-    rest.strip_prefix("-replay-")?.parse().ok()
+    let name: ExecutionName = execution_name.parse().ok()?;
+    (name.photo == photo).then_some(name.attempt)
 }
 
 #[cfg(test)]

@@ -58,13 +58,61 @@ impl PhotoId {
         key.strip_prefix("uploads/")?.parse().ok()
     }
 
-    /// Execution name: the photo id for the first run, `{photoId}-replay-{n}` for the
-    /// n-th replay, so a duplicate start of the same attempt is "already exists".
+    /// The name of this photo's execution for `attempt` (see [`ExecutionName`]).
     pub fn execution_name(&self, attempt: u32) -> String {
-        if attempt == 0 {
-            self.to_string()
+        ExecutionName {
+            photo: *self,
+            attempt,
+        }
+        .to_string()
+    }
+}
+
+/// A photo's execution: named after the photo for the first run, `{photoId}-replay-{n}`
+/// for the n-th replay, so a duplicate start of the same attempt is "already exists".
+/// Formatted and read here only.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ExecutionName {
+    pub photo: PhotoId,
+    /// 0 for the first run, n for the n-th replay.
+    pub attempt: u32,
+}
+
+const REPLAY_INFIX: &str = "-replay-";
+
+impl fmt::Display for ExecutionName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.attempt {
+            0 => write!(f, "{}", self.photo),
+            attempt => write!(f, "{}{REPLAY_INFIX}{attempt}", self.photo),
+        }
+    }
+}
+
+/// The name is not one this pipeline gives its executions.
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{0:?} is not a photo's execution name (PHOTO_ID or PHOTO_ID-replay-N)")]
+pub struct NotAnExecutionName(pub String);
+
+impl FromStr for ExecutionName {
+    type Err = NotAnExecutionName;
+
+    /// Only the form [`fmt::Display`] writes: `{photoId}` or `{photoId}-replay-{n}`, n ≥ 1.
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        let refused = || NotAnExecutionName(name.to_string());
+        let (photo, attempt) = match name.split_once(REPLAY_INFIX) {
+            None => (name, 0),
+            Some((photo, attempt)) => (photo, attempt.parse().map_err(|_| refused())?),
+        };
+        let parsed = Self {
+            photo: photo.parse().map_err(|_| refused())?,
+            attempt,
+        };
+        // One spelling per execution: no `-replay-0`, no leading zeros, the id in lowercase.
+        if parsed.to_string() == name {
+            Ok(parsed)
         } else {
-            format!("{self}-replay-{attempt}")
+            Err(refused())
         }
     }
 }
@@ -84,5 +132,26 @@ mod tests {
         assert_eq!(PhotoId::from_upload_key("photos/x"), None);
         assert_eq!(id.execution_name(0), id.to_string());
         assert_eq!(id.execution_name(2), format!("{id}-replay-2"));
+    }
+
+    #[test]
+    fn an_execution_name_reads_back_as_written_and_nothing_else_does() {
+        let photo: PhotoId = "0b6f5c2e-7a8d-4c1e-9f00-123456789abc".parse().unwrap();
+        for attempt in [0, 1, 12] {
+            let name = ExecutionName { photo, attempt };
+            assert_eq!(name.to_string().parse(), Ok(name));
+        }
+        for other in [
+            "",
+            "not-a-photo",
+            "0b6f5c2e-7a8d-4c1e-9f00-123456789abc-replay-",
+            "0b6f5c2e-7a8d-4c1e-9f00-123456789abc-replay-0",
+            "0b6f5c2e-7a8d-4c1e-9f00-123456789abc-replay-01",
+            "0b6f5c2e-7a8d-4c1e-9f00-123456789abc-replay-x",
+            "0B6F5C2E-7A8D-4C1E-9F00-123456789ABC",
+            "0b6f5c2e-7a8d-4c1e-9f00-123456789abc-retry-1",
+        ] {
+            assert!(other.parse::<ExecutionName>().is_err(), "{other:?}");
+        }
     }
 }

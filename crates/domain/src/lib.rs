@@ -16,5 +16,5 @@ pub mod replay;
 pub mod status;
 
 pub use error::{PortError, StepError, StepErrorKind};
-pub use ids::{DeviceId, PhotoId};
+pub use ids::{DeviceId, ExecutionName, PhotoId};
 pub use status::PhotoStatus;

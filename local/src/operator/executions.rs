@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
-use wisaw_domain::ids::PhotoId;
+use wisaw_domain::ids::{ExecutionName, PhotoId};
 use wisaw_domain::ports::{
     ExecutionStatus, ExecutionSummary, HistoryEvent, Orchestrator, PortResult,
 };
@@ -144,22 +144,12 @@ pub fn duration(execution: &ExecutionSummary) -> Option<chrono::Duration> {
     execution.stop_date.map(|stop| stop - execution.start_date)
 }
 
-/// A duration as people read it: "35 ms", "1.2 s", "3 min 4 s".
-pub fn human_duration(duration: chrono::Duration) -> String {
-    let ms = duration.num_milliseconds();
-    match ms {
-        ..=999 => format!("{} ms", ms.max(0)),
-        1_000..=59_999 => format!("{:.1} s", ms as f64 / 1000.0),
-        _ => format!("{} min {} s", ms / 60_000, (ms % 60_000) / 1000),
-    }
-}
-
-/// The photo an execution is about: its name is the photo id, with `-replay-{n}` for a replay.
+/// The photo an execution is about, when it is one of this pipeline's.
 pub fn photo_of(execution_name: &str) -> Option<PhotoId> {
-    let id = execution_name
-        .split_once("-replay-")
-        .map_or(execution_name, |(id, _)| id);
-    id.parse().ok()
+    execution_name
+        .parse::<ExecutionName>()
+        .ok()
+        .map(|name| name.photo)
 }
 
 /// The states an execution went through and how each fared, from its history.
@@ -187,19 +177,5 @@ mod tests {
         }
         assert_eq!(photo_of(&photo.execution_name(2)), Some(photo));
         assert_eq!(photo_of("not-a-photo"), None);
-    }
-
-    #[test]
-    fn durations_read_as_people_say_them() {
-        assert_eq!(human_duration(chrono::Duration::milliseconds(35)), "35 ms");
-        assert_eq!(
-            human_duration(chrono::Duration::milliseconds(1_250)),
-            "1.2 s"
-        );
-        assert_eq!(
-            human_duration(chrono::Duration::milliseconds(184_000)),
-            "3 min 4 s"
-        );
-        assert_eq!(human_duration(chrono::Duration::milliseconds(-5)), "0 ms");
     }
 }

@@ -113,7 +113,8 @@ fn title(name: &str, mark: Option<&StateMark>) -> String {
     title
 }
 
-/// "35 ms", "1.2 s", "42 s", "3 min 5 s", "2 h 10 min".
+/// A duration as people read it at a glance: "35 ms", "1.2 s", "42 s", "3 min 5 s",
+/// "2 h 10 min". The one rule for the diagram's labels and the console's pages alike.
 pub fn format_duration(duration: chrono::Duration) -> String {
     let ms = duration.num_milliseconds().max(0);
     match ms {

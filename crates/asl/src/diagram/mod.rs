@@ -25,6 +25,7 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
+pub use labels::format_duration;
 pub use marks::execution_path;
 
 /// How one state fared in one execution.

@@ -4,12 +4,13 @@
 
 use super::layout::{badge, page, photo_link, time};
 use crate::console::{ConsoleState, PageError, PageResult};
-use crate::operator::executions::{duration, human_duration, is_execution_name, path_of, photo_of};
+use crate::operator::executions::{duration, is_execution_name, path_of, photo_of};
 use crate::stack::UPLOAD_STATE_MACHINE;
 use axum::extract::{Path, State};
 use axum::response::IntoResponse;
 use maud::{html, Markup, PreEscaped};
 use std::sync::OnceLock;
+use wisaw_asl::diagram::format_duration;
 use wisaw_domain::ports::HistoryEvent;
 
 /// The definition, parsed once: the same file AWS runs (its `${...}` are only in strings).
@@ -45,7 +46,7 @@ pub async fn show(State(console): State<ConsoleState>, Path(name): Path<String>)
             tr { th { "id" } td { code { (execution.execution_id) } } }
             tr { th { "started" } td { (time(execution.start_date)) } }
             @if let Some(stop) = execution.stop_date { tr { th { "stopped" } td { (time(stop)) } } }
-            @if let Some(d) = duration(&execution) { tr { th { "duration" } td { (human_duration(d)) } } }
+            @if let Some(d) = duration(&execution) { tr { th { "duration" } td { (format_duration(d)) } } }
             @if let Some(url) = &execution.console_url {
                 tr { th { "AWS" } td { a #aws-console href=(url) rel="noreferrer" target="_blank" { "open in the Step Functions console" } } }
             }
@@ -64,7 +65,7 @@ pub async fn show(State(console): State<ConsoleState>, Path(name): Path<String>)
                     td { (state) }
                     td { (badge(&format!("{:?}", mark.outcome))) }
                     td { (mark.attempts) }
-                    td { @if let Some(d) = mark.duration { (human_duration(d)) } }
+                    td { @if let Some(d) = mark.duration { (format_duration(d)) } }
                     td { @if let Some(error) = &mark.error { code { (error) } } }
                 }
             } }
@@ -108,7 +109,7 @@ fn events(history: &[HistoryEvent], start: chrono::DateTime<chrono::Utc>) -> Mar
                     td { (event.event_type) }
                     td { (field(&event.details, "name")) }
                     td { (time(event.timestamp)) }
-                    td { (human_duration(event.timestamp - start)) }
+                    td { (format_duration(event.timestamp - start)) }
                     td { (details(&event.details)) }
                 }
             } }

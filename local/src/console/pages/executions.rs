@@ -4,10 +4,11 @@
 use super::layout::{badge, execution_link, page, photo_link, time};
 use crate::console::forms::Fields;
 use crate::console::{ConsoleState, PageResult};
-use crate::operator::executions::{self, human_duration, photo_of, SCAN_LIMIT};
+use crate::operator::executions::{self, photo_of, SCAN_LIMIT};
 use axum::extract::{RawQuery, State};
 use axum::response::IntoResponse;
 use maud::html;
+use wisaw_asl::diagram::format_duration;
 
 const PAGE_SIZE: usize = 50;
 
@@ -55,7 +56,7 @@ pub async fn list(State(console): State<ConsoleState>, RawQuery(query): RawQuery
                         td { @if let Some(photo) = photo_of(&execution.name) { (photo_link(photo)) } }
                         td { (badge(execution.status.as_str())) }
                         td { (time(execution.start_date)) }
-                        td { @if let Some(d) = executions::duration(execution) { (human_duration(d)) } }
+                        td { @if let Some(d) = executions::duration(execution) { (format_duration(d)) } }
                     }
                 }
             }

@@ -3,15 +3,15 @@
 
 use super::layout::{badge, page};
 use crate::console::{ConsoleState, PageResult};
-use crate::operator::executions::human_duration;
 use crate::operator::health::{health, Percentiles};
 use axum::extract::State;
 use axum::response::IntoResponse;
 use maud::{html, Markup};
+use wisaw_asl::diagram::format_duration;
 use wisaw_domain::ports::QueueStats;
 
 fn millis(ms: Option<i64>) -> String {
-    ms.map(|ms| human_duration(chrono::Duration::milliseconds(ms)))
+    ms.map(|ms| format_duration(chrono::Duration::milliseconds(ms)))
         .unwrap_or_else(|| "–".into())
 }
 
@@ -27,7 +27,7 @@ fn queue(name: &str, stats: &QueueStats) -> Markup {
             td { (stats.in_flight) }
             td {
                 @match stats.oldest_age {
-                    Some(age) => (human_duration(chrono::Duration::milliseconds(age.as_millis() as i64))),
+                    Some(age) => (format_duration(chrono::Duration::milliseconds(age.as_millis() as i64))),
                     None if stats.visible + stats.in_flight == 0 => span.muted { "empty" },
                     None => span.muted { "not told (CloudWatch's ApproximateAgeOfOldestMessage)" },
                 }

@@ -4,11 +4,11 @@ use super::layout::{badge, execution_link, page, photo_link, time};
 use crate::console::forms::Fields;
 use crate::console::{ConsoleState, PageError, PageResult};
 use crate::operator::dead_letters::DeadLetterEntry;
-use crate::operator::executions::human_duration;
 use crate::operator::photo_story::{photo_story, PhotoStory};
 use axum::extract::{Path, RawQuery, State};
 use axum::response::{IntoResponse, Redirect};
 use maud::{html, Markup};
+use wisaw_asl::diagram::format_duration;
 use wisaw_domain::ids::PhotoId;
 
 fn parse_id(text: &str) -> Result<PhotoId, PageError> {
@@ -98,7 +98,7 @@ fn story_body(story: &PhotoStory) -> Markup {
                     tr { td { (execution_link(&run.summary.name)) } td { (badge(run.summary.status.as_str())) }
                          td { @if let Some(status) = run.recorded { (badge(status.as_str())) } }
                          td { (time(run.summary.start_date)) }
-                         td { @if let Some(ms) = run.duration_ms { (human_duration(chrono::Duration::milliseconds(ms))) } } }
+                         td { @if let Some(ms) = run.duration_ms { (format_duration(chrono::Duration::milliseconds(ms))) } } }
                 } }
             }
             @if story.executions.is_empty() { p.muted { "No execution." } }
