@@ -149,8 +149,10 @@ impl ConsoleAccess {
 
     /// The cookie `/console/login?token=` sets, when the token is right.
     pub fn login_cookie(&self, given: &str) -> Option<String> {
-        self.token_matches(given)
-            .then(|| format!("{TOKEN_COOKIE}={given}; Path=/console; HttpOnly; SameSite=Strict"))
+        self.token_matches(given).then(|| {
+            let path = super::paths::ROOT;
+            format!("{TOKEN_COOKIE}={given}; Path={path}; HttpOnly; SameSite=Strict")
+        })
     }
 }
 

@@ -6,6 +6,7 @@
 pub mod access;
 mod forms;
 pub mod pages;
+pub mod paths;
 
 use crate::operator::OperatorPorts;
 use access::ConsoleAccess;
@@ -56,24 +57,23 @@ impl Console {
 /// Every console route, under `/console`.
 pub fn router(console: ConsoleState) -> Router {
     let pages = Router::new()
-        .route("/console", get(pages::health::show))
-        .route("/console/photos", get(pages::photo::search))
-        .route("/console/photos/{id}", get(pages::photo::show))
-        .route("/console/executions", get(pages::executions::list))
-        .route("/console/executions/{name}", get(pages::execution::show))
-        .route("/console/dlq", get(pages::dlq::list))
-        .route("/console/dlq/dry-run", post(pages::dlq::dry_run))
-        .route("/console/dlq/replay", post(pages::dlq::replay))
-        .route("/console/replays", get(pages::replays::list))
-        .route("/console/replays/{id}", get(pages::replays::show))
-        // Any other console path: the console's own 404 (the mobile API keeps its fallback).
-        .route("/console/{*rest}", get(not_found).post(not_found))
+        .route(paths::ROOT, get(pages::health::show))
+        .route(paths::PHOTOS, get(pages::photo::search))
+        .route(paths::PHOTO, get(pages::photo::show))
+        .route(paths::EXECUTIONS, get(pages::executions::list))
+        .route(paths::EXECUTION, get(pages::execution::show))
+        .route(paths::DEAD_LETTERS, get(pages::dlq::list))
+        .route(paths::DRY_RUN, post(pages::dlq::dry_run))
+        .route(paths::REPLAY, post(pages::dlq::replay))
+        .route(paths::REPLAYS, get(pages::replays::list))
+        .route(paths::REPLAY_RECORD, get(pages::replays::show))
+        .route(paths::ANY_OTHER, get(not_found).post(not_found))
         .layer(axum::middleware::from_fn_with_state(
             console.access.clone(),
             access::require_access,
         ));
     Router::new()
-        .route("/console/login", get(login))
+        .route(paths::LOGIN, get(login))
         .with_state(console.clone())
         .merge(pages.with_state(console))
 }
@@ -90,7 +90,7 @@ async fn login(
 ) -> Response {
     let given = query.get("token").map(String::as_str).unwrap_or_default();
     match console.access.login_cookie(given) {
-        Some(cookie) => ([(header::SET_COOKIE, cookie)], Redirect::to("/console")).into_response(),
+        Some(cookie) => ([(header::SET_COOKIE, cookie)], Redirect::to(paths::ROOT)).into_response(),
         None => {
             access::Refusal::Unauthorized("the operator token is missing or wrong").into_response()
         }

@@ -4,6 +4,7 @@
 
 use super::layout::{badge, csrf_field, execution_link, page, photo_link, time};
 use crate::console::forms::Fields;
+use crate::console::paths;
 use crate::console::{ConsoleState, PageResult};
 use crate::operator::dead_letters::{by_error_class, peek, DeadLetterEntry, DeadLetterFilter};
 use crate::operator::replay::{self, ReplayRequest, DEFAULT_MAX_FAILED_REPLAYS, DEFAULT_RATE};
@@ -29,7 +30,7 @@ pub async fn list(State(console): State<ConsoleState>, RawQuery(query): RawQuery
     let body = html! {
         div.cards #groups {
             @for (class, members) in &groups {
-                a.card data-error=(class) href={ "/console/dlq?error=" (urlencoding::encode(class)) } {
+                a.card data-error=(class) href={ (paths::DEAD_LETTERS) "?error=" (urlencoding::encode(class)) } {
                     div.value { (members.len()) } div.label { code { (class) } }
                 }
             }
@@ -38,7 +39,7 @@ pub async fn list(State(console): State<ConsoleState>, RawQuery(query): RawQuery
         @if in_flight > 0 {
             p.muted #held { (in_flight) " message(s) are held by a reader (a replay in progress?) and not shown." }
         }
-        form.filters method="get" action="/console/dlq" {
+        form.filters method="get" action=(paths::DEAD_LETTERS) {
             label { "error" select name="error" {
                 option value="" { "any" }
                 @for class in groups.keys() {
@@ -49,7 +50,7 @@ pub async fn list(State(console): State<ConsoleState>, RawQuery(query): RawQuery
             label { "photo" input name="photo" value=(fields.all("photo").collect::<Vec<_>>().join(",")); }
             button type="submit" { "Filter" }
         }
-        form method="post" action="/console/dlq/dry-run" #selection {
+        form method="post" action=(paths::DRY_RUN) #selection {
             (csrf_field(console.access.csrf_token()))
             table #dead-letters {
                 thead { tr { th { "" } th { "photo" } th { "attempt" } th { "error" } th { "cause" } th { "failed" } th { "execution" } } }
@@ -151,9 +152,9 @@ pub async fn dry_run(
             } } }
         }
         @if photos.is_empty() {
-            p.muted { "Nothing to replay. " a href="/console/dlq" { "Back to the dead letters" } }
+            p.muted { "Nothing to replay. " a href=(paths::DEAD_LETTERS) { "Back to the dead letters" } }
         } @else {
-            form method="post" action="/console/dlq/replay" #replay-form {
+            form method="post" action=(paths::REPLAY) #replay-form {
                 (csrf_field(console.access.csrf_token()))
                 input type="hidden" name="photo" value=(photos.join(","));
                 @if let Some(error) = &request.filter.error { input type="hidden" name="error" value=(error); }
@@ -181,5 +182,5 @@ pub async fn replay(
     tokio::spawn(async move {
         started.run(&ports).await;
     });
-    Ok(Redirect::to(&format!("/console/replays/{id}")).into_response())
+    Ok(Redirect::to(&paths::replay_record(id)).into_response())
 }

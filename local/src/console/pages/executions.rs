@@ -3,6 +3,7 @@
 
 use super::layout::{badge, execution_link, page, photo_link, time};
 use crate::console::forms::Fields;
+use crate::console::paths;
 use crate::console::{ConsoleState, PageResult};
 use crate::operator::executions::{self, photo_of, SCAN_LIMIT};
 use axum::extract::{RawQuery, State};
@@ -27,7 +28,7 @@ pub async fn list(State(console): State<ConsoleState>, RawQuery(query): RawQuery
     let without_status = Fields::parse(others.as_bytes()).encode_without("status");
     let pages = listing.total.div_ceil(PAGE_SIZE).max(1);
     let body = html! {
-        form.filters method="get" action="/console/executions" {
+        form.filters method="get" action=(paths::EXECUTIONS) {
             label { "status" select name="status" {
                 option value="" { "any" }
                 @for status in ["RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"] {
@@ -40,7 +41,7 @@ pub async fn list(State(console): State<ConsoleState>, RawQuery(query): RawQuery
             button type="submit" { "Filter" }
         }
         div.cards #counts {
-            a.card href={ "/console/executions?" (without_status) } { div.value { (listing.counts.values().sum::<usize>()) } div.label { "all" } }
+            a.card href=(paths::with_query(paths::EXECUTIONS, &without_status)) { div.value { (listing.counts.values().sum::<usize>()) } div.label { "all" } }
             @for (status, count) in &listing.counts {
                 a.card data-status=(status) href=(link_with(&without_status, "status", status)) {
                     div.value { (count) } div.label { (badge(status)) }
@@ -80,8 +81,8 @@ fn link_with(query: &str, name: &str, value: &str) -> String {
         .append_pair(name, value)
         .finish();
     if query.is_empty() {
-        format!("/console/executions?{extra}")
+        paths::with_query(paths::EXECUTIONS, &extra)
     } else {
-        format!("/console/executions?{query}&{extra}")
+        paths::with_query(paths::EXECUTIONS, &format!("{query}&{extra}"))
     }
 }

@@ -2,6 +2,7 @@
 //! how long photos take, each step's duration, and the two queues.
 
 use super::layout::{badge, page};
+use crate::console::paths;
 use crate::console::{ConsoleState, PageResult};
 use crate::operator::health::{health, Percentiles};
 use axum::extract::State;
@@ -48,7 +49,7 @@ pub async fn show(State(console): State<ConsoleState>) -> PageResult {
         h2 { "Executions in the last hour" }
         div.cards {
             @for (status, count) in &health.executions_by_status {
-                a.card href={ "/console/executions?status=" (status) "&from=1h" } {
+                a.card href={ (paths::EXECUTIONS) "?status=" (status) "&from=1h" } {
                     div.value { (count) } div.label { (badge(status)) }
                 }
             }
@@ -74,7 +75,7 @@ pub async fn show(State(console): State<ConsoleState>) -> PageResult {
             }
         }
         @if health.dead_letter.visible > 0 {
-            p { a href="/console/dlq" { (health.dead_letter.visible) " photo(s) wait in the dead-letter queue" } }
+            p { a href=(paths::DEAD_LETTERS) { (health.dead_letter.visible) " photo(s) wait in the dead-letter queue" } }
         }
         p.muted { "Since " (super::layout::time(health.since)) " (UTC)." }
     };

@@ -1,6 +1,7 @@
 //! The frame every console page shares: navigation, the photo search box, the style.
 //! No script, no font, no CDN: it works offline.
 
+use crate::console::paths;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use maud::{html, Markup, PreEscaped, DOCTYPE};
@@ -26,14 +27,14 @@ pub fn page(title: &str, target: &str, refresh: Option<u32>, body: Markup) -> Ht
                 }
                 body {
                     header {
-                        a.brand href="/console" { "wisaw" }
+                        a.brand href=(paths::ROOT) { "wisaw" }
                         nav {
-                            a href="/console" { "Health" }
-                            a href="/console/executions" { "Executions" }
-                            a href="/console/dlq" { "Dead letters" }
-                            a href="/console/replays" { "Replays" }
+                            a href=(paths::ROOT) { "Health" }
+                            a href=(paths::EXECUTIONS) { "Executions" }
+                            a href=(paths::DEAD_LETTERS) { "Dead letters" }
+                            a href=(paths::REPLAYS) { "Replays" }
                         }
-                        form.search method="get" action="/console/photos" {
+                        form.search method="get" action=(paths::PHOTOS) {
                             input type="search" name="id" placeholder="photo id" aria-label="photo id" required;
                             button type="submit" { "Look up" }
                         }
@@ -59,12 +60,12 @@ pub fn error_page(status: StatusCode, message: &str) -> Response {
 
 /// A photo id, linked to its page (everywhere a photo id shows).
 pub fn photo_link(id: PhotoId) -> Markup {
-    html! { a.photo href={ "/console/photos/" (id) } { code { (id) } } }
+    html! { a.photo href=(paths::photo(id)) { code { (id) } } }
 }
 
 /// An execution's name, linked to its page.
 pub fn execution_link(name: &str) -> Markup {
-    html! { a href={ "/console/executions/" (urlencoding::encode(name)) } { code { (name) } } }
+    html! { a href=(paths::execution(name)) { code { (name) } } }
 }
 
 /// A status as a coloured badge.

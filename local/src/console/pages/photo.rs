@@ -2,6 +2,7 @@
 
 use super::layout::{badge, execution_link, page, photo_link, time};
 use crate::console::forms::Fields;
+use crate::console::paths;
 use crate::console::{ConsoleState, PageError, PageResult};
 use crate::operator::dead_letters::DeadLetterEntry;
 use crate::operator::photo_story::{photo_story, PhotoStory};
@@ -21,7 +22,7 @@ fn parse_id(text: &str) -> Result<PhotoId, PageError> {
 pub async fn search(RawQuery(query): RawQuery) -> PageResult {
     let fields = Fields::of_query(query.as_deref());
     let id = parse_id(fields.get("id").unwrap_or_default())?;
-    Ok(Redirect::to(&format!("/console/photos/{id}")).into_response())
+    Ok(Redirect::to(&paths::photo(id)).into_response())
 }
 
 pub async fn show(State(console): State<ConsoleState>, Path(id): Path<String>) -> PageResult {
@@ -115,7 +116,7 @@ fn story_body(story: &PhotoStory) -> Markup {
                 } }
             }
             @if story.events.is_empty() { p.muted { "No announcement (only ready and rejected photos are announced)." } }
-            p { a href={ "/console/executions?q=" (story.photo_id) } { "all executions of " (photo_link(story.photo_id)) } }
+            p { a href={ (paths::EXECUTIONS) "?q=" (story.photo_id) } { "all executions of " (photo_link(story.photo_id)) } }
         }
 }
 
@@ -126,7 +127,7 @@ fn dead_letter(entry: &DeadLetterEntry) -> Markup {
             tr { th { "cause" } td { pre { (entry.cause().unwrap_or("")) } } }
             tr { th { "attempt" } td { @for l in &entry.letters { (l.attempt) " " } } }
             tr { th { "since" } td { @if let Some(at) = entry.sent_at { (time(at)) } } }
-            tr { th { "" } td { a href={ "/console/dlq?photo=" (entry.photo_ids().map(|p| p.to_string()).collect::<Vec<_>>().join(",")) } { "replay from the dead-letter page" } } }
+            tr { th { "" } td { a href={ (paths::DEAD_LETTERS) "?photo=" (entry.photo_ids().map(|p| p.to_string()).collect::<Vec<_>>().join(",")) } { "replay from the dead-letter page" } } }
         }
     }
 }

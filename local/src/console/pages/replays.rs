@@ -2,6 +2,7 @@
 //! replay's page follows it while it runs.
 
 use super::layout::{badge, page, photo_link, time};
+use crate::console::paths;
 use crate::console::{ConsoleState, PageError, PageResult};
 use axum::extract::{Path, State};
 use axum::response::IntoResponse;
@@ -32,7 +33,7 @@ pub async fn list(State(console): State<ConsoleState>) -> PageResult {
             tbody { @for record in &records {
                 @let (done, sent) = counts(record);
                 tr data-replay=(record.id) {
-                    td { a href={ "/console/replays/" (record.id) } { (time(record.started_at)) } }
+                    td { a href=(paths::replay_record(record.id)) { (time(record.started_at)) } }
                     td.operator { (record.operator) }
                     td { (record.selection) @if record.forced { " (forced)" } }
                     td { @for photo in &record.photos { (photo_link(photo.photo_id)) " " (badge(photo.outcome.as_str())) br; } }
