@@ -16,7 +16,8 @@
 mod choice;
 mod context;
 mod definition;
-pub mod diagram;
+#[cfg(test)]
+mod diagram_compatibility;
 mod engine;
 mod error;
 mod execution;

@@ -153,13 +153,11 @@ pub fn photo_of(execution_name: &str) -> Option<PhotoId> {
 }
 
 /// The states an execution went through and how each fared, from its history.
-pub fn path_of(history: &[HistoryEvent]) -> wisaw_asl::diagram::ExecutionPath {
-    wisaw_asl::diagram::execution_path(history.iter().map(|event| {
-        wisaw_asl::diagram::HistoryItem {
-            event_type: &event.event_type,
-            timestamp: event.timestamp,
-            details: &event.details,
-        }
+pub fn path_of(history: &[HistoryEvent]) -> wisaw_diagram::ExecutionPath {
+    wisaw_diagram::execution_path(history.iter().map(|event| wisaw_diagram::HistoryItem {
+        event_type: &event.event_type,
+        timestamp: event.timestamp,
+        details: &event.details,
     }))
 }
 

@@ -10,7 +10,7 @@ use axum::extract::{Path, State};
 use axum::response::IntoResponse;
 use maud::{html, Markup, PreEscaped};
 use std::sync::OnceLock;
-use wisaw_asl::diagram::format_duration;
+use wisaw_diagram::format_duration;
 use wisaw_domain::ports::HistoryEvent;
 
 /// The definition, parsed once: the same file AWS runs (its `${...}` are only in strings).
@@ -34,7 +34,7 @@ pub async fn show(State(console): State<ConsoleState>, Path(name): Path<String>)
         .ok_or_else(|| PageError::not_found(format!("no execution named {name}")))?;
     let history = orchestrator.execution_history(&name).await?;
     let path = path_of(&history);
-    let diagram = wisaw_asl::diagram::draw(definition(), &path);
+    let diagram = wisaw_diagram::draw(definition(), &path);
     let failure = history
         .iter()
         .rev()
@@ -84,9 +84,7 @@ pub async fn show(State(console): State<ConsoleState>, Path(name): Path<String>)
 }
 
 /// The states in the order the execution first entered them.
-fn in_path_order(
-    path: &wisaw_asl::diagram::ExecutionPath,
-) -> Vec<(&String, &wisaw_asl::diagram::StateMark)> {
+fn in_path_order(path: &wisaw_diagram::ExecutionPath) -> Vec<(&String, &wisaw_diagram::StateMark)> {
     let mut seen = std::collections::BTreeSet::new();
     path.entered
         .iter()

@@ -9,7 +9,7 @@ use crate::operator::executions::{self, photo_of, SCAN_LIMIT};
 use axum::extract::{RawQuery, State};
 use axum::response::IntoResponse;
 use maud::html;
-use wisaw_asl::diagram::format_duration;
+use wisaw_diagram::format_duration;
 
 const PAGE_SIZE: usize = 50;
 

@@ -8,7 +8,7 @@ use crate::operator::health::{health, Percentiles};
 use axum::extract::State;
 use axum::response::IntoResponse;
 use maud::{html, Markup};
-use wisaw_asl::diagram::format_duration;
+use wisaw_diagram::format_duration;
 use wisaw_domain::ports::QueueStats;
 
 fn millis(ms: Option<i64>) -> String {

@@ -9,7 +9,7 @@ use crate::operator::photo_story::{photo_story, PhotoStory};
 use axum::extract::{Path, RawQuery, State};
 use axum::response::{IntoResponse, Redirect};
 use maud::{html, Markup};
-use wisaw_asl::diagram::format_duration;
+use wisaw_diagram::format_duration;
 use wisaw_domain::ids::PhotoId;
 
 fn parse_id(text: &str) -> Result<PhotoId, PageError> {

@@ -3,13 +3,12 @@
 
 use super::wellformed::{parse_xml, Element};
 use super::*;
-use crate::execution::HistoryEvent;
 use chrono::TimeZone;
 use serde_json::json;
 use std::collections::BTreeMap;
 use std::time::Instant;
 
-const UPLOAD: &str = include_str!("../../../../statemachines/upload.asl.json");
+const UPLOAD: &str = include_str!("../../../statemachines/upload.asl.json");
 
 fn upload() -> Value {
     serde_json::from_str(UPLOAD).expect("the upload definition is JSON")
@@ -587,70 +586,4 @@ fn hundreds_of_states_draw_in_milliseconds() {
         COUNT + 1
     );
     drawing.assert_no_overlap();
-}
-
-#[test]
-fn the_engines_own_events_read_as_a_caught_failure() {
-    use crate::definition::Resource;
-    use crate::history;
-    let input = json!({"photoId": "p1"});
-    let lambda = Resource::LambdaInvoke;
-    let mut events = vec![
-        history::execution_started(&input, "arn:aws:states:local:0:stateMachine:upload"),
-        history::state_entered("Task", "Validate", &input),
-    ];
-    for _ in 0..4 {
-        events.push(history::task_scheduled(lambda, &input, Some(30)));
-        events.push(history::task_started(lambda));
-        events.push(history::task_failed(
-            lambda,
-            true,
-            "States.Timeout",
-            "too slow",
-        ));
-    }
-    events.extend([
-        history::state_exited("Task", "Validate", &input, &Default::default()),
-        history::state_entered("Task", "MarkFailed", &input),
-        history::task_scheduled(lambda, &input, Some(30)),
-        history::task_started(lambda),
-        history::task_succeeded(lambda, &input),
-        history::state_exited("Task", "MarkFailed", &input, &Default::default()),
-        history::state_entered("Task", "SendToDeadLetterQueue", &input),
-        history::task_scheduled(Resource::SqsSendMessage, &input, None),
-        history::task_started(Resource::SqsSendMessage),
-        history::task_succeeded(Resource::SqsSendMessage, &input),
-        history::state_exited("Task", "SendToDeadLetterQueue", &input, &Default::default()),
-        history::state_entered("Fail", "PhotoFailed", &input),
-        history::execution_failed(Some("PhotoFailed"), Some("A step failed after its retries")),
-    ]);
-    let recorded: Vec<HistoryEvent> = events
-        .into_iter()
-        .enumerate()
-        .map(|(id, event)| HistoryEvent {
-            id: id as i64 + 1,
-            previous_event_id: id as i64,
-            timestamp: Utc.with_ymd_and_hms(2025, 3, 1, 12, 0, 0).unwrap()
-                + chrono::Duration::seconds(id as i64),
-            event_type: event.event_type,
-            details: event.details,
-        })
-        .collect();
-    let path = execution_path(recorded.iter().map(HistoryItem::from));
-    assert_eq!(
-        path.entered,
-        [
-            "Validate",
-            "MarkFailed",
-            "SendToDeadLetterQueue",
-            "PhotoFailed"
-        ]
-    );
-    let validate = &path.marks["Validate"];
-    assert_eq!(validate.outcome, StateOutcome::Caught);
-    assert_eq!(validate.attempts, 4);
-    assert_eq!(validate.error.as_deref(), Some("States.Timeout"));
-    assert_eq!(path.marks["SendToDeadLetterQueue"].attempts, 1);
-    assert_eq!(path.marks["PhotoFailed"].outcome, StateOutcome::Failed);
-    assert!(path.reached_end);
 }

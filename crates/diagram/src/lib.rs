@@ -1,7 +1,7 @@
 //! A state machine drawn as SVG, with the path one execution took through it.
 //!
 //! [`execution_path`] reads an execution's history (as `GetExecutionHistory`
-//! gives it, or as this engine records it) into the states it entered and how
+//! gives it, or as the local engine records it) into the states it entered and how
 //! each fared; [`draw`] lays the definition's top-level states out
 //! top-to-bottom and highlights that path. The SVG is complete and styled, so a
 //! page can embed it as is, with no script.
@@ -55,17 +55,6 @@ pub struct HistoryItem<'a> {
     pub event_type: &'a str,
     pub timestamp: DateTime<Utc>,
     pub details: &'a Value,
-}
-
-impl<'a> From<&'a crate::HistoryEvent> for HistoryItem<'a> {
-    /// An event of this engine's history, which has the same shape.
-    fn from(event: &'a crate::HistoryEvent) -> Self {
-        Self {
-            event_type: &event.event_type,
-            timestamp: event.timestamp,
-            details: &event.details,
-        }
-    }
 }
 
 /// The path an execution took: states in the order entered (a state entered twice appears twice), and each state's mark.
