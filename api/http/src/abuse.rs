@@ -10,9 +10,9 @@
 //! [`ApiConfig::abuse_reporters_per_address`]: crate::ApiConfig::abuse_reporters_per_address
 //! [`ApiConfig::abuse_address_window`]: crate::ApiConfig::abuse_address_window
 
-use crate::config::ApiPorts;
 use crate::extract::ClientAddress;
 use crate::photos::load;
+use crate::ports::ApiPorts;
 use crate::problem::Problem;
 use chrono::Utc;
 use serde::{Deserialize, Serialize};

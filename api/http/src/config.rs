@@ -1,10 +1,6 @@
-//! What the handlers are given: the ports, and a few limits.
+//! The API's limits, with the contract's values as their defaults.
 
-use crate::cursor::CursorKey;
-use std::sync::Arc;
 use std::time::Duration;
-use wisaw_domain::events::{DeviceChannels, EventsEndpoints};
-use wisaw_domain::ports::{BlobStore, MetadataStore, Orchestrator};
 
 /// Limits of the API. [`Default`] holds the contract's values.
 #[derive(Clone, Debug, PartialEq)]
@@ -40,19 +36,4 @@ impl Default for ApiConfig {
             execution_lookup_timeout: Duration::from_secs(2),
         }
     }
-}
-
-/// The ports the HTTP handlers need. The Lambda binaries wire AWS adapters in,
-/// the local stack wires SQLite, the filesystem and the local runner.
-pub struct ApiPorts {
-    pub metadata: Arc<dyn MetadataStore>,
-    pub blobs: Arc<dyn BlobStore>,
-    pub orchestrator: Arc<dyn Orchestrator>,
-    /// Signs the feed's cursors; every instance serving the API must share it.
-    pub cursor_key: CursorKey,
-    /// Names each device's event channel; notify must name them with the same key.
-    pub channels: DeviceChannels,
-    /// Where the app subscribes to its channel, as each ticket answer tells it.
-    pub events: EventsEndpoints,
-    pub config: ApiConfig,
 }

@@ -9,7 +9,7 @@
 //! Every field is checked again after the signature, so that a cursor signed under
 //! other limits (or a bug) still cannot reach the window arithmetic out of bounds.
 
-use crate::feed::MAX_DAYS_AGO;
+use crate::feed_window::MAX_DAYS_AGO;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use chrono::{DateTime, Utc};

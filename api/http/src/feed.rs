@@ -3,11 +3,12 @@
 //! The window for `daysAgo = n` is `[anchor − (n+1)·24h, anchor − n·24h)`, where the
 //! anchor is the time of the first page's request and travels in the (signed) cursor.
 //! A cursor is good for [`CURSOR_LIFETIME`]; its window is computed with checked
-//! arithmetic, so no anchor or `daysAgo` can overflow it.
+//! arithmetic ([`window`]), so no anchor or `daysAgo` can overflow it.
 
-use crate::config::ApiPorts;
 use crate::cursor::{CursorKey, FeedCursor};
+use crate::feed_window::{window, MAX_DAYS_AGO};
 use crate::photos::{presign_get, ready_image_keys};
+use crate::ports::ApiPorts;
 use crate::problem::Problem;
 use crate::time::rfc3339;
 use chrono::{DateTime, Duration, Utc};
@@ -18,8 +19,6 @@ use wisaw_domain::PhotoId;
 
 pub const DEFAULT_LIMIT: u32 = 100;
 pub const MAX_LIMIT: u32 = 100;
-/// Ten years back is as far as the feed looks.
-pub const MAX_DAYS_AGO: u32 = 3650;
 /// How long after the first page its cursor still pages on.
 pub const CURSOR_LIFETIME: Duration = Duration::hours(24);
 /// How far ahead of this server's clock an anchor may be: another server signed it.
@@ -130,15 +129,6 @@ pub struct FeedPhoto {
     pub created_at: String,
     pub width: Option<u32>,
     pub height: Option<u32>,
-}
-
-/// The window `days_ago` days before `anchor`; `None` when it falls outside the
-/// times this server can represent.
-pub fn window(anchor: DateTime<Utc>, days_ago: u32) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
-    let back = Duration::try_hours(24_i64.checked_mul(i64::from(days_ago))?)?;
-    let end = anchor.checked_sub_signed(back)?;
-    let start = end.checked_sub_signed(Duration::try_hours(24)?)?;
-    Some((start, end))
 }
 
 /// The anchor of this page: now for a first page, the cursor's while it is fresh.
@@ -260,30 +250,6 @@ mod tests {
             let problem = FeedParams::parse(&query(&bad), &key).unwrap_err();
             assert_eq!(problem.status.as_u16(), 400, "{bad:?}");
         }
-    }
-
-    #[test]
-    fn the_window_is_the_24_hours_days_ago_before_the_anchor() {
-        let anchor: DateTime<Utc> = "2026-11-26T12:00:00Z".parse().unwrap();
-        let (start, end) = window(anchor, 2).unwrap();
-        assert_eq!(
-            start,
-            "2026-11-23T12:00:00Z".parse::<DateTime<Utc>>().unwrap()
-        );
-        assert_eq!(
-            end,
-            "2026-11-24T12:00:00Z".parse::<DateTime<Utc>>().unwrap()
-        );
-    }
-
-    #[test]
-    fn a_window_beyond_the_representable_times_is_none_never_a_panic() {
-        assert_eq!(window(DateTime::<Utc>::MIN_UTC, 0), None);
-        assert_eq!(window(DateTime::<Utc>::MIN_UTC, MAX_DAYS_AGO), None);
-        let near_the_start = DateTime::<Utc>::MIN_UTC + Duration::days(100);
-        assert_eq!(window(near_the_start, MAX_DAYS_AGO), None);
-        assert!(window(Utc::now(), MAX_DAYS_AGO).is_some());
-        assert!(window(DateTime::<Utc>::MAX_UTC, u32::MAX).is_none());
     }
 
     #[test]

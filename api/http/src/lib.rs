@@ -10,16 +10,19 @@ pub mod config;
 pub mod cursor;
 pub mod extract;
 pub mod feed;
+pub mod feed_window;
 #[cfg(feature = "lambda")]
 pub mod lambda;
 pub mod openapi;
 pub mod photos;
+pub mod ports;
 pub mod problem;
 pub mod router;
 pub mod tickets;
 pub mod time;
 
-pub use config::{ApiConfig, ApiPorts};
+pub use config::ApiConfig;
 pub use cursor::CursorKey;
+pub use ports::ApiPorts;
 pub use problem::Problem;
 pub use router::router;

@@ -1,6 +1,6 @@
 //! `GET /v1/photos/{photoId}` (follow one photo) and `DELETE /v1/photos/{photoId}`.
 
-use crate::config::ApiPorts;
+use crate::ports::ApiPorts;
 use crate::problem::Problem;
 use crate::time::rfc3339;
 use serde::{Deserialize, Serialize};

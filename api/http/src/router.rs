@@ -3,11 +3,11 @@
 //! handler that panics (500): the client always gets an answer.
 
 use crate::abuse::{self, AbuseReportRequest, AbuseReportResponse};
-use crate::config::ApiPorts;
 use crate::extract::{ApiJson, ApiPath, ApiQuery, ClientAddress};
 use crate::feed::{self, FeedParams, FeedQueryString, FeedResponse};
 use crate::openapi;
 use crate::photos::{self, PhotoStatusResponse};
+use crate::ports::ApiPorts;
 use crate::problem::Problem;
 use crate::tickets::{self, TicketRequest, TicketResponse};
 use axum::extract::State;

@@ -9,7 +9,7 @@
 //!   200 with the photo's current `status` and no `upload`, since there is nothing left
 //!   to send and a second upload would only be ignored.
 
-use crate::config::ApiPorts;
+use crate::ports::ApiPorts;
 use crate::problem::Problem;
 use crate::time::rfc3339;
 use axum::http::StatusCode;
