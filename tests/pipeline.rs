@@ -15,7 +15,6 @@ use image::GenericImageView;
 use serde_json::Value;
 use std::time::Duration;
 use wisaw::commands::dlq;
-use wisaw::operator::OperatorPorts;
 use wisaw_domain::ports::{BlobStore, ExecutionStatus, Orchestrator, Queue, ReceivedMessage};
 use wisaw_domain::replay::ReplayOutcome;
 use wisaw_domain::PhotoStatus;
@@ -219,7 +218,7 @@ async fn a_worker_that_always_fails_ends_failed_in_the_dead_letter_queue_and_rep
     );
 
     flaky.heal();
-    let ports = OperatorPorts::of_stack(stack.stack());
+    let ports = stack.stack().operator_ports();
     let record = replay_photos(&ports, [id.parse().unwrap()]).await;
     assert_eq!(record.photos.len(), 1);
     assert_eq!(record.photos[0].outcome, ReplayOutcome::Replayed);

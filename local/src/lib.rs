@@ -5,7 +5,6 @@
 pub mod commands;
 pub mod console;
 pub mod events;
-pub mod operator;
 pub mod stack;
 pub mod telemetry;
 pub mod tls;

@@ -8,14 +8,14 @@ use std::time::Duration;
 use wisaw::commands::{console, dlq, executions, photo, render, serve, upload};
 use wisaw::console::access::TOKEN_VAR;
 use wisaw::console::ConsoleOptions;
-use wisaw::operator::dead_letters::DeadLetterFilter;
-use wisaw::operator::replay::{ReplayRequest, DEFAULT_MAX_FAILED_REPLAYS, DEFAULT_RATE};
-use wisaw::operator::{default_operator, parse_time, OperatorPorts};
 use wisaw::stack::events::DEFAULT_API_KEY;
-use wisaw::stack::{StackOptions, DATA_DIR_VAR, DEFAULT_DATA_DIR};
+use wisaw::stack::{LocalStack, StackOptions, DATA_DIR_VAR, DEFAULT_DATA_DIR};
 use wisaw::tls::TlsOptions;
 use wisaw_domain::ids::PhotoId;
 use wisaw_domain::PhotoStatus;
+use wisaw_operator::dead_letters::DeadLetterFilter;
+use wisaw_operator::replay::{ReplayRequest, DEFAULT_MAX_FAILED_REPLAYS, DEFAULT_RATE};
+use wisaw_operator::{default_operator, parse_time, OperatorPorts};
 
 #[derive(Parser)]
 #[command(
@@ -205,7 +205,9 @@ impl Target {
         if self.aws {
             OperatorPorts::aws(&self.stage).await
         } else {
-            OperatorPorts::local(&self.data.data_dir, self.data.database_url).await
+            let stack =
+                LocalStack::open_for_operator(&self.data.data_dir, self.data.database_url).await?;
+            Ok(stack.operator_ports())
         }
     }
 }

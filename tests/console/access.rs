@@ -6,7 +6,6 @@ use super::browser::Browser;
 use crate::support::{Store, TestStack};
 use tokio_util::sync::CancellationToken;
 use wisaw::console::{router, Console, ConsoleOptions};
-use wisaw::operator::OperatorPorts;
 use wisaw::stack::http_server::transport::Transport;
 use wisaw::stack::http_server::{serve, HttpLimits};
 
@@ -21,11 +20,7 @@ async fn guarded_console(stack: &TestStack) -> (String, CancellationToken) {
         operator: Some("tester".into()),
         exposed: false,
     };
-    let app = router(Console::new(
-        OperatorPorts::of_stack(stack.stack()),
-        addr,
-        options,
-    ));
+    let app = router(Console::new(stack.stack().operator_ports(), addr, options));
     let shutdown = CancellationToken::new();
     tokio::spawn(serve(
         listener,

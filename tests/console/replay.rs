@@ -2,7 +2,6 @@
 //! replay (each gets its own outcome), and a message nobody can read (shown, never sent).
 
 use crate::support::{replay_photos, Store, TestStack};
-use wisaw::operator::OperatorPorts;
 use wisaw_domain::contracts::DeadLetter;
 use wisaw_domain::replay::ReplayOutcome;
 use wisaw_domain::PhotoId;
@@ -23,7 +22,7 @@ fn dead_letter(photo: PhotoId, attempt: u32) -> String {
 async fn of_two_dead_letters_of_one_photo_the_one_over_the_limit_is_held_back_and_garbage_stays_shown(
 ) {
     let stack = TestStack::start(Store::Sqlite).await;
-    let ports = OperatorPorts::of_stack(stack.stack());
+    let ports = stack.stack().operator_ports();
     let photo = PhotoId::new_random();
     for attempt in [0, 3] {
         ports

@@ -254,15 +254,15 @@ impl TestStack {
 
 /// Replays the dead letters of `photos`, as an operator named "tester" would, to the end.
 pub async fn replay_photos(
-    ports: &wisaw::operator::OperatorPorts,
+    ports: &wisaw_operator::OperatorPorts,
     photos: impl IntoIterator<Item = wisaw_domain::PhotoId>,
 ) -> wisaw_domain::replay::ReplayRecord {
-    let filter = wisaw::operator::dead_letters::DeadLetterFilter {
+    let filter = wisaw_operator::dead_letters::DeadLetterFilter {
         photos: Some(photos.into_iter().collect()),
         ..Default::default()
     };
-    let request = wisaw::operator::replay::ReplayRequest::new(filter, "tester".into());
-    wisaw::operator::replay::start(ports, &request)
+    let request = wisaw_operator::replay::ReplayRequest::new(filter, "tester".into());
+    wisaw_operator::replay::start(ports, &request)
         .await
         .unwrap()
         .run(ports)

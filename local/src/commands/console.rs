@@ -2,11 +2,11 @@
 //! stores or a deployed stage (`--aws --stage S`), through the operator's ports.
 
 use crate::console::{self, Console, ConsoleOptions};
-use crate::operator::OperatorPorts;
 use crate::stack::http_server::transport::Transport;
 use anyhow::{Context, Result};
 use std::net::SocketAddr;
 use tokio_util::sync::CancellationToken;
+use wisaw_operator::OperatorPorts;
 
 pub async fn run(addr: SocketAddr, ports: OperatorPorts, options: ConsoleOptions) -> Result<()> {
     let listener = tokio::net::TcpListener::bind(addr)

@@ -2,13 +2,13 @@
 //! a dry run prints what would be replayed and held back; a replay sends at a rate and
 //! is recorded in the audit log.
 
-use crate::operator::dead_letters::{peek, DeadLetterEntry};
-use crate::operator::replay::{self, ReplayPlan, ReplayRequest};
-use crate::operator::OperatorPorts;
 use anyhow::Result;
 use std::fmt::Write as _;
 use wisaw_domain::ports::Queue;
 use wisaw_domain::replay::{ReplayOutcome, ReplayRecord};
+use wisaw_operator::dead_letters::{peek, DeadLetterEntry};
+use wisaw_operator::replay::{self, ReplayPlan, ReplayRequest};
+use wisaw_operator::OperatorPorts;
 
 pub async fn list(dead_letter: &dyn Queue) -> Result<String> {
     let entries = peek(dead_letter).await?;

@@ -1,11 +1,11 @@
 //! `wisaw executions list|show`: from a photo id to its executions and their
 //! history, over the orchestrator port (the local runner or Step Functions).
 
-use crate::operator::executions::{self, ExecutionFilter};
 use anyhow::{bail, Result};
 use std::fmt::Write as _;
 use wisaw_domain::ids::PhotoId;
 use wisaw_domain::ports::{ExecutionStatus, ExecutionSummary, HistoryEvent, Orchestrator};
+use wisaw_operator::executions::{self, ExecutionFilter};
 
 pub async fn list(
     orchestrator: &dyn Orchestrator,

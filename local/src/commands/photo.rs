@@ -1,11 +1,11 @@
 //! `wisaw photo show ID [--json]`: a photo's whole story, as the console's photo page
 //! shows it.
 
-use crate::operator::photo_story::{photo_story, PhotoStory};
-use crate::operator::OperatorPorts;
 use anyhow::{bail, Result};
 use std::fmt::Write as _;
 use wisaw_domain::ids::PhotoId;
+use wisaw_operator::photo_story::{photo_story, PhotoStory};
+use wisaw_operator::OperatorPorts;
 
 pub async fn show(ports: &OperatorPorts, id: PhotoId, json: bool) -> Result<String> {
     let Some(story) = photo_story(ports, id).await? else {

@@ -2,13 +2,13 @@
 //! cannot be read is a 400 that names it, never a silent default.
 
 use super::PageError;
-use crate::operator::dead_letters::DeadLetterFilter;
-use crate::operator::executions::ExecutionFilter;
-use crate::operator::parse_time;
 use chrono::Utc;
 use std::collections::BTreeSet;
 use wisaw_domain::ids::PhotoId;
 use wisaw_domain::ports::ExecutionStatus;
+use wisaw_operator::dead_letters::DeadLetterFilter;
+use wisaw_operator::executions::ExecutionFilter;
+use wisaw_operator::parse_time;
 
 /// The pairs of a query string or a form body, in order (keys may repeat).
 pub struct Fields(Vec<(String, String)>);

@@ -8,7 +8,6 @@ mod forms;
 pub mod pages;
 pub mod paths;
 
-use crate::operator::OperatorPorts;
 use access::ConsoleAccess;
 use axum::extract::Query;
 use axum::http::{header, StatusCode};
@@ -18,6 +17,7 @@ use axum::Router;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use wisaw_operator::OperatorPorts;
 
 /// What every console page has at hand.
 pub struct Console {
@@ -49,7 +49,7 @@ impl Console {
             operator: options
                 .operator
                 .filter(|name| !name.trim().is_empty())
-                .unwrap_or_else(crate::operator::default_operator),
+                .unwrap_or_else(wisaw_operator::default_operator),
         })
     }
 }

@@ -13,7 +13,6 @@ pub mod outbox_sweep;
 pub mod worker_tasks;
 
 use crate::console::{self, Console, ConsoleOptions};
-use crate::operator::OperatorPorts;
 use crate::tls::{ServerTls, TlsOptions};
 use anyhow::{Context, Result};
 use events::{EventsSettings, LocalEvents, LocalNotifier, PublisherKey, DEFAULT_API_KEY};
@@ -38,6 +37,7 @@ use wisaw_api::{ApiConfig, ApiPorts, CursorKey};
 use wisaw_asl::{LocalRunner, StateMachine};
 use wisaw_domain::events::DeviceChannels;
 use wisaw_domain::ports::{BlobStore, MetadataStore, Notifier, Queue, ReplayAudit};
+use wisaw_operator::OperatorPorts;
 use wisaw_step::Step;
 use worker_tasks::{local_function_arn, local_queue_url, WorkerPorts, WorkerTasks};
 
@@ -242,6 +242,19 @@ impl LocalStack {
         })
     }
 
+    /// The operator's ports over these stores (the console of `wisaw serve` uses them).
+    pub fn operator_ports(&self) -> OperatorPorts {
+        OperatorPorts {
+            orchestrator: self.orchestrator.clone(),
+            dead_letter: self.dead_letter.clone(),
+            ingest: self.ingest.clone(),
+            metadata: self.metadata.clone(),
+            blobs: self.blobs.clone(),
+            audit: self.audit.clone(),
+            target: format!("local stack in {}", self.data_dir.display()),
+        }
+    }
+
     /// Serves on `listener` and starts the background work; returns at once.
     pub async fn start(self, listener: TcpListener) -> Result<RunningStack> {
         let shutdown = CancellationToken::new();
@@ -260,7 +273,7 @@ impl LocalStack {
             .merge(self.events.router())
             // The operator's pages: beside the mobile API, never inside its router.
             .merge(console::router(Console::new(
-                OperatorPorts::of_stack(&self),
+                self.operator_ports(),
                 addr,
                 ConsoleOptions {
                     exposed: !is_loopback_url(&self.public_url),

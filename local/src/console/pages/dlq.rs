@@ -6,13 +6,13 @@ use super::layout::{badge, csrf_field, execution_link, page, photo_link, time};
 use crate::console::forms::Fields;
 use crate::console::paths;
 use crate::console::{ConsoleState, PageResult};
-use crate::operator::dead_letters::{by_error_class, peek, DeadLetterEntry, DeadLetterFilter};
-use crate::operator::replay::{self, ReplayRequest, DEFAULT_MAX_FAILED_REPLAYS, DEFAULT_RATE};
 use axum::extract::{RawQuery, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect};
 use bytes::Bytes;
 use maud::{html, Markup};
+use wisaw_operator::dead_letters::{by_error_class, peek, DeadLetterEntry, DeadLetterFilter};
+use wisaw_operator::replay::{self, ReplayRequest, DEFAULT_MAX_FAILED_REPLAYS, DEFAULT_RATE};
 
 pub async fn list(State(console): State<ConsoleState>, RawQuery(query): RawQuery) -> PageResult {
     let fields = Fields::of_query(query.as_deref());

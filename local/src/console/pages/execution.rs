@@ -4,7 +4,6 @@
 
 use super::layout::{badge, page, photo_link, time};
 use crate::console::{ConsoleState, PageError, PageResult};
-use crate::operator::executions::{duration, is_execution_name, path_of, photo_of};
 use crate::stack::UPLOAD_STATE_MACHINE;
 use axum::extract::{Path, State};
 use axum::response::IntoResponse;
@@ -12,6 +11,7 @@ use maud::{html, Markup, PreEscaped};
 use std::sync::OnceLock;
 use wisaw_diagram::format_duration;
 use wisaw_domain::ports::HistoryEvent;
+use wisaw_operator::executions::{duration, is_execution_name, path_of, photo_of};
 
 /// The definition, parsed once: the same file AWS runs (its `${...}` are only in strings).
 fn definition() -> &'static serde_json::Value {

@@ -5,11 +5,11 @@ use super::layout::{badge, execution_link, page, photo_link, time};
 use crate::console::forms::Fields;
 use crate::console::paths;
 use crate::console::{ConsoleState, PageResult};
-use crate::operator::executions::{self, photo_of, SCAN_LIMIT};
 use axum::extract::{RawQuery, State};
 use axum::response::IntoResponse;
 use maud::html;
 use wisaw_diagram::format_duration;
+use wisaw_operator::executions::{self, photo_of, SCAN_LIMIT};
 
 const PAGE_SIZE: usize = 50;
 

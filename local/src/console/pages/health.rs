@@ -4,12 +4,12 @@
 use super::layout::{badge, page};
 use crate::console::paths;
 use crate::console::{ConsoleState, PageResult};
-use crate::operator::health::{health, Percentiles};
 use axum::extract::State;
 use axum::response::IntoResponse;
 use maud::{html, Markup};
 use wisaw_diagram::format_duration;
 use wisaw_domain::ports::QueueStats;
+use wisaw_operator::health::{health, Percentiles};
 
 fn millis(ms: Option<i64>) -> String {
     ms.map(|ms| format_duration(chrono::Duration::milliseconds(ms)))

@@ -1,16 +1,16 @@
-//! A photo's page: its whole story from its id (see [`crate::operator::photo_story`]).
+//! A photo's page: its whole story from its id (see [`wisaw_operator::photo_story`]).
 
 use super::layout::{badge, execution_link, page, photo_link, time};
 use crate::console::forms::Fields;
 use crate::console::paths;
 use crate::console::{ConsoleState, PageError, PageResult};
-use crate::operator::dead_letters::DeadLetterEntry;
-use crate::operator::photo_story::{photo_story, PhotoStory};
 use axum::extract::{Path, RawQuery, State};
 use axum::response::{IntoResponse, Redirect};
 use maud::{html, Markup};
 use wisaw_diagram::format_duration;
 use wisaw_domain::ids::PhotoId;
+use wisaw_operator::dead_letters::DeadLetterEntry;
+use wisaw_operator::photo_story::{photo_story, PhotoStory};
 
 fn parse_id(text: &str) -> Result<PhotoId, PageError> {
     text.trim()

@@ -11,9 +11,7 @@ pub mod health;
 pub mod photo_story;
 pub mod replay;
 
-use crate::stack::LocalStack;
 use anyhow::Result;
-use std::path::Path;
 use std::sync::Arc;
 use wisaw_adapters::aws::AwsEnvironment;
 use wisaw_domain::ports::{BlobStore, MetadataStore, Orchestrator, Queue, ReplayAudit};
@@ -32,24 +30,6 @@ pub struct OperatorPorts {
 }
 
 impl OperatorPorts {
-    pub async fn local(data_dir: &Path, database_url: Option<String>) -> Result<Self> {
-        let stack = LocalStack::open_for_operator(data_dir, database_url).await?;
-        Ok(Self::of_stack(&stack))
-    }
-
-    /// The ports of an open local stack (the console of `wisaw serve` uses its own).
-    pub fn of_stack(stack: &LocalStack) -> Self {
-        Self {
-            orchestrator: stack.orchestrator.clone(),
-            dead_letter: stack.dead_letter.clone(),
-            ingest: stack.ingest.clone(),
-            metadata: stack.metadata.clone(),
-            blobs: stack.blobs.clone(),
-            audit: stack.audit.clone(),
-            target: format!("local stack in {}", stack.data_dir.display()),
-        }
-    }
-
     pub async fn aws(stage: &str) -> Result<Self> {
         let environment = AwsEnvironment::for_stage(stage).await?;
         Self::of_environment(&environment, stage).await
