@@ -20,7 +20,13 @@ async fn guarded_console(stack: &TestStack) -> (String, CancellationToken) {
         operator: Some("tester".into()),
         exposed: false,
     };
-    let app = router(Console::new(stack.stack().operator_ports(), addr, options));
+    let definition = wisaw::stack::upload_definition();
+    let app = router(Console::new(
+        stack.stack().operator_ports(),
+        definition,
+        addr,
+        options,
+    ));
     let shutdown = CancellationToken::new();
     tokio::spawn(serve(
         listener,

@@ -14,7 +14,9 @@ pub async fn run(addr: SocketAddr, ports: OperatorPorts, options: ConsoleOptions
         .with_context(|| format!("listening on {addr}"))?;
     let addr = listener.local_addr()?;
     let target = ports.target.clone();
-    let app = console::router(Console::new(ports, addr, options)).route(
+    // The definition this build was made with: a deployed stage runs the same file.
+    let definition = crate::stack::upload_definition();
+    let app = console::router(Console::new(ports, definition, addr, options)).route(
         "/",
         axum::routing::get(|| async { axum::response::Redirect::to("/console") }),
     );

@@ -22,6 +22,8 @@ use wisaw_operator::OperatorPorts;
 /// What every console page has at hand.
 pub struct Console {
     pub ports: OperatorPorts,
+    /// The state machine the executions run, as its pages draw it.
+    pub definition: serde_json::Value,
     pub access: Arc<ConsoleAccess>,
     /// The name the audit log records for replays started here.
     pub operator: String,
@@ -42,9 +44,15 @@ pub struct ConsoleOptions {
 pub type ConsoleState = Arc<Console>;
 
 impl Console {
-    pub fn new(ports: OperatorPorts, addr: SocketAddr, options: ConsoleOptions) -> ConsoleState {
+    pub fn new(
+        ports: OperatorPorts,
+        definition: serde_json::Value,
+        addr: SocketAddr,
+        options: ConsoleOptions,
+    ) -> ConsoleState {
         Arc::new(Self {
             ports,
+            definition,
             access: Arc::new(ConsoleAccess::new(addr, options.token, options.exposed)),
             operator: options
                 .operator

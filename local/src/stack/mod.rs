@@ -61,6 +61,11 @@ const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
 /// The state machine definition, the one file AWS runs too.
 pub const UPLOAD_STATE_MACHINE: &str = include_str!("../../../statemachines/upload.asl.json");
 
+/// The definition as JSON, to draw (its `${...}` are only in strings).
+pub fn upload_definition() -> serde_json::Value {
+    serde_json::from_str(UPLOAD_STATE_MACHINE).expect("statemachines/upload.asl.json is JSON")
+}
+
 /// The stores of a local stack, open but not yet serving.
 pub struct LocalStack {
     pub data_dir: PathBuf,
@@ -274,6 +279,7 @@ impl LocalStack {
             // The operator's pages: beside the mobile API, never inside its router.
             .merge(console::router(Console::new(
                 self.operator_ports(),
+                upload_definition(),
                 addr,
                 ConsoleOptions {
                     exposed: !is_loopback_url(&self.public_url),

@@ -1,24 +1,14 @@
-//! An execution's page: the state machine drawn from `statemachines/upload.asl.json`
-//! with the path this execution took, then its event history as the Step Functions
-//! console shows it.
+//! An execution's page: the state machine drawn with the path this execution took, then
+//! its event history as the Step Functions console shows it.
 
 use super::layout::{badge, page, photo_link, time};
 use crate::console::{ConsoleState, PageError, PageResult};
-use crate::stack::UPLOAD_STATE_MACHINE;
 use axum::extract::{Path, State};
 use axum::response::IntoResponse;
 use maud::{html, Markup, PreEscaped};
-use std::sync::OnceLock;
 use wisaw_diagram::format_duration;
 use wisaw_domain::ports::HistoryEvent;
 use wisaw_operator::executions::{duration, is_execution_name, path_of, photo_of};
-
-/// The definition, parsed once: the same file AWS runs (its `${...}` are only in strings).
-fn definition() -> &'static serde_json::Value {
-    static DEFINITION: OnceLock<serde_json::Value> = OnceLock::new();
-    DEFINITION
-        .get_or_init(|| serde_json::from_str(UPLOAD_STATE_MACHINE).expect("the definition is JSON"))
-}
 
 /// Details whose values are JSON text (input, output, parameters): shown parsed.
 const JSON_TEXT_FIELDS: [&str; 3] = ["input", "output", "parameters"];
@@ -34,7 +24,7 @@ pub async fn show(State(console): State<ConsoleState>, Path(name): Path<String>)
         .ok_or_else(|| PageError::not_found(format!("no execution named {name}")))?;
     let history = orchestrator.execution_history(&name).await?;
     let path = path_of(&history);
-    let diagram = wisaw_diagram::draw(definition(), &path);
+    let diagram = wisaw_diagram::draw(&console.definition, &path);
     let failure = history
         .iter()
         .rev()
