@@ -1,6 +1,6 @@
 //! `wisaw`: run the whole pipeline on one machine, act as a phone, and operate it.
 
-use anyhow::{bail, Result};
+use anyhow::Result;
 use clap::{Args, Parser, Subcommand};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -376,9 +376,6 @@ async fn main() -> Result<()> {
                     max_failed_replays,
                     operator,
                 } => {
-                    if !all && photo.is_empty() && error.is_none() && since.is_none() {
-                        bail!("say which: --photo ID, --error CLASS, --since AGE, or --all");
-                    }
                     let since = since
                         .map(|text| parse_time(&text, chrono::Utc::now()))
                         .transpose()
@@ -390,6 +387,7 @@ async fn main() -> Result<()> {
                     };
                     let operator = operator.unwrap_or_else(default_operator);
                     let request = ReplayRequest {
+                        everything: all,
                         force,
                         max_failed_replays,
                         rate,

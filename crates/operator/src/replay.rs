@@ -18,6 +18,7 @@ use std::time::Duration;
 use wisaw_domain::ingest::replay_of;
 use wisaw_domain::ports::PortResult;
 use wisaw_domain::replay::{ReplayOutcome, ReplayRecord, ReplayedPhoto};
+use wisaw_domain::PortError;
 
 pub const DEFAULT_MAX_FAILED_REPLAYS: u32 = 3;
 /// Photos per second when the operator does not say.
@@ -35,6 +36,9 @@ pub const MAX_RATE: f64 = 100.0;
 #[derive(Clone, Debug)]
 pub struct ReplayRequest {
     pub filter: DeadLetterFilter,
+    /// Every dead letter, said in so many words (`--all`): an empty filter alone is a
+    /// mistake, not "everything".
+    pub everything: bool,
     /// Replay photos over the limit too.
     pub force: bool,
     pub max_failed_replays: u32,
@@ -47,6 +51,7 @@ impl ReplayRequest {
     pub fn new(filter: DeadLetterFilter, operator: String) -> Self {
         Self {
             filter,
+            everything: false,
             force: false,
             max_failed_replays: DEFAULT_MAX_FAILED_REPLAYS,
             rate: DEFAULT_RATE,
@@ -62,6 +67,20 @@ impl ReplayRequest {
             Err(format!(
                 "the rate must be from {MIN_RATE} to {MAX_RATE} messages per second"
             ))
+        }
+    }
+
+    /// A replay says which dead letters: photos, an error class or a time, or all of them
+    /// explicitly. Decided here, for every caller (the commands, the console, the tests).
+    pub fn checked_selection(&self) -> Result<(), String> {
+        if self.everything || self.filter != DeadLetterFilter::default() {
+            Ok(())
+        } else {
+            Err(
+                "say which dead letters to replay (photos, an error class, a time), \
+                 or all of them"
+                    .into(),
+            )
         }
     }
 
@@ -127,6 +146,7 @@ pub async fn start(
     ports: &OperatorPorts,
     request: &ReplayRequest,
 ) -> anyhow::Result<StartedReplay> {
+    request.checked_selection().map_err(anyhow::Error::msg)?;
     let rate = request.checked_rate().map_err(anyhow::Error::msg)?;
     // Hidden long enough for the whole replay at its rate, with a margin (SQS allows
     // 12 h); each message is held again just before it is sent anyway.
@@ -222,6 +242,7 @@ async fn send_back(ports: &OperatorPorts, message: &HeldMessage) -> anyhow::Resu
 
 /// A dry run: what [`start`] would replay and hold back now.
 pub async fn dry_run(ports: &OperatorPorts, request: &ReplayRequest) -> PortResult<ReplayPlan> {
+    request.checked_selection().map_err(PortError::Invalid)?;
     let entries = super::dead_letters::peek(ports.dead_letter.as_ref()).await?;
     Ok(plan(&entries, request))
 }
@@ -229,6 +250,24 @@ pub async fn dry_run(ports: &OperatorPorts, request: &ReplayRequest) -> PortResu
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_replay_needs_a_selection_or_everything_said_explicitly() {
+        let empty = ReplayRequest::new(DeadLetterFilter::default(), "op".into());
+        assert!(empty.checked_selection().is_err());
+        let everything = ReplayRequest {
+            everything: true,
+            ..empty.clone()
+        };
+        assert!(everything.checked_selection().is_ok());
+        let by_error = DeadLetterFilter {
+            error: Some("Wisaw.Transient".into()),
+            ..DeadLetterFilter::default()
+        };
+        assert!(ReplayRequest::new(by_error, "op".into())
+            .checked_selection()
+            .is_ok());
+    }
     use wisaw_domain::contracts::DeadLetter;
     use wisaw_domain::ids::PhotoId;
 

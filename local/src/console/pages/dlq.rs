@@ -98,7 +98,8 @@ fn action_request(
     let fields = Fields::parse(body);
     console.access.check_form(headers, fields.get("csrf"))?;
     let request = request_of(console, &fields)?;
-    // An empty selection is a mistake, not "everything" (the CLI has --all for that).
+    // The console's forms replay the photos ticked on the page, and nothing else (the
+    // operator's own rule, a selection of some kind, is checked by every replay).
     if request.filter.photos.is_none() {
         return Err(crate::console::PageError::bad_request(
             "select at least one photo to replay",
