@@ -11,18 +11,42 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
 /// Checks an RFC 9457 answer with this status and returns its body.
 pub async fn assert_problem(response: reqwest::Response, status: u16) -> Value {
     let url = response.url().clone();
-    assert_eq!(response.status().as_u16(), status, "{url}");
+    let answered = response.status().as_u16();
     let content_type = response
         .headers()
         .get(reqwest::header::CONTENT_TYPE)
-        .map(|v| v.to_str().unwrap().to_string());
-    assert_eq!(content_type.as_deref(), Some(PROBLEM_JSON), "{url}");
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
     let body: Value = response.json().await.unwrap();
-    assert_eq!(body["status"], status, "{body}");
-    for member in ["type", "title", "detail"] {
-        assert!(body[member].is_string(), "{member} missing in {body}");
-    }
+    check_problem(
+        answered,
+        content_type.as_deref(),
+        &body,
+        status,
+        url.as_str(),
+    );
     body
+}
+
+/// The one check of a problem answer, however it was received (over HTTP, or from the
+/// router in process): this status, `application/problem+json`, and a body with the
+/// same status and a non-empty `type`, `title` and `detail`.
+pub fn check_problem(
+    answered: u16,
+    content_type: Option<&str>,
+    body: &Value,
+    status: u16,
+    context: &str,
+) {
+    assert_eq!(answered, status, "{context}: {body}");
+    assert_eq!(content_type, Some(PROBLEM_JSON), "{context}: {body}");
+    assert_eq!(body["status"], status, "{context}: {body}");
+    for member in ["type", "title", "detail"] {
+        assert!(
+            body[member].as_str().is_some_and(|text| !text.is_empty()),
+            "{context}: a problem without {member}: {body}"
+        );
+    }
 }
 
 /// `POST /v1/uploads` for a new photo of `device`; the answer must be 201.
