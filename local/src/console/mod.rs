@@ -105,8 +105,9 @@ async fn login(
     }
 }
 
-/// What a page answers when a port fails: the pipeline's store or queue is unreachable,
-/// which is worth showing as it is to an operator.
+/// What a page answers when something fails, shown as it is to the operator. A port's
+/// error says which status: what is not there is a 404, what cannot succeed as asked a
+/// 400, a store or queue out of reach a 503.
 pub struct PageError(StatusCode, String);
 
 impl PageError {
@@ -120,13 +121,27 @@ impl PageError {
 
 impl From<wisaw_domain::PortError> for PageError {
     fn from(error: wisaw_domain::PortError) -> Self {
-        Self(StatusCode::BAD_GATEWAY, error.to_string())
+        Self(port_status(&error), error.to_string())
     }
 }
 
+/// An operator function's error: a port's keeps its status; anything else is the
+/// pipeline misbehaving behind the console (502).
 impl From<anyhow::Error> for PageError {
     fn from(error: anyhow::Error) -> Self {
-        Self(StatusCode::BAD_GATEWAY, format!("{error:#}"))
+        let status = error
+            .downcast_ref::<wisaw_domain::PortError>()
+            .map_or(StatusCode::BAD_GATEWAY, port_status);
+        Self(status, format!("{error:#}"))
+    }
+}
+
+fn port_status(error: &wisaw_domain::PortError) -> StatusCode {
+    use wisaw_domain::PortError;
+    match error {
+        PortError::NotFound(_) => StatusCode::NOT_FOUND,
+        PortError::Invalid(_) => StatusCode::BAD_REQUEST,
+        PortError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
     }
 }
 
@@ -146,3 +161,31 @@ impl IntoResponse for PageError {
 }
 
 pub type PageResult = Result<Response, PageError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wisaw_domain::PortError;
+
+    #[test]
+    fn a_ports_error_answers_with_its_own_status() {
+        let status = |error: PortError| PageError::from(error).0;
+        assert_eq!(
+            status(PortError::NotFound("photo".into())),
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            status(PortError::Invalid("rate".into())),
+            StatusCode::BAD_REQUEST
+        );
+        assert_eq!(
+            status(PortError::Unavailable("queue".into())),
+            StatusCode::SERVICE_UNAVAILABLE
+        );
+        // Through an operator function's error, too.
+        let wrapped = anyhow::Error::from(PortError::NotFound("photo".into()));
+        assert_eq!(PageError::from(wrapped).0, StatusCode::NOT_FOUND);
+        let other = anyhow::anyhow!("the audit log refused the record");
+        assert_eq!(PageError::from(other).0, StatusCode::BAD_GATEWAY);
+    }
+}
