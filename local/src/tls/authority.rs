@@ -59,8 +59,9 @@ impl ServerIdentity {
 /// The authority, open on its folder.
 pub struct LocalAuthority {
     dir: PathBuf,
-    ca_der: CertificateDer<'static>,
     issuer: Issuer<'static, KeyPair>,
+    /// What a client trusting only this authority accepts.
+    verifier: Arc<WebPkiServerVerifier>,
 }
 
 impl LocalAuthority {
@@ -90,10 +91,15 @@ impl LocalAuthority {
             .with_context(|| format!("reading the certificate {}", cert_path.display()))?;
         let issuer = Issuer::from_ca_cert_pem(&ca_pem, key)
             .with_context(|| format!("reading the authority {}", cert_path.display()))?;
+        let mut roots = RootCertStore::empty();
+        roots.add(ca_der)?;
+        let verifier =
+            WebPkiServerVerifier::builder_with_provider(Arc::new(roots), super::provider())
+                .build()?;
         Ok(Self {
             dir: dir.to_path_buf(),
-            ca_der,
             issuer,
+            verifier,
         })
     }
 
@@ -139,30 +145,17 @@ impl LocalAuthority {
 
     /// Whether a client trusting this authority accepts `cert` for every host at `at`.
     pub fn covers(&self, cert: &CertificateDer<'_>, hosts: &[String], at: SystemTime) -> bool {
-        let Ok(verifier) = self.verifier() else {
-            return false;
-        };
         let at = UnixTime::since_unix_epoch(
             at.duration_since(SystemTime::UNIX_EPOCH)
                 .unwrap_or_default(),
         );
         hosts.iter().all(|host| {
             ServerName::try_from(host.as_str()).is_ok_and(|name| {
-                verifier
+                self.verifier
                     .verify_server_cert(cert, &[], &name, &[], at)
                     .is_ok()
             })
         })
-    }
-
-    fn verifier(&self) -> Result<Arc<WebPkiServerVerifier>> {
-        let mut roots = RootCertStore::empty();
-        roots.add(self.ca_der.clone())?;
-        Ok(WebPkiServerVerifier::builder_with_provider(
-            Arc::new(roots),
-            Arc::new(rustls::crypto::ring::default_provider()),
-        )
-        .build()?)
     }
 }
 
@@ -209,12 +202,9 @@ fn random_serial() -> SerialNumber {
 
 /// The server certificate and key in the folder, when both are there and readable.
 fn read_identity(cert_path: &Path, key_path: &Path) -> Option<ServerIdentity> {
-    let chain = CertificateDer::pem_file_iter(cert_path)
-        .ok()?
-        .collect::<Result<Vec<_>, _>>()
-        .ok()?;
+    let chain = super::read_certificates(cert_path).ok()?;
     let key = PrivateKeyDer::from_pem_file(key_path).ok()?;
-    (!chain.is_empty()).then_some(ServerIdentity { chain, key })
+    Some(ServerIdentity { chain, key })
 }
 
 fn read(path: &Path) -> Result<String> {
@@ -261,6 +251,19 @@ fn write_whole(path: &Path, pem: &str, mode: u32) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The chain `server_certificate` answers with for `hosts` at `at`.
+    fn chain_for(
+        authority: &LocalAuthority,
+        hosts: &[String],
+        at: SystemTime,
+    ) -> Vec<CertificateDer<'static>> {
+        authority
+            .server_certificate(hosts, at)
+            .unwrap()
+            .cert
+            .clone()
+    }
 
     fn hosts() -> Vec<String> {
         ["localhost", "127.0.0.1", "::1", "phone.lan"]
@@ -312,23 +315,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let authority = LocalAuthority::open_or_create(dir.path()).unwrap();
         let now = SystemTime::now();
-        let first = authority
-            .server_certificate(&hosts(), now)
-            .unwrap()
-            .cert
-            .clone();
-        let same = authority
-            .server_certificate(&hosts(), now + DAY)
-            .unwrap()
-            .cert
-            .clone();
+        let first = chain_for(&authority, &hosts(), now);
+        let same = chain_for(&authority, &hosts(), now + DAY);
         assert_eq!(same, first, "reused while it has time left");
         let near_expiry = now + SERVER_VALIDITY - RENEW_BEFORE + DAY;
-        let renewed = authority
-            .server_certificate(&hosts(), near_expiry)
-            .unwrap()
-            .cert
-            .clone();
+        let renewed = chain_for(&authority, &hosts(), near_expiry);
         assert_ne!(
             renewed, first,
             "renewed with less than {RENEW_BEFORE:?} left"
@@ -337,11 +328,7 @@ mod tests {
         // A host not covered yet: issued again, for it too.
         let mut more = hosts();
         more.push("10.0.0.7".into());
-        let widened = authority
-            .server_certificate(&more, near_expiry)
-            .unwrap()
-            .cert
-            .clone();
+        let widened = chain_for(&authority, &more, near_expiry);
         assert_ne!(widened, renewed);
         assert!(authority.covers(&widened[0], &more, near_expiry));
     }
@@ -351,20 +338,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let authority = LocalAuthority::open_or_create(dir.path()).unwrap();
         let now = SystemTime::now();
-        let first = authority
-            .server_certificate(&hosts(), now)
-            .unwrap()
-            .cert
-            .clone();
+        let first = chain_for(&authority, &hosts(), now);
         std::fs::remove_file(dir.path().join(CA_CERT_FILE)).unwrap();
         std::fs::remove_file(dir.path().join(CA_KEY_FILE)).unwrap();
         let other = LocalAuthority::open_or_create(dir.path()).unwrap();
         assert!(!other.covers(&first[0], &hosts(), now));
-        let issued = other
-            .server_certificate(&hosts(), now)
-            .unwrap()
-            .cert
-            .clone();
+        let issued = chain_for(&other, &hosts(), now);
         assert!(other.covers(&issued[0], &hosts(), now));
     }
 
@@ -373,11 +352,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let authority = LocalAuthority::open_or_create(dir.path()).unwrap();
         let now = SystemTime::now();
-        let first = authority
-            .server_certificate(&hosts(), now)
-            .unwrap()
-            .cert
-            .clone();
+        let first = chain_for(&authority, &hosts(), now);
         // As a crash between the key's write and the certificate's could have left it.
         let other_key = KeyPair::generate().unwrap().serialize_pem();
         std::fs::write(dir.path().join(SERVER_KEY_FILE), other_key).unwrap();

@@ -4,7 +4,6 @@
 
 use anyhow::{Context, Result};
 use rustls::{ClientConfig, RootCertStore};
-use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::CertificateDer;
 use std::path::Path;
 use std::sync::Arc;
@@ -24,15 +23,8 @@ impl ClientTrust {
     /// The public roots and the certificates in `path` (a `ca.pem`); an error when the
     /// file holds none, or one that cannot serve as a root.
     pub fn with_ca_file(path: &Path) -> Result<Self> {
-        let extra = CertificateDer::pem_file_iter(path)
-            .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
-            .map_err(|error| anyhow::anyhow!("{error}"))
+        let extra = super::read_certificates(path)
             .with_context(|| format!("reading the certificate authority {}", path.display()))?;
-        anyhow::ensure!(
-            !extra.is_empty(),
-            "{}: no certificate in it",
-            path.display()
-        );
         Self::trusting(extra).with_context(|| format!("trusting {}", path.display()))
     }
 

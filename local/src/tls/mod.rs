@@ -71,6 +71,20 @@ impl TlsOptions {
     }
 }
 
+/// The certificates of a PEM file, at least one; an error names the file.
+fn read_certificates(path: &Path) -> Result<Vec<CertificateDer<'static>>> {
+    let certificates = CertificateDer::pem_file_iter(path)
+        .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
+        .map_err(|error| anyhow::anyhow!("{error}"))
+        .with_context(|| format!("reading PEM certificates from {}", path.display()))?;
+    anyhow::ensure!(
+        !certificates.is_empty(),
+        "{}: no certificate in the file",
+        path.display()
+    );
+    Ok(certificates)
+}
+
 /// The ring provider: the one sqlx and the AWS client already use here.
 pub fn provider() -> Arc<CryptoProvider> {
     Arc::new(rustls::crypto::ring::default_provider())
@@ -96,20 +110,8 @@ impl ServerTls {
     pub fn prepare(options: &TlsOptions, data_dir: &Path) -> Result<Self> {
         match options {
             TlsOptions::Files { cert, key } => {
-                let chain = CertificateDer::pem_file_iter(cert)
-                    .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
-                    .map_err(|error| anyhow::anyhow!("{error}"))
-                    .with_context(|| {
-                        format!(
-                            "--tls-cert {}: reading a PEM certificate chain",
-                            cert.display()
-                        )
-                    })?;
-                anyhow::ensure!(
-                    !chain.is_empty(),
-                    "--tls-cert {}: no certificate in the file",
-                    cert.display()
-                );
+                let chain = read_certificates(cert)
+                    .with_context(|| format!("--tls-cert {}", cert.display()))?;
                 let key_der = PrivateKeyDer::from_pem_file(key)
                     .map_err(|error| anyhow::anyhow!("{error}"))
                     .with_context(|| {

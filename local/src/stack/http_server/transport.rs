@@ -58,11 +58,6 @@ pub enum NotOpened {
 }
 
 impl Transport {
-    /// Whether URLs for this port are `https`.
-    pub fn is_tls(&self) -> bool {
-        matches!(self, Self::Tls(_))
-    }
-
     /// Reads what the client speaks and, for TLS, completes the handshake, both within
     /// `within` of now.
     pub async fn open(&self, stream: TcpStream, within: Duration) -> Result<Opened, NotOpened> {
