@@ -72,8 +72,8 @@ FUNCTION_CORE, BACKEND_CORE = 0, 1
 # Each function's binary and package, built from its own package (as bench/lambda_sizes.sh
 # and cargo lambda do), so that its features are that package's alone.
 FUNCTIONS = {
-    "api": ("wisaw-api", "api/http"),
-    "dispatch": ("wisaw-dispatch", "api/dispatch"),
+    "api": ("wisaw-api", "api"),
+    "dispatch": ("wisaw-ingest", "ingest"),
     "validate": ("wisaw-validate", "workers/validate"),
     "thumbnail": ("wisaw-thumbnail", "workers/thumbnail"),
     "persist": ("wisaw-persist", "workers/persist"),
@@ -440,7 +440,7 @@ class FunctionProcess:
 
 class EventsEndpoint(ThreadingHTTPServer):
     """Stands in for AppSync Events' HTTP publish (`POST /event`). The project's own
-    implementation of the protocol lives inside `wisaw serve` (local/src/stack/events) and
+    implementation of the protocol lives inside `wisaw serve` (local/src/events) and
     accepts only channels named with that server's secret and its own publisher key, so it
     cannot take notify's publishes here. This accepts a SigV4-signed publish (the signature
     is checked for its presence and scope, not recomputed) and answers as AppSync does:
@@ -833,7 +833,7 @@ def answer_json(invocation: Invocation) -> dict:
 
 def api_event(method: str, path: str, fixture: str, body: dict | None = None, path_photo: str | None = None) -> dict:
     """An API Gateway HTTP API (payload v2) event, from the api's own test fixtures."""
-    event = json.loads((ROOT / "api/http/tests/fixtures/events" / fixture).read_text())
+    event = json.loads((ROOT / "api/tests/fixtures/events" / fixture).read_text())
     context = event["requestContext"]
     context["requestId"] = secrets.token_urlsafe(12)
     context["timeEpoch"] = int(time.time() * 1000)

@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 target_dir=${CARGO_TARGET_DIR:-target}
 
 declare -A package=(
-  [api]=wisaw-api [dispatch]=wisaw-dispatch
+  [api]=wisaw-api [dispatch]=wisaw-ingest
   [validate]=wisaw-validate [thumbnail]=wisaw-thumbnail
   [persist]=wisaw-persist [notify]=wisaw-notify
 )

@@ -4,11 +4,12 @@
 
 use crate::support::images::{jpeg, two_tone};
 use crate::support::{
-    assert_no_event, distinct_events, put_as_ticket_says, subscribed, Store, TestStack,
+    answer_to, assert_no_event, distinct_events, put_as_ticket_says, Store, TestStack,
 };
 use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_credential_types::Credentials;
 use std::time::Duration;
+use wisaw::events::client::EventsConnection;
 use wisaw_adapters::aws::AppSyncEventsPublisher;
 use wisaw_domain::events::{DeviceChannels, PhotoEvent};
 use wisaw_domain::ports::Notifier;
@@ -24,13 +25,20 @@ on_every_store!(
 /// How long an event may take on this stack, tiny photo or not, however loaded the machine.
 const WITHIN: Duration = Duration::from_secs(30);
 
+/// The next event a connection hears, within [`WITHIN`].
+async fn event_on(connection: &mut EventsConnection) -> serde_json::Value {
+    connection
+        .next_event_within(WITHIN)
+        .await
+        .unwrap()
+        .expect("an event")
+        .event
+}
+
 async fn a_subscribed_phone_hears_its_photo_ready_with_links_that_download(store: Store) {
     let stack = TestStack::start(store).await;
     let device = uuid::Uuid::new_v4();
-    let bytes = jpeg(&two_tone(640, 480));
-    let ticket = stack
-        .ticket(device, "image/jpeg", bytes.len(), 1.0, 2.0)
-        .await;
+    let (bytes, ticket) = stack.photo_ticket(device, (640, 480), (1.0, 2.0)).await;
     // The ticket names the channel, and it is the device's.
     let events = &ticket.events;
     assert_eq!(
@@ -42,18 +50,14 @@ async fn a_subscribed_phone_hears_its_photo_ready_with_links_that_download(store
         "{}",
         events.realtime_url
     );
-    let mut connection = wisaw::events::client::EventsConnection::connect(
-        &events.realtime_url,
-        &events.http_url,
-        wisaw::stack::events::DEFAULT_API_KEY,
-        &wisaw::tls::ClientTrust::public(),
+    let mut connection = EventsConnection::subscribed_to(
+        events,
+        wisaw_local::events::DEFAULT_API_KEY,
+        "phone-1",
+        &wisaw_local::tls::ClientTrust::public(),
     )
     .await
     .unwrap();
-    connection
-        .subscribe("phone-1", &events.channel)
-        .await
-        .unwrap();
 
     put_as_ticket_says(&stack.client, &ticket, bytes).await;
     let received = connection.next_event_within(WITHIN).await.unwrap().unwrap();
@@ -98,12 +102,7 @@ async fn a_subscribed_phone_hears_its_photo_rejected_with_the_reason(store: Stor
     let ticket = stack
         .upload_from(device, &bytes, "image/jpeg", 1.0, 2.0)
         .await;
-    let event = connection
-        .next_event_within(WITHIN)
-        .await
-        .unwrap()
-        .unwrap()
-        .event;
+    let event = event_on(&mut connection).await;
     assert_eq!(event["eventType"], "photo.rejected");
     assert_eq!(event["photoId"], ticket.photo_id.to_string());
     assert_eq!(event["reasonCode"], "not_an_image");
@@ -121,12 +120,7 @@ async fn another_devices_channel_hears_nothing(store: Store) {
     let ticket = stack
         .upload_from(owner, &bytes, "image/jpeg", 1.0, 2.0)
         .await;
-    let event = owners
-        .next_event_within(WITHIN)
-        .await
-        .unwrap()
-        .unwrap()
-        .event;
+    let event = event_on(&mut owners).await;
     assert_eq!(event["photoId"], ticket.photo_id.to_string());
     // The event went out; the stranger's channel got nothing of it.
     assert_no_event(&mut strangers, Duration::from_millis(500)).await;
@@ -196,13 +190,19 @@ fn publisher(stack: &TestStack, secret: &str) -> AppSyncEventsPublisher {
     .unwrap()
 }
 
+/// A new device's phone, subscribed to its channel; and the channel.
+async fn a_listening_phone(stack: &TestStack) -> (DeviceId, EventsConnection, String) {
+    let device = uuid::Uuid::new_v4();
+    let phone = stack.subscribed(device).await;
+    let channel = stack.stack().channels.channel_of(DeviceId(device));
+    (DeviceId(device), phone, channel)
+}
+
 #[tokio::test]
 async fn the_aws_publisher_signed_with_sigv4_is_accepted_and_a_forgery_is_not() {
     let stack = TestStack::start(Store::Sqlite).await;
-    let device = uuid::Uuid::new_v4();
-    let mut phone = stack.subscribed(device).await;
-    let channel = stack.stack().channels.channel_of(DeviceId(device));
-    let event = event_for(PhotoId::new_random(), DeviceId(device));
+    let (device, mut phone, channel) = a_listening_phone(&stack).await;
+    let event = event_for(PhotoId::new_random(), device);
 
     the_publisher(&stack)
         .publish(&channel, &event)
@@ -218,7 +218,7 @@ async fn the_aws_publisher_signed_with_sigv4_is_accepted_and_a_forgery_is_not() 
         .unwrap_err();
     assert!(forged.to_string().contains("401"), "{forged}");
     // A channel this server never issued: refused too.
-    let elsewhere = DeviceChannels::derived_from(b"another server").channel_of(DeviceId(device));
+    let elsewhere = DeviceChannels::derived_from(b"another server").channel_of(device);
     let refused = the_publisher(&stack)
         .publish(&elsewhere, &event)
         .await
@@ -243,11 +243,9 @@ async fn the_aws_publisher_signed_with_sigv4_is_accepted_and_a_forgery_is_not() 
 #[tokio::test]
 async fn events_on_a_channel_arrive_in_the_order_they_were_published() {
     let stack = TestStack::start(Store::Sqlite).await;
-    let device = uuid::Uuid::new_v4();
-    let mut phone = subscribed(stack.stack(), device).await;
-    let channel = stack.stack().channels.channel_of(DeviceId(device));
-    let first = event_for(PhotoId::new_random(), DeviceId(device));
-    let second = event_for(PhotoId::new_random(), DeviceId(device));
+    let (device, mut phone, channel) = a_listening_phone(&stack).await;
+    let first = event_for(PhotoId::new_random(), device);
+    let second = event_for(PhotoId::new_random(), device);
     let publisher = the_publisher(&stack);
     publisher.publish(&channel, &first).await.unwrap();
     publisher.publish(&channel, &second).await.unwrap();
@@ -273,12 +271,12 @@ async fn wisaw_upload_hears_the_event_and_falls_back_to_polling() {
         wait: Duration::from_secs(60),
         progress: false,
         events_api_key: events_api_key.map(str::to_string),
-        trust: wisaw::tls::ClientTrust::public(),
+        trust: wisaw_local::tls::ClientTrust::public(),
     };
 
     let heard = upload(
         file.path(),
-        &options(Some(wisaw::stack::events::DEFAULT_API_KEY)),
+        &options(Some(wisaw_local::events::DEFAULT_API_KEY)),
     )
     .await
     .unwrap();
@@ -298,26 +296,21 @@ async fn wisaw_upload_hears_the_event_and_falls_back_to_polling() {
 
 #[tokio::test]
 async fn after_unsubscribe_success_nothing_more_arrives() {
-    use wisaw::events::protocol::{ClientMessage, ServerMessage};
+    use wisaw_local::events::protocol::{ClientMessage, ServerMessage};
     let stack = TestStack::start(Store::Sqlite).await;
-    let device = uuid::Uuid::new_v4();
-    let mut phone = stack.subscribed(device).await;
-    let channel = stack.stack().channels.channel_of(DeviceId(device));
+    let (device, mut phone, channel) = a_listening_phone(&stack).await;
     let publisher = the_publisher(&stack);
-    let before = event_for(PhotoId::new_random(), DeviceId(device));
+    let before = event_for(PhotoId::new_random(), device);
     publisher.publish(&channel, &before).await.unwrap();
     let heard = phone.next_event_within(WITHIN).await.unwrap().unwrap();
     assert_eq!(heard.event["eventId"], before.event_id.as_str());
 
-    phone
-        .send(&ClientMessage::Unsubscribe { id: "s1".into() })
-        .await
-        .unwrap();
+    let unsubscribe = ClientMessage::Unsubscribe { id: "s1".into() };
     assert_eq!(
-        phone.next().await.unwrap().unwrap(),
+        answer_to(&mut phone, &unsubscribe).await,
         ServerMessage::UnsubscribeSuccess { id: "s1".into() }
     );
-    let after = event_for(PhotoId::new_random(), DeviceId(device));
+    let after = event_for(PhotoId::new_random(), device);
     publisher.publish(&channel, &after).await.unwrap();
     assert_no_event(&mut phone, Duration::from_millis(300)).await;
     assert_eq!(stack.stack().events.subscribed_connections(), 0);

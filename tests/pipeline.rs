@@ -15,9 +15,25 @@ use image::GenericImageView;
 use serde_json::Value;
 use std::time::Duration;
 use wisaw::commands::dlq;
+use wisaw_api::photos::PhotoStatusResponse;
 use wisaw_domain::ports::{BlobStore, ExecutionStatus, Orchestrator, Queue, ReceivedMessage};
 use wisaw_domain::replay::ReplayOutcome;
 use wisaw_domain::PhotoStatus;
+
+/// The execution the photo's status names ended as `expected` (`SUCCEEDED`, `FAILED`).
+fn assert_execution_ended(status: &PhotoStatusResponse, expected: &str) {
+    let execution = status
+        .execution
+        .as_ref()
+        .expect("the status names its execution");
+    assert_eq!(execution.status.as_deref(), Some(expected), "{status:?}");
+}
+
+async fn assert_no_dead_letters(stack: &TestStack) {
+    assert!(everything_in(stack.stack().dead_letter.as_ref())
+        .await
+        .is_empty());
+}
 
 async fn everything_in(queue: &dyn Queue) -> Vec<ReceivedMessage> {
     let mut all = Vec::new();
@@ -49,10 +65,7 @@ async fn a_rotated_phone_photo_becomes_upright_metadata_free_renditions_listed_i
         (Some(900), Some(1200))
     );
     assert_eq!(status.execution.as_ref().unwrap().name, id.as_str());
-    assert_eq!(
-        status.execution.as_ref().unwrap().status.as_deref(),
-        Some("SUCCEEDED")
-    );
+    assert_execution_ended(&status, "SUCCEEDED");
     // On the wire, not only in the typed answer: the owner's device never shows.
     assert!(stack.status_document(&id).await.get("deviceId").is_none());
 
@@ -146,14 +159,9 @@ async fn bad_files_end_rejected_with_their_reason_and_never_in_the_dead_letter_q
             "{status:?}"
         );
         assert!(stack.status_document(id).await.get("thumbUrl").is_none());
-        assert_eq!(
-            status.execution.as_ref().unwrap().status.as_deref(),
-            Some("SUCCEEDED")
-        );
+        assert_execution_ended(&status, "SUCCEEDED");
     }
-    assert!(everything_in(stack.stack().dead_letter.as_ref())
-        .await
-        .is_empty());
+    assert_no_dead_letters(&stack).await;
     // Each rejection is announced once, and its announcement was published.
     for id in &ids {
         let events = stack
@@ -191,9 +199,7 @@ async fn a_worker_failing_transiently_twice_is_retried_to_success(store: Store) 
     );
     assert_eq!(types.first(), Some(&"ExecutionStarted"));
     assert_eq!(types.last(), Some(&"ExecutionSucceeded"));
-    assert!(everything_in(stack.stack().dead_letter.as_ref())
-        .await
-        .is_empty());
+    assert_no_dead_letters(&stack).await;
     stack.finish().await;
 }
 
@@ -206,10 +212,7 @@ async fn a_worker_that_always_fails_ends_failed_in_the_dead_letter_queue_and_rep
         .await;
     let status = stack.wait_final(&id).await;
     assert_eq!(status.status, PhotoStatus::Failed, "{status:?}");
-    assert_eq!(
-        status.execution.as_ref().unwrap().status.as_deref(),
-        Some("FAILED")
-    );
+    assert_execution_ended(&status, "FAILED");
 
     let listing = dlq::list(stack.stack().dead_letter.as_ref()).await.unwrap();
     assert!(
@@ -231,13 +234,8 @@ async fn a_worker_that_always_fails_ends_failed_in_the_dead_letter_queue_and_rep
         status.execution.as_ref().unwrap().name,
         format!("{id}-replay-1")
     );
-    assert_eq!(
-        status.execution.as_ref().unwrap().status.as_deref(),
-        Some("SUCCEEDED")
-    );
-    assert!(everything_in(stack.stack().dead_letter.as_ref())
-        .await
-        .is_empty());
+    assert_execution_ended(&status, "SUCCEEDED");
+    assert_no_dead_letters(&stack).await;
     stack.finish().await;
 }
 
@@ -245,9 +243,7 @@ async fn the_same_ingest_message_three_times_makes_one_execution_and_one_event(s
     let stack = TestStack::start(store).await;
     let bytes = jpeg(&two_tone(320, 240));
     let device = uuid::Uuid::new_v4();
-    let ticket = stack
-        .ticket(device, "image/jpeg", bytes.len(), SF.0, SF.1)
-        .await;
+    let ticket = stack.ticket(device, "image/jpeg", bytes.len(), SF).await;
     let id = ticket.photo_id.to_string();
     let mut channel = stack.subscribed(device).await;
     // Write the object without the store's own event, then deliver its event three times.

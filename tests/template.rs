@@ -586,7 +586,7 @@ fn the_step_list_is_every_function_the_state_machine_invokes() {
         "functions that are not steps"
     );
 
-    let local = wisaw::stack::definition_substitutions();
+    let local = wisaw_local::definition_substitutions();
     for step in Step::ALL {
         let arn = &local[&step.function_arn_substitution()];
         assert_eq!(arn.rsplit(':').next(), Some(step.function_name()), "{arn}");

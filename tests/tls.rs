@@ -14,9 +14,9 @@ use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
-use wisaw::stack::events::refusal::ERROR_TYPE_HEADER;
-use wisaw::stack::events::DEFAULT_API_KEY;
 use wisaw_domain::PhotoStatus;
+use wisaw_local::events::refusal::ERROR_TYPE_HEADER;
+use wisaw_local::events::DEFAULT_API_KEY;
 
 const WITHIN: Duration = Duration::from_secs(60);
 
@@ -114,8 +114,9 @@ async fn next_close(socket: &mut Socket) -> CloseFrame {
 /// `connection_init`.
 async fn raw_socket(stack: &TestStack) -> Socket {
     let endpoints = stack.stack().events.endpoints().clone();
-    let host = wisaw::events::client::http_host(&endpoints.http_url).unwrap();
-    let authorization = wisaw::events::protocol::api_key_authorization(&host, DEFAULT_API_KEY);
+    let host = wisaw_local::events::protocol::http_host(&endpoints.http_url).unwrap();
+    let authorization =
+        wisaw_local::events::protocol::api_key_authorization(&host, DEFAULT_API_KEY);
     wisaw::events::client::open(
         &endpoints.realtime_url,
         Some(&authorization),
@@ -260,9 +261,12 @@ async fn wisaw_upload_reaches_a_tls_server_trusting_its_authority_only() {
     let (event, _) = heard.event.expect("the event arrived over wss");
     assert_eq!(event["eventType"], "photo.ready");
 
-    let untrusted = upload(file.path(), &options(wisaw::tls::ClientTrust::public()))
-        .await
-        .unwrap_err();
+    let untrusted = upload(
+        file.path(),
+        &options(wisaw_local::tls::ClientTrust::public()),
+    )
+    .await
+    .unwrap_err();
     assert!(
         format!("{untrusted:?}").contains("UnknownIssuer"),
         "{untrusted:?}"

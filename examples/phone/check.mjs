@@ -182,17 +182,22 @@ await check('(c) a second device subscribes to its own channel, on its own conne
   return ticketB.events.channel;
 });
 
-let channelA;
-await check('(a) a photo becomes ready and photo.ready is heard', async () => {
-  const result = await uploadPhoto({
+/** The reference client's upload of `bytes` (declared a JPEG) from `deviceId`, here. */
+const uploadAsPhone = (deviceId, bytes, more = {}) =>
+  uploadPhoto({
     apiUrl: config.apiUrl,
-    deviceId: deviceA,
-    bytes: jpeg,
+    deviceId,
+    bytes,
     contentType: 'image/jpeg',
     ...here,
     eventWaitMs: EVENT_WAIT_MS,
     log,
+    ...more,
   });
+
+let channelA;
+await check('(a) a photo becomes ready and photo.ready is heard', async () => {
+  const result = await uploadAsPhone(deviceA, jpeg);
   channelA = result.ticket.events.channel;
   assert(result.status === 'ready', `the photo is ${result.status}: ${JSON.stringify(result.photo ?? result.event)}`);
   assert(
@@ -207,15 +212,7 @@ await check('(a) a photo becomes ready and photo.ready is heard', async () => {
 });
 
 await check('(b) a text file sent as image/jpeg is rejected and photo.rejected is heard', async () => {
-  const result = await uploadPhoto({
-    apiUrl: config.apiUrl,
-    deviceId: deviceA,
-    bytes: text,
-    contentType: 'image/jpeg',
-    ...here,
-    eventWaitMs: EVENT_WAIT_MS,
-    log,
-  });
+  const result = await uploadAsPhone(deviceA, text);
   assert(result.status === 'rejected', `the file is ${result.status}: ${JSON.stringify(result.photo ?? result.event)}`);
   assert(
     result.heardBy === 'event',
@@ -281,16 +278,7 @@ await check('(f) a subscription with a wrong API key is refused', async () => {
 
 await check("(c) the second device hears its own photo and nothing of the first device's", async () => {
   assert(listenerB, 'device B has no connection');
-  const result = await uploadPhoto({
-    apiUrl: config.apiUrl,
-    deviceId: deviceB,
-    photoId: photoB,
-    bytes: jpeg,
-    contentType: 'image/jpeg',
-    ...here,
-    eventWaitMs: EVENT_WAIT_MS,
-    log,
-  });
+  const result = await uploadAsPhone(deviceB, jpeg, { photoId: photoB });
   assert(result.status === 'ready', `device B's photo is ${result.status}`);
   // B's own connection heard B's event: it was listening all along.
   const deadline = Date.now() + 5_000;

@@ -5,9 +5,9 @@
 use super::browser::Browser;
 use crate::support::{Store, TestStack};
 use tokio_util::sync::CancellationToken;
-use wisaw::console::{router, Console, ConsoleOptions};
-use wisaw::stack::http_server::transport::Transport;
-use wisaw::stack::http_server::{serve, HttpLimits};
+use wisaw_console::{router, Console, ConsoleOptions};
+use wisaw_local::http_server::transport::Transport;
+use wisaw_local::http_server::{serve, HttpLimits};
 
 const TOKEN: &str = "an-operator-token-for-tests";
 
@@ -20,13 +20,7 @@ async fn guarded_console(stack: &TestStack) -> (String, CancellationToken) {
         operator: Some("tester".into()),
         exposed: false,
     };
-    let definition = wisaw::stack::upload_definition();
-    let app = router(Console::new(
-        stack.stack().operator_ports(),
-        definition,
-        addr,
-        options,
-    ));
+    let app = router(Console::new(stack.stack().operator_ports(), addr, options));
     let shutdown = CancellationToken::new();
     tokio::spawn(serve(
         listener,
@@ -36,6 +30,11 @@ async fn guarded_console(stack: &TestStack) -> (String, CancellationToken) {
         shutdown.clone(),
     ));
     (format!("http://{addr}/console"), shutdown)
+}
+
+/// The status the console answers a request with.
+async fn status_of(request: reqwest::RequestBuilder) -> u16 {
+    request.send().await.unwrap().status().as_u16()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -77,27 +76,16 @@ async fn a_console_with_a_token_answers_401_without_it_and_200_with_it() {
         assert_eq!(refused.status(), 401, "{path}");
         assert!(refused.headers().contains_key("www-authenticate"));
     }
-    let refused = client
-        .post(format!("{console}/dlq/replay"))
-        .body("photo=x")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(refused.status(), 401);
-    let wrong = client
-        .get(&console)
-        .bearer_auth("not-it")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(wrong.status(), 401);
-    let allowed = client
-        .get(&console)
-        .bearer_auth(TOKEN)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(allowed.status(), 200);
+    let replay = client.post(format!("{console}/dlq/replay")).body("photo=x");
+    assert_eq!(status_of(replay).await, 401);
+    assert_eq!(
+        status_of(client.get(&console).bearer_auth("not-it")).await,
+        401
+    );
+    assert_eq!(
+        status_of(client.get(&console).bearer_auth(TOKEN)).await,
+        200
+    );
     shutdown.cancel();
     stack.finish().await;
 }
@@ -113,8 +101,8 @@ async fn every_action_needs_the_pages_csrf_token_and_bad_input_is_a_400() {
             .header("content-type", "application/x-www-form-urlencoded")
             .body(body.to_string())
     };
-    assert_eq!(form("photo=").send().await.unwrap().status(), 403);
-    assert_eq!(form("csrf=0000&photo=").send().await.unwrap().status(), 403);
+    assert_eq!(status_of(form("photo=")).await, 403);
+    assert_eq!(status_of(form("csrf=0000&photo=")).await, 403);
 
     // The real token is in the page's forms.
     let page = stack.page(&format!("{console}/dlq")).await;
@@ -130,20 +118,9 @@ async fn every_action_needs_the_pages_csrf_token_and_bad_input_is_a_400() {
         .await
         .unwrap();
     assert_eq!(foreign.status(), 403, "a form posted from another site");
+    assert_eq!(status_of(form(&format!("csrf={csrf}&rate=0"))).await, 400);
     assert_eq!(
-        form(&format!("csrf={csrf}&rate=0"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        400
-    );
-    assert_eq!(
-        form(&format!("csrf={csrf}&photo=not-an-id"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
+        status_of(form(&format!("csrf={csrf}&photo=not-an-id"))).await,
         400
     );
     let empty = form(&format!(
@@ -178,29 +155,16 @@ async fn every_action_needs_the_pages_csrf_token_and_bad_input_is_a_400() {
         assert!(!body.contains("<script>"), "{path} echoes markup: {body}");
     }
 
-    // A page asked for by a name that is not loopback (a rebound DNS name) is refused.
-    let rebound = client
-        .get(&console)
-        .header("host", "evil.example")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(rebound.status(), 403);
-    // Nor one through a proxy, nor one a page of another site makes.
-    let proxied = client
-        .get(&console)
-        .header("x-forwarded-for", "203.0.113.9")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(proxied.status(), 401);
-    let cross_site = client
-        .get(&console)
-        .header("sec-fetch-site", "cross-site")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(cross_site.status(), 403);
+    // A page asked for by a name that is not loopback (a rebound DNS name) is refused;
+    // nor one through a proxy, nor one a page of another site makes.
+    for (header, value, status) in [
+        ("host", "evil.example", 403),
+        ("x-forwarded-for", "203.0.113.9", 401),
+        ("sec-fetch-site", "cross-site", 403),
+    ] {
+        let request = client.get(&console).header(header, value);
+        assert_eq!(status_of(request).await, status, "{header}: {value}");
+    }
     // An empty selection replays nothing, rather than everything.
     let nothing = form(&format!("csrf={csrf}")).send().await.unwrap();
     assert_eq!(nothing.status(), 400);

@@ -153,10 +153,7 @@ async fn a_report_or_a_repeated_ticket_racing_a_delete_is_never_a_5xx(store: Sto
 async fn made_up_reporters_cannot_ban_anyone(store: Store) {
     let stack = TestStack::start(store).await;
     let owner = uuid::Uuid::new_v4();
-    let bytes = jpeg(&two_tone(64, 48));
-    let ticket = stack
-        .ticket(owner, "image/jpeg", bytes.len(), 10.0, 10.0)
-        .await;
+    let (bytes, ticket) = stack.photo_ticket(owner, (64, 48), (10.0, 10.0)).await;
     let photo = ticket.photo_id.to_string();
     let report = |reporter: uuid::Uuid| {
         stack
@@ -177,7 +174,7 @@ async fn made_up_reporters_cannot_ban_anyone(store: Store) {
     for _ in 0..4 {
         let reporter = uuid::Uuid::new_v4();
         let ticket = stack
-            .ticket(reporter, "image/jpeg", bytes.len(), 1.0, 1.0)
+            .ticket(reporter, "image/jpeg", bytes.len(), (1.0, 1.0))
             .await;
         put_as_ticket_says(&stack.client, &ticket, bytes.clone()).await;
         let id = &ticket.photo_id.to_string();
@@ -186,7 +183,7 @@ async fn made_up_reporters_cannot_ban_anyone(store: Store) {
     }
     // The owner still gets tickets.
     stack
-        .ticket(owner, "image/jpeg", bytes.len(), 10.0, 10.0)
+        .ticket(owner, "image/jpeg", bytes.len(), (10.0, 10.0))
         .await;
     stack.finish().await;
 }

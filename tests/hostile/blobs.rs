@@ -3,7 +3,6 @@
 //! problem+json; refusals read as sentences; clients that stall in their headers or
 //! their body, or hold every connection, do not keep the server's connections for good.
 
-use crate::support::images::{jpeg, two_tone};
 use crate::support::{assert_problem, put_as_ticket_says, Store, TestStack, PROBLEM_JSON};
 use bytes::Bytes;
 use std::path::Path;
@@ -11,12 +10,12 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::time::Instant;
-use wisaw::stack::http_server::{
-    BODY_IDLE_TIMEOUT, CONNECTION_DRAIN_GRACE, HEADER_READ_TIMEOUT, MAX_CONNECTIONS,
-};
 use wisaw_api::photos::PhotoStatusResponse;
 use wisaw_domain::ports::BlobStore;
 use wisaw_domain::PhotoStatus;
+use wisaw_local::http_server::{
+    BODY_IDLE_TIMEOUT, CONNECTION_DRAIN_GRACE, HEADER_READ_TIMEOUT, MAX_CONNECTIONS,
+};
 
 on_every_store!(a_deleted_photo_leaves_no_object_behind_and_its_urls_answer_404);
 
@@ -40,10 +39,7 @@ fn paths_naming(dir: &Path, id: &str) -> Vec<String> {
 
 /// Uploads a small photo as its device and waits for it to be ready; returns its id.
 async fn ready_photo(stack: &TestStack, device: uuid::Uuid) -> (String, PhotoStatusResponse) {
-    let photo = jpeg(&two_tone(320, 240));
-    let ticket = stack
-        .ticket(device, "image/jpeg", photo.len(), 1.0, 2.0)
-        .await;
+    let (photo, ticket) = stack.photo_ticket(device, (320, 240), (1.0, 2.0)).await;
     put_as_ticket_says(&stack.client, &ticket, photo).await;
     let id = ticket.photo_id.to_string();
     let status = stack.wait_final(&id).await;
@@ -163,33 +159,22 @@ async fn every_answer_of_the_blob_routes_is_problem_json() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refused_upload_says_why_in_words_a_person_reads() {
     let stack = TestStack::start(Store::Sqlite).await;
-    let bytes = jpeg(&two_tone(64, 48));
-    let ticket = stack
-        .ticket(uuid::Uuid::new_v4(), "image/jpeg", bytes.len(), 1.0, 2.0)
+    let (bytes, ticket) = stack
+        .photo_ticket(uuid::Uuid::new_v4(), (64, 48), (1.0, 2.0))
         .await;
     let upload_url = ticket.upload.as_ref().unwrap().url.as_str();
 
-    let wrong_type = stack
-        .client
-        .put(upload_url)
-        .header("Content-Type", "image/png")
-        .body(bytes.clone())
-        .send()
-        .await
-        .unwrap();
-    let no_type = stack
-        .client
-        .put(upload_url)
-        .body(bytes.clone())
-        .send()
-        .await
-        .unwrap();
-    let too_long = stack
-        .client
-        .put(upload_url)
-        .header("Content-Type", "image/jpeg")
-        .body([bytes.as_slice(), b"more"].concat())
-        .send()
+    // PUTs to the ticket's URL, with this content type (none when `None`) and body.
+    let put = |content_type: Option<&str>, body: Vec<u8>| {
+        let mut request = stack.client.put(upload_url).body(body);
+        if let Some(content_type) = content_type {
+            request = request.header("Content-Type", content_type);
+        }
+        request.send()
+    };
+    let wrong_type = put(Some("image/png"), bytes.clone()).await.unwrap();
+    let no_type = put(None, bytes.clone()).await.unwrap();
+    let too_long = put(Some("image/jpeg"), [bytes.as_slice(), b"more"].concat())
         .await
         .unwrap();
     let answers = [
@@ -275,9 +260,8 @@ async fn a_client_stalled_in_its_headers_is_disconnected() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_upload_whose_body_stalls_ends_without_storing_anything() {
     let stack = TestStack::start(Store::Sqlite).await;
-    let bytes = jpeg(&two_tone(64, 48));
-    let ticket = stack
-        .ticket(uuid::Uuid::new_v4(), "image/jpeg", bytes.len(), 1.0, 2.0)
+    let (bytes, ticket) = stack
+        .photo_ticket(uuid::Uuid::new_v4(), (64, 48), (1.0, 2.0))
         .await;
     let id = ticket.photo_id.to_string();
     let url = reqwest::Url::parse(ticket.upload.as_ref().unwrap().url.as_str()).unwrap();

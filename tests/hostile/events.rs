@@ -2,15 +2,16 @@
 //! connection authorizations, junk and oversized frames. Each gets the protocol's error
 //! message, and the server goes on serving everyone else.
 
-use crate::support::{Store, TestStack};
+use crate::support::{answer_to, Store, TestStack};
 use serde_json::json;
 use std::collections::BTreeMap;
-use wisaw::events::client::{http_host, next_message, open, EventsConnection};
-use wisaw::events::protocol::{api_key_authorization, ClientMessage, ServerMessage};
-use wisaw::stack::events::DEFAULT_API_KEY;
-use wisaw::tls::ClientTrust;
+use wisaw::events::client::{next_message, open, EventsConnection};
 use wisaw_domain::events::DeviceChannels;
 use wisaw_domain::DeviceId;
+use wisaw_local::events::protocol::http_host;
+use wisaw_local::events::protocol::{api_key_authorization, ClientMessage, ServerMessage};
+use wisaw_local::events::DEFAULT_API_KEY;
+use wisaw_local::tls::ClientTrust;
 
 fn authorization(stack: &TestStack, api_key: &str) -> BTreeMap<String, String> {
     let host = http_host(&stack.stack().events.endpoints().http_url).unwrap();
@@ -64,15 +65,12 @@ async fn subscribe_answer(
     id: &str,
     channel: &str,
 ) -> ServerMessage {
-    connection
-        .send(&ClientMessage::Subscribe {
-            id: id.into(),
-            channel: channel.into(),
-            authorization: BTreeMap::from([("x-api-key".into(), DEFAULT_API_KEY.into())]),
-        })
-        .await
-        .unwrap();
-    connection.next().await.unwrap().expect("an answer")
+    let subscribe = ClientMessage::Subscribe {
+        id: id.into(),
+        channel: channel.into(),
+        authorization: BTreeMap::from([("x-api-key".into(), DEFAULT_API_KEY.into())]),
+    };
+    answer_to(connection, &subscribe).await
 }
 
 #[tokio::test]
@@ -121,15 +119,12 @@ async fn made_up_malformed_and_foreign_channels_are_refused() {
         assert_eq!(error_type(&answer), *expected, "{id}: {answer:?}");
     }
     // A subscription with another key, or none, is refused whatever the channel.
-    connection
-        .send(&ClientMessage::Subscribe {
-            id: "wrong-key".into(),
-            channel: genuine.clone(),
-            authorization: BTreeMap::from([("x-api-key".into(), "da2-guessed".into())]),
-        })
-        .await
-        .unwrap();
-    let answer = connection.next().await.unwrap().unwrap();
+    let wrong_key = ClientMessage::Subscribe {
+        id: "wrong-key".into(),
+        channel: genuine.clone(),
+        authorization: BTreeMap::from([("x-api-key".into(), "da2-guessed".into())]),
+    };
+    let answer = answer_to(&mut connection, &wrong_key).await;
     assert_eq!(error_type(&answer), "UnauthorizedException", "{answer:?}");
     // The same connection still subscribes to a genuine channel.
     connection.subscribe("good", &genuine).await.unwrap();
@@ -204,11 +199,11 @@ async fn junk_after_init_is_an_error_and_the_connection_carries_on() {
     assert!(matches!(answer, ServerMessage::Error { .. }), "{answer:?}");
     assert_eq!(error_type(&answer), "BadRequestException");
 
-    connection
-        .send(&ClientMessage::Unsubscribe { id: "never".into() })
-        .await
-        .unwrap();
-    let answer = connection.next().await.unwrap().unwrap();
+    let answer = answer_to(
+        &mut connection,
+        &ClientMessage::Unsubscribe { id: "never".into() },
+    )
+    .await;
     assert!(
         matches!(answer, ServerMessage::UnsubscribeError { .. }),
         "{answer:?}"
@@ -216,16 +211,16 @@ async fn junk_after_init_is_an_error_and_the_connection_carries_on() {
     assert_eq!(error_type(&answer), "UnknownOperationError");
 
     // Nobody but the backend publishes on a device channel.
-    connection
-        .send(&ClientMessage::Publish {
+    let answer = answer_to(
+        &mut connection,
+        &ClientMessage::Publish {
             id: "p1".into(),
             channel: genuine.clone(),
             events: vec![json!({"type": "photo.ready"}).to_string()],
             authorization: BTreeMap::from([("x-api-key".into(), DEFAULT_API_KEY.into())]),
-        })
-        .await
-        .unwrap();
-    let answer = connection.next().await.unwrap().unwrap();
+        },
+    )
+    .await;
     assert!(
         matches!(answer, ServerMessage::PublishError { .. }),
         "{answer:?}"
@@ -242,12 +237,9 @@ async fn junk_after_init_is_an_error_and_the_connection_carries_on() {
         "{answer:?}"
     );
 
-    connection
-        .send(&ClientMessage::Unsubscribe { id: "twice".into() })
-        .await
-        .unwrap();
+    let unsubscribe = ClientMessage::Unsubscribe { id: "twice".into() };
     assert_eq!(
-        connection.next().await.unwrap().unwrap(),
+        answer_to(&mut connection, &unsubscribe).await,
         ServerMessage::UnsubscribeSuccess { id: "twice".into() }
     );
     stack.finish().await;

@@ -4,17 +4,15 @@
 //! `eventId`.
 
 use crate::support::images::{jpeg_with_exif, two_tone};
-use crate::support::{
-    ask_ticket, distinct_events, put_as_ticket_says, start_on, subscribed, wait_final, Store,
-};
+use crate::support::{distinct_events, start_on, subscribed, upload_as_phone, wait_final, Store};
 use async_trait::async_trait;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{watch, Notify};
-use wisaw::stack::WorkerPortsHook;
 use wisaw_domain::events::PhotoEvent;
 use wisaw_domain::ports::{Notifier, PortResult};
 use wisaw_domain::PhotoStatus;
+use wisaw_local::WorkerPortsHook;
 
 on_every_store!(an_event_cut_off_by_a_crash_is_published_after_the_restart);
 
@@ -61,17 +59,7 @@ async fn an_event_cut_off_by_a_crash_is_published_after_the_restart(store: Store
 
     let photo = jpeg_with_exif(&two_tone(64, 48), 1);
     let device = uuid::Uuid::new_v4();
-    let ticket = ask_ticket(
-        &client,
-        &base_url,
-        device,
-        "image/jpeg",
-        photo.len(),
-        1.0,
-        2.0,
-    )
-    .await;
-    put_as_ticket_says(&client, &ticket, photo).await;
+    let ticket = upload_as_phone(&client, &base_url, device, "image/jpeg", photo, (1.0, 2.0)).await;
     let photo_id = ticket.photo_id.to_string();
 
     // The outcome is recorded, and the notify step is in the middle of publishing.

@@ -5,15 +5,15 @@ use crate::support::{put_as_ticket_says, Store, TestStack};
 use chrono::Utc;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
-use wisaw::stack::dispatcher::{
-    execution_capacity, DISPATCH_MAXIMUM_CONCURRENCY, INGEST_VISIBILITY_TIMEOUT,
-};
-use wisaw::stack::{LocalStack, StackOptions, INGEST_MAX_RECEIVE_COUNT, QUEUES_FILE};
 use wisaw_adapters::queues_sqlite::LocalQueues;
 use wisaw_domain::ingest::S3Notification;
 use wisaw_domain::model::NewPhoto;
 use wisaw_domain::ports::{BlobStore, Queue};
 use wisaw_domain::{PhotoId, PhotoStatus};
+use wisaw_local::dispatcher::{
+    execution_capacity, DISPATCH_MAXIMUM_CONCURRENCY, INGEST_VISIBILITY_TIMEOUT,
+};
+use wisaw_local::{LocalStack, StackOptions, INGEST_MAX_RECEIVE_COUNT, QUEUES_FILE};
 
 on_every_store!(
     an_upload_with_the_ticket_of_a_deleted_photo_is_deleted_at_once,
@@ -57,7 +57,9 @@ async fn an_upload_with_the_ticket_of_a_deleted_photo_is_deleted_at_once(store: 
     let stack = TestStack::start(store).await;
     let device = uuid::Uuid::new_v4();
     let png = tiny_png(1);
-    let ticket = stack.ticket(device, "image/png", png.len(), 1.0, 2.0).await;
+    let ticket = stack
+        .ticket(device, "image/png", png.len(), (1.0, 2.0))
+        .await;
     let id = ticket.photo_id.to_string();
     assert_eq!(stack.delete_photo(&id, device).await.status(), 204);
 
@@ -225,7 +227,7 @@ async fn a_burst_larger_than_the_workers_ends_ready_without_a_timeout(store: Sto
     for n in 0..BURST {
         let png = tiny_png(n as u8);
         let ticket = stack
-            .ticket(uuid::Uuid::new_v4(), "image/png", png.len(), 1.0, 2.0)
+            .ticket(uuid::Uuid::new_v4(), "image/png", png.len(), (1.0, 2.0))
             .await;
         tickets.push((ticket, png));
     }

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use wisaw_adapters::blobs_fs::LocalBlobStore;
-use wisaw_domain::contracts::{SourceImage, ThumbnailInput};
+use wisaw_domain::contracts::ThumbnailInput;
 use wisaw_domain::ports::BlobStore;
 use wisaw_domain::PhotoId;
 use wisaw_imaging::thumbnail::rendition_sizes;
@@ -62,14 +62,7 @@ async fn disagreements(blobs: &LocalBlobStore, name: &str, reference: &Reference
     let mut problems = Vec::new();
     let id = PhotoId::new_random();
     let bytes = std::fs::read(corpus().join(name)).unwrap();
-    blobs
-        .put(&id.upload_key(), "image/jpeg", bytes.into())
-        .await
-        .unwrap();
-    let source = SourceImage {
-        photo_id: id,
-        source_key: id.upload_key(),
-    };
+    let source = super::uploaded(blobs, id, "image/jpeg", bytes).await;
     let verdict = validate::handle(blobs, source)
         .await
         .expect("validate runs");

@@ -8,15 +8,12 @@ use common::{jpeg, quadrants};
 use std::sync::atomic::Ordering;
 use wisaw_adapters::blobs_fs::LocalBlobStore;
 use wisaw_adapters::sqlite::SqliteMetadataStore;
-use wisaw_domain::contracts::{
-    ImageFormat, NotifyInput, Outcome, PersistInput, SourceImage, ThumbnailInput,
-};
+use wisaw_domain::contracts::{ImageFormat, NotifyInput, Outcome, ThumbnailInput};
 use wisaw_domain::events::DeviceChannels;
 use wisaw_domain::model::NewPhoto;
 use wisaw_domain::ports::{BlobStore, MetadataStore};
 use wisaw_domain::{PhotoId, PhotoStatus, StepErrorKind};
 use wisaw_notify::Announcer;
-use wisaw_persist as persist;
 use wisaw_testkit::photos::new_photo;
 use wisaw_testkit::ports::RecordingNotifier;
 use wisaw_thumbnail as thumbnail;
@@ -31,6 +28,14 @@ struct Stack {
 }
 
 impl Stack {
+    /// The notify step for photo `id`, which must fail (`why` says why it should).
+    async fn notify_fails(&self, id: PhotoId, why: &str) -> wisaw_domain::StepError {
+        self.announcer()
+            .handle(notify_input(id))
+            .await
+            .expect_err(why)
+    }
+
     fn announcer(&self) -> Announcer<'_> {
         Announcer {
             metadata: &self.metadata,
@@ -83,16 +88,7 @@ async fn processing_photo(metadata: &SqliteMetadataStore) -> PhotoId {
 /// A photo the persist step has recorded as ready, for notify to announce.
 async fn ready_photo(metadata: &SqliteMetadataStore) -> PhotoId {
     let id = processing_photo(metadata).await;
-    persist::handle(
-        metadata,
-        PersistInput {
-            photo_id: id,
-            outcome: ready(id),
-            attempt: 0,
-        },
-    )
-    .await
-    .unwrap();
+    super::persist(metadata, id, ready(id), 0).await.unwrap();
     id
 }
 
@@ -111,31 +107,13 @@ async fn validate_reads_the_blob_and_trusts_only_its_bytes() {
     let id = PhotoId::new_random();
     // Declared as a PNG; the bytes are a JPEG turned by EXIF.
     let file = jpeg::with_orientation(&jpeg::encode(&quadrants(400, 200), 90), 6);
-    s.blobs
-        .put(&id.upload_key(), "image/png", file.into())
-        .await
-        .unwrap();
-    let input = SourceImage {
-        photo_id: id,
-        source_key: id.upload_key(),
-    };
+    let input = super::uploaded(&s.blobs, id, "image/png", file).await;
     let output = validate::handle(&s.blobs, input).await.unwrap();
     let image = output.image.expect("accepted");
     assert_eq!(image.format, ImageFormat::Jpeg);
     assert_eq!((image.upright_width, image.upright_height), (200, 400));
 
-    s.blobs
-        .put(
-            &id.upload_key(),
-            "image/jpeg",
-            b"%PDF-1.4 not a photo".to_vec().into(),
-        )
-        .await
-        .unwrap();
-    let input = SourceImage {
-        photo_id: id,
-        source_key: id.upload_key(),
-    };
+    let input = super::uploaded(&s.blobs, id, "image/jpeg", b"%PDF-1.4 not a photo".to_vec()).await;
     let output = validate::handle(&s.blobs, input).await.unwrap();
     assert_eq!(output.rejection.unwrap().code, "not_an_image");
 }
@@ -144,10 +122,7 @@ async fn validate_reads_the_blob_and_trusts_only_its_bytes() {
 async fn validate_of_a_missing_upload_is_a_permanent_error() {
     let s = stack().await;
     let id = PhotoId::new_random();
-    let input = SourceImage {
-        photo_id: id,
-        source_key: id.upload_key(),
-    };
+    let input = super::source_of(id);
     let error = validate::handle(&s.blobs, input)
         .await
         .expect_err("nothing to read");
@@ -190,15 +165,9 @@ async fn thumbnail_writes_both_webps_and_a_rerun_overwrites_them() {
 async fn persist_records_once_and_reruns_change_nothing() {
     let s = stack().await;
     let id = processing_photo(&s.metadata).await;
-    let input = PersistInput {
-        photo_id: id,
-        outcome: ready(id),
-        attempt: 0,
-    };
-
-    let first = persist::handle(&s.metadata, input.clone()).await.unwrap();
+    let first = super::persist(&s.metadata, id, ready(id), 0).await.unwrap();
     assert_eq!((first.status, first.changed), (PhotoStatus::Ready, true));
-    let again = persist::handle(&s.metadata, input).await.unwrap();
+    let again = super::persist(&s.metadata, id, ready(id), 0).await.unwrap();
     assert_eq!((again.status, again.changed), (PhotoStatus::Ready, false));
     let photo = s.metadata.get_photo(id).await.unwrap().unwrap();
     assert_eq!(photo.thumb_key, Some(id.thumb_key()));
@@ -209,31 +178,15 @@ async fn persist_records_once_and_reruns_change_nothing() {
         reason_code: "corrupt".into(),
         reason: "r".into(),
     };
-    let error = persist::handle(
-        &s.metadata,
-        PersistInput {
-            photo_id: id,
-            outcome: rejected,
-            attempt: 0,
-        },
-    )
-    .await
-    .expect_err("ready stays ready");
+    let error = super::persist(&s.metadata, id, rejected, 0)
+        .await
+        .expect_err("ready stays ready");
     assert_eq!(error.kind, StepErrorKind::Permanent);
     let failed = Outcome::Failed {
         error: "Wisaw.Transient".into(),
         cause: "timeout".into(),
     };
-    let output = persist::handle(
-        &s.metadata,
-        PersistInput {
-            photo_id: id,
-            outcome: failed,
-            attempt: 0,
-        },
-    )
-    .await
-    .unwrap();
+    let output = super::persist(&s.metadata, id, failed, 0).await.unwrap();
     assert_eq!((output.status, output.changed), (PhotoStatus::Ready, false));
 }
 
@@ -242,16 +195,7 @@ async fn persist_of_a_photo_deleted_in_flight_succeeds_without_change() {
     let s = stack().await;
     let id = processing_photo(&s.metadata).await;
     assert!(s.metadata.delete_photo(id).await.unwrap());
-    let output = persist::handle(
-        &s.metadata,
-        PersistInput {
-            photo_id: id,
-            outcome: ready(id),
-            attempt: 0,
-        },
-    )
-    .await
-    .unwrap();
+    let output = super::persist(&s.metadata, id, ready(id), 0).await.unwrap();
     assert!(!output.changed);
     assert!(s.metadata.get_photo(id).await.unwrap().is_none());
 }
@@ -323,16 +267,7 @@ async fn notify_announces_a_rejection_with_its_reason() {
         reason_code: "not_an_image".into(),
         reason: "This file is not a photo: it looks like a PDF document.".into(),
     };
-    persist::handle(
-        &s.metadata,
-        PersistInput {
-            photo_id: id,
-            outcome,
-            attempt: 2,
-        },
-    )
-    .await
-    .unwrap();
+    super::persist(&s.metadata, id, outcome, 2).await.unwrap();
     let output = s.announcer().handle(notify_input(id)).await.unwrap();
     assert_eq!(
         (output.event_type.as_str(), output.published),
@@ -354,11 +289,7 @@ async fn notify_announces_a_rejection_with_its_reason() {
 async fn notify_refuses_unfinished_photos_and_skips_deleted_ones() {
     let s = stack().await;
     let id = processing_photo(&s.metadata).await;
-    let error = s
-        .announcer()
-        .handle(notify_input(id))
-        .await
-        .expect_err("still processing");
+    let error = s.notify_fails(id, "still processing").await;
     assert_eq!(error.kind, StepErrorKind::Permanent);
 
     let gone = PhotoId::new_random();
@@ -373,11 +304,7 @@ async fn a_failed_publish_is_retried_and_the_retry_publishes() {
     let id = ready_photo(&s.metadata).await;
 
     s.notifier.down.store(true, Ordering::SeqCst);
-    let error = s
-        .announcer()
-        .handle(notify_input(id))
-        .await
-        .expect_err("the endpoint is down");
+    let error = s.notify_fails(id, "the endpoint is down").await;
     assert_eq!(error.kind, StepErrorKind::Transient);
     assert_eq!(s.metadata.photo_events(id).await.unwrap()[0].sent_at, None);
 

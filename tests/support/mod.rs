@@ -4,8 +4,8 @@
 #![allow(dead_code)]
 
 pub use wisaw_testkit::{
-    ask_ticket, assert_problem, images, photo_status, put_as_ticket_says, wait_final, Store,
-    PROBLEM_JSON,
+    ask_ticket, assert_problem, images, photo_status, put_as_ticket_says, upload_as_phone,
+    wait_final, Store, PROBLEM_JSON,
 };
 
 use async_trait::async_trait;
@@ -15,12 +15,12 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use wisaw::events::client::EventsConnection;
-use wisaw::stack::{LocalStack, RunningStack, StackOptions, WorkerPortsHook};
-use wisaw::tls::{ClientTrust, TlsOptions};
 use wisaw_api::photos::PhotoStatusResponse;
 use wisaw_api::tickets::TicketResponse;
 use wisaw_domain::ports::{BlobStore, PortResult, SignedRequest};
 use wisaw_domain::PortError;
+use wisaw_local::tls::{ClientTrust, TlsOptions};
+use wisaw_local::{LocalStack, RunningStack, StackOptions, WorkerPortsHook};
 
 /// Where the tests' photos are taken: San Francisco.
 pub const SF: (f64, f64) = (37.7749, -122.4194);
@@ -61,7 +61,7 @@ pub async fn start_serving(
         database_url: store.database_url(),
         worker_ports_hook: hook,
         tls,
-        console: wisaw::console::ConsoleOptions {
+        console: wisaw_console::ConsoleOptions {
             operator: Some(TEST_OPERATOR.into()),
             ..Default::default()
         },
@@ -161,20 +161,39 @@ impl TestStack {
         lat: f64,
         lon: f64,
     ) -> TicketResponse {
-        let ticket = self
-            .ticket(device, content_type, bytes.len(), lat, lon)
-            .await;
-        put_as_ticket_says(&self.client, &ticket, bytes.to_vec()).await;
-        ticket
+        upload_as_phone(
+            &self.client,
+            &self.base_url,
+            device,
+            content_type,
+            bytes.to_vec(),
+            (lat, lon),
+        )
+        .await
     }
 
+    /// A two-tone JPEG of `width` by `height`, and a ticket for it from `device` at
+    /// (`lat`, `lon`).
+    pub async fn photo_ticket(
+        &self,
+        device: uuid::Uuid,
+        (width, height): (u32, u32),
+        (lat, lon): (f64, f64),
+    ) -> (Vec<u8>, TicketResponse) {
+        let bytes = images::jpeg(&images::two_tone(width, height));
+        let ticket = self
+            .ticket(device, "image/jpeg", bytes.len(), (lat, lon))
+            .await;
+        (bytes, ticket)
+    }
+
+    /// A ticket for a photo of `len` bytes from `device` at (`lat`, `lon`).
     pub async fn ticket(
         &self,
         device: uuid::Uuid,
         content_type: &str,
         len: usize,
-        lat: f64,
-        lon: f64,
+        (lat, lon): (f64, f64),
     ) -> TicketResponse {
         ask_ticket(
             &self.client,
@@ -351,9 +370,9 @@ impl BlobStore for FlakyBlobs {
     }
     async fn get(&self, key: &str) -> PortResult<Bytes> {
         if self.should_fail() {
-            return Err(PortError::Unavailable(format!(
-                "injected fault reading {key}"
-            )));
+            return Err(PortError::Unavailable(
+                format!("injected fault reading {key}").into(),
+            ));
         }
         self.inner.get(key).await
     }
@@ -381,4 +400,13 @@ impl BlobStore for FlakyBlobs {
     async fn presign_get(&self, key: &str, ttl: Duration) -> PortResult<String> {
         self.inner.presign_get(key, ttl).await
     }
+}
+
+/// What the event server answers `message` with first.
+pub async fn answer_to(
+    connection: &mut EventsConnection,
+    message: &wisaw_local::events::protocol::ClientMessage,
+) -> wisaw_local::events::protocol::ServerMessage {
+    connection.send(message).await.unwrap();
+    connection.next().await.unwrap().expect("an answer")
 }

@@ -1,23 +1,24 @@
 //! How a database error becomes a [`PortError`], for the SQLite and Postgres adapters.
 
-use wisaw_domain::error::PortError;
+use wisaw_domain::error::{PortError, Reason};
 
 /// Connection trouble, locks and busy databases are worth a retry; everything else a
-/// database says is final.
+/// database says is final. The database's error stays attached as the source.
 pub fn db_error(error: sqlx::Error) -> PortError {
-    match error {
-        sqlx::Error::RowNotFound => PortError::NotFound(error.to_string()),
+    let kind: fn(Reason) -> PortError = match &error {
+        sqlx::Error::RowNotFound => PortError::NotFound,
         sqlx::Error::Io(_)
         | sqlx::Error::PoolTimedOut
         | sqlx::Error::PoolClosed
         | sqlx::Error::Tls(_)
         | sqlx::Error::Protocol(_)
-        | sqlx::Error::WorkerCrashed => PortError::Unavailable(error.to_string()),
-        sqlx::Error::Database(ref db) if is_transient_database_error(db.as_ref()) => {
-            PortError::Unavailable(error.to_string())
+        | sqlx::Error::WorkerCrashed => PortError::Unavailable,
+        sqlx::Error::Database(db) if is_transient_database_error(db.as_ref()) => {
+            PortError::Unavailable
         }
-        other => PortError::Invalid(other.to_string()),
-    }
+        _ => PortError::Invalid,
+    };
+    kind(Reason::caused_by(error.to_string(), error))
 }
 
 fn is_transient_database_error(error: &dyn sqlx::error::DatabaseError) -> bool {

@@ -3,8 +3,9 @@
 //!
 //! - `s3`, `sqs`, `step-functions`, `secrets`, `appsync-events`: the AWS services, and [`aws::AwsEnvironment`],
 //!   which builds them from a function's environment variables.
-//! - `postgres`: the production metadata store.
-//! - `sqlite`: the embedded metadata store of `wisaw serve` and the tests, and the one place
+//! - `postgres`: the production metadata store, and `sqlite`: the embedded one; both are
+//!   [`sql_store::SqlStore`], over a dialect of their own.
+//! - `sqlite`: also the embedded metadata store of `wisaw serve` and the tests, and the one place
 //!   that opens a SQLite file ([`sqlite_file`]).
 //! - `queues-sqlite`: the local queues, in SQLite.
 //! - `blobs-fs`: the local blob store, a folder with signed URLs.
@@ -22,6 +23,8 @@ pub mod blobs_fs;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub mod db_error;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
+mod fetch;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod outcome_columns;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod photo_rows;
@@ -31,6 +34,8 @@ pub mod postgres;
 pub mod queues_sqlite;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod replay_rows;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+pub mod sql_store;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
 #[cfg(feature = "sqlite")]

@@ -3,9 +3,7 @@
 //! whole, with their record, and a replay's outcome per photo may gain detail without a
 //! migration.
 
-use crate::db_error::db_error;
 use crate::photo_rows::{corrupt, StoredColumns};
-use sqlx::{ColumnIndex, Decode, Type};
 use wisaw_domain::error::PortError;
 use wisaw_domain::replay::{ReplayRecord, ReplayedPhoto};
 
@@ -17,34 +15,25 @@ pub const REPLAY_COLUMNS: &str =
 /// refused: SQLite would store it as NULL, and no replay runs at such a rate.
 pub fn encode_photos(record: &ReplayRecord) -> Result<String, PortError> {
     if record.rate.is_nan() {
-        return Err(PortError::Invalid(format!(
-            "the rate of replay {} is not a number",
-            record.id
-        )));
+        return Err(PortError::Invalid(
+            format!("the rate of replay {} is not a number", record.id).into(),
+        ));
     }
     serde_json::to_string(&record.photos)
-        .map_err(|e| PortError::Invalid(format!("the photos of replay {}: {e}", record.id)))
+        .map_err(|e| PortError::Invalid(format!("the photos of replay {}: {e}", record.id).into()))
 }
 
-pub fn replay_from_row<R>(row: &R) -> Result<ReplayRecord, PortError>
-where
-    R: StoredColumns,
-    for<'r> String: Decode<'r, R::Database> + Type<R::Database>,
-    for<'r> bool: Decode<'r, R::Database> + Type<R::Database>,
-    for<'r> f64: Decode<'r, R::Database> + Type<R::Database>,
-    for<'n> &'n str: ColumnIndex<R>,
-{
-    let photos: String = row.try_get("photos").map_err(db_error)?;
+pub fn replay_from_row(row: &impl StoredColumns) -> Result<ReplayRecord, PortError> {
     let photos: Vec<ReplayedPhoto> =
-        serde_json::from_str(&photos).map_err(|e| corrupt("replay's photos", e))?;
+        serde_json::from_str(&row.text("photos")?).map_err(|e| corrupt("replay's photos", e))?;
     Ok(ReplayRecord {
         id: row.uuid("id")?,
-        operator: row.try_get("operator").map_err(db_error)?,
+        operator: row.text("operator")?,
         started_at: row.time("started_at")?,
         finished_at: row.optional_time("finished_at")?,
-        selection: row.try_get("selection").map_err(db_error)?,
-        forced: row.try_get("forced").map_err(db_error)?,
-        rate: row.try_get("rate").map_err(db_error)?,
+        selection: row.text("selection")?,
+        forced: row.flag("forced")?,
+        rate: row.real("rate")?,
         photos,
     })
 }

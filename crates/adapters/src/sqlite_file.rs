@@ -23,9 +23,9 @@ const MMAP_SIZE: u64 = 256 << 20;
 /// writer, with a busy timeout and foreign keys on.
 pub async fn open_sqlite_file(path: &Path) -> Result<SqlitePool, PortError> {
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        tokio::fs::create_dir_all(parent)
-            .await
-            .map_err(|e| PortError::Unavailable(format!("creating {}: {e}", parent.display())))?;
+        tokio::fs::create_dir_all(parent).await.map_err(|e| {
+            PortError::Unavailable(format!("creating {}: {e}", parent.display()).into())
+        })?;
     }
     let options = SqliteConnectOptions::new()
         .filename(path)
@@ -52,7 +52,7 @@ pub async fn migrate(pool: &SqlitePool, mut migrator: Migrator) -> Result<(), Po
     migrator
         .run(pool)
         .await
-        .map_err(|e| PortError::Invalid(format!("migrating the database: {e}")))
+        .map_err(|e| PortError::Invalid(format!("migrating the database: {e}").into()))
 }
 
 /// Times are stored as unix microseconds: integers sort and index cheaply.
@@ -61,6 +61,7 @@ pub fn to_micros(time: DateTime<Utc>) -> i64 {
 }
 
 pub fn from_micros(micros: i64) -> Result<DateTime<Utc>, PortError> {
-    DateTime::from_timestamp_micros(micros)
-        .ok_or_else(|| PortError::Invalid(format!("a stored time is out of range: {micros}")))
+    DateTime::from_timestamp_micros(micros).ok_or_else(|| {
+        PortError::Invalid(format!("a stored time is out of range: {micros}").into())
+    })
 }

@@ -5,26 +5,22 @@
 
 use std::time::Duration;
 use wisaw_adapters::aws::{AwsEnvironment, EnvironmentError};
+use wisaw_testkit::aws_emulator::{self, ACCESS_KEY_ID, REGION, SECRET_ACCESS_KEY};
+use wisaw_testkit::aws_environment::missing_variable;
+use wisaw_testkit::queues::receive_one;
 
 #[tokio::test]
 async fn load_takes_the_endpoint_region_credentials_and_resources_from_the_process() {
-    let endpoint = std::env::var("WISAW_TEST_AWS_ENDPOINT")
-        .ok()
-        .filter(|e| !e.trim().is_empty());
-    let Some(endpoint) = endpoint else {
-        assert!(
-            std::env::var("WISAW_REQUIRE_AWS_EMULATOR").as_deref() != Ok("1"),
-            "WISAW_REQUIRE_AWS_EMULATOR=1 but WISAW_TEST_AWS_ENDPOINT is not set"
-        );
-        eprintln!("skipped: WISAW_TEST_AWS_ENDPOINT is not set");
+    let test = "load_takes_the_endpoint_region_credentials_and_resources_from_the_process";
+    let Some(endpoint) = aws_emulator::endpoint(test) else {
         return;
     };
     let queue_name = format!("wisaw-load-{}", uuid::Uuid::new_v4().simple());
     for (name, value) in [
-        ("AWS_ENDPOINT_URL", endpoint.trim()),
-        ("AWS_REGION", "us-east-1"),
-        ("AWS_ACCESS_KEY_ID", "test"),
-        ("AWS_SECRET_ACCESS_KEY", "test"),
+        ("AWS_ENDPOINT_URL", endpoint.as_str()),
+        ("AWS_REGION", REGION),
+        ("AWS_ACCESS_KEY_ID", ACCESS_KEY_ID),
+        ("AWS_SECRET_ACCESS_KEY", SECRET_ACCESS_KEY),
         ("WISAW_STAGE", "test"),
     ] {
         std::env::set_var(name, value);
@@ -49,18 +45,9 @@ async fn load_takes_the_endpoint_region_credentials_and_resources_from_the_proce
     let ingest = env.ingest_queue().unwrap();
     assert_eq!(ingest.name(), queue_name);
     ingest.send("loaded").await.unwrap();
-    let received = ingest
-        .receive(1, Duration::from_secs(30), Duration::from_secs(1))
-        .await
-        .unwrap();
-    assert_eq!(received[0].body, "loaded");
-    assert!(matches!(
-        env.blobs(),
-        Err(EnvironmentError::Missing {
-            variable: "WISAW_BUCKET",
-            ..
-        })
-    ));
+    let received = receive_one(ingest.as_ref(), Duration::from_secs(30)).await;
+    assert_eq!(received.body, "loaded");
+    assert_eq!(missing_variable(env.blobs()), "WISAW_BUCKET");
     assert!(matches!(
         AwsEnvironment::for_stage("prod").await,
         Err(EnvironmentError::WrongStage { .. })

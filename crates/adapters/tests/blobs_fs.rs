@@ -210,27 +210,29 @@ async fn an_upload_is_stored_only_with_exactly_the_tickets_length() {
         content_length: 6,
     };
 
-    let longer = store
-        .write_upload(KEY, &ticket, body(&[b"abc", b"defg"]))
-        .await
-        .unwrap_err();
-    assert!(matches!(
-        longer,
-        UploadError::Refused(Refusal::BodyTooLong { expected: 6 })
-    ));
-    assert_eq!(longer.status_code(), 413);
-    let shorter = store
-        .write_upload(KEY, &ticket, body(&[b"abc", b"de"]))
-        .await
-        .unwrap_err();
-    assert!(matches!(
-        shorter,
-        UploadError::Refused(Refusal::BodyTooShort {
-            expected: 6,
-            got: 5
-        })
-    ));
-    assert_eq!(shorter.status_code(), 400);
+    let wrong_lengths: [(&[&'static [u8]], Refusal, u16); 2] = [
+        (
+            &[b"abc", b"defg"],
+            Refusal::BodyTooLong { expected: 6 },
+            413,
+        ),
+        (
+            &[b"abc", b"de"],
+            Refusal::BodyTooShort {
+                expected: 6,
+                got: 5,
+            },
+            400,
+        ),
+    ];
+    for (chunks, refusal, status) in wrong_lengths {
+        let refused = store
+            .write_upload(KEY, &ticket, body(chunks))
+            .await
+            .unwrap_err();
+        assert!(matches!(&refused, UploadError::Refused(r) if *r == refusal));
+        assert_eq!(refused.status_code(), status);
+    }
     let broken = futures::stream::iter(vec![
         Ok(Bytes::from_static(b"abc")),
         Err(std::io::Error::other("connection reset")),

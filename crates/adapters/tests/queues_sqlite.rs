@@ -3,7 +3,7 @@
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 use wisaw_adapters::queues_sqlite::{
-    LocalQueues, Redrive, Released, DEAD_LETTER_QUEUE, INGEST_QUEUE,
+    LocalQueue, LocalQueues, Redrive, Released, DEAD_LETTER_QUEUE, INGEST_QUEUE,
 };
 use wisaw_domain::ports::{Queue, QueueStats};
 use wisaw_domain::PortError;
@@ -177,13 +177,18 @@ async fn changing_the_visibility_to_zero_makes_it_visible_again() {
     assert_eq!(again[0].receive_count, 2);
 }
 
+/// The ingest queue's redrive: to the dead-letter queue after a second receive.
+fn redrive_after_two_receives() -> Redrive {
+    Redrive {
+        dead_letter_queue: DEAD_LETTER_QUEUE.into(),
+        max_receive_count: 2,
+    }
+}
+
 #[tokio::test]
 async fn a_message_received_max_receive_count_times_moves_to_the_dead_letter_queue() {
     let (_dir, queues) = queues().await;
-    let redrive = Redrive {
-        dead_letter_queue: DEAD_LETTER_QUEUE.into(),
-        max_receive_count: 2,
-    };
+    let redrive = redrive_after_two_receives();
     let ingest = queues.queue_with_redrive(INGEST_QUEUE, redrive);
     let dlq = queues.queue(DEAD_LETTER_QUEUE);
     let id = ingest.send("poison").await.unwrap();
@@ -223,6 +228,29 @@ async fn a_message_received_max_receive_count_times_moves_to_the_dead_letter_que
     );
 }
 
+/// A receiver long-polling `queue` gets `body`, sent by `sender` a moment later, within
+/// two seconds.
+async fn wakes_a_waiting_receiver(queue: &LocalQueue, sender: &LocalQueue, body: &str) {
+    let waiting = tokio::spawn({
+        let queue = queue.clone();
+        async move {
+            let started = Instant::now();
+            (
+                queue
+                    .receive(1, LONG, Duration::from_secs(10))
+                    .await
+                    .unwrap(),
+                started.elapsed(),
+            )
+        }
+    });
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    sender.send(body).await.unwrap();
+    let (got, waited) = waiting.await.unwrap();
+    assert_eq!(got[0].body, body);
+    assert!(waited < Duration::from_secs(2), "waited {waited:?}");
+}
+
 #[tokio::test]
 async fn a_long_poll_returns_as_soon_as_a_message_arrives() {
     let (dir, queues) = queues().await;
@@ -237,48 +265,14 @@ async fn a_long_poll_returns_as_soon_as_a_message_arrives() {
     assert!(started.elapsed() >= Duration::from_millis(300));
 
     // A send from this process wakes it.
-    let waiting = tokio::spawn({
-        let queue = queue.clone();
-        async move {
-            let started = Instant::now();
-            (
-                queue
-                    .receive(1, LONG, Duration::from_secs(10))
-                    .await
-                    .unwrap(),
-                started.elapsed(),
-            )
-        }
-    });
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    queue.send("now").await.unwrap();
-    let (got, waited) = waiting.await.unwrap();
-    assert_eq!(got[0].body, "now");
-    assert!(waited < Duration::from_secs(2), "waited {waited:?}");
+    wakes_a_waiting_receiver(&queue, &queue, "now").await;
 
     // A send from another process (another pool on the same file) is found by polling.
     let elsewhere = LocalQueues::open(dir.path().join("queues.db"))
         .await
         .unwrap()
         .queue("q");
-    let waiting = tokio::spawn({
-        let queue = queue.clone();
-        async move {
-            let started = Instant::now();
-            (
-                queue
-                    .receive(1, LONG, Duration::from_secs(10))
-                    .await
-                    .unwrap(),
-                started.elapsed(),
-            )
-        }
-    });
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    elsewhere.send("there").await.unwrap();
-    let (got, waited) = waiting.await.unwrap();
-    assert_eq!(got[0].body, "there");
-    assert!(waited < Duration::from_secs(2), "waited {waited:?}");
+    wakes_a_waiting_receiver(&queue, &elsewhere, "there").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -349,10 +343,7 @@ async fn the_queues_and_the_metadata_store_can_share_one_file() {
 #[tokio::test]
 async fn a_restarted_consumer_gets_back_at_once_what_its_predecessor_held() {
     let (dir, queues) = queues().await;
-    let redrive = Redrive {
-        dead_letter_queue: DEAD_LETTER_QUEUE.into(),
-        max_receive_count: 2,
-    };
+    let redrive = redrive_after_two_receives();
     let ingest = queues.queue_with_redrive(INGEST_QUEUE, redrive.clone());
     for body in ["being handled", "waiting in the batch", "also waiting"] {
         ingest.send(body).await.unwrap();
@@ -404,16 +395,20 @@ async fn a_restarted_consumer_gets_back_at_once_what_its_predecessor_held() {
     assert_eq!(ingest.count().await.unwrap().total(), 3);
 }
 
+/// How many messages the dead-letter queue holds, waiting or in flight.
+async fn dead_letters(queues: &LocalQueues) -> u64 {
+    queues
+        .queue(DEAD_LETTER_QUEUE)
+        .count()
+        .await
+        .unwrap()
+        .total()
+}
+
 #[tokio::test]
 async fn crashes_before_handling_never_send_a_message_to_the_dead_letter_queue() {
     let (_dir, queues) = queues().await;
-    let ingest = queues.queue_with_redrive(
-        INGEST_QUEUE,
-        Redrive {
-            dead_letter_queue: DEAD_LETTER_QUEUE.into(),
-            max_receive_count: 2,
-        },
-    );
+    let ingest = queues.queue_with_redrive(INGEST_QUEUE, redrive_after_two_receives());
     ingest.send("a valid upload").await.unwrap();
     // More crashes than the redrive allows receives, each before the message was handled.
     for _ in 0..5 {
@@ -422,15 +417,7 @@ async fn crashes_before_handling_never_send_a_message_to_the_dead_letter_queue()
         assert_eq!(held[0].receive_count, 1);
         ingest.release_held().await.unwrap();
     }
-    assert_eq!(
-        queues
-            .queue(DEAD_LETTER_QUEUE)
-            .count()
-            .await
-            .unwrap()
-            .total(),
-        0
-    );
+    assert_eq!(dead_letters(&queues).await, 0);
 
     // Crashes while it is handled do count: a message that kills its consumer is parked.
     for _ in 0..2 {
@@ -442,15 +429,7 @@ async fn crashes_before_handling_never_send_a_message_to_the_dead_letter_queue()
         ingest.release_held().await.unwrap();
     }
     assert!(ingest.receive(10, LONG, NO_WAIT).await.unwrap().is_empty());
-    assert_eq!(
-        queues
-            .queue(DEAD_LETTER_QUEUE)
-            .count()
-            .await
-            .unwrap()
-            .total(),
-        1
-    );
+    assert_eq!(dead_letters(&queues).await, 1);
 }
 
 #[tokio::test]

@@ -401,41 +401,21 @@ mod tests {
     #[test]
     fn comparisons_and_combinators() {
         let input = json!({"n": 5, "s": "b", "t": true, "other": "b"});
-        assert_eq!(
-            holds(
+        for (rule, expected) in [
+            (
                 json!({"Variable": "$.n", "NumericGreaterThanEquals": 5}),
-                input.clone()
+                true,
             ),
-            Ok(true)
-        );
-        assert_eq!(
-            holds(
-                json!({"Variable": "$.n", "NumericLessThan": 5}),
-                input.clone()
-            ),
-            Ok(false)
-        );
-        assert_eq!(
-            holds(
+            (json!({"Variable": "$.n", "NumericLessThan": 5}), false),
+            (
                 json!({"Variable": "$.s", "StringEqualsPath": "$.other"}),
-                input.clone()
+                true,
             ),
-            Ok(true)
-        );
-        assert_eq!(
-            holds(
-                json!({"Variable": "$.s", "StringLessThan": "c"}),
-                input.clone()
-            ),
-            Ok(true)
-        );
-        assert_eq!(
-            holds(
-                json!({"Variable": "$.n", "StringEquals": "5"}),
-                input.clone()
-            ),
-            Ok(false)
-        );
+            (json!({"Variable": "$.s", "StringLessThan": "c"}), true),
+            (json!({"Variable": "$.n", "StringEquals": "5"}), false),
+        ] {
+            assert_eq!(holds(rule.clone(), input.clone()), Ok(expected), "{rule}");
+        }
         let combined = json!({"And": [
             {"Variable": "$.t", "BooleanEquals": true},
             {"Not": {"Variable": "$.missing", "IsPresent": true}},
@@ -449,43 +429,34 @@ mod tests {
     fn timestamps_compare_as_instants_and_patterns_match_with_escapes() {
         let input = json!({"at": "2026-12-01T10:00:00+01:00", "later": "2026-12-01T09:30:00Z",
                            "plain": "2026-12-01 10:00:00Z", "file": "photo*.jpg", "n": 3});
-        let rule = |rule: Value| holds(rule, input.clone());
-        assert_eq!(
-            rule(json!({"Variable": "$.at", "TimestampLessThanPath": "$.later"})),
-            Ok(true)
-        );
-        assert_eq!(
-            rule(json!({"Variable": "$.at", "TimestampEquals": "2026-12-01T09:00:00.000Z"})),
-            Ok(true)
-        );
-        assert_eq!(
-            rule(json!({"Variable": "$.plain", "TimestampLessThan": "2030-01-01T00:00:00Z"})),
-            Ok(false)
-        );
-        assert_eq!(
-            rule(json!({"Variable": "$.at", "IsTimestamp": true})),
-            Ok(true)
-        );
-        assert_eq!(
-            rule(json!({"Variable": "$.plain", "IsTimestamp": true})),
-            Ok(false)
-        );
-        assert_eq!(
-            rule(json!({"Variable": "$.file", "StringMatches": "photo\\*.*"})),
-            Ok(true)
-        );
-        assert_eq!(
-            rule(json!({"Variable": "$.file", "StringMatches": "photo\\*.png"})),
-            Ok(false)
-        );
-        assert_eq!(
-            rule(json!({"Variable": "$.file", "StringMatches": "*o*g"})),
-            Ok(true)
-        );
-        assert_eq!(
-            rule(json!({"Variable": "$.n", "StringMatches": "*"})),
-            Ok(false)
-        );
+        for (rule, expected) in [
+            (
+                json!({"Variable": "$.at", "TimestampLessThanPath": "$.later"}),
+                true,
+            ),
+            (
+                json!({"Variable": "$.at", "TimestampEquals": "2026-12-01T09:00:00.000Z"}),
+                true,
+            ),
+            (
+                json!({"Variable": "$.plain", "TimestampLessThan": "2030-01-01T00:00:00Z"}),
+                false,
+            ),
+            (json!({"Variable": "$.at", "IsTimestamp": true}), true),
+            (json!({"Variable": "$.plain", "IsTimestamp": true}), false),
+            (
+                json!({"Variable": "$.file", "StringMatches": "photo\\*.*"}),
+                true,
+            ),
+            (
+                json!({"Variable": "$.file", "StringMatches": "photo\\*.png"}),
+                false,
+            ),
+            (json!({"Variable": "$.file", "StringMatches": "*o*g"}), true),
+            (json!({"Variable": "$.n", "StringMatches": "*"}), false),
+        ] {
+            assert_eq!(holds(rule.clone(), input.clone()), Ok(expected), "{rule}");
+        }
         assert!(ChoiceRule::compile(
             &json!({"Variable": "$.a", "TimestampEquals": "yesterday", "Next": "N"})
         )

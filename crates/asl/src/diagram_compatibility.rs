@@ -2,10 +2,10 @@
 //! crate draws from the events this engine writes, not only from AWS's.
 
 use crate::definition::Resource;
-use crate::execution::HistoryEvent;
 use crate::history;
 use chrono::{TimeZone, Utc};
 use serde_json::json;
+use sfn_vocabulary::HistoryEvent;
 use wisaw_diagram::{execution_path, HistoryItem, StateOutcome};
 
 #[test]

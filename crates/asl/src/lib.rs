@@ -20,7 +20,6 @@ mod definition;
 mod diagram_compatibility;
 mod engine;
 mod error;
-mod execution;
 mod history;
 mod intrinsic;
 mod invoker;
@@ -36,7 +35,7 @@ mod timestamp;
 
 pub use definition::{Resource, StateMachine};
 pub use error::{LoadError, RunnerError};
-pub use execution::{ExecutionStatus, HistoryEvent, StartOutcome};
 pub use invoker::{lambda_invoke_result, Admission, TaskFailure, TaskInvoker};
 pub use local_runner::LocalRunner;
+pub use sfn_vocabulary::{ExecutionStatus, HistoryEvent, StartOutcome};
 pub use store::{Checkpoint, ExecutionRecord};

@@ -67,81 +67,97 @@ const RETRIER_FIELDS: [&str; 7] = [
 const CATCHER_FIELDS: [&str; 5] = ["ErrorEquals", "ResultPath", "Next", "Comment", "Assign"];
 
 pub fn compile_retriers(value: &Value) -> Result<Vec<Retrier>, String> {
-    let list = value.as_array().ok_or("Retry must be an array")?;
-    let retriers = list
-        .iter()
-        .map(|entry| {
-            let fields = entry.as_object().ok_or("a Retry entry must be an object")?;
-            check_fields(fields, &RETRIER_FIELDS, "Retry")?;
-            let full_jitter = match fields.get("JitterStrategy").map(|j| j.as_str()) {
-                None | Some(Some("NONE")) => false,
-                Some(Some("FULL")) => true,
-                Some(other) => {
-                    return Err(format!(
-                        "Retry JitterStrategy must be FULL or NONE, not {}",
-                        other.unwrap_or("a non-string")
-                    ))
-                }
-            };
-            let interval_seconds = positive_integer(fields, "IntervalSeconds")?.unwrap_or(1);
-            let max_attempts = match fields.get("MaxAttempts") {
-                None => 3,
-                Some(v) => v
-                    .as_u64()
-                    .and_then(|n| u32::try_from(n).ok())
-                    .ok_or("Retry MaxAttempts must be a non-negative integer")?,
-            };
-            let backoff_rate = match fields.get("BackoffRate") {
-                None => 2.0,
-                Some(v) => v
-                    .as_f64()
-                    .filter(|rate| *rate >= 1.0)
-                    .ok_or("Retry BackoffRate must be a number >= 1.0")?,
-            };
-            let max_delay_seconds = positive_integer(fields, "MaxDelaySeconds")?;
-            Ok(Retrier {
-                errors: error_equals(fields)?,
-                interval_seconds,
-                max_attempts,
-                backoff_rate,
-                max_delay_seconds,
-                full_jitter,
-            })
-        })
-        .collect::<Result<Vec<_>, String>>()?;
-    check_states_all_last(retriers.iter().map(|r| r.errors.as_slice()), "Retry")?;
-    Ok(retriers)
+    compile_entries(value, "Retry", &RETRIER_FIELDS, compile_retrier, |r| {
+        &r.errors
+    })
 }
 
 pub fn compile_catchers(value: &Value) -> Result<Vec<Catcher>, String> {
-    let list = value.as_array().ok_or("Catch must be an array")?;
-    let catchers = list
+    compile_entries(value, "Catch", &CATCHER_FIELDS, compile_catcher, |c| {
+        &c.errors
+    })
+}
+
+/// A Retry or Catch list (`what`): an array of objects with only the `allowed`
+/// fields, each compiled by `compile`, with `States.ALL` only in the last entry.
+fn compile_entries<T>(
+    value: &Value,
+    what: &str,
+    allowed: &[&str],
+    compile: impl Fn(&Map<String, Value>) -> Result<T, String>,
+    errors: impl Fn(&T) -> &[String],
+) -> Result<Vec<T>, String> {
+    let list = value
+        .as_array()
+        .ok_or_else(|| format!("{what} must be an array"))?;
+    let entries = list
         .iter()
         .map(|entry| {
-            let fields = entry.as_object().ok_or("a Catch entry must be an object")?;
-            check_fields(fields, &CATCHER_FIELDS, "Catch")?;
-            let next = fields
-                .get("Next")
-                .and_then(Value::as_str)
-                .ok_or("a Catch entry needs a Next")?;
-            let result_path =
-                ResultPath::compile(fields.get("ResultPath")).map_err(|e| format!("Catch {e}"))?;
-            let assign = fields
-                .get("Assign")
-                .map(|value| {
-                    Template::compile_assign(value).map_err(|e| format!("Catch Assign: {e}"))
-                })
-                .transpose()?;
-            Ok(Catcher {
-                errors: error_equals(fields)?,
-                result_path,
-                assign,
-                next: next.to_string(),
-            })
+            let fields = entry
+                .as_object()
+                .ok_or_else(|| format!("a {what} entry must be an object"))?;
+            check_fields(fields, allowed, what)?;
+            compile(fields)
         })
         .collect::<Result<Vec<_>, String>>()?;
-    check_states_all_last(catchers.iter().map(|c| c.errors.as_slice()), "Catch")?;
-    Ok(catchers)
+    check_states_all_last(entries.iter().map(errors), what)?;
+    Ok(entries)
+}
+
+fn compile_retrier(fields: &Map<String, Value>) -> Result<Retrier, String> {
+    let full_jitter = match fields.get("JitterStrategy").map(|j| j.as_str()) {
+        None | Some(Some("NONE")) => false,
+        Some(Some("FULL")) => true,
+        Some(other) => {
+            return Err(format!(
+                "Retry JitterStrategy must be FULL or NONE, not {}",
+                other.unwrap_or("a non-string")
+            ))
+        }
+    };
+    let interval_seconds = positive_integer(fields, "IntervalSeconds")?.unwrap_or(1);
+    let max_attempts = match fields.get("MaxAttempts") {
+        None => 3,
+        Some(v) => v
+            .as_u64()
+            .and_then(|n| u32::try_from(n).ok())
+            .ok_or("Retry MaxAttempts must be a non-negative integer")?,
+    };
+    let backoff_rate = match fields.get("BackoffRate") {
+        None => 2.0,
+        Some(v) => v
+            .as_f64()
+            .filter(|rate| *rate >= 1.0)
+            .ok_or("Retry BackoffRate must be a number >= 1.0")?,
+    };
+    let max_delay_seconds = positive_integer(fields, "MaxDelaySeconds")?;
+    Ok(Retrier {
+        errors: error_equals(fields)?,
+        interval_seconds,
+        max_attempts,
+        backoff_rate,
+        max_delay_seconds,
+        full_jitter,
+    })
+}
+
+fn compile_catcher(fields: &Map<String, Value>) -> Result<Catcher, String> {
+    let next = fields
+        .get("Next")
+        .and_then(Value::as_str)
+        .ok_or("a Catch entry needs a Next")?;
+    let result_path =
+        ResultPath::compile(fields.get("ResultPath")).map_err(|e| format!("Catch {e}"))?;
+    let assign = fields
+        .get("Assign")
+        .map(|value| Template::compile_assign(value).map_err(|e| format!("Catch Assign: {e}")))
+        .transpose()?;
+    Ok(Catcher {
+        errors: error_equals(fields)?,
+        result_path,
+        assign,
+        next: next.to_string(),
+    })
 }
 
 fn check_fields(fields: &Map<String, Value>, allowed: &[&str], what: &str) -> Result<(), String> {

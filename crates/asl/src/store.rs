@@ -4,10 +4,10 @@
 
 use super::context::timestamp;
 use super::history::NewEvent;
-use crate::execution::{ExecutionStatus, HistoryEvent};
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
-use sqlx::sqlite::SqliteRow;
+use sfn_vocabulary::{ExecutionStatus, HistoryEvent};
+use sqlx::sqlite::{SqliteArguments, SqliteRow};
 use sqlx::{Row, SqlitePool};
 
 /// Where an execution stands: the state in progress and what it needs to run it again.
@@ -93,7 +93,7 @@ impl Store {
     ) -> Result<bool, sqlx::Error> {
         let _writer = self.write.lock().await;
         let mut tx = self.pool.begin().await?;
-        let inserted = sqlx::query(
+        let insert = sqlx::query(
             "INSERT INTO executions (execution_id, state_machine, name, input, status, start_date, \
              current_state, state_input, state_entered_at, retry_attempts, state_entered_event_id, \
              variables, last_event_id) \
@@ -104,17 +104,12 @@ impl Store {
         .bind(&record.name)
         .bind(record.input.to_string())
         .bind(ExecutionStatus::Running.as_str())
-        .bind(timestamp(record.start_date))
-        .bind(&checkpoint.state)
-        .bind(checkpoint.input.to_string())
-        .bind(timestamp(checkpoint.entered_at))
-        .bind(serde_json::to_string(&checkpoint.retry_attempts).unwrap_or_else(|_| "[]".into()))
-        .bind(checkpoint.entered_event_id)
-        .bind(variables_text(&checkpoint.variables))
-        .bind(events.len() as i64)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected()
+        .bind(timestamp(record.start_date));
+        let inserted = bind_checkpoint(insert, checkpoint)
+            .bind(events.len() as i64)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
             == 1;
         if !inserted {
             return Ok(false);
@@ -149,21 +144,15 @@ impl Store {
                     .await?
             }
             Update::Checkpoint(checkpoint) => {
-                sqlx::query(&format!(
+                let sql = format!(
                     "UPDATE executions SET last_event_id = ?, current_state = ?, state_input = ?, \
                      state_entered_at = ?, retry_attempts = ?, state_entered_event_id = ?, variables = ? {guard}"
-                ))
-                .bind(new_last)
-                .bind(&checkpoint.state)
-                .bind(checkpoint.input.to_string())
-                .bind(timestamp(checkpoint.entered_at))
-                .bind(serde_json::to_string(&checkpoint.retry_attempts).unwrap_or_else(|_| "[]".into()))
-                .bind(checkpoint.entered_event_id)
-                .bind(variables_text(&checkpoint.variables))
-                .bind(execution_id)
-                .bind(last_event_id)
-                .execute(&mut *tx)
-                .await?
+                );
+                bind_checkpoint(sqlx::query(&sql).bind(new_last), checkpoint)
+                    .bind(execution_id)
+                    .bind(last_event_id)
+                    .execute(&mut *tx)
+                    .await?
             }
             Update::Finish { status, output, error, cause } => {
                 sqlx::query(&format!(
@@ -214,32 +203,30 @@ impl Store {
         status: Option<ExecutionStatus>,
         limit: u32,
     ) -> Result<Vec<ExecutionRecord>, sqlx::Error> {
-        sqlx::query(&format!(
+        let sql = format!(
             "{SELECT_EXECUTION} WHERE state_machine = ? AND (? IS NULL OR status = ?) \
              ORDER BY start_date DESC, rowid DESC LIMIT ?"
-        ))
-        .bind(state_machine)
-        .bind(status.map(ExecutionStatus::as_str))
-        .bind(status.map(ExecutionStatus::as_str))
-        .bind(i64::from(limit))
-        .fetch_all(&self.pool)
-        .await?
-        .iter()
-        .map(record_from_row)
-        .collect()
+        );
+        let query = sqlx::query(&sql)
+            .bind(state_machine)
+            .bind(status.map(ExecutionStatus::as_str))
+            .bind(status.map(ExecutionStatus::as_str))
+            .bind(i64::from(limit));
+        self.records(query).await
     }
 
     /// Every RUNNING execution, oldest first.
     pub async fn running(&self, state_machine: &str) -> Result<Vec<ExecutionRecord>, sqlx::Error> {
-        sqlx::query(&format!(
+        let sql = format!(
             "{SELECT_EXECUTION} WHERE state_machine = ? AND status = 'RUNNING' ORDER BY start_date, rowid"
-        ))
-        .bind(state_machine)
-        .fetch_all(&self.pool)
-        .await?
-        .iter()
-        .map(record_from_row)
-        .collect()
+        );
+        self.records(sqlx::query(&sql).bind(state_machine)).await
+    }
+
+    /// The executions a query over `SELECT_EXECUTION` finds.
+    async fn records(&self, query: SqliteQuery<'_>) -> Result<Vec<ExecutionRecord>, sqlx::Error> {
+        let rows = query.fetch_all(&self.pool).await?;
+        rows.iter().map(record_from_row).collect()
     }
 
     pub async fn history(&self, execution_id: &str) -> Result<Vec<HistoryEvent>, sqlx::Error> {
@@ -296,6 +283,20 @@ async fn insert_events(
     });
     insert.build().execute(&mut **tx).await?;
     Ok(())
+}
+
+type SqliteQuery<'q> = sqlx::query::Query<'q, sqlx::Sqlite, SqliteArguments<'q>>;
+
+/// Binds a checkpoint's columns in the order both writers list them: `current_state,
+/// state_input, state_entered_at, retry_attempts, state_entered_event_id, variables`.
+fn bind_checkpoint<'q>(query: SqliteQuery<'q>, checkpoint: &'q Checkpoint) -> SqliteQuery<'q> {
+    query
+        .bind(&checkpoint.state)
+        .bind(checkpoint.input.to_string())
+        .bind(timestamp(checkpoint.entered_at))
+        .bind(serde_json::to_string(&checkpoint.retry_attempts).unwrap_or_else(|_| "[]".into()))
+        .bind(checkpoint.entered_event_id)
+        .bind(variables_text(&checkpoint.variables))
 }
 
 fn record_from_row(row: &SqliteRow) -> Result<ExecutionRecord, sqlx::Error> {

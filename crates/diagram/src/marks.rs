@@ -332,6 +332,20 @@ mod tests {
         DateTime::from_timestamp_millis(1_700_000_000_000 + ms).unwrap()
     }
 
+    /// The path of a history whose events are 10 ms apart.
+    fn path_of(events: &[(&str, Value)]) -> ExecutionPath {
+        execution_path(
+            events
+                .iter()
+                .enumerate()
+                .map(|(i, (kind, details))| HistoryItem {
+                    event_type: kind,
+                    timestamp: at(i as i64 * 10),
+                    details,
+                }),
+        )
+    }
+
     #[test]
     fn states_inside_a_parallel_state_are_not_top_level_states() {
         let events = [
@@ -352,17 +366,7 @@ mod tests {
             ("PassStateExited", json!({"name": "Recover"})),
             ("ExecutionSucceeded", json!({})),
         ];
-        let path =
-            execution_path(
-                events
-                    .iter()
-                    .enumerate()
-                    .map(|(i, (kind, details))| HistoryItem {
-                        event_type: kind,
-                        timestamp: at(i as i64 * 10),
-                        details,
-                    }),
-            );
+        let path = path_of(&events);
         assert_eq!(path.entered, ["Fan", "Recover"]);
         let fan = &path.marks["Fan"];
         assert_eq!(fan.outcome, StateOutcome::Caught);
@@ -379,11 +383,7 @@ mod tests {
             ("TaskScheduled", json!({})),
             ("ExecutionAborted", json!({})),
         ];
-        let path = execution_path(events.iter().map(|(kind, details)| HistoryItem {
-            event_type: kind,
-            timestamp: at(0),
-            details,
-        }));
+        let path = path_of(&events);
         let slow = &path.marks["Slow"];
         assert_eq!(slow.outcome, StateOutcome::Failed);
         assert_eq!(slow.error.as_deref(), Some("ExecutionAborted"));
@@ -397,11 +397,7 @@ mod tests {
             ("FailStateExited", json!({"name": "Stop"})),
             ("ExecutionFailed", json!({"error": "", "cause": ""})),
         ];
-        let path = execution_path(events.iter().map(|(kind, details)| HistoryItem {
-            event_type: kind,
-            timestamp: at(0),
-            details,
-        }));
+        let path = path_of(&events);
         let stop = &path.marks["Stop"];
         assert_eq!(stop.outcome, StateOutcome::Failed);
         assert_eq!(stop.error.as_deref(), Some("ExecutionFailed"));

@@ -70,11 +70,7 @@ pub fn parse_xml(doc: &str) -> Result<Vec<Element>, String> {
                 .find(|c: char| c.is_whitespace() || c == '/' || c == '>')
                 .ok_or("unclosed tag")?;
             let name = &tag[..name_end];
-            if name.is_empty()
-                || !name
-                    .chars()
-                    .all(|c| c.is_alphanumeric() || "-_:".contains(c))
-            {
+            if !is_name(name) {
                 return Err(format!("bad element name {name:?}"));
             }
             if open.is_empty() && !elements.is_empty() {
@@ -93,11 +89,7 @@ pub fn parse_xml(doc: &str) -> Result<Vec<Element>, String> {
                 }
                 let equals = after.find('=').ok_or("attribute without a value")?;
                 let attribute = &after[..equals];
-                if attribute.is_empty()
-                    || !attribute
-                        .chars()
-                        .all(|c| c.is_alphanumeric() || "-_:".contains(c))
-                {
+                if !is_name(attribute) {
                     return Err(format!("bad attribute name {attribute:?}"));
                 }
                 let value = &after[equals + 1..];
@@ -148,6 +140,14 @@ pub fn parse_xml(doc: &str) -> Result<Vec<Element>, String> {
         return Err("no element".into());
     }
     Ok(elements)
+}
+
+/// An element or attribute name: letters, digits and `-_:`, all the drawing's names use.
+fn is_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_alphanumeric() || "-_:".contains(c))
 }
 
 mod tests {

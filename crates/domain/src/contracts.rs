@@ -22,6 +22,11 @@ impl ExecutionInput {
     pub fn execution_name(&self) -> String {
         self.photo_id.execution_name(self.attempt)
     }
+
+    /// The execution's input document, as the state machine reads it.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::to_value(self).expect("an execution input is plain JSON")
+    }
 }
 
 /// Input of the validate and thumbnail workers.

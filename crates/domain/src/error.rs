@@ -1,17 +1,86 @@
 //! Errors of the ports, and how a step reports a failure to the state machine.
 
 /// What went wrong behind a port.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug)]
 pub enum PortError {
     /// The thing asked for does not exist.
-    #[error("not found: {0}")]
-    NotFound(String),
+    NotFound(Reason),
     /// The store or service could not be reached or timed out: worth retrying.
-    #[error("unavailable: {0}")]
-    Unavailable(String),
+    Unavailable(Reason),
     /// The request cannot succeed as it is (bad data, a broken invariant).
-    #[error("{0}")]
-    Invalid(String),
+    Invalid(Reason),
+}
+
+/// What a port error says, whole in itself (a person reads it in a log, a problem answer
+/// or a console page), and the error of the store or service behind it, when there is
+/// one, for code that inspects the cause (`std::error::Error::source`).
+#[derive(Debug)]
+pub struct Reason {
+    message: String,
+    source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
+}
+
+impl Reason {
+    /// A reason with the error that caused it.
+    pub fn caused_by(
+        message: impl Into<String>,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        Self {
+            message: message.into(),
+            source: Some(Box::new(source)),
+        }
+    }
+
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl From<String> for Reason {
+    fn from(message: String) -> Self {
+        Self {
+            message,
+            source: None,
+        }
+    }
+}
+
+impl From<&str> for Reason {
+    fn from(message: &str) -> Self {
+        message.to_string().into()
+    }
+}
+
+/// A reason reads as its message.
+impl std::ops::Deref for Reason {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.message
+    }
+}
+
+impl std::fmt::Display for Reason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::fmt::Display for PortError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::NotFound(reason) => write!(f, "not found: {reason}"),
+            Self::Unavailable(reason) => write!(f, "unavailable: {reason}"),
+            Self::Invalid(reason) => write!(f, "{reason}"),
+        }
+    }
+}
+
+impl std::error::Error for PortError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        let source = self.reason().source.as_deref()?;
+        Some(source)
+    }
 }
 
 impl PortError {
@@ -20,6 +89,12 @@ impl PortError {
     /// the API (503 rather than 500).
     pub fn is_transient(&self) -> bool {
         matches!(self, Self::Unavailable(_))
+    }
+
+    pub fn reason(&self) -> &Reason {
+        match self {
+            Self::NotFound(reason) | Self::Unavailable(reason) | Self::Invalid(reason) => reason,
+        }
     }
 }
 

@@ -15,6 +15,6 @@ pub mod ports;
 pub mod replay;
 pub mod status;
 
-pub use error::{PortError, StepError, StepErrorKind};
+pub use error::{PortError, Reason, StepError, StepErrorKind};
 pub use ids::{DeviceId, ExecutionName, PhotoId};
 pub use status::PhotoStatus;

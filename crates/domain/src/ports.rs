@@ -121,38 +121,7 @@ pub trait Queue: Send + Sync {
         -> PortResult<()>;
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum ExecutionStatus {
-    Running,
-    Succeeded,
-    Failed,
-    TimedOut,
-    Aborted,
-}
-
-impl ExecutionStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Running => "RUNNING",
-            Self::Succeeded => "SUCCEEDED",
-            Self::Failed => "FAILED",
-            Self::TimedOut => "TIMED_OUT",
-            Self::Aborted => "ABORTED",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Self> {
-        [
-            Self::Running,
-            Self::Succeeded,
-            Self::Failed,
-            Self::TimedOut,
-            Self::Aborted,
-        ]
-        .into_iter()
-        .find(|status| status.as_str().eq_ignore_ascii_case(s))
-    }
-}
+pub use sfn_vocabulary::{ExecutionStatus, HistoryEvent, StartOutcome};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -167,32 +136,12 @@ pub struct ExecutionSummary {
     pub console_url: Option<String>,
 }
 
-/// One event of an execution's history, as Step Functions names them
-/// (`ExecutionStarted`, `TaskStateEntered`, `TaskSucceeded`, ...).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct HistoryEvent {
-    pub id: i64,
-    pub previous_event_id: i64,
-    pub timestamp: DateTime<Utc>,
-    #[serde(rename = "type")]
-    pub event_type: String,
-    /// The event's details (state name, input, output, error, cause...).
-    pub details: serde_json::Value,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum StartOutcome {
-    Started,
-    /// An execution with this name exists already: the photo is already handled.
-    AlreadyExists,
-}
-
 /// Step Functions in AWS, the local runner on a laptop.
 #[async_trait]
 pub trait Orchestrator: Send + Sync {
-    async fn start_execution(&self, name: &str, input: &ExecutionInput)
-        -> PortResult<StartOutcome>;
+    /// Starts the execution of `input` under its name
+    /// ([`ExecutionInput::execution_name`]): one execution per photo and attempt.
+    async fn start_execution(&self, input: &ExecutionInput) -> PortResult<StartOutcome>;
     async fn describe_execution(&self, name: &str) -> PortResult<Option<ExecutionSummary>>;
     async fn execution_history(&self, name: &str) -> PortResult<Vec<HistoryEvent>>;
     /// Newest first.
@@ -201,6 +150,9 @@ pub trait Orchestrator: Send + Sync {
         status: Option<ExecutionStatus>,
         limit: u32,
     ) -> PortResult<Vec<ExecutionSummary>>;
+    /// The state machine's definition (Amazon States Language) as the stage runs it: what
+    /// an execution's path is drawn on.
+    async fn definition(&self) -> PortResult<serde_json::Value>;
 }
 
 /// The photos' metadata: Postgres in production, SQLite locally.

@@ -81,64 +81,39 @@ fn orientation_from_png_and_webp_is_applied_too() {
     assert_colour_near(bottom_right, WHITE, "webp bottom right");
 }
 
+/// The renditions of `file` are `display` and `thumb` pixels (width, height), as
+/// declared and as decoded.
+fn assert_rendition_sizes(file: &[u8], display: (u32, u32), thumb: (u32, u32)) -> Renditions {
+    let renditions = render_bytes(file);
+    for (name, rendition, size) in [
+        ("display", &renditions.display, display),
+        ("thumb", &renditions.thumb, thumb),
+    ] {
+        assert_eq!((rendition.width, rendition.height), size, "{name}");
+        assert_eq!(decode_webp(&rendition.bytes).dimensions(), size, "{name}");
+    }
+    renditions
+}
+
 #[test]
 fn large_photos_shrink_to_the_two_rendition_sizes() {
     let landscape = jpeg::encode(&quadrants(3000, 1000), 85);
-    let renditions = render_bytes(&landscape);
-    assert_eq!(
-        (renditions.display.width, renditions.display.height),
-        (2048, 683)
-    );
-    assert_eq!(
-        (renditions.thumb.width, renditions.thumb.height),
-        (900, 300)
-    );
-    assert_eq!(
-        decode_webp(&renditions.display.bytes).dimensions(),
-        (2048, 683)
-    );
-    assert_eq!(
-        decode_webp(&renditions.thumb.bytes).dimensions(),
-        (900, 300)
-    );
+    let renditions = assert_rendition_sizes(&landscape, (2048, 683), (900, 300));
     assert!(renditions.thumb.bytes.len() < renditions.display.bytes.len());
 
     // Upright portrait (stored landscape, turned by EXIF 6): the limits apply upright.
     let portrait = jpeg::with_orientation(&jpeg::encode(&quadrants(2400, 1600), 85), 6);
-    let renditions = render_bytes(&portrait);
-    assert_eq!(
-        (renditions.display.width, renditions.display.height),
-        (1365, 2048)
-    );
-    assert_eq!(
-        (renditions.thumb.width, renditions.thumb.height),
-        (200, 300)
-    );
-    assert_eq!(
-        decode_webp(&renditions.thumb.bytes).dimensions(),
-        (200, 300)
-    );
+    assert_rendition_sizes(&portrait, (1365, 2048), (200, 300));
 }
 
 #[test]
 fn small_photos_are_never_upscaled() {
-    let renditions = render_bytes(&jpeg::encode(&quadrants(120, 80), 90));
-    assert_eq!(
-        (renditions.display.width, renditions.display.height),
-        (120, 80)
-    );
-    assert_eq!((renditions.thumb.width, renditions.thumb.height), (120, 80));
+    let small = jpeg::encode(&quadrants(120, 80), 90);
+    assert_rendition_sizes(&small, (120, 80), (120, 80));
 
     // Taller than the thumb, smaller than the display: only the thumb shrinks.
-    let renditions = render_bytes(&jpeg::encode(&quadrants(600, 450), 90));
-    assert_eq!(
-        (renditions.display.width, renditions.display.height),
-        (600, 450)
-    );
-    assert_eq!(
-        (renditions.thumb.width, renditions.thumb.height),
-        (400, 300)
-    );
+    let medium = jpeg::encode(&quadrants(600, 450), 90);
+    assert_rendition_sizes(&medium, (600, 450), (400, 300));
 }
 
 #[test]
@@ -270,24 +245,24 @@ fn an_original_that_changed_since_validation_is_a_permanent_error() {
     assert_eq!(error.kind, wisaw_domain::StepErrorKind::Permanent);
 }
 
+/// The colour at the centre of a 64 by 64 photo's display rendition.
+fn display_centre(file: &[u8]) -> [u8; 3] {
+    decode_webp(&render_bytes(file).display.bytes)
+        .get_pixel(32, 32)
+        .0
+}
+
 #[test]
 fn display_p3_photos_are_converted_to_srgb() {
     let flat = jpeg::encode(
         &image::RgbImage::from_pixel(64, 64, Rgb([200, 100, 100])),
         100,
     );
-    let untagged = decode_webp(&render_bytes(&flat).display.bytes)
-        .get_pixel(32, 32)
-        .0;
+    let untagged = display_centre(&flat);
     assert_colour_near(untagged, [200, 100, 100], "untagged stays as it is");
 
     let srgb = moxcms::ColorProfile::new_srgb().encode().unwrap();
-    let tagged = decode_webp(
-        &render_bytes(&jpeg::with_icc_profile(&flat, &srgb))
-            .display
-            .bytes,
-    );
-    let tagged = tagged.get_pixel(32, 32).0;
+    let tagged = display_centre(&jpeg::with_icc_profile(&flat, &srgb));
     for channel in 0..3 {
         assert!(
             tagged[channel].abs_diff(untagged[channel]) <= 3,
@@ -297,12 +272,7 @@ fn display_p3_photos_are_converted_to_srgb() {
 
     // The same numbers meant in Display P3 are a more saturated red than in sRGB.
     let p3 = moxcms::ColorProfile::new_display_p3().encode().unwrap();
-    let converted = decode_webp(
-        &render_bytes(&jpeg::with_icc_profile(&flat, &p3))
-            .display
-            .bytes,
-    );
-    let converted = converted.get_pixel(32, 32).0;
+    let converted = display_centre(&jpeg::with_icc_profile(&flat, &p3));
     assert!(
         converted[0] >= untagged[0] + 8,
         "red rises: {untagged:?} -> {converted:?}"

@@ -25,6 +25,13 @@ fn reason(output: &ValidateOutput) -> &str {
         .reason
 }
 
+/// Refused with `code`, for a reason that names `mentions`.
+fn assert_refused(verdict: &ValidateOutput, code: &str, mentions: &str) {
+    assert_eq!(rejection_code(verdict), code);
+    let why = reason(verdict);
+    assert!(why.contains(mentions), "{why}");
+}
+
 #[test]
 fn the_bytes_decide_the_format_not_the_name_or_content_type() {
     // What the phone would call "photo.png, image/png" is really a JPEG, and so on:
@@ -55,9 +62,11 @@ fn empty_uploads_are_refused_as_empty() {
 
 #[test]
 fn documents_and_noise_are_not_images() {
-    let pdf = inspect(b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n");
-    assert_eq!(rejection_code(&pdf), "not_an_image");
-    assert!(reason(&pdf).contains("PDF document"), "{}", reason(&pdf));
+    assert_refused(
+        &inspect(b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n"),
+        "not_an_image",
+        "PDF document",
+    );
 
     let html = inspect(b"<!doctype html><html><body>not a photo</body></html>");
     assert_eq!(rejection_code(&html), "not_an_image");
@@ -70,13 +79,13 @@ fn documents_and_noise_are_not_images() {
 
 #[test]
 fn images_in_other_formats_are_unsupported() {
-    let gif = inspect(b"GIF89a\x01\x00\x01\x00\x80\x00\x00\xff\xff\xff\x00\x00\x00!\xf9\x04\x01\x00\x00\x00\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;");
-    assert_eq!(rejection_code(&gif), "unsupported_format");
-    assert!(reason(&gif).contains("GIF"), "{}", reason(&gif));
+    assert_refused(&inspect(b"GIF89a\x01\x00\x01\x00\x80\x00\x00\xff\xff\xff\x00\x00\x00!\xf9\x04\x01\x00\x00\x00\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;"), "unsupported_format", "GIF");
 
-    let heic = inspect(b"\0\0\0\x18ftypheic\0\0\0\0mif1heic");
-    assert_eq!(rejection_code(&heic), "unsupported_format");
-    assert!(reason(&heic).contains("HEIC"));
+    assert_refused(
+        &inspect(b"\0\0\0\x18ftypheic\0\0\0\0mif1heic"),
+        "unsupported_format",
+        "HEIC",
+    );
 
     assert_eq!(
         rejection_code(&inspect(b"II*\0\x08\0\0\0")),

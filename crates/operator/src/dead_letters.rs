@@ -2,13 +2,14 @@
 //! (photo, attempt, error and cause), filtered and grouped by error class. Reading is
 //! not consuming: every message is put back at once.
 
+use crate::error::OperatorResult;
 use chrono::{DateTime, Utc};
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 use wisaw_domain::contracts::DeadLetter;
 use wisaw_domain::ids::PhotoId;
 use wisaw_domain::ingest::read_dead_letters;
-use wisaw_domain::ports::{PortResult, Queue, ReceivedMessage};
+use wisaw_domain::ports::{Queue, ReceivedMessage};
 
 /// The error class of a raw S3 notification that SQS moved here after too many receives
 /// (the execution never started, so no error was recorded).
@@ -141,7 +142,7 @@ pub async fn receive_all(
     queue: &dyn Queue,
     expected: u64,
     hold: Duration,
-) -> PortResult<Vec<HeldMessage>> {
+) -> OperatorResult<Vec<HeldMessage>> {
     let expected = expected as usize;
     let mut held: Vec<HeldMessage> = Vec::new();
     let mut seen = std::collections::HashSet::new();
@@ -190,7 +191,7 @@ pub async fn release(queue: &dyn Queue, held: &[HeldMessage]) {
 }
 
 /// Every message of the dead-letter queue, oldest first, each put back at once.
-pub async fn peek(queue: &dyn Queue) -> PortResult<Vec<DeadLetterEntry>> {
+pub async fn peek(queue: &dyn Queue) -> OperatorResult<Vec<DeadLetterEntry>> {
     // Long enough to read them all before the first reappears.
     let visible = queue.stats().await?.visible;
     let held = receive_all(queue, visible, Duration::from_secs(60)).await?;

@@ -1,12 +1,11 @@
 //! Executions as an operator looks for them: filtered by status, time and name (or
 //! photo id), counted by status, a page at a time; and every execution of one photo.
 
+use crate::error::{OperatorError, OperatorResult};
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
 use wisaw_domain::ids::{ExecutionName, PhotoId};
-use wisaw_domain::ports::{
-    ExecutionStatus, ExecutionSummary, HistoryEvent, Orchestrator, PortResult,
-};
+use wisaw_domain::ports::{ExecutionStatus, ExecutionSummary, HistoryEvent, Orchestrator};
 
 /// How many of the newest executions a listing looks through. Step Functions filters
 /// by status only, so the time and name filters apply to this window.
@@ -53,7 +52,7 @@ pub async fn list(
     filter: &ExecutionFilter,
     offset: usize,
     page_size: usize,
-) -> PortResult<ExecutionListing> {
+) -> OperatorResult<ExecutionListing> {
     let scanned = orchestrator.list_executions(None, SCAN_LIMIT).await?;
     let mut truncated = scanned.len() >= SCAN_LIMIT as usize;
     let mut counts = BTreeMap::new();
@@ -107,7 +106,7 @@ pub struct ExecutionWithHistory {
 pub async fn of_photo(
     orchestrator: &dyn Orchestrator,
     photo_id: PhotoId,
-) -> PortResult<Vec<ExecutionWithHistory>> {
+) -> OperatorResult<Vec<ExecutionWithHistory>> {
     let mut found = Vec::new();
     let mut missing_in_a_row = 0;
     for attempt in 0.. {
@@ -126,6 +125,17 @@ pub async fn of_photo(
         found.push(ExecutionWithHistory { execution, history });
     }
     Ok(found)
+}
+
+/// A status as an operator types it (any case); an error lists the statuses there are.
+pub fn parse_status(text: &str) -> OperatorResult<ExecutionStatus> {
+    ExecutionStatus::parse(text).ok_or_else(|| {
+        let known: Vec<&str> = ExecutionStatus::ALL.iter().map(|s| s.as_str()).collect();
+        OperatorError::Invalid(format!(
+            "status: `{text}` is not one of {}",
+            known.join(", ")
+        ))
+    })
 }
 
 /// Whether `name` can be an execution's name at all (Step Functions: 1 to 80

@@ -4,10 +4,11 @@
 
 use super::executions::{path_of, SCAN_LIMIT};
 use super::OperatorPorts;
+use crate::error::OperatorResult;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use std::collections::BTreeMap;
-use wisaw_domain::ports::{ExecutionStatus, PortResult, QueueStats};
+use wisaw_domain::ports::{ExecutionStatus, QueueStats};
 use wisaw_domain::PhotoStatus;
 
 /// How many of the window's executions have their history read for the step durations
@@ -59,7 +60,7 @@ impl Percentiles {
     }
 }
 
-pub async fn health(ports: &OperatorPorts, window: chrono::Duration) -> PortResult<Health> {
+pub async fn health(ports: &OperatorPorts, window: chrono::Duration) -> OperatorResult<Health> {
     let now = Utc::now();
     let since = now - window;
     let recent: Vec<_> = ports

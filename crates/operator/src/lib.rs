@@ -6,12 +6,14 @@
 //! from the stack's outputs).
 
 pub mod dead_letters;
+pub mod error;
 pub mod executions;
 pub mod health;
 pub mod photo_story;
 pub mod replay;
 
 use anyhow::Result;
+pub use error::{Failure, OperatorError, OperatorResult};
 use std::sync::Arc;
 use wisaw_adapters::aws::AwsEnvironment;
 use wisaw_domain::ports::{BlobStore, MetadataStore, Orchestrator, Queue, ReplayAudit};
@@ -112,22 +114,15 @@ mod tests {
     #[test]
     fn times_are_ages_or_instants() {
         let now = Utc.with_ymd_and_hms(2026, 12, 1, 18, 0, 0).unwrap();
-        assert_eq!(
-            parse_time("2h", now).unwrap(),
-            Utc.with_ymd_and_hms(2026, 12, 1, 16, 0, 0).unwrap()
-        );
-        assert_eq!(
-            parse_time("30m", now).unwrap(),
-            Utc.with_ymd_and_hms(2026, 12, 1, 17, 30, 0).unwrap()
-        );
-        assert_eq!(
-            parse_time("2026-12-01T17:15", now).unwrap(),
-            Utc.with_ymd_and_hms(2026, 12, 1, 17, 15, 0).unwrap()
-        );
-        assert_eq!(
-            parse_time("2026-12-01T17:15:00+01:00", now).unwrap(),
-            Utc.with_ymd_and_hms(2026, 12, 1, 16, 15, 0).unwrap()
-        );
+        for (text, (hour, minute)) in [
+            ("2h", (16, 0)),
+            ("30m", (17, 30)),
+            ("2026-12-01T17:15", (17, 15)),
+            ("2026-12-01T17:15:00+01:00", (16, 15)),
+        ] {
+            let expected = Utc.with_ymd_and_hms(2026, 12, 1, hour, minute, 0).unwrap();
+            assert_eq!(parse_time(text, now).unwrap(), expected, "{text}");
+        }
         for bad in ["", "h", "-2h", "2y", "99999999999999999d", "tomorrow", "2é"] {
             assert!(parse_time(bad, now).is_err(), "{bad}");
         }

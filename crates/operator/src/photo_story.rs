@@ -6,13 +6,14 @@
 use super::dead_letters::{self, DeadLetterEntry};
 use super::executions::{self, ExecutionWithHistory};
 use super::OperatorPorts;
+use crate::error::OperatorResult;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use std::time::Duration;
 use wisaw_domain::events::OutboxEvent;
 use wisaw_domain::ids::PhotoId;
 use wisaw_domain::model::{AbuseReport, Photo};
-use wisaw_domain::ports::{ExecutionStatus, ExecutionSummary, PortResult};
+use wisaw_domain::ports::{ExecutionStatus, ExecutionSummary};
 use wisaw_domain::PhotoStatus;
 
 /// How long a preview link in the story stays good.
@@ -67,7 +68,7 @@ pub struct ExecutionView {
 pub async fn photo_story(
     ports: &OperatorPorts,
     photo_id: PhotoId,
-) -> PortResult<Option<PhotoStory>> {
+) -> OperatorResult<Option<PhotoStory>> {
     let photo = ports.metadata.get_photo(photo_id).await?;
     let runs = executions::of_photo(ports.orchestrator.as_ref(), photo_id).await?;
     let letters = dead_letters::peek(ports.dead_letter.as_ref()).await?;
@@ -99,7 +100,7 @@ async fn blobs_of(
     ports: &OperatorPorts,
     id: PhotoId,
     photo: Option<&Photo>,
-) -> PortResult<Vec<BlobView>> {
+) -> OperatorResult<Vec<BlobView>> {
     let keys = [
         ("upload", id.upload_key()),
         (

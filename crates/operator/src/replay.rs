@@ -13,12 +13,11 @@ use super::dead_letters::{
     error_class, receive_all, release, DeadLetterEntry, DeadLetterFilter, HeldMessage,
 };
 use super::OperatorPorts;
+use crate::error::{OperatorError, OperatorResult};
 use chrono::Utc;
 use std::time::Duration;
 use wisaw_domain::ingest::replay_of;
-use wisaw_domain::ports::PortResult;
 use wisaw_domain::replay::{ReplayOutcome, ReplayRecord, ReplayedPhoto};
-use wisaw_domain::PortError;
 
 pub const DEFAULT_MAX_FAILED_REPLAYS: u32 = 3;
 /// Photos per second when the operator does not say.
@@ -145,9 +144,11 @@ fn photos_of(entry: &DeadLetterEntry, outcome: ReplayOutcome) -> Vec<ReplayedPho
 pub async fn start(
     ports: &OperatorPorts,
     request: &ReplayRequest,
-) -> anyhow::Result<StartedReplay> {
-    request.checked_selection().map_err(anyhow::Error::msg)?;
-    let rate = request.checked_rate().map_err(anyhow::Error::msg)?;
+) -> OperatorResult<StartedReplay> {
+    request
+        .checked_selection()
+        .map_err(OperatorError::Invalid)?;
+    let rate = request.checked_rate().map_err(OperatorError::Invalid)?;
     // Hidden long enough for the whole replay at its rate, with a margin (SQS allows
     // 12 h); each message is held again just before it is sent anyway.
     let visible = ports.dead_letter.stats().await?.visible;
@@ -241,8 +242,10 @@ async fn send_back(ports: &OperatorPorts, message: &HeldMessage) -> anyhow::Resu
 }
 
 /// A dry run: what [`start`] would replay and hold back now.
-pub async fn dry_run(ports: &OperatorPorts, request: &ReplayRequest) -> PortResult<ReplayPlan> {
-    request.checked_selection().map_err(PortError::Invalid)?;
+pub async fn dry_run(ports: &OperatorPorts, request: &ReplayRequest) -> OperatorResult<ReplayPlan> {
+    request
+        .checked_selection()
+        .map_err(OperatorError::Invalid)?;
     let entries = super::dead_letters::peek(ports.dead_letter.as_ref()).await?;
     Ok(plan(&entries, request))
 }

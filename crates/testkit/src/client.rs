@@ -91,6 +91,30 @@ pub async fn put_as_ticket_says(client: &reqwest::Client, ticket: &TicketRespons
     );
 }
 
+/// What a phone does to upload: a ticket for `bytes` from `device` at (`lat`, `lon`),
+/// then the PUT it says. Returns the ticket.
+pub async fn upload_as_phone(
+    client: &reqwest::Client,
+    base_url: &str,
+    device: uuid::Uuid,
+    content_type: &str,
+    bytes: Vec<u8>,
+    (lat, lon): (f64, f64),
+) -> TicketResponse {
+    let ticket = ask_ticket(
+        client,
+        base_url,
+        device,
+        content_type,
+        bytes.len(),
+        lat,
+        lon,
+    )
+    .await;
+    put_as_ticket_says(client, &ticket, bytes).await;
+    ticket
+}
+
 pub async fn photo_status(
     client: &reqwest::Client,
     base_url: &str,

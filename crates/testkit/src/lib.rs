@@ -1,14 +1,26 @@
-//! What the tests of several packages share: real local stores and a recording
-//! orchestrator ([`ports`]), photo-like files ([`images`]) and pictures with known pixels ([`pictures`]), a phone's HTTP calls
-//! ([`client`]) the choice of metadata store with a Postgres schema per test ([`store`]),
-//! and photo rows and signed URLs as the stores see them ([`photos`]). Never a dependency of anything that ships.
+//! What the tests of several packages share: real local stores, a recording orchestrator
+//! and a metadata store with one behaviour changed ([`ports`]), photo-like files
+//! ([`images`]) and pictures with known pixels ([`pictures`]), a phone's HTTP calls
+//! ([`client`]), the choice of metadata store with a Postgres schema per test and the
+//! tests run on every store ([`store`]), recorded events ([`fixtures`]), and photo rows
+//! and signed URLs as the stores see them ([`photos`]), a message off a queue
+//! ([`queues`]); with the feature
+//! `aws-emulator`, an AWS emulator's configuration and resources (`aws_emulator`) and what
+//! `AwsEnvironment` refused (`aws_environment`). Never a
+//! dependency of anything that ships.
 
+#[cfg(feature = "aws-emulator")]
+pub mod aws_emulator;
+#[cfg(feature = "aws-emulator")]
+pub mod aws_environment;
 pub mod client;
+pub mod fixtures;
 pub mod images;
 pub mod photos;
 pub mod pictures;
 pub mod ports;
+pub mod queues;
 pub mod store;
 
 pub use client::*;
-pub use store::{Store, TestSchema};
+pub use store::{FromStore, Store, TestSchema};

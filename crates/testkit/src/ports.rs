@@ -1,5 +1,10 @@
 //! Real local stores in a temporary folder, and an orchestrator that records what it
-//! is asked to start: what the API and dispatch tests run their handlers over.
+//! is asked to start: what the API and dispatch tests run their handlers over; and a
+//! metadata store with one behaviour changed ([`HookedMetadataStore`]).
+
+mod hooked_metadata;
+
+pub use hooked_metadata::{HookedMetadataStore, MetadataCall, MetadataHook};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -16,6 +21,9 @@ use wisaw_domain::ports::{
     Orchestrator, PortResult, StartOutcome,
 };
 use wisaw_domain::{DeviceId, PortError};
+
+/// The definition the pipeline deploys, as the file has it.
+const UPLOAD_DEFINITION: &str = include_str!("../../../statemachines/upload.asl.json");
 
 /// A test double of the orchestrator: it records the executions started and
 /// reports them as running. `unavailable` makes every call fail.
@@ -56,17 +64,14 @@ impl RecordingOrchestrator {
 
 #[async_trait]
 impl Orchestrator for RecordingOrchestrator {
-    async fn start_execution(
-        &self,
-        name: &str,
-        input: &ExecutionInput,
-    ) -> PortResult<StartOutcome> {
+    async fn start_execution(&self, input: &ExecutionInput) -> PortResult<StartOutcome> {
+        let name = input.execution_name();
         self.check()?;
         let mut started = self.started.lock().unwrap();
-        if started.iter().any(|(n, _)| n == name) {
+        if started.iter().any(|(n, _)| *n == name) {
             return Ok(StartOutcome::AlreadyExists);
         }
-        started.push((name.to_string(), input.clone()));
+        started.push((name, input.clone()));
         Ok(StartOutcome::Started)
     }
 
@@ -97,6 +102,11 @@ impl Orchestrator for RecordingOrchestrator {
             .take(limit as usize)
             .map(|n| Self::summary(n))
             .collect())
+    }
+
+    async fn definition(&self) -> PortResult<serde_json::Value> {
+        self.check()?;
+        Ok(serde_json::from_str(UPLOAD_DEFINITION).expect("the upload definition is JSON"))
     }
 }
 
@@ -140,6 +150,12 @@ impl LocalStores {
         device
     }
 
+    /// A photo row of a new device, at (1, 2), created now.
+    pub async fn create_a_photo(&self) -> Photo {
+        self.create_photo(DeviceId::new_random(), 1.0, 2.0, Utc::now())
+            .await
+    }
+
     /// A photo row as a ticket would create it, at a chosen time and place.
     pub async fn create_photo(
         &self,
@@ -158,11 +174,6 @@ impl LocalStores {
     /// Moves a photo through processing to ready, with its images stored.
     pub async fn make_ready(&self, photo: &Photo) {
         let id = photo.id;
-        self.metadata
-            .mark_processing(id, &id.execution_name(0))
-            .await
-            .unwrap()
-            .unwrap();
         for key in [id.upload_key(), id.thumb_key(), id.display_key()] {
             self.blobs
                 .put(&key, "image/webp", bytes::Bytes::from_static(b"img"))
@@ -175,24 +186,25 @@ impl LocalStores {
             thumb_key: id.thumb_key(),
             display_key: id.display_key(),
         };
-        self.metadata
-            .record_outcome(id, &outcome, 0)
-            .await
-            .unwrap()
-            .unwrap();
+        self.process(photo, outcome).await;
     }
 
     pub async fn make_rejected(&self, photo: &Photo) {
+        let outcome = Outcome::Rejected {
+            reason_code: "not_an_image".into(),
+            reason: "The file is not an image.".into(),
+        };
+        self.process(photo, outcome).await;
+    }
+
+    /// Moves a photo through processing (a first execution) to `outcome`.
+    async fn process(&self, photo: &Photo, outcome: Outcome) {
         let id = photo.id;
         self.metadata
             .mark_processing(id, &id.execution_name(0))
             .await
             .unwrap()
             .unwrap();
-        let outcome = Outcome::Rejected {
-            reason_code: "not_an_image".into(),
-            reason: "The file is not an image.".into(),
-        };
         self.metadata
             .record_outcome(id, &outcome, 0)
             .await

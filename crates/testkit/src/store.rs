@@ -109,22 +109,69 @@ impl Store {
     }
 }
 
-/// Runs one async test body on SQLite and, when available, on Postgres:
-/// `on_every_store!(body_fn)` makes a module `body_fn` with tests `sqlite` and `postgres`.
+/// What a test body runs on, built from the store of its variant: the [`Store`] itself,
+/// or a fixture of the test's own (e.g. a metadata store opened on it).
+pub trait FromStore: Sized {
+    fn from_store(store: Store) -> impl std::future::Future<Output = Self>;
+}
+
+impl FromStore for Store {
+    async fn from_store(store: Store) -> Self {
+        store
+    }
+}
+
+/// Runs `body` on what it takes, built from `store`.
+pub async fn run_on<T, F>(store: Store, body: impl FnOnce(T) -> F)
+where
+    T: FromStore,
+    F: std::future::Future<Output = ()>,
+{
+    body(T::from_store(store).await).await
+}
+
+/// Runs async test bodies on SQLite and, when available, on Postgres. A body takes one
+/// argument, a [`Store`] or anything [`FromStore`] builds from one.
+///
+/// - `on_every_store!(body, ...)`: a module per body, with the tests `sqlite` and
+///   `postgres` on two worker threads.
+/// - `on_every_store!(by_store: module::case, ...; postgres_only: module::case, ...)`: the
+///   modules `sqlite` and `postgres`, with a test per case on the current thread; the
+///   cases after `postgres_only:` (optional) need what only Postgres has.
 #[macro_export]
 macro_rules! on_every_store {
+    (by_store: $($module:ident :: $case:ident),* $(,)?
+     $(; postgres_only: $($pg_module:ident :: $pg_case:ident),* $(,)?)?) => {
+        mod sqlite {
+            $($crate::on_every_store!(@sqlite [] $case = super::$module::$case);)*
+        }
+        mod postgres {
+            $($crate::on_every_store!(@postgres [] $case = super::$module::$case);)*
+            $($($crate::on_every_store!(@postgres [] $pg_case = super::$pg_module::$pg_case);)*)?
+        }
+    };
+    (@sqlite [$($runtime:tt)*] $test:ident = $body:path) => {
+        #[tokio::test($($runtime)*)]
+        async fn $test() {
+            $crate::store::run_on($crate::Store::Sqlite, $body).await
+        }
+    };
+    (@postgres [$($runtime:tt)*] $test:ident = $body:path) => {
+        #[tokio::test($($runtime)*)]
+        async fn $test() {
+            if let Some(store) = $crate::Store::postgres().await {
+                $crate::store::run_on(store, $body).await
+            }
+        }
+    };
     ($($body:ident),* $(,)?) => {$(
         mod $body {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                super::$body($crate::Store::Sqlite).await
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                if let Some(store) = $crate::Store::postgres().await {
-                    super::$body(store).await
-                }
-            }
+            $crate::on_every_store!(
+                @sqlite [flavor = "multi_thread", worker_threads = 2] sqlite = super::$body
+            );
+            $crate::on_every_store!(
+                @postgres [flavor = "multi_thread", worker_threads = 2] postgres = super::$body
+            );
         }
     )*};
 }

@@ -5,6 +5,7 @@
 //! protocol". The server side is `wisaw serve`'s; the client side is `wisaw upload`'s
 //! and the tests'.
 
+use anyhow::Context;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use serde::{Deserialize, Serialize};
@@ -152,6 +153,16 @@ pub fn api_key_authorization(http_host: &str, api_key: &str) -> BTreeMap<String,
         ("host".to_string(), http_host.to_string()),
         ("x-api-key".to_string(), api_key.to_string()),
     ])
+}
+
+/// The host the authorization must name: the HTTP endpoint's (`host[:port]`).
+pub fn http_host(http_url: &str) -> anyhow::Result<String> {
+    let url = url::Url::parse(http_url).with_context(|| format!("the URL {http_url:?}"))?;
+    let host = url.host_str().context("the events URL names no host")?;
+    Ok(match url.port() {
+        Some(port) => format!("{host}:{port}"),
+        None => host.to_string(),
+    })
 }
 
 #[cfg(test)]

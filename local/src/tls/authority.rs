@@ -271,6 +271,13 @@ mod tests {
             .to_vec()
     }
 
+    /// An authority made in a folder of its own.
+    fn fresh_authority() -> (tempfile::TempDir, LocalAuthority) {
+        let dir = tempfile::tempdir().unwrap();
+        let authority = LocalAuthority::open_or_create(dir.path()).unwrap();
+        (dir, authority)
+    }
+
     #[test]
     fn the_authority_is_made_once_and_reused() {
         let dir = tempfile::tempdir().unwrap();
@@ -292,8 +299,7 @@ mod tests {
 
     #[test]
     fn the_server_certificate_is_valid_for_the_hosts_asked_and_no_other() {
-        let dir = tempfile::tempdir().unwrap();
-        let authority = LocalAuthority::open_or_create(dir.path()).unwrap();
+        let (_dir, authority) = fresh_authority();
         let now = SystemTime::now();
         let certified = authority.server_certificate(&hosts(), now).unwrap();
         let cert = &certified.cert[0];
@@ -312,8 +318,7 @@ mod tests {
 
     #[test]
     fn the_server_certificate_is_reused_then_renewed_before_it_expires() {
-        let dir = tempfile::tempdir().unwrap();
-        let authority = LocalAuthority::open_or_create(dir.path()).unwrap();
+        let (_dir, authority) = fresh_authority();
         let now = SystemTime::now();
         let first = chain_for(&authority, &hosts(), now);
         let same = chain_for(&authority, &hosts(), now + DAY);
@@ -335,8 +340,7 @@ mod tests {
 
     #[test]
     fn a_certificate_of_another_authority_is_issued_again() {
-        let dir = tempfile::tempdir().unwrap();
-        let authority = LocalAuthority::open_or_create(dir.path()).unwrap();
+        let (dir, authority) = fresh_authority();
         let now = SystemTime::now();
         let first = chain_for(&authority, &hosts(), now);
         std::fs::remove_file(dir.path().join(CA_CERT_FILE)).unwrap();
@@ -349,8 +353,7 @@ mod tests {
 
     #[test]
     fn a_key_that_does_not_go_with_the_certificate_has_it_issued_again() {
-        let dir = tempfile::tempdir().unwrap();
-        let authority = LocalAuthority::open_or_create(dir.path()).unwrap();
+        let (dir, authority) = fresh_authority();
         let now = SystemTime::now();
         let first = chain_for(&authority, &hosts(), now);
         // As a crash between the key's write and the certificate's could have left it.

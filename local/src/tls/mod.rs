@@ -44,7 +44,7 @@ impl TlsOptions {
     /// URL's host, that address and each of `more` (a LAN address a phone uses).
     pub fn local(public_url: &str, listening: Option<IpAddr>, more: Vec<String>) -> Result<Self> {
         // An IPv6 host comes bracketed (`[::1]`); a certificate names it bare.
-        let public_host = reqwest::Url::parse(public_url)
+        let public_host = url::Url::parse(public_url)
             .with_context(|| format!("the public URL {public_url:?}"))?
             .host_str()
             .map(|host| {

@@ -72,16 +72,16 @@ impl AppSyncEventsPublisher {
         credentials: SharedCredentialsProvider,
     ) -> PortResult<Self> {
         let url = reqwest::Url::parse(http_url)
-            .map_err(|e| PortError::Invalid(format!("the events URL {http_url:?}: {e}")))?;
+            .map_err(|e| PortError::Invalid(format!("the events URL {http_url:?}: {e}").into()))?;
         if url.host_str().is_none() {
-            return Err(PortError::Invalid(format!(
-                "the events URL {http_url:?} names no host"
-            )));
+            return Err(PortError::Invalid(
+                format!("the events URL {http_url:?} names no host").into(),
+            ));
         }
         let http = reqwest::Client::builder()
             .timeout(PUBLISH_TIMEOUT)
             .build()
-            .map_err(|e| PortError::Invalid(format!("building the HTTP client: {e}")))?;
+            .map_err(|e| PortError::Invalid(format!("building the HTTP client: {e}").into()))?;
         Ok(Self {
             http,
             url: url.to_string(),
@@ -92,11 +92,9 @@ impl AppSyncEventsPublisher {
 
     /// Signs the request as SigV4 wants it: the headers sent, the exact body.
     async fn signed_headers(&self, body: &[u8]) -> PortResult<Vec<(String, String)>> {
-        let credentials = self
-            .credentials
-            .provide_credentials()
-            .await
-            .map_err(|e| PortError::Unavailable(format!("the function's credentials: {e}")))?;
+        let credentials = self.credentials.provide_credentials().await.map_err(|e| {
+            PortError::Unavailable(format!("the function's credentials: {e}").into())
+        })?;
         let headers = [("content-type", "application/json")];
         let signed = sign_request(
             credentials,
@@ -150,7 +148,7 @@ pub fn sign_request(
         .time(time)
         .settings(SigningSettings::default())
         .build()
-        .map_err(|e| PortError::Invalid(format!("signing parameters: {e}")))?
+        .map_err(|e| PortError::Invalid(format!("signing parameters: {e}").into()))?
         .into();
     let signable = SignableRequest::new(
         request.method,
@@ -158,9 +156,9 @@ pub fn sign_request(
         request.headers.iter().copied(),
         SignableBody::Bytes(request.body),
     )
-    .map_err(|e| PortError::Invalid(format!("signing the request: {e}")))?;
+    .map_err(|e| PortError::Invalid(format!("signing the request: {e}").into()))?;
     let (instructions, signature) = sign(signable, &params)
-        .map_err(|e| PortError::Invalid(format!("signing the request: {e}")))?
+        .map_err(|e| PortError::Invalid(format!("signing the request: {e}").into()))?
         .into_parts();
     Ok(Signature {
         headers: instructions
@@ -174,45 +172,43 @@ pub fn sign_request(
 #[async_trait::async_trait]
 impl Notifier for AppSyncEventsPublisher {
     async fn publish(&self, channel: &str, event: &PhotoEvent) -> PortResult<()> {
-        let event = serde_json::to_string(event).map_err(|e| PortError::Invalid(e.to_string()))?;
+        let event =
+            serde_json::to_string(event).map_err(|e| PortError::Invalid(e.to_string().into()))?;
         let body = serde_json::to_vec(&PublishRequest {
             channel: channel.to_string(),
             events: vec![event],
         })
-        .map_err(|e| PortError::Invalid(e.to_string()))?;
+        .map_err(|e| PortError::Invalid(e.to_string().into()))?;
         let mut request = self.http.post(&self.url);
         for (name, value) in self.signed_headers(&body).await? {
             request = request.header(name, value);
         }
-        let response = request
-            .body(body)
-            .send()
-            .await
-            .map_err(|e| PortError::Unavailable(format!("publishing to {}: {e}", self.url)))?;
+        let response = request.body(body).send().await.map_err(|e| {
+            PortError::Unavailable(format!("publishing to {}: {e}", self.url).into())
+        })?;
         let status = response.status();
-        let text = response
-            .text()
-            .await
-            .map_err(|e| PortError::Unavailable(format!("reading the publish answer: {e}")))?;
+        let text = response.text().await.map_err(|e| {
+            PortError::Unavailable(format!("reading the publish answer: {e}").into())
+        })?;
         if status.is_server_error() || status == reqwest::StatusCode::TOO_MANY_REQUESTS {
-            return Err(PortError::Unavailable(format!(
-                "publishing to {channel}: {status}: {text}"
-            )));
+            return Err(PortError::Unavailable(
+                format!("publishing to {channel}: {status}: {text}").into(),
+            ));
         }
         if !status.is_success() {
-            return Err(PortError::Invalid(format!(
-                "publishing to {channel}: {status}: {text}"
-            )));
+            return Err(PortError::Invalid(
+                format!("publishing to {channel}: {status}: {text}").into(),
+            ));
         }
         let answer: PublishResponse = serde_json::from_str(&text).map_err(|e| {
-            PortError::Invalid(format!("the publish answer {text:?} does not parse: {e}"))
+            PortError::Invalid(format!("the publish answer {text:?} does not parse: {e}").into())
         })?;
         match (answer.successful.len(), answer.failed.first()) {
             (1, None) => Ok(()),
             // Refused by a namespace handler, or not said: try again, then the dead letters.
-            (_, failed) => Err(PortError::Unavailable(format!(
-                "publishing to {channel}: the event was not accepted ({failed:?})"
-            ))),
+            (_, failed) => Err(PortError::Unavailable(
+                format!("publishing to {channel}: the event was not accepted ({failed:?})").into(),
+            )),
         }
     }
 }

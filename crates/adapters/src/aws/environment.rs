@@ -315,7 +315,7 @@ impl AwsEnvironment {
         if secret.len() < 32 {
             return Err(EnvironmentError::Invalid {
                 variable,
-                source: PortError::Invalid(format!("{purpose}: shorter than 32 bytes")),
+                source: PortError::Invalid(format!("{purpose}: shorter than 32 bytes").into()),
             });
         }
         Ok(secret.into_bytes())
@@ -346,7 +346,7 @@ impl AwsEnvironment {
             .map_err(|e| port_error(&format!("reading {what}"), e))?;
         output
             .secret_string
-            .ok_or_else(|| PortError::Invalid(format!("{what} holds no text")))
+            .ok_or_else(|| PortError::Invalid(format!("{what} holds no text").into()))
     }
 }
 

@@ -1,14 +1,19 @@
-//! How an AWS SDK error becomes a [`PortError`]: what is worth a retry (throttling,
-//! timeouts, dropped connections, 5xx) is `Unavailable`, a missing thing is `NotFound`,
-//! and everything else is `Invalid`.
+//! How an AWS SDK error becomes a [`PortError`]: what the SDK itself would retry
+//! (throttling and transient codes by its own lists, errors its models mark retryable,
+//! timeouts, dropped connections, 5xx) is `Unavailable`; a missing thing is `NotFound`;
+//! everything else is `Invalid`. The SDK's error stays attached as the source.
 
+use aws_runtime::retries::classifiers::{THROTTLING_ERRORS, TRANSIENT_ERRORS};
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_runtime_api::http::Response as HttpResponse;
 use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
-use wisaw_domain::error::PortError;
+use aws_smithy_types::retry::ProvideErrorKind;
+use wisaw_domain::error::{PortError, Reason};
 
-/// Error codes that name something missing, across S3, SQS and Step Functions.
+/// Error codes that name something missing, across S3, SQS and Step Functions. The SDK
+/// classifies errors for retrying only, so "missing" is said here; most of these also
+/// come with a 404, but SQS and Step Functions answer 400.
 const NOT_FOUND_CODES: &[&str] = &[
     "NoSuchKey",
     "NoSuchBucket",
@@ -20,41 +25,37 @@ const NOT_FOUND_CODES: &[&str] = &[
     "AWS.SimpleQueueService.NonExistentQueue",
 ];
 
-/// Codes that say "later", whatever their HTTP status.
-const RETRYABLE_CODES: &[&str] = &[
-    "SlowDown",
-    "RequestTimeout",
-    "RequestTimeoutException",
-    "InternalError",
-    "InternalFailure",
-    "ServiceUnavailable",
-    "TooManyRequestsException",
-    "RequestLimitExceeded",
-    "KmsThrottled",
-];
-
-fn is_throttling(code: &str) -> bool {
-    code.contains("Throttl") || RETRYABLE_CODES.contains(&code)
+/// What the SDK's own retry classifier would retry, by code: its throttling and transient
+/// lists; SQS's throttling code has a prefix of its own.
+fn is_retryable_code(code: &str) -> bool {
+    THROTTLING_ERRORS.contains(&code)
+        || TRANSIENT_ERRORS.contains(&code)
+        || code.starts_with("AWS.SimpleQueueService.") && code.ends_with("Throttled")
 }
 
 /// Maps a failed call; `action` says what was attempted (e.g. "reading s3://b/k").
 pub(crate) fn port_error<E>(action: &str, error: SdkError<E, HttpResponse>) -> PortError
 where
-    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    E: ProvideErrorMetadata + ProvideErrorKind + std::error::Error + Send + Sync + 'static,
 {
     let message = format!("{action}: {}", DisplayErrorContext(&error));
-    match &error {
+    let kind = match &error {
         SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => {
-            PortError::Unavailable(message)
+            Kind::Unavailable
         }
         SdkError::ServiceError(service) => {
-            let status = service.raw().status().as_u16();
-            let code = service.err().code().unwrap_or_default();
-            classify(Some(status), code, message)
+            let modelled_retryable = service.err().retryable_error_kind().is_some();
+            let code = ProvideErrorMetadata::code(service.err()).unwrap_or_default();
+            if modelled_retryable {
+                Kind::Unavailable
+            } else {
+                classify(Some(service.raw().status().as_u16()), code)
+            }
         }
         // A request the SDK could not even build: no retry will help.
-        _ => PortError::Invalid(message),
-    }
+        _ => Kind::Invalid,
+    };
+    kind.error(Reason::caused_by(message, error))
 }
 
 /// Maps an error a call reports for one of its items (an object of DeleteObjects), which
@@ -63,17 +64,40 @@ where
 pub(crate) fn item_error(action: &str, code: Option<&str>, message: Option<&str>) -> PortError {
     let code = code.unwrap_or_default();
     let message = format!("{action}: {code}: {}", message.unwrap_or_default());
-    classify(None, code, message)
+    // An item's error has S3's code without the status that comes with it elsewhere.
+    let status = SERVER_ERROR_CODES.contains(&code).then_some(500);
+    classify(status, code).error(message.into())
 }
 
-fn classify(status: Option<u16>, code: &str, message: String) -> PortError {
+/// S3's codes of a 500 and a 503, for an item's error that carries no status.
+#[cfg(feature = "s3")]
+const SERVER_ERROR_CODES: &[&str] = &["InternalError", "ServiceUnavailable"];
+
+#[derive(Debug, PartialEq)]
+enum Kind {
+    NotFound,
+    Unavailable,
+    Invalid,
+}
+
+impl Kind {
+    fn error(self, reason: Reason) -> PortError {
+        match self {
+            Self::NotFound => PortError::NotFound(reason),
+            Self::Unavailable => PortError::Unavailable(reason),
+            Self::Invalid => PortError::Invalid(reason),
+        }
+    }
+}
+
+fn classify(status: Option<u16>, code: &str) -> Kind {
     let status = status.unwrap_or_default();
     if status == 404 || NOT_FOUND_CODES.contains(&code) {
-        PortError::NotFound(message)
-    } else if status >= 500 || status == 429 || is_throttling(code) {
-        PortError::Unavailable(message)
+        Kind::NotFound
+    } else if status >= 500 || status == 429 || is_retryable_code(code) {
+        Kind::Unavailable
     } else {
-        PortError::Invalid(message)
+        Kind::Invalid
     }
 }
 
@@ -90,10 +114,10 @@ mod tests {
             "SlowDown",
             "RequestTimeout",
         ] {
-            assert!(is_throttling(code), "{code}");
+            assert!(is_retryable_code(code), "{code}");
         }
-        assert!(!is_throttling("AccessDenied"));
-        assert!(!is_throttling("InvalidParameterValue"));
+        assert!(!is_retryable_code("AccessDenied"));
+        assert!(!is_retryable_code("InvalidParameterValue"));
     }
 
     #[test]
@@ -106,5 +130,32 @@ mod tests {
         assert!(
             matches!(&denied, PortError::Invalid(m) if m.contains("AccessDenied") && m.contains("why"))
         );
+    }
+
+    #[cfg(feature = "sqs")]
+    #[test]
+    fn a_call_keeps_the_sdks_error_as_its_source() {
+        use aws_sdk_sqs::operation::send_message::SendMessageError;
+        use aws_smithy_runtime_api::http::StatusCode;
+        use aws_smithy_types::body::SdkBody;
+        use aws_smithy_types::error::ErrorMetadata;
+
+        let answer = |status: u16, code: &str| {
+            let error = SendMessageError::generic(ErrorMetadata::builder().code(code).build());
+            let raw = HttpResponse::new(StatusCode::try_from(status).unwrap(), SdkBody::empty());
+            port_error("sending to q", SdkError::service_error(error, raw))
+        };
+        let missing = answer(400, "AWS.SimpleQueueService.NonExistentQueue");
+        assert!(matches!(missing, PortError::NotFound(_)), "{missing}");
+        let source = std::error::Error::source(&missing).expect("the SDK's error");
+        assert!(source
+            .downcast_ref::<SdkError<SendMessageError, HttpResponse>>()
+            .is_some());
+        assert!(answer(400, "ThrottlingException").is_transient());
+        assert!(answer(503, "Whatever").is_transient());
+        assert!(matches!(
+            answer(400, "InvalidParameterValue"),
+            PortError::Invalid(_)
+        ));
     }
 }

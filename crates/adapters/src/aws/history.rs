@@ -188,7 +188,7 @@ fn lambda_details(event: &sfn::HistoryEvent) -> Option<Details> {
 
 pub(crate) fn to_utc(time: &aws_sdk_sfn::primitives::DateTime) -> PortResult<DateTime<Utc>> {
     DateTime::from_timestamp(time.secs(), time.subsec_nanos())
-        .ok_or_else(|| PortError::Invalid(format!("a time out of range: {time}")))
+        .ok_or_else(|| PortError::Invalid(format!("a time out of range: {time}").into()))
 }
 
 pub(crate) fn history_event(event: &sfn::HistoryEvent) -> PortResult<HistoryEvent> {

@@ -65,7 +65,7 @@ fn presigning(ttl: Duration) -> PortResult<PresigningConfig> {
         .start_time(SystemTime::now())
         .expires_in(ttl)
         .build()
-        .map_err(|e| PortError::Invalid(format!("presigning for {ttl:?}: {e}")))
+        .map_err(|e| PortError::Invalid(format!("presigning for {ttl:?}: {e}").into()))
 }
 
 fn expiry(ttl: Duration) -> DateTime<Utc> {
@@ -113,7 +113,7 @@ impl BlobStore for S3BlobStore {
             .body
             .collect()
             .await
-            .map_err(|e| PortError::Unavailable(format!("{}: {e}", action())))?;
+            .map_err(|e| PortError::Unavailable(format!("{}: {e}", action()).into()))?;
         Ok(body.into_bytes())
     }
 
@@ -162,7 +162,7 @@ impl BlobStore for S3BlobStore {
 
     /// Lists the prefix a page at a time and deletes each page with one DeleteObjects
     /// (both take at most 1,000 keys). Deleting what was listed does not disturb the
-    /// listing: the continuation token points past the page's last key.
+    /// listing: the paginator's continuation token points past the page's last key.
     async fn delete_prefix(&self, prefix: &str) -> PortResult<u64> {
         if prefix.is_empty() {
             return Err(PortError::Invalid(
@@ -170,53 +170,47 @@ impl BlobStore for S3BlobStore {
             ));
         }
         let action = format!("deleting everything under {}", self.location(prefix));
+        let mut pages = self
+            .client
+            .list_objects_v2()
+            .bucket(&self.bucket)
+            .prefix(prefix)
+            .into_paginator()
+            .send();
         let mut deleted = 0;
-        let mut continuation: Option<String> = None;
-        loop {
-            let page = self
-                .client
-                .list_objects_v2()
-                .bucket(&self.bucket)
-                .prefix(prefix)
-                .set_continuation_token(continuation.take())
-                .send()
-                .await
-                .map_err(|e| port_error(&action, e))?;
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| port_error(&action, e))?;
             let objects = page
                 .contents()
                 .iter()
                 .filter_map(|object| object.key())
                 .map(|key| ObjectIdentifier::builder().key(key).build())
                 .collect::<Result<Vec<_>, _>>()
-                .map_err(|e| PortError::Invalid(format!("{action}: {e}")))?;
-            if !objects.is_empty() {
-                let count = objects.len() as u64;
-                let batch = Delete::builder()
-                    .set_objects(Some(objects))
-                    .quiet(true)
-                    .build()
-                    .map_err(|e| PortError::Invalid(format!("{action}: {e}")))?;
-                let output = self
-                    .client
-                    .delete_objects()
-                    .bucket(&self.bucket)
-                    .delete(batch)
-                    .send()
-                    .await
-                    .map_err(|e| port_error(&action, e))?;
-                // A batch answers 200 even when some of its keys failed.
-                if let Some(failed) = output.errors().first() {
-                    return Err(item_error(&action, failed.code(), failed.message()));
-                }
-                deleted += count;
+                .map_err(|e| PortError::Invalid(format!("{action}: {e}").into()))?;
+            if objects.is_empty() {
+                continue;
             }
-            match page.next_continuation_token() {
-                Some(token) if page.is_truncated() == Some(true) => {
-                    continuation = Some(token.to_string())
-                }
-                _ => return Ok(deleted),
+            let count = objects.len() as u64;
+            let batch = Delete::builder()
+                .set_objects(Some(objects))
+                .quiet(true)
+                .build()
+                .map_err(|e| PortError::Invalid(format!("{action}: {e}").into()))?;
+            let output = self
+                .client
+                .delete_objects()
+                .bucket(&self.bucket)
+                .delete(batch)
+                .send()
+                .await
+                .map_err(|e| port_error(&action, e))?;
+            // A batch answers 200 even when some of its keys failed.
+            if let Some(failed) = output.errors().first() {
+                return Err(item_error(&action, failed.code(), failed.message()));
             }
+            deleted += count;
         }
+        Ok(deleted)
     }
 
     async fn presign_put(
@@ -227,7 +221,7 @@ impl BlobStore for S3BlobStore {
         ttl: Duration,
     ) -> PortResult<SignedRequest> {
         let length = i64::try_from(content_length)
-            .map_err(|_| PortError::Invalid(format!("content length {content_length}")))?;
+            .map_err(|_| PortError::Invalid(format!("content length {content_length}").into()))?;
         let presigned = self
             .client
             .put_object()

@@ -65,7 +65,8 @@ impl SqsQueue {
 }
 
 fn received(message: aws_sdk_sqs::types::Message) -> PortResult<ReceivedMessage> {
-    let incomplete = |what: &str| PortError::Invalid(format!("SQS sent a message without {what}"));
+    let incomplete =
+        |what: &str| PortError::Invalid(format!("SQS sent a message without {what}").into());
     let attribute = |name| message.attributes().and_then(|a| a.get(&name));
     let receive_count = attribute(MessageSystemAttributeName::ApproximateReceiveCount)
         .and_then(|count| count.parse().ok())
@@ -91,16 +92,12 @@ fn count_attribute(
     name: QueueAttributeName,
 ) -> PortResult<u64> {
     let value = attributes.get(&name).ok_or_else(|| {
-        PortError::Invalid(format!(
-            "SQS did not return the attribute {}",
-            name.as_str()
-        ))
+        PortError::Invalid(format!("SQS did not return the attribute {}", name.as_str()).into())
     })?;
     value.trim().parse().map_err(|_| {
-        PortError::Invalid(format!(
-            "SQS returned {value:?} for {}, not a count",
-            name.as_str()
-        ))
+        PortError::Invalid(
+            format!("SQS returned {value:?} for {}, not a count", name.as_str()).into(),
+        )
     })
 }
 

@@ -27,9 +27,9 @@ fn state_machine_parts(arn: &str) -> PortResult<Vec<&str>> {
     let parts: Vec<&str> = arn.splitn(7, ':').collect();
     match parts.as_slice() {
         ["arn", _, "states", _, _, "stateMachine", name] if !name.is_empty() => Ok(parts),
-        _ => Err(PortError::Invalid(format!(
-            "{arn} is not the ARN of a state machine"
-        ))),
+        _ => Err(PortError::Invalid(
+            format!("{arn} is not the ARN of a state machine").into(),
+        )),
     }
 }
 
@@ -63,10 +63,9 @@ fn status_of(status: &SfnStatus) -> PortResult<ExecutionStatus> {
         // A redrive was asked for: the execution is about to run again.
         SfnStatus::PendingRedrive => ExecutionStatus::Running,
         other => {
-            return Err(PortError::Invalid(format!(
-                "unknown execution status {}",
-                other.as_str()
-            )))
+            return Err(PortError::Invalid(
+                format!("unknown execution status {}", other.as_str()).into(),
+            ))
         }
     })
 }
@@ -127,12 +126,8 @@ impl StepFunctionsOrchestrator {
 
 #[async_trait]
 impl Orchestrator for StepFunctionsOrchestrator {
-    async fn start_execution(
-        &self,
-        name: &str,
-        input: &ExecutionInput,
-    ) -> PortResult<StartOutcome> {
-        let input = serde_json::to_string(input).map_err(|e| PortError::Invalid(e.to_string()))?;
+    async fn start_execution(&self, input: &ExecutionInput) -> PortResult<StartOutcome> {
+        let name = input.execution_name();
         // A STANDARD machine answers a repeated start with the same name and input while
         // the first still runs with success, and with ExecutionAlreadyExists otherwise:
         // either way the photo is handled once.
@@ -140,8 +135,8 @@ impl Orchestrator for StepFunctionsOrchestrator {
             .client
             .start_execution()
             .state_machine_arn(&self.state_machine_arn)
-            .name(name)
-            .input(input)
+            .name(&name)
+            .input(input.to_json().to_string())
             .send()
             .await
         {
@@ -207,20 +202,20 @@ impl Orchestrator for StepFunctionsOrchestrator {
         status: Option<ExecutionStatus>,
         limit: u32,
     ) -> PortResult<Vec<ExecutionSummary>> {
+        let mut pages = self
+            .client
+            .list_executions()
+            .state_machine_arn(&self.state_machine_arn)
+            .set_status_filter(status.map(sfn_status))
+            .max_results(limit.min(MAX_PAGE) as i32)
+            .into_paginator()
+            .send();
         let mut executions = Vec::new();
-        let mut next_token: Option<String> = None;
         while executions.len() < limit as usize {
-            let remaining = limit - executions.len() as u32;
-            let page = self
-                .client
-                .list_executions()
-                .state_machine_arn(&self.state_machine_arn)
-                .set_status_filter(status.map(sfn_status))
-                .max_results(remaining.min(MAX_PAGE) as i32)
-                .set_next_token(next_token.take())
-                .send()
-                .await
-                .map_err(|e| port_error("listing executions", e))?;
+            let Some(page) = pages.next().await else {
+                break;
+            };
+            let page = page.map_err(|e| port_error("listing executions", e))?;
             for item in page.executions() {
                 executions.push(summary(
                     item.name(),
@@ -230,16 +225,31 @@ impl Orchestrator for StepFunctionsOrchestrator {
                     item.stop_date(),
                 )?);
             }
-            match page.next_token() {
-                Some(token) if !token.is_empty() => next_token = Some(token.to_string()),
-                _ => break,
-            }
         }
         executions.truncate(limit as usize);
         // Step Functions already lists newest first; sorting keeps the port's promise
         // with emulators that do not.
         executions.sort_by_key(|e| std::cmp::Reverse(e.start_date));
         Ok(executions)
+    }
+
+    async fn definition(&self) -> PortResult<serde_json::Value> {
+        let machine = self
+            .client
+            .describe_state_machine()
+            .state_machine_arn(&self.state_machine_arn)
+            .send()
+            .await
+            .map_err(|e| port_error("describing the state machine", e))?;
+        serde_json::from_str(machine.definition()).map_err(|e| {
+            PortError::Invalid(
+                format!(
+                    "the definition of {} is not JSON: {e}",
+                    self.state_machine_arn
+                )
+                .into(),
+            )
+        })
     }
 }
 

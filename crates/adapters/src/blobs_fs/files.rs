@@ -24,12 +24,12 @@ pub fn io_error(error: io::Error, key: &str) -> PortError {
         io::ErrorKind::NotFound | io::ErrorKind::NotADirectory | io::ErrorKind::IsADirectory => {
             not_found(key)
         }
-        _ => PortError::Unavailable(format!("object {key}: {error}")),
+        _ => PortError::Unavailable(format!("object {key}: {error}").into()),
     }
 }
 
 pub fn not_found(key: &str) -> PortError {
-    PortError::NotFound(format!("object {key}"))
+    PortError::NotFound(format!("object {key}").into())
 }
 
 /// A temp file that removes itself unless [`TempFile::persist`] moved it into place,

@@ -81,7 +81,7 @@ impl fmt::Debug for LocalBlobStore {
 }
 
 fn refused_key(key: &str) -> Result<PathBuf, PortError> {
-    key_path(key).map_err(PortError::Invalid)
+    key_path(key).map_err(|message| PortError::Invalid(message.into()))
 }
 
 /// Expiry as whole unix seconds, rounded up so the URL lives at least `ttl`.
@@ -110,7 +110,7 @@ impl LocalBlobStore {
         let root = root.into();
         for dir in ["objects", "meta", "tmp"] {
             std::fs::create_dir_all(root.join(dir)).map_err(|e| {
-                PortError::Unavailable(format!("creating {}: {e}", root.join(dir).display()))
+                PortError::Unavailable(format!("creating {}: {e}", root.join(dir).display()).into())
             })?;
         }
         Ok(Self {
@@ -225,7 +225,8 @@ impl LocalBlobStore {
         object: TempFile,
         meta: &ObjectMeta,
     ) -> PortResult<()> {
-        let meta_json = serde_json::to_vec(meta).map_err(|e| PortError::Invalid(e.to_string()))?;
+        let meta_json =
+            serde_json::to_vec(meta).map_err(|e| PortError::Invalid(e.to_string().into()))?;
         let tmp = self.root.join("tmp");
         let mut meta_file = TempFile::create(&tmp).await.map_err(|e| io_error(e, key))?;
         meta_file
@@ -251,7 +252,7 @@ impl LocalBlobStore {
         let length = found.len();
         match tokio::fs::read(self.meta_path(key)?).await {
             Ok(json) => serde_json::from_slice(&json)
-                .map_err(|e| PortError::Invalid(format!("metadata of {key}: {e}"))),
+                .map_err(|e| PortError::Invalid(format!("metadata of {key}: {e}").into())),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(ObjectMeta {
                 content_type: "application/octet-stream".into(),
                 content_length: length,
@@ -366,7 +367,8 @@ impl BlobStore for LocalBlobStore {
     }
 
     async fn delete_prefix(&self, prefix: &str) -> PortResult<u64> {
-        let (folder, name_start) = prefix_path(prefix).map_err(PortError::Invalid)?;
+        let (folder, name_start) =
+            prefix_path(prefix).map_err(|message| PortError::Invalid(message.into()))?;
         let mut objects_removed = 0;
         for tree in ["objects", "meta"] {
             let tree = self.root.join(tree);
@@ -403,9 +405,9 @@ impl BlobStore for LocalBlobStore {
     ) -> PortResult<SignedRequest> {
         refused_key(key)?;
         if content_type.is_empty() || content_type.chars().any(|c| c.is_control()) {
-            return Err(PortError::Invalid(format!(
-                "bad content type {content_type:?}"
-            )));
+            return Err(PortError::Invalid(
+                format!("bad content type {content_type:?}").into(),
+            ));
         }
         let expires = expiry(Utc::now(), ttl);
         let params = self

@@ -37,7 +37,7 @@ struct RdsSecret {
 }
 
 fn invalid(message: impl Into<String>) -> PortError {
-    PortError::Invalid(message.into())
+    PortError::Invalid(message.into().into())
 }
 
 /// `localhost`, 127.0.0.0/8 and ::1: traffic that never leaves the machine.

@@ -14,8 +14,9 @@
 //! the pages before it (in index order, without sorting): cheap for the few pages a
 //! phone reads.
 
-use super::rows::{photo_from_row, PHOTO_COLUMNS};
 use crate::db_error::db_error;
+use crate::fetch;
+use crate::photo_rows::{photo_from_row, PlainColumns, PHOTO_COLUMNS};
 use sqlx::postgres::{PgArguments, PgPool, Postgres};
 use sqlx::query::Query;
 use sqlx::Row;
@@ -78,18 +79,13 @@ async fn fetch_nearest_ready(
     fetch: usize,
 ) -> PortResult<Vec<Ranked>> {
     let sql = nearest_ready_sql(query.after.is_some());
-    let rows = nearest_ready(&sql, query, fetch)
-        .fetch_all(pool)
-        .await
-        .map_err(db_error)?;
-    rows.iter()
-        .map(|row| {
-            Ok(Ranked {
-                chord: row.try_get("chord").map_err(db_error)?,
-                photo: photo_from_row(row)?,
-            })
+    fetch::all(pool, nearest_ready(&sql, query, fetch), |row| {
+        Ok(Ranked {
+            chord: row.real("chord")?,
+            photo: photo_from_row(row)?,
         })
-        .collect()
+    })
+    .await
 }
 
 /// `EXPLAIN ANALYZE` of the statement behind the first fetch of this page, one line a row.
@@ -99,13 +95,10 @@ pub async fn explain_feed_page(pool: &PgPool, query: &FeedQuery) -> PortResult<V
         nearest_ready_sql(query.after.is_some())
     );
     let fetch = query.limit.max(1) as usize + 1;
-    let rows = nearest_ready(&sql, query, fetch)
-        .fetch_all(pool)
-        .await
-        .map_err(db_error)?;
-    rows.iter()
-        .map(|row| row.try_get::<String, _>(0).map_err(db_error))
-        .collect()
+    fetch::all(pool, nearest_ready(&sql, query, fetch), |row| {
+        row.try_get::<String, _>(0).map_err(db_error)
+    })
+    .await
 }
 
 /// One page: at most `query.limit` photos (0 reads as 1, so a page always moves forward),

@@ -1,11 +1,12 @@
 //! What operators look at: how many messages a queue holds, and which.
 
 use crate::db_error::db_error;
+use crate::fetch;
+use crate::photo_rows::PlainColumns;
 use crate::sqlite_file::{from_micros, to_micros};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sqlx::sqlite::SqlitePool;
-use sqlx::Row;
 use std::time::Duration;
 use wisaw_domain::ports::{PortResult, QueueStats};
 
@@ -39,24 +40,20 @@ pub struct QueuedMessage {
 
 /// Counts per queue; only `queue` when given.
 pub async fn counts(pool: &SqlitePool, queue: Option<&str>) -> PortResult<Vec<QueueCounts>> {
-    let rows = sqlx::query(
+    let query = sqlx::query(
         "SELECT queue, SUM(visible_at <= ?1) AS visible, SUM(visible_at > ?1) AS in_flight \
          FROM queue_messages WHERE ?2 IS NULL OR queue = ?2 GROUP BY queue ORDER BY queue",
     )
     .bind(to_micros(Utc::now()))
-    .bind(queue)
-    .fetch_all(pool)
-    .await
-    .map_err(db_error)?;
-    rows.iter()
-        .map(|row| {
-            Ok(QueueCounts {
-                queue: row.try_get("queue").map_err(db_error)?,
-                visible: row.try_get::<i64, _>("visible").map_err(db_error)?.max(0) as u64,
-                in_flight: row.try_get::<i64, _>("in_flight").map_err(db_error)?.max(0) as u64,
-            })
+    .bind(queue);
+    fetch::all(pool, query, |row| {
+        Ok(QueueCounts {
+            queue: row.text("queue")?,
+            visible: row.integer("visible")?.max(0) as u64,
+            in_flight: row.integer("in_flight")?.max(0) as u64,
         })
-        .collect()
+    })
+    .await
 }
 
 /// One queue's counts and the age of its oldest message. Every row is a live message:
@@ -84,26 +81,20 @@ pub async fn stats(pool: &SqlitePool, queue: &str) -> PortResult<QueueStats> {
 
 pub async fn peek(pool: &SqlitePool, queue: &str, limit: u32) -> PortResult<Vec<QueuedMessage>> {
     let now = to_micros(Utc::now());
-    let rows = sqlx::query(
+    let query = sqlx::query(
         "SELECT id, body, sent_at, receive_count, visible_at FROM queue_messages \
          WHERE queue = ? ORDER BY sent_at, seq LIMIT ?",
     )
     .bind(queue)
-    .bind(i64::from(limit))
-    .fetch_all(pool)
-    .await
-    .map_err(db_error)?;
-    rows.iter()
-        .map(|row| {
-            let receive_count: i64 = row.try_get("receive_count").map_err(db_error)?;
-            let visible_at: i64 = row.try_get("visible_at").map_err(db_error)?;
-            Ok(QueuedMessage {
-                message_id: row.try_get("id").map_err(db_error)?,
-                body: row.try_get("body").map_err(db_error)?,
-                sent_at: from_micros(row.try_get("sent_at").map_err(db_error)?)?,
-                receive_count: u32::try_from(receive_count).unwrap_or(u32::MAX),
-                visible: visible_at <= now,
-            })
+    .bind(i64::from(limit));
+    fetch::all(pool, query, |row| {
+        Ok(QueuedMessage {
+            message_id: row.text("id")?,
+            body: row.text("body")?,
+            sent_at: from_micros(row.integer("sent_at")?)?,
+            receive_count: u32::try_from(row.integer("receive_count")?).unwrap_or(u32::MAX),
+            visible: row.integer("visible_at")? <= now,
         })
-        .collect()
+    })
+    .await
 }

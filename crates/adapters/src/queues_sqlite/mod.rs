@@ -28,7 +28,7 @@ use crate::db_error::db_error;
 use crate::sqlite_file::{from_micros, migrate, open_sqlite_file, to_micros};
 use async_trait::async_trait;
 use chrono::Utc;
-use sqlx::sqlite::SqlitePool;
+use sqlx::sqlite::{SqlitePool, SqliteQueryResult};
 use sqlx::Row;
 use std::collections::HashMap;
 use std::path::Path;
@@ -168,13 +168,22 @@ impl LocalQueue {
         .execute(&self.pool)
         .await
         .map_err(db_error)?;
-        if marked.rows_affected() == 0 {
-            return Err(PortError::NotFound(format!(
+        self.matched_a_message(marked, receipt_handle)
+    }
+
+    /// A statement by receipt handle that changed no row met a stale handle: a later
+    /// delivery has replaced it, or the message is gone.
+    fn matched_a_message(&self, result: SqliteQueryResult, receipt_handle: &str) -> PortResult<()> {
+        if result.rows_affected() > 0 {
+            return Ok(());
+        }
+        Err(PortError::NotFound(
+            format!(
                 "no message of queue {} has the receipt handle {receipt_handle}",
                 self.name
-            )));
-        }
-        Ok(())
+            )
+            .into(),
+        ))
     }
 
     /// For a consumer starting in place of one that is gone: makes every message in
@@ -379,12 +388,6 @@ impl Queue for LocalQueue {
         .execute(&self.pool)
         .await
         .map_err(db_error)?;
-        if changed.rows_affected() == 0 {
-            return Err(PortError::NotFound(format!(
-                "no message of queue {} has the receipt handle {receipt_handle}",
-                self.name
-            )));
-        }
-        Ok(())
+        self.matched_a_message(changed, receipt_handle)
     }
 }

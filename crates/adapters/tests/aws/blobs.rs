@@ -1,6 +1,6 @@
 //! S3: the upload ticket and the image URL, as a phone would use them.
 
-use super::emulator::{create_bucket, emulator};
+use aws_config::SdkConfig;
 use bytes::Bytes;
 use futures::StreamExt;
 use std::collections::BTreeSet;
@@ -8,22 +8,41 @@ use std::time::Duration;
 use wisaw_adapters::aws::S3BlobStore;
 use wisaw_domain::ports::BlobStore;
 use wisaw_domain::{PhotoId, PortError};
+use wisaw_testkit::aws_emulator::{create_bucket, emulator};
+use wisaw_testkit::photos::signed_query;
+
+/// A bucket of a test's own, and the blob store over it.
+struct Bucket {
+    config: SdkConfig,
+    client: aws_sdk_s3::Client,
+    name: String,
+    store: S3BlobStore,
+}
+
+/// `None` (after saying so) without an emulator.
+async fn own_bucket(test: &str) -> Option<Bucket> {
+    let config = emulator(test).await?;
+    let (client, name) = create_bucket(&config).await;
+    let store = S3BlobStore::from_config(&config, &name);
+    Some(Bucket {
+        config,
+        client,
+        name,
+        store,
+    })
+}
 
 fn query_value(url: &str, name: &str) -> Option<String> {
-    let url = reqwest::Url::parse(url).unwrap();
-    url.query_pairs()
-        .find(|(key, _)| key == name)
-        .map(|(_, value)| value.into_owned())
+    signed_query(url).remove(name)
 }
 
 #[tokio::test]
 async fn a_presigned_put_then_a_presigned_get_round_trips_the_bytes() {
-    let Some(config) = emulator("a_presigned_put_then_a_presigned_get_round_trips_the_bytes").await
-    else {
+    let test = "a_presigned_put_then_a_presigned_get_round_trips_the_bytes";
+    let Some(bucket) = own_bucket(test).await else {
         return;
     };
-    let (_, bucket) = create_bucket(&config).await;
-    let store = S3BlobStore::from_config(&config, &bucket);
+    let store = &bucket.store;
     let key = PhotoId::new_random().upload_key();
     let bytes: Vec<u8> = (0..70_000u32).map(|i| (i % 251) as u8).collect();
 
@@ -38,7 +57,7 @@ async fn a_presigned_put_then_a_presigned_get_round_trips_the_bytes() {
         .unwrap();
     assert_eq!(ticket.method, "PUT");
     assert!(
-        ticket.url.contains(&bucket) && ticket.url.contains(&key),
+        ticket.url.contains(&bucket.name) && ticket.url.contains(&key),
         "{}",
         ticket.url
     );
@@ -98,12 +117,11 @@ async fn a_presigned_put_then_a_presigned_get_round_trips_the_bytes() {
 
 #[tokio::test]
 async fn get_put_and_delete_follow_the_port() {
-    let Some(config) = emulator("get_put_and_delete_follow_the_port").await else {
+    let Some(bucket) = own_bucket("get_put_and_delete_follow_the_port").await else {
         return;
     };
-    let (_, bucket) = create_bucket(&config).await;
-    let store = S3BlobStore::from_config(&config, &bucket);
-    assert_eq!(store.bucket(), bucket);
+    let store = &bucket.store;
+    assert_eq!(store.bucket(), bucket.name);
     let key = "photos/x/thumb.webp";
 
     let missing = store.get(key).await.unwrap_err();
@@ -124,7 +142,7 @@ async fn get_put_and_delete_follow_the_port() {
         .await
         .expect("deleting a missing object succeeds");
 
-    let elsewhere = S3BlobStore::from_config(&config, "wisaw-no-such-bucket-anywhere");
+    let elsewhere = S3BlobStore::from_config(&bucket.config, "wisaw-no-such-bucket-anywhere");
     assert!(matches!(
         elsewhere.get(key).await,
         Err(PortError::NotFound(_))
@@ -133,12 +151,11 @@ async fn get_put_and_delete_follow_the_port() {
 
 #[tokio::test]
 async fn deleting_a_prefix_removes_every_page_of_objects_under_it_and_nothing_else() {
-    let Some(config) = emulator("deleting_a_prefix_removes_every_page_of_objects_under_it").await
-    else {
+    let test = "deleting_a_prefix_removes_every_page_of_objects_under_it";
+    let Some(bucket) = own_bucket(test).await else {
         return;
     };
-    let (client, bucket) = create_bucket(&config).await;
-    let store = S3BlobStore::from_config(&config, &bucket);
+    let store = &bucket.store;
     let id = PhotoId::new_random();
     let neighbour = PhotoId::new_random();
     // More than one page of ListObjectsV2 and one batch of DeleteObjects (1,000 each).
@@ -176,9 +193,10 @@ async fn deleting_a_prefix_removes_every_page_of_objects_under_it_and_nothing_el
     let prefix = format!("photos/{id}/");
     assert_eq!(store.delete_prefix(&prefix).await.unwrap(), 1_005);
     assert_eq!(store.delete_prefix(&id.upload_key()).await.unwrap(), 1);
-    let left = client
+    let left = bucket
+        .client
         .list_objects_v2()
-        .bucket(&bucket)
+        .bucket(&bucket.name)
         .send()
         .await
         .unwrap();

@@ -1,7 +1,6 @@
 //! `AwsEnvironment`: the adapters a Lambda function builds from its variables, and the
 //! database secret read from Secrets Manager at run time.
 
-use super::emulator::{create_bucket, create_queue, emulator, unique};
 use aws_config::SdkConfig;
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
@@ -13,6 +12,9 @@ use wisaw_adapters::aws::{
 use wisaw_domain::ports::{MetadataStore, ReplayAudit};
 use wisaw_domain::replay::{ReplayOutcome, ReplayRecord, ReplayedPhoto};
 use wisaw_domain::PortError;
+use wisaw_testkit::aws_emulator::{create_bucket, create_queue, emulator, unique, REGION};
+use wisaw_testkit::aws_environment::{invalid_variable, missing_variable};
+use wisaw_testkit::queues::receive_one;
 
 fn environment(config: &SdkConfig, vars: &[(&str, &str)]) -> AwsEnvironment {
     AwsEnvironment::from_parts(
@@ -51,19 +53,13 @@ async fn the_adapters_built_from_the_variables_reach_their_resources() {
 
     let ingest = env.ingest_queue().unwrap();
     ingest.send("{}").await.unwrap();
-    let received = ingest
-        .receive(1, Duration::from_secs(30), Duration::from_secs(1))
-        .await
-        .unwrap();
-    assert_eq!(received[0].body, "{}");
+    let received = receive_one(ingest.as_ref(), Duration::from_secs(30)).await;
+    assert_eq!(received.body, "{}");
 
-    assert!(matches!(
-        env.dead_letter_queue(),
-        Err(EnvironmentError::Missing {
-            variable: "WISAW_DEAD_LETTER_QUEUE_URL",
-            ..
-        })
-    ));
+    assert_eq!(
+        missing_variable(env.dead_letter_queue()),
+        "WISAW_DEAD_LETTER_QUEUE_URL"
+    );
 }
 
 async fn secret(config: &SdkConfig, value: &str) -> String {
@@ -121,41 +117,27 @@ async fn the_database_secret_is_read_at_run_time() {
         r#"{"engine":"mysql","host":"h","username":"u","password":"p"}"#,
     )
     .await;
-    let refused = environment(&config, &[(DATABASE_SECRET_ARN_VAR, &mysql)])
-        .postgres_settings()
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(
-            refused,
-            EnvironmentError::Invalid {
-                variable: DATABASE_SECRET_ARN_VAR,
-                source: PortError::Invalid(_)
-            }
-        ),
-        "{refused}"
+    let (variable, refused) = invalid_variable(
+        environment(&config, &[(DATABASE_SECRET_ARN_VAR, &mysql)])
+            .postgres_settings()
+            .await,
     );
+    assert_eq!(variable, DATABASE_SECRET_ARN_VAR);
+    assert!(matches!(refused, PortError::Invalid(_)), "{refused}");
 
-    let missing = environment(
-        &config,
-        &[(
-            DATABASE_SECRET_ARN_VAR,
-            "arn:aws:secretsmanager:us-east-1:123456789012:secret:none",
-        )],
-    )
-    .postgres_settings()
-    .await
-    .unwrap_err();
-    assert!(
-        matches!(
-            missing,
-            EnvironmentError::Invalid {
-                variable: DATABASE_SECRET_ARN_VAR,
-                source: PortError::NotFound(_)
-            }
-        ),
-        "{missing}"
+    let (variable, missing) = invalid_variable(
+        environment(
+            &config,
+            &[(
+                DATABASE_SECRET_ARN_VAR,
+                "arn:aws:secretsmanager:us-east-1:123456789012:secret:none",
+            )],
+        )
+        .postgres_settings()
+        .await,
     );
+    assert_eq!(variable, DATABASE_SECRET_ARN_VAR);
+    assert!(matches!(missing, PortError::NotFound(_)), "{missing}");
 }
 
 /// The api function's cursor key comes from Secrets Manager at cold start; a short
@@ -173,29 +155,10 @@ async fn the_feed_cursor_secret_is_read_at_run_time() {
     let short = secret(&config, "too short").await;
     let refused = environment(&config, &[(FEED_CURSOR_SECRET_ARN_VAR, &short)])
         .feed_cursor_secret()
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(
-            refused,
-            EnvironmentError::Invalid {
-                variable: FEED_CURSOR_SECRET_ARN_VAR,
-                ..
-            }
-        ),
-        "{refused}"
-    );
+        .await;
+    assert_eq!(invalid_variable(refused).0, FEED_CURSOR_SECRET_ARN_VAR);
     let missing = environment(&config, &[]).feed_cursor_secret().await;
-    assert!(
-        matches!(
-            missing,
-            Err(EnvironmentError::Missing {
-                variable: FEED_CURSOR_SECRET_ARN_VAR,
-                ..
-            })
-        ),
-        "{missing:?}"
-    );
+    assert_eq!(missing_variable(missing), FEED_CURSOR_SECRET_ARN_VAR);
 }
 
 /// A caller that keeps both the photos and the replays' audit log (the operator's
@@ -208,7 +171,7 @@ async fn one_postgres_store_serves_the_metadata_and_the_replay_log() {
     };
     let sdk = SdkConfig::builder()
         .behavior_version(aws_config::BehaviorVersion::latest())
-        .region(aws_config::Region::new(super::emulator::REGION))
+        .region(aws_config::Region::new(REGION))
         .build();
     let env = environment(&sdk, &[(DATABASE_URL_VAR, &schema.url())]);
     let store = env.postgres_store().await.unwrap();

@@ -2,59 +2,39 @@
 //! per photo, a duplicate start seen as handled, and reading it back as the operator
 //! commands do.
 
-use super::emulator::{create_queue, emulator, unique, REGION};
 use aws_config::SdkConfig;
 use std::time::Duration;
 use wisaw_adapters::aws::{console_url, SqsQueue, StepFunctionsOrchestrator};
 use wisaw_domain::contracts::ExecutionInput;
 use wisaw_domain::ingest::{read_dead_letters, replay_of};
-use wisaw_domain::ports::Queue;
-use wisaw_domain::ports::{ExecutionStatus, ExecutionSummary, Orchestrator, StartOutcome};
+use wisaw_domain::ports::{ExecutionStatus, Orchestrator, StartOutcome};
 use wisaw_domain::{PhotoId, PortError};
+use wisaw_testkit::aws_emulator::{
+    create_queue, create_upload_machine, emulator, settled, upload_definition, ACCOUNT, REGION,
+};
+use wisaw_testkit::queues::receive_one;
 
-const ACCOUNT: &str = "123456789012";
-
-/// The definition with every `${Name}` substituted as the template would, with
-/// functions that do not exist on the emulator.
-fn upload_definition(dead_letter_queue_url: &str) -> String {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../statemachines/upload.asl.json"
-    );
-    let mut definition = std::fs::read_to_string(path).unwrap();
-    while let Some(start) = definition.find("${") {
-        let end = start + definition[start..].find('}').unwrap();
-        let name = definition[start + 2..end].to_string();
-        let value = if name.ends_with("FunctionArn") {
-            format!(
-                "arn:aws:lambda:{REGION}:{ACCOUNT}:function:{}",
-                unique(&name)
-            )
-        } else if name == "DeadLetterQueueUrl" {
-            dead_letter_queue_url.to_string()
-        } else {
-            panic!("the definition has a substitution this test does not know: {name}");
-        };
-        definition.replace_range(start..=end, &value);
-    }
-    definition
+/// The upload state machine on the emulator, the definition it was created with, and
+/// its dead-letter queue.
+struct UploadMachine {
+    config: SdkConfig,
+    orchestrator: StepFunctionsOrchestrator,
+    definition: String,
+    dlq_url: String,
 }
 
-async fn upload_machine(config: &SdkConfig) -> (StepFunctionsOrchestrator, String) {
-    let (dlq_url, _) = create_queue(&aws_sdk_sqs::Client::new(config), "dlq", &[]).await;
-    let arn = aws_sdk_sfn::Client::new(config)
-        .create_state_machine()
-        .name(unique("upload"))
-        .definition(upload_definition(&dlq_url))
-        .role_arn(format!("arn:aws:iam::{ACCOUNT}:role/wisaw-test-upload"))
-        .send()
-        .await
-        .unwrap()
-        .state_machine_arn;
-    (
-        StepFunctionsOrchestrator::from_config(config, arn).unwrap(),
+/// A machine of `test`'s own, or `None` (after saying so) without an emulator.
+async fn upload_machine(test: &str) -> Option<UploadMachine> {
+    let config = emulator(test).await?;
+    let (dlq_url, _) = create_queue(&aws_sdk_sqs::Client::new(&config), "dlq", &[]).await;
+    let definition = upload_definition(&dlq_url);
+    let arn = create_upload_machine(&config, &definition).await;
+    Some(UploadMachine {
+        orchestrator: StepFunctionsOrchestrator::from_config(&config, arn).unwrap(),
+        config,
+        definition,
         dlq_url,
-    )
+    })
 }
 
 fn input_for(photo: PhotoId, attempt: u32) -> ExecutionInput {
@@ -66,38 +46,22 @@ fn input_for(photo: PhotoId, attempt: u32) -> ExecutionInput {
     }
 }
 
-/// Waits (boundedly) for the execution to stop running.
-async fn settled(orchestrator: &StepFunctionsOrchestrator, name: &str) -> ExecutionSummary {
-    for _ in 0..60 {
-        let execution = orchestrator
-            .describe_execution(name)
-            .await
-            .unwrap()
-            .unwrap();
-        if execution.status != ExecutionStatus::Running {
-            return execution;
-        }
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    }
-    panic!("{name} still runs after 30 s");
-}
-
 #[tokio::test]
 async fn an_execution_per_photo_is_started_once_and_read_back() {
-    let Some(config) = emulator("an_execution_per_photo_is_started_once_and_read_back").await
-    else {
+    let test = "an_execution_per_photo_is_started_once_and_read_back";
+    let Some(machine) = upload_machine(test).await else {
         return;
     };
-    let (orchestrator, dlq_url) = upload_machine(&config).await;
+    let orchestrator = &machine.orchestrator;
     let photo = PhotoId::new_random();
     let input = input_for(photo, 0);
     let name = input.execution_name();
 
     assert_eq!(
-        orchestrator.start_execution(&name, &input).await.unwrap(),
+        orchestrator.start_execution(&input).await.unwrap(),
         StartOutcome::Started
     );
-    let execution = settled(&orchestrator, &name).await;
+    let execution = settled(orchestrator, &name).await;
     assert_eq!(execution.name, name);
     let expected_arn = format!(
         "arn:aws:states:{REGION}:{ACCOUNT}:execution:{}:{name}",
@@ -108,7 +72,7 @@ async fn an_execution_per_photo_is_started_once_and_read_back() {
     assert!(execution.stop_date.is_some());
 
     assert_eq!(
-        orchestrator.start_execution(&name, &input).await.unwrap(),
+        orchestrator.start_execution(&input).await.unwrap(),
         StartOutcome::AlreadyExists,
         "a second notification of the same upload is already handled"
     );
@@ -150,12 +114,8 @@ async fn an_execution_per_photo_is_started_once_and_read_back() {
     assert_eq!(last.event_type, "ExecutionFailed");
     assert_eq!(last.details["error"], "PhotoFailed");
 
-    let dead_letter = SqsQueue::from_config(&config, &dlq_url);
-    let message = dead_letter
-        .receive(1, Duration::from_secs(30), Duration::from_secs(1))
-        .await
-        .unwrap()
-        .remove(0);
+    let dead_letter = SqsQueue::from_config(&machine.config, &machine.dlq_url);
+    let message = receive_one(&dead_letter, Duration::from_secs(30)).await;
     let letters = read_dead_letters(&message.body).unwrap();
     assert_eq!(letters.len(), 1);
     let letter = &letters[0];
@@ -189,18 +149,18 @@ async fn an_execution_per_photo_is_started_once_and_read_back() {
 
 #[tokio::test]
 async fn executions_are_listed_newest_first_and_filtered_by_status() {
-    let Some(config) = emulator("executions_are_listed_newest_first_and_filtered_by_status").await
-    else {
+    let test = "executions_are_listed_newest_first_and_filtered_by_status";
+    let Some(machine) = upload_machine(test).await else {
         return;
     };
-    let (orchestrator, _) = upload_machine(&config).await;
+    let orchestrator = &machine.orchestrator;
     let photo = PhotoId::new_random();
     let mut names = Vec::new();
     for attempt in 0..3 {
         let input = input_for(photo, attempt);
         let name = input.execution_name();
-        orchestrator.start_execution(&name, &input).await.unwrap();
-        settled(&orchestrator, &name).await;
+        orchestrator.start_execution(&input).await.unwrap();
+        settled(orchestrator, &name).await;
         names.push(name);
         // Start dates one apart, so newest first has one answer.
         tokio::time::sleep(Duration::from_millis(1100)).await;
@@ -231,4 +191,24 @@ async fn executions_are_listed_newest_first_and_filtered_by_status() {
         .await
         .unwrap()
         .is_empty());
+}
+
+#[tokio::test]
+async fn the_definition_is_the_one_the_stage_runs() {
+    let test = "the_definition_is_the_one_the_stage_runs";
+    let Some(machine) = upload_machine(test).await else {
+        return;
+    };
+    let (orchestrator, dlq_url) = (&machine.orchestrator, &machine.dlq_url);
+    let deployed: serde_json::Value = serde_json::from_str(&machine.definition).unwrap();
+    // Substituted as deployed: the queue's URL, not the file's `${DeadLetterQueueUrl}`.
+    assert!(deployed.to_string().contains(dlq_url));
+    assert_eq!(orchestrator.definition().await.unwrap(), deployed);
+
+    let gone = StepFunctionsOrchestrator::from_config(
+        &machine.config,
+        format!("arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:no-such-machine"),
+    )
+    .unwrap();
+    assert!(gone.definition().await.is_err());
 }

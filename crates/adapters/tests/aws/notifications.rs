@@ -1,7 +1,6 @@
 //! S3 → SQS: the notification of an upload, read from the ingest queue and parsed as
 //! `dispatch` parses it, keys with spaces and `+` included.
 
-use super::emulator::{create_bucket, create_queue, emulator};
 use aws_sdk_s3::types::{
     Event, FilterRule, FilterRuleName, NotificationConfiguration, NotificationConfigurationFilter,
     QueueConfiguration, S3KeyFilter,
@@ -13,6 +12,7 @@ use wisaw_domain::contracts::ExecutionInput;
 use wisaw_domain::ingest::{decode_s3_key, parse_ingest_message, IngestRequest, S3Notification};
 use wisaw_domain::ports::Queue;
 use wisaw_domain::PhotoId;
+use wisaw_testkit::aws_emulator::{create_bucket, create_queue, emulator};
 
 #[tokio::test]
 async fn an_upload_notification_arrives_on_the_queue_and_parses() {

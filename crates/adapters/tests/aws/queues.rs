@@ -1,28 +1,18 @@
 //! SQS: the queue port's semantics, the redrive to the dead-letter queue after
 //! maxReceiveCount, and an operator's replay back to ingest over the port.
 
-use super::emulator::{create_queue, emulator};
 use aws_sdk_sqs::types::QueueAttributeName;
 use std::time::Duration;
 use wisaw_adapters::aws::SqsQueue;
 use wisaw_domain::contracts::ExecutionInput;
 use wisaw_domain::ingest::{parse_ingest_message, replay_of, IngestRequest, S3Notification};
-use wisaw_domain::ports::{Queue, QueueStats, ReceivedMessage};
+use wisaw_domain::ports::{Queue, QueueStats};
 use wisaw_domain::{PhotoId, PortError};
+use wisaw_testkit::aws_emulator::{create_queue, emulator};
+use wisaw_testkit::queues::receive_one;
 
 const HOLD: Duration = Duration::from_secs(60);
 const BRIEFLY: Duration = Duration::from_secs(1);
-
-async fn receive_one(queue: &dyn Queue, visibility: Duration) -> ReceivedMessage {
-    let mut messages = queue.receive(1, visibility, BRIEFLY).await.unwrap();
-    assert_eq!(
-        messages.len(),
-        1,
-        "one message expected on {}",
-        queue.name()
-    );
-    messages.remove(0)
-}
 
 #[tokio::test]
 async fn send_receive_hide_show_and_delete() {

@@ -1,8 +1,5 @@
 //! The stores under test, each on a database of its own: a SQLite file in a temporary
-//! folder, or a fresh schema of the Postgres database `WISAW_TEST_DATABASE_URL` names.
-//!
-//! Without that variable the Postgres cases say they were skipped and pass, unless
-//! `WISAW_REQUIRE_POSTGRES=1` (as in CI), where they fail instead.
+//! folder, or the fresh Postgres schema of a testkit [`Store`].
 
 use chrono::{DateTime, Utc};
 use sqlx::sqlite::SqlitePool;
@@ -14,7 +11,7 @@ use wisaw_adapters::sqlite_file::to_micros;
 use wisaw_domain::model::Photo;
 use wisaw_domain::ports::{MetadataStore, ReplayAudit};
 use wisaw_domain::PhotoId;
-use wisaw_testkit::TestSchema;
+use wisaw_testkit::{FromStore, Store, TestSchema};
 
 pub struct Backend {
     store: Arc<dyn MetadataStore>,
@@ -32,12 +29,21 @@ enum Database {
     Postgres {
         store: PostgresMetadataStore,
         settings: Box<PostgresSettings>,
-        _schema: TestSchema,
+        _schema: Arc<TestSchema>,
     },
 }
 
+impl FromStore for Backend {
+    async fn from_store(store: Store) -> Self {
+        match store {
+            Store::Sqlite => Self::sqlite().await,
+            Store::Postgres(schema) => Self::postgres(schema).await,
+        }
+    }
+}
+
 impl Backend {
-    pub async fn sqlite() -> Self {
+    async fn sqlite() -> Self {
         let dir = tempfile::tempdir().unwrap();
         // A folder that does not exist yet: opening creates it.
         let path = dir.path().join("nested").join("meta.db");
@@ -53,18 +59,13 @@ impl Backend {
         }
     }
 
-    /// `None` (after saying so) when no Postgres database is configured.
-    pub async fn postgres(case: &str) -> Option<Self> {
-        let Some(schema) = TestSchema::create("conformance").await else {
-            println!("skipped {case} on Postgres");
-            return None;
-        };
+    async fn postgres(schema: Arc<TestSchema>) -> Self {
         let settings = PostgresSettings::from_url(schema.base_url())
             .unwrap()
             .with_search_path(&format!("{},public", schema.name))
             .with_max_connections(4);
         let store = PostgresMetadataStore::connect(&settings).await.unwrap();
-        Some(Self {
+        Self {
             store: Arc::new(store.clone()),
             audit: Arc::new(store.clone()),
             database: Database::Postgres {
@@ -72,7 +73,7 @@ impl Backend {
                 settings: Box::new(settings),
                 _schema: schema,
             },
-        })
+        }
     }
 
     pub fn store(&self) -> &dyn MetadataStore {

@@ -2,14 +2,15 @@
 
 use super::backend::Backend;
 use super::fixtures::{
-    created, new_photo, ready, ready_photo, rejected, report, to_micro_precision,
+    a_new_photo, created, filed, new_photo, photo_of, ready, ready_photo, recorded, rejected,
+    report, to_micro_precision,
 };
 use chrono::Utc;
 use wisaw_domain::contracts::Outcome;
 use wisaw_domain::model::{CreatePhoto, FiledReport};
 use wisaw_domain::{DeviceId, PhotoId, PhotoStatus, PortError};
 
-pub async fn create_is_insert_if_absent(backend: &Backend) {
+pub async fn create_is_insert_if_absent(backend: Backend) {
     let store = backend.store();
     let photo = new_photo(DeviceId::new_random(), 37.77, -122.42, Utc::now());
     let row = created(store, &photo).await;
@@ -34,18 +35,14 @@ pub async fn create_is_insert_if_absent(backend: &Backend) {
     assert_eq!(store.get_photo(PhotoId::new_random()).await.unwrap(), None);
 }
 
-pub async fn the_lifecycle_guards_every_move(backend: &Backend) {
+pub async fn the_lifecycle_guards_every_move(backend: Backend) {
     let store = backend.store();
-    let photo = new_photo(DeviceId::new_random(), 0.0, 0.0, Utc::now());
+    let photo = a_new_photo();
     let id = photo.id;
     created(store, &photo).await;
 
     // Not uploaded yet: no outcome can be recorded.
-    let (row, changed) = store
-        .record_outcome(id, &ready(id), 0)
-        .await
-        .unwrap()
-        .unwrap();
+    let (row, changed) = recorded(store, id, &ready(id)).await;
     assert!(!changed);
     assert_eq!(row.status, PhotoStatus::AwaitingUpload);
 
@@ -60,7 +57,7 @@ pub async fn the_lifecycle_guards_every_move(backend: &Backend) {
         error: "Wisaw.Transient".into(),
         cause: "store down".into(),
     };
-    let (row, changed) = store.record_outcome(id, &failed, 0).await.unwrap().unwrap();
+    let (row, changed) = recorded(store, id, &failed).await;
     assert!(changed);
     assert_eq!(row.status, PhotoStatus::Failed);
     assert_eq!(row.reason_code.as_deref(), Some("Wisaw.Transient"));
@@ -76,11 +73,7 @@ pub async fn the_lifecycle_guards_every_move(backend: &Backend) {
     assert_eq!(row.execution_name.as_deref(), Some("exec-1-replay-1"));
     assert_eq!((row.reason_code, row.reason), (None, None));
 
-    let (row, changed) = store
-        .record_outcome(id, &ready(id), 0)
-        .await
-        .unwrap()
-        .unwrap();
+    let (row, changed) = recorded(store, id, &ready(id)).await;
     assert!(changed);
     assert_eq!(row.status, PhotoStatus::Ready);
     assert_eq!((row.width, row.height), (Some(4032), Some(3024)));
@@ -91,11 +84,7 @@ pub async fn the_lifecycle_guards_every_move(backend: &Backend) {
     // Ready is final: neither processing again nor another outcome.
     let after = store.mark_processing(id, "exec-2").await.unwrap().unwrap();
     assert_eq!(after, row);
-    let (after, changed) = store
-        .record_outcome(id, &rejected("corrupt"), 0)
-        .await
-        .unwrap()
-        .unwrap();
+    let (after, changed) = recorded(store, id, &rejected("corrupt")).await;
     assert!(!changed);
     assert_eq!(after, row);
 
@@ -112,10 +101,10 @@ pub async fn the_lifecycle_guards_every_move(backend: &Backend) {
 }
 
 pub async fn another_execution_takes_over_a_processing_photo_but_not_a_rejected_one(
-    backend: &Backend,
+    backend: Backend,
 ) {
     let store = backend.store();
-    let photo = new_photo(DeviceId::new_random(), 0.0, 0.0, Utc::now());
+    let photo = a_new_photo();
     let id = photo.id;
     created(store, &photo).await;
     let first = store.mark_processing(id, "exec-a").await.unwrap().unwrap();
@@ -125,28 +114,20 @@ pub async fn another_execution_takes_over_a_processing_photo_but_not_a_rejected_
     assert_eq!(second.execution_name.as_deref(), Some("exec-b"));
     assert!(second.updated_at > first.updated_at);
 
-    let (row, changed) = store
-        .record_outcome(id, &rejected("empty"), 0)
-        .await
-        .unwrap()
-        .unwrap();
+    let (row, changed) = recorded(store, id, &rejected("empty")).await;
     assert!(changed);
     let after = store.mark_processing(id, "exec-c").await.unwrap().unwrap();
     assert_eq!(after, row, "rejected is final");
     assert_eq!(after.execution_name.as_deref(), Some("exec-b"));
 }
 
-pub async fn repeating_an_outcome_changes_nothing_not_even_updated_at(backend: &Backend) {
+pub async fn repeating_an_outcome_changes_nothing_not_even_updated_at(backend: Backend) {
     let store = backend.store();
-    let photo = new_photo(DeviceId::new_random(), 0.0, 0.0, Utc::now());
+    let photo = a_new_photo();
     let id = photo.id;
     created(store, &photo).await;
     store.mark_processing(id, "e").await.unwrap();
-    let (first, changed) = store
-        .record_outcome(id, &rejected("corrupt"), 0)
-        .await
-        .unwrap()
-        .unwrap();
+    let (first, changed) = recorded(store, id, &rejected("corrupt")).await;
     assert!(changed);
     assert_eq!(first.status, PhotoStatus::Rejected);
     assert_eq!(first.reason_code.as_deref(), Some("corrupt"));
@@ -154,29 +135,21 @@ pub async fn repeating_an_outcome_changes_nothing_not_even_updated_at(backend: &
     assert_eq!(first.width, None);
 
     tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-    let (second, changed) = store
-        .record_outcome(id, &rejected("corrupt"), 0)
-        .await
-        .unwrap()
-        .unwrap();
+    let (second, changed) = recorded(store, id, &rejected("corrupt")).await;
     assert!(!changed);
     assert_eq!(second, first, "updated_at included");
 
     // The same status with other values is a change.
-    let (third, changed) = store
-        .record_outcome(id, &rejected("empty"), 0)
-        .await
-        .unwrap()
-        .unwrap();
+    let (third, changed) = recorded(store, id, &rejected("empty")).await;
     assert!(changed);
     assert_eq!(third.reason_code.as_deref(), Some("empty"));
     assert!(third.updated_at > first.updated_at);
 }
 
 /// Workers racing on one photo: exactly one of them moves it.
-pub async fn concurrent_outcomes_change_a_photo_once(backend: &Backend) {
+pub async fn concurrent_outcomes_change_a_photo_once(backend: Backend) {
     let store = backend.shared_store();
-    let photo = new_photo(DeviceId::new_random(), 0.0, 0.0, Utc::now());
+    let photo = a_new_photo();
     let id = photo.id;
     created(store.as_ref(), &photo).await;
     store.mark_processing(id, "e").await.unwrap();
@@ -186,11 +159,7 @@ pub async fn concurrent_outcomes_change_a_photo_once(backend: &Backend) {
     let racing = outcomes.iter().cycle().take(12).map(|outcome| {
         let (store, outcome) = (store.clone(), outcome.clone());
         tokio::spawn(async move {
-            let (row, changed) = store
-                .record_outcome(id, &outcome, 0)
-                .await
-                .unwrap()
-                .unwrap();
+            let (row, changed) = recorded(store.as_ref(), id, &outcome).await;
             (outcome, row, changed)
         })
     });
@@ -213,26 +182,15 @@ pub async fn concurrent_outcomes_change_a_photo_once(backend: &Backend) {
     assert_eq!(events[0].event_type, announced);
 }
 
-pub async fn reporters_are_counted_once_per_device_across_an_owners_photos(backend: &Backend) {
+pub async fn reporters_are_counted_once_per_device_across_an_owners_photos(backend: Backend) {
     let store = backend.store();
     let (owner, other_owner) = (DeviceId::new_random(), DeviceId::new_random());
-    let p1 = created(store, &new_photo(owner, 0.0, 0.0, Utc::now()))
-        .await
-        .id;
-    let p2 = created(store, &new_photo(owner, 0.0, 0.0, Utc::now()))
-        .await
-        .id;
-    let p3 = created(store, &new_photo(other_owner, 0.0, 0.0, Utc::now()))
-        .await
-        .id;
+    let p1 = photo_of(store, owner).await;
+    let p2 = photo_of(store, owner).await;
+    let p3 = photo_of(store, other_owner).await;
     let (r1, r2) = (DeviceId::new_random(), DeviceId::new_random());
 
-    let file = |photo, reporter| async move {
-        store
-            .add_abuse_report(&report(photo, reporter))
-            .await
-            .unwrap()
-    };
+    let file = |photo, reporter| async move { filed(store, &report(photo, reporter)).await };
     assert_ne!(file(p1, r1).await, FiledReport::AlreadyFiled);
     assert_eq!(
         file(p1, r1).await,
@@ -264,30 +222,18 @@ pub async fn reporters_are_counted_once_per_device_across_an_owners_photos(backe
     );
 }
 
-pub async fn deleting_a_photo_takes_its_reports_and_announcements_along(backend: &Backend) {
+pub async fn deleting_a_photo_takes_its_reports_and_announcements_along(backend: Backend) {
     let store = backend.store();
     let owner = DeviceId::new_random();
     let p1 = ready_photo(store, &new_photo(owner, 0.0, 0.0, Utc::now()))
         .await
         .id;
-    let p2 = created(store, &new_photo(owner, 0.0, 0.0, Utc::now()))
-        .await
-        .id;
-    store
-        .add_abuse_report(&report(p1, DeviceId::new_random()))
-        .await
-        .unwrap();
-    store
-        .add_abuse_report(&report(p2, DeviceId::new_random()))
-        .await
-        .unwrap();
+    let p2 = photo_of(store, owner).await;
+    filed(store, &report(p1, DeviceId::new_random())).await;
+    filed(store, &report(p2, DeviceId::new_random())).await;
     // p1's outcome was recorded with its announcement; p2's now.
     store.mark_processing(p2, "e").await.unwrap();
-    store
-        .record_outcome(p2, &ready(p2), 0)
-        .await
-        .unwrap()
-        .unwrap();
+    recorded(store, p2, &ready(p2)).await;
     assert_eq!(store.distinct_reporters_against(owner).await.unwrap(), 2);
     assert_eq!(backend.rows_referencing(p1).await, (1, 1));
 
@@ -300,7 +246,7 @@ pub async fn deleting_a_photo_takes_its_reports_and_announcements_along(backend:
     assert!(store.get_photo(p2).await.unwrap().is_some());
 }
 
-pub async fn rows_survive_reopening_the_store(backend: &Backend) {
+pub async fn rows_survive_reopening_the_store(backend: Backend) {
     let photo = new_photo(DeviceId::new_random(), 1.5, 2.5, Utc::now());
     let row = ready_photo(backend.store(), &photo).await;
     let event = &backend.store().photo_events(photo.id).await.unwrap()[0];
@@ -317,11 +263,11 @@ pub async fn rows_survive_reopening_the_store(backend: &Backend) {
     assert_eq!(reopened.photo_events(photo.id).await.unwrap(), sent);
 }
 
-pub async fn photos_are_counted_by_status_in_the_lifecycles_order(backend: &Backend) {
+pub async fn photos_are_counted_by_status_in_the_lifecycles_order(backend: Backend) {
     let store = backend.store();
     assert_eq!(store.count_by_status().await.unwrap(), []);
 
-    let photo = || new_photo(DeviceId::new_random(), 0.0, 0.0, Utc::now());
+    let photo = || a_new_photo();
     for _ in 0..2 {
         created(store, &photo()).await;
     }

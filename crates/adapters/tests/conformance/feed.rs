@@ -100,7 +100,7 @@ fn assert_same_photos(actual: &[PhotoId], expected: &[PhotoId], context: &str) {
     );
 }
 
-pub async fn the_feed_pages_nearest_first_exactly_like_a_full_sort(backend: &Backend) {
+pub async fn the_feed_pages_nearest_first_exactly_like_a_full_sort(backend: Backend) {
     let store = backend.store();
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
     let (lat, lon) = (37.7749, -122.4194);
@@ -213,7 +213,7 @@ fn photos_around_the_world(rng: &mut Rng, count: usize) -> Vec<Photo> {
         .collect()
 }
 
-pub async fn the_feed_matches_a_brute_force_sort_of_ten_thousand_photos(backend: &Backend) {
+pub async fn the_feed_matches_a_brute_force_sort_of_ten_thousand_photos(backend: Backend) {
     let store = backend.store();
     let mut rng = Rng(0x2545_f491_4f6c_dd1d);
     let photos = photos_around_the_world(&mut rng, 10_000);
@@ -246,7 +246,7 @@ pub async fn the_feed_matches_a_brute_force_sort_of_ten_thousand_photos(backend:
 }
 
 pub async fn a_photo_inserted_between_pages_is_neither_repeated_nor_skips_another(
-    backend: &Backend,
+    backend: Backend,
 ) {
     let store = backend.store();
     let (lat, lon) = (48.8566, 2.3522);
@@ -303,7 +303,7 @@ pub async fn a_photo_inserted_between_pages_is_neither_repeated_nor_skips_anothe
     assert_eq!(seen.len(), 10 + rest_ids.len(), "no photo twice");
 }
 
-pub async fn a_limit_of_zero_reads_as_one_so_paging_moves_forward(backend: &Backend) {
+pub async fn a_limit_of_zero_reads_as_one_so_paging_moves_forward(backend: Backend) {
     let store = backend.store();
     let device = DeviceId::new_random();
     let in_window = window_start() + Duration::hours(1);
@@ -328,7 +328,7 @@ pub async fn a_limit_of_zero_reads_as_one_so_paging_moves_forward(backend: &Back
 }
 
 /// Postgres only: a page is an index scan ordered by distance, not a sort of the window.
-pub async fn the_feed_is_read_from_the_spatial_index(backend: &Backend) {
+pub async fn the_feed_is_read_from_the_spatial_index(backend: Backend) {
     let store = backend.postgres_store().expect("a Postgres store");
     let mut rng = Rng(0x2545_f491_4f6c_dd1d);
     backend

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use wisaw_domain::contracts::Outcome;
-use wisaw_domain::model::{CreatePhoto, NewAbuseReport, NewPhoto, Photo};
+use wisaw_domain::model::{CreatePhoto, FiledReport, NewAbuseReport, NewPhoto, Photo};
 use wisaw_domain::ports::MetadataStore;
 use wisaw_domain::{DeviceId, PhotoId};
 
@@ -45,6 +45,24 @@ pub fn to_micro_precision(time: DateTime<Utc>) -> DateTime<Utc> {
     DateTime::from_timestamp_micros(time.timestamp_micros()).unwrap()
 }
 
+/// A photo of a new device, at (0, 0), taken now.
+pub fn a_new_photo() -> NewPhoto {
+    new_photo(DeviceId::new_random(), 0.0, 0.0, Utc::now())
+}
+
+/// Records `outcome` (attempt 0) for a photo that exists: the row after, and whether
+/// the outcome changed it.
+pub async fn recorded(store: &dyn MetadataStore, id: PhotoId, outcome: &Outcome) -> (Photo, bool) {
+    store.record_outcome(id, outcome, 0).await.unwrap().unwrap()
+}
+
+/// A photo of `owner`'s, at (0, 0), created now.
+pub async fn photo_of(store: &dyn MetadataStore, owner: DeviceId) -> PhotoId {
+    created(store, &new_photo(owner, 0.0, 0.0, Utc::now()))
+        .await
+        .id
+}
+
 pub async fn created(store: &dyn MetadataStore, photo: &NewPhoto) -> Photo {
     match store.create_photo(photo).await.unwrap() {
         CreatePhoto::Created(row) => row,
@@ -56,13 +74,14 @@ pub async fn created(store: &dyn MetadataStore, photo: &NewPhoto) -> Photo {
 pub async fn ready_photo(store: &dyn MetadataStore, photo: &NewPhoto) -> Photo {
     created(store, photo).await;
     store.mark_processing(photo.id, "e").await.unwrap();
-    let (row, changed) = store
-        .record_outcome(photo.id, &ready(photo.id), 0)
-        .await
-        .unwrap()
-        .unwrap();
+    let (row, changed) = recorded(store, photo.id, &ready(photo.id)).await;
     assert!(changed);
     row
+}
+
+/// Files a report: how it counts.
+pub async fn filed(store: &dyn MetadataStore, report: &NewAbuseReport) -> FiledReport {
+    store.add_abuse_report(report).await.unwrap()
 }
 
 /// A small deterministic generator, so a failing case can be replayed.

@@ -12,41 +12,9 @@ pub mod replays;
 pub mod standing;
 mod upgrade;
 
-use backend::Backend;
-
-/// A test per case and store.
-macro_rules! conformance {
-    ($($module:ident :: $case:ident),* $(,)?) => {
-        mod sqlite {
-            use super::*;
-            $(
-                #[tokio::test]
-                async fn $case() {
-                    $module::$case(&Backend::sqlite().await).await;
-                }
-            )*
-        }
-        mod postgres {
-            use super::*;
-            $(
-                #[tokio::test]
-                async fn $case() {
-                    if let Some(backend) = Backend::postgres(stringify!($case)).await {
-                        $module::$case(&backend).await;
-                    }
-                }
-            )*
-            #[tokio::test]
-            async fn the_feed_is_read_from_the_spatial_index() {
-                if let Some(backend) = Backend::postgres("the_feed_is_read_from_the_spatial_index").await {
-                    feed::the_feed_is_read_from_the_spatial_index(&backend).await;
-                }
-            }
-        }
-    };
-}
-
-conformance!(
+// A test per case and store, `sqlite::case` and `postgres::case`: each case takes the
+// `Backend` built on its store.
+wisaw_testkit::on_every_store!(by_store:
     cases::create_is_insert_if_absent,
     cases::the_lifecycle_guards_every_move,
     cases::another_execution_takes_over_a_processing_photo_but_not_a_rejected_one,
@@ -74,5 +42,6 @@ conformance!(
     feed::the_feed_pages_nearest_first_exactly_like_a_full_sort,
     feed::the_feed_matches_a_brute_force_sort_of_ten_thousand_photos,
     feed::a_photo_inserted_between_pages_is_neither_repeated_nor_skips_another,
-    feed::a_limit_of_zero_reads_as_one_so_paging_moves_forward,
+    feed::a_limit_of_zero_reads_as_one_so_paging_moves_forward;
+    postgres_only: feed::the_feed_is_read_from_the_spatial_index,
 );

@@ -2,19 +2,15 @@
 //! event waits until it is marked sent; a sweep finds what still waits.
 
 use super::backend::Backend;
-use super::fixtures::{created, new_photo, ready, ready_photo, rejected};
+use super::fixtures::{a_new_photo, created, ready, ready_photo, recorded, rejected};
 use chrono::{Duration, Utc};
 use wisaw_domain::contracts::Outcome;
 use wisaw_domain::events::{event_id, PHOTO_READY, PHOTO_REJECTED};
 use wisaw_domain::ports::MetadataStore;
-use wisaw_domain::{DeviceId, PhotoId};
+use wisaw_domain::PhotoId;
 
 async fn processing(store: &dyn MetadataStore) -> PhotoId {
-    let photo = created(
-        store,
-        &new_photo(DeviceId::new_random(), 0.0, 0.0, Utc::now()),
-    )
-    .await;
+    let photo = created(store, &a_new_photo()).await;
     store.mark_processing(photo.id, "e").await.unwrap();
     photo.id
 }
@@ -23,20 +19,16 @@ async fn processing(store: &dyn MetadataStore) -> PhotoId {
 async fn ready_photos(store: &dyn MetadataStore, n: usize) -> Vec<PhotoId> {
     let mut ids = Vec::new();
     for _ in 0..n {
-        let photo = new_photo(DeviceId::new_random(), 0.0, 0.0, Utc::now());
+        let photo = a_new_photo();
         ids.push(ready_photo(store, &photo).await.id);
     }
     ids
 }
 
-pub async fn an_announced_outcome_records_its_event_once(backend: &Backend) {
+pub async fn an_announced_outcome_records_its_event_once(backend: Backend) {
     let store = backend.store();
     let id = processing(store).await;
-    let (row, changed) = store
-        .record_outcome(id, &ready(id), 0)
-        .await
-        .unwrap()
-        .unwrap();
+    let (row, changed) = recorded(store, id, &ready(id)).await;
     assert!(changed);
     let events = store.photo_events(id).await.unwrap();
     assert_eq!(events.len(), 1, "{events:?}");
@@ -84,28 +76,20 @@ pub async fn an_announced_outcome_records_its_event_once(backend: &Backend) {
     assert_eq!(events[0].event_id, event_id(other, PHOTO_REJECTED, 2));
 }
 
-pub async fn a_failure_or_a_refused_outcome_announces_nothing(backend: &Backend) {
+pub async fn a_failure_or_a_refused_outcome_announces_nothing(backend: Backend) {
     let store = backend.store();
     let id = processing(store).await;
     let failed = Outcome::Failed {
         error: "Wisaw.Transient".into(),
         cause: "store down".into(),
     };
-    let (_, changed) = store.record_outcome(id, &failed, 0).await.unwrap().unwrap();
+    let (_, changed) = recorded(store, id, &failed).await;
     assert!(changed);
     assert_eq!(store.photo_events(id).await.unwrap(), vec![]);
 
     // Not uploaded yet: the outcome is refused, and nothing is announced.
-    let waiting = created(
-        store,
-        &new_photo(DeviceId::new_random(), 0.0, 0.0, Utc::now()),
-    )
-    .await;
-    let (_, changed) = store
-        .record_outcome(waiting.id, &ready(waiting.id), 0)
-        .await
-        .unwrap()
-        .unwrap();
+    let waiting = created(store, &a_new_photo()).await;
+    let (_, changed) = recorded(store, waiting.id, &ready(waiting.id)).await;
     assert!(!changed);
     assert_eq!(store.photo_events(waiting.id).await.unwrap(), vec![]);
 
@@ -119,7 +103,7 @@ pub async fn a_failure_or_a_refused_outcome_announces_nothing(backend: &Backend)
     assert_eq!(store.photo_events(gone).await.unwrap(), vec![]);
 }
 
-pub async fn the_sweep_reads_unsent_events_oldest_first(backend: &Backend) {
+pub async fn the_sweep_reads_unsent_events_oldest_first(backend: Backend) {
     let store = backend.store();
     let ids = ready_photos(store, 4).await;
     let later = Utc::now() + Duration::seconds(1);
@@ -151,14 +135,10 @@ pub async fn the_sweep_reads_unsent_events_oldest_first(backend: &Backend) {
 }
 
 /// Two publishers racing on one event (the step's retry and a sweep): one marks it.
-pub async fn concurrent_marks_send_an_event_once(backend: &Backend) {
+pub async fn concurrent_marks_send_an_event_once(backend: Backend) {
     let store = backend.shared_store();
     let id = processing(store.as_ref()).await;
-    store
-        .record_outcome(id, &ready(id), 0)
-        .await
-        .unwrap()
-        .unwrap();
+    recorded(store.as_ref(), id, &ready(id)).await;
     let event_id = event_id(id, PHOTO_READY, 0);
     let racing = (0..8).map(|_| {
         let (store, event_id) = (store.clone(), event_id.clone());
@@ -173,7 +153,7 @@ pub async fn concurrent_marks_send_an_event_once(backend: &Backend) {
 }
 
 /// An event that keeps failing goes behind the others: it never holds up the sweep.
-pub async fn a_failing_event_goes_behind_the_others(backend: &Backend) {
+pub async fn a_failing_event_goes_behind_the_others(backend: Backend) {
     let store = backend.store();
     let ids = ready_photos(store, 3).await;
     let later = Utc::now() + Duration::seconds(1);
@@ -203,7 +183,7 @@ pub async fn a_failing_event_goes_behind_the_others(backend: &Backend) {
 
 /// An outcome recorded without its announcement (by a release from before the outbox)
 /// gets it late, once.
-pub async fn a_late_announcement_is_recorded_once(backend: &Backend) {
+pub async fn a_late_announcement_is_recorded_once(backend: Backend) {
     let store = backend.store();
     let id = processing(store).await;
     let at = Utc::now();

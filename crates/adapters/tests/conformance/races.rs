@@ -2,13 +2,13 @@
 //! never as a store error.
 
 use super::backend::Backend;
-use super::fixtures::{created, new_photo, report};
+use super::fixtures::{a_new_photo, created, new_photo, report};
 use chrono::Utc;
 use wisaw_domain::model::CreatePhoto;
 use wisaw_domain::{DeviceId, PortError};
 
 /// A ticket asked again (same photo id) while the owner deletes the photo.
-pub async fn a_create_racing_a_delete_finds_the_photo_or_makes_it_anew(backend: &Backend) {
+pub async fn a_create_racing_a_delete_finds_the_photo_or_makes_it_anew(backend: Backend) {
     let store = backend.store();
     let photo = new_photo(DeviceId::new_random(), 1.0, 2.0, Utc::now());
     let row = created(store, &photo).await;
@@ -45,13 +45,9 @@ pub async fn a_create_racing_a_delete_finds_the_photo_or_makes_it_anew(backend: 
 }
 
 /// A report filed after the photo's DELETE is "not found", whatever the store.
-pub async fn a_report_on_a_photo_deleted_meanwhile_is_not_found(backend: &Backend) {
+pub async fn a_report_on_a_photo_deleted_meanwhile_is_not_found(backend: Backend) {
     let store = backend.store();
-    let photo = created(
-        store,
-        &new_photo(DeviceId::new_random(), 0.0, 0.0, Utc::now()),
-    )
-    .await;
+    let photo = created(store, &a_new_photo()).await;
     assert!(store.delete_photo(photo.id).await.unwrap());
     let filed = store
         .add_abuse_report(&report(photo.id, DeviceId::new_random()))

@@ -2,10 +2,10 @@
 //! whole and rewritten in place as the replay goes, and the log reads newest first.
 
 use super::backend::Backend;
-use super::fixtures::{created, new_photo, to_micro_precision};
+use super::fixtures::{a_new_photo, created, to_micro_precision};
 use chrono::{DateTime, Duration, Utc};
 use wisaw_domain::replay::{ReplayOutcome, ReplayRecord, ReplayedPhoto};
-use wisaw_domain::{DeviceId, PhotoId, PortError};
+use wisaw_domain::{PhotoId, PortError};
 
 fn photo(attempt: u32, outcome: ReplayOutcome) -> ReplayedPhoto {
     ReplayedPhoto {
@@ -35,7 +35,7 @@ fn started(started_at: DateTime<Utc>) -> ReplayRecord {
     }
 }
 
-pub async fn a_replay_is_saved_whole_and_rewritten_in_place(backend: &Backend) {
+pub async fn a_replay_is_saved_whole_and_rewritten_in_place(backend: Backend) {
     let audit = backend.audit();
     assert_eq!(audit.replays(10).await.unwrap(), []);
     let record = started(Utc::now());
@@ -70,7 +70,7 @@ pub async fn a_replay_is_saved_whole_and_rewritten_in_place(backend: &Backend) {
     assert_eq!(audit.replays(10).await.unwrap().len(), 2);
 }
 
-pub async fn replays_are_listed_newest_first_up_to_the_limit(backend: &Backend) {
+pub async fn replays_are_listed_newest_first_up_to_the_limit(backend: Backend) {
     let audit = backend.audit();
     let base = Utc::now() - Duration::days(1);
     // Saved in an order of their own: the list follows when they started.
@@ -101,13 +101,9 @@ pub async fn replays_are_listed_newest_first_up_to_the_limit(backend: &Backend) 
     assert_eq!(listed[4], oldest);
 }
 
-pub async fn the_replay_log_outlives_its_photos_and_a_restart(backend: &Backend) {
+pub async fn the_replay_log_outlives_its_photos_and_a_restart(backend: Backend) {
     let store = backend.store();
-    let failed = created(
-        store,
-        &new_photo(DeviceId::new_random(), 0.0, 0.0, Utc::now()),
-    )
-    .await;
+    let failed = created(store, &a_new_photo()).await;
     let mut record = started(Utc::now());
     record.photos[0].photo_id = failed.id;
     backend.audit().save_replay(&record).await.unwrap();

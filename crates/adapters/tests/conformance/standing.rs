@@ -2,7 +2,9 @@
 //! standing, and a few new reporters per client address and day.
 
 use super::backend::Backend;
-use super::fixtures::{created, new_photo, ready_photo, report, report_from, to_micro_precision};
+use super::fixtures::{
+    filed, new_photo, photo_of, ready_photo, report, report_from, to_micro_precision,
+};
 use chrono::{Duration, Utc};
 use wisaw_domain::model::{AbuseReport, FiledReport};
 use wisaw_domain::ports::MetadataStore;
@@ -15,38 +17,28 @@ async fn device_with_standing(store: &dyn MetadataStore) -> DeviceId {
     device
 }
 
-async fn photo_of(store: &dyn MetadataStore, owner: DeviceId) -> PhotoId {
-    created(store, &new_photo(owner, 0.0, 0.0, Utc::now()))
-        .await
-        .id
-}
-
-pub async fn made_up_reporters_are_kept_but_do_not_count(backend: &Backend) {
+pub async fn made_up_reporters_are_kept_but_do_not_count(backend: Backend) {
     let store = backend.store();
     let owner = DeviceId::new_random();
     let photo = photo_of(store, owner).await;
     for _ in 0..4 {
-        let filed = store
-            .add_abuse_report(&report(photo, DeviceId::new_random()))
-            .await
-            .unwrap();
-        assert_eq!(filed, FiledReport::WithoutStanding);
+        assert_eq!(
+            filed(store, &report(photo, DeviceId::new_random())).await,
+            FiledReport::WithoutStanding
+        );
     }
     // A reporter whose own photo never got past awaiting_upload has no standing either.
     let uploader = DeviceId::new_random();
     photo_of(store, uploader).await;
     assert_eq!(
-        store
-            .add_abuse_report(&report(photo, uploader))
-            .await
-            .unwrap(),
+        filed(store, &report(photo, uploader)).await,
         FiledReport::WithoutStanding
     );
     assert_eq!(store.distinct_reporters_against(owner).await.unwrap(), 5);
     assert_eq!(store.counted_reporters_against(owner).await.unwrap(), 0);
 }
 
-pub async fn standing_is_a_photo_ready_before_the_report(backend: &Backend) {
+pub async fn standing_is_a_photo_ready_before_the_report(backend: Backend) {
     let store = backend.store();
     let owner = DeviceId::new_random();
     let photo = photo_of(store, owner).await;
@@ -55,31 +47,22 @@ pub async fn standing_is_a_photo_ready_before_the_report(backend: &Backend) {
     // Filed (as of its time) before the reporter's photo was ready: no standing.
     let mut early = report(photo, reporter);
     early.filed_at = Utc::now() - Duration::hours(1);
-    assert_eq!(
-        store.add_abuse_report(&early).await.unwrap(),
-        FiledReport::WithoutStanding
-    );
+    assert_eq!(filed(store, &early).await, FiledReport::WithoutStanding);
     assert_eq!(store.counted_reporters_against(owner).await.unwrap(), 0);
 
     let second = photo_of(store, owner).await;
     assert_eq!(
-        store
-            .add_abuse_report(&report(second, reporter))
-            .await
-            .unwrap(),
+        filed(store, &report(second, reporter)).await,
         FiledReport::Counted
     );
     assert_eq!(
-        store
-            .add_abuse_report(&report(second, reporter))
-            .await
-            .unwrap(),
+        filed(store, &report(second, reporter)).await,
         FiledReport::AlreadyFiled
     );
     assert_eq!(store.counted_reporters_against(owner).await.unwrap(), 1);
 }
 
-pub async fn one_address_brings_at_most_three_counted_reporters_a_day(backend: &Backend) {
+pub async fn one_address_brings_at_most_three_counted_reporters_a_day(backend: Backend) {
     let store = backend.store();
     let owner = DeviceId::new_random();
     let (photo, other_photo) = (photo_of(store, owner).await, photo_of(store, owner).await);
@@ -90,59 +73,41 @@ pub async fn one_address_brings_at_most_three_counted_reporters_a_day(backend: &
     let from = |reporter, address: Option<&str>| report_from(photo, reporter, address);
 
     for (k, reporter) in reporters.iter().enumerate() {
-        let filed = store
-            .add_abuse_report(&from(*reporter, Some("203.0.113.7")))
-            .await
-            .unwrap();
+        let answer = filed(store, &from(*reporter, Some("203.0.113.7"))).await;
         let expected = if k < 3 {
             FiledReport::Counted
         } else {
             FiledReport::OverAddressQuota
         };
-        assert_eq!(filed, expected, "reporter {k}");
+        assert_eq!(answer, expected, "reporter {k}");
     }
     assert_eq!(store.counted_reporters_against(owner).await.unwrap(), 3);
 
     // A reporter already counted from that address still counts there.
     let again = report_from(other_photo, reporters[0], Some("203.0.113.7"));
-    assert_eq!(
-        store.add_abuse_report(&again).await.unwrap(),
-        FiledReport::Counted
-    );
+    assert_eq!(filed(store, &again).await, FiledReport::Counted);
     // Another address has a quota of its own; so has "unknown".
     let elsewhere = report_from(other_photo, reporters[3], Some("198.51.100.1"));
-    assert_eq!(
-        store.add_abuse_report(&elsewhere).await.unwrap(),
-        FiledReport::Counted
-    );
+    assert_eq!(filed(store, &elsewhere).await, FiledReport::Counted);
     let unknown = report_from(other_photo, reporters[4], None);
-    assert_eq!(
-        store.add_abuse_report(&unknown).await.unwrap(),
-        FiledReport::Counted
-    );
+    assert_eq!(filed(store, &unknown).await, FiledReport::Counted);
     assert_eq!(store.counted_reporters_against(owner).await.unwrap(), 5);
 
     // A day later, the first address has room again.
     let newcomer = device_with_standing(store).await;
     let mut tomorrow = report_from(other_photo, newcomer, Some("203.0.113.7"));
     tomorrow.filed_at = Utc::now() + Duration::hours(25);
-    assert_eq!(
-        store.add_abuse_report(&tomorrow).await.unwrap(),
-        FiledReport::Counted
-    );
+    assert_eq!(filed(store, &tomorrow).await, FiledReport::Counted);
     // ... while today's quota there stays spent.
     let late = report_from(
         photo,
         device_with_standing(store).await,
         Some("203.0.113.7"),
     );
-    assert_eq!(
-        store.add_abuse_report(&late).await.unwrap(),
-        FiledReport::OverAddressQuota
-    );
+    assert_eq!(filed(store, &late).await, FiledReport::OverAddressQuota);
 }
 
-pub async fn a_photos_reports_are_read_oldest_first_with_their_standing(backend: &Backend) {
+pub async fn a_photos_reports_are_read_oldest_first_with_their_standing(backend: Backend) {
     let store = backend.store();
     let owner = DeviceId::new_random();
     let (photo, other_photo) = (photo_of(store, owner).await, photo_of(store, owner).await);
@@ -164,18 +129,12 @@ pub async fn a_photos_reports_are_read_oldest_first_with_their_standing(backend:
         let mut filing = report_from(photo, reporter, Some("203.0.113.7"));
         filing.filed_at = now + Duration::hours(hours);
         filing.reporters_per_address = 1;
-        assert_eq!(store.add_abuse_report(&filing).await.unwrap(), expected);
+        assert_eq!(filed(store, &filing).await, expected);
         filings.push(filing);
     }
     // Filed again: nothing more to read.
-    assert_eq!(
-        store.add_abuse_report(&filings[0]).await.unwrap(),
-        FiledReport::AlreadyFiled
-    );
-    store
-        .add_abuse_report(&report(other_photo, unknown))
-        .await
-        .unwrap();
+    assert_eq!(filed(store, &filings[0]).await, FiledReport::AlreadyFiled);
+    filed(store, &report(other_photo, unknown)).await;
 
     let read = |reporter, hours, reporter_standing, counts| AbuseReport {
         reporter,

@@ -29,10 +29,9 @@ pub(super) fn template(
     fields: &Map<String, Value>,
     field: &str,
 ) -> Result<Option<Template>, LoadError> {
-    fields
-        .get(field)
-        .map(|value| Template::compile(value).map_err(|e| classify(at, format!("{field}: {e}"))))
-        .transpose()
+    optional(at, fields, field, |value| {
+        Template::compile(value).map_err(|e| format!("{field}: {e}"))
+    })
 }
 
 pub(super) fn result_path(
@@ -47,26 +46,51 @@ pub(super) fn string_field(
     fields: &Map<String, Value>,
     field: &str,
 ) -> Result<Option<String>, LoadError> {
+    optional(at, fields, field, |value| {
+        value
+            .as_str()
+            .map(str::to_string)
+            .ok_or_else(|| format!("{field} must be a string"))
+    })
+}
+
+/// `field` read by `read` when the object has it; `read`'s message becomes the
+/// error about this state (classified as `classify` does).
+pub(super) fn optional<T>(
+    at: Option<&str>,
+    fields: &Map<String, Value>,
+    field: &str,
+    read: impl FnOnce(&Value) -> Result<T, String>,
+) -> Result<Option<T>, LoadError> {
     fields
         .get(field)
-        .map(|v| {
-            v.as_str()
-                .map(str::to_string)
-                .ok_or_else(|| invalid(at, format!("{field} must be a string")))
-        })
+        .map(|value| read(value).map_err(|message| classify(at, message)))
         .transpose()
 }
 
+/// The array a field must hold, with at least one entry.
+pub(super) fn non_empty_array<'a>(
+    at: Option<&str>,
+    fields: &'a Map<String, Value>,
+    field: &str,
+) -> Result<&'a Vec<Value>, LoadError> {
+    fields
+        .get(field)
+        .and_then(Value::as_array)
+        .filter(|entries| !entries.is_empty())
+        .ok_or_else(|| invalid(at, format!("{field} must be a non-empty array")))
+}
+
+/// Every field is one of `common` or of one of the `allowed` groups.
 pub(super) fn check_fields(
     at: Option<&str>,
     fields: &Map<String, Value>,
-    allowed: &[&str],
     common: &[&str],
+    allowed: &[&[&str]],
 ) -> Result<(), LoadError> {
-    match fields
-        .keys()
-        .find(|key| !allowed.contains(&key.as_str()) && !common.contains(&key.as_str()))
-    {
+    let known =
+        |key: &str| common.contains(&key) || allowed.iter().any(|group| group.contains(&key));
+    match fields.keys().find(|key| !known(key)) {
         Some(key) => Err(unsupported(at, key)),
         None => Ok(()),
     }

@@ -4,8 +4,8 @@
 //! together because they nest: a Parallel or Map state holds branches of its own.
 
 use super::fields::{
-    check_fields, check_query_language, classify, invalid, result_path, string_field, template,
-    transition, unsupported,
+    check_fields, check_query_language, classify, invalid, non_empty_array, optional, result_path,
+    string_field, template, transition, unsupported,
 };
 use super::states::{
     Branch, ChoiceState, FailState, Handling, MapState, ParallelState, PassState, Resource, State,
@@ -26,8 +26,9 @@ use std::time::Duration;
 const BRANCH_FIELDS: [&str; 3] = ["StartAt", "States", "Comment"];
 /// The fields every state allows, whatever its kind.
 const COMMON_FIELDS: [&str; 3] = ["Type", "Comment", "QueryLanguage"];
-// The fields each state kind allows besides `COMMON_FIELDS`.
-const TASK_FIELDS: [&str; 12] = [
+/// The fields the states that do work (Task, Parallel, Map) share: their input is
+/// shaped, their result selected and placed, their errors retried and caught.
+const WORK_FIELDS: [&str; 10] = [
     "InputPath",
     "OutputPath",
     "Parameters",
@@ -35,43 +36,21 @@ const TASK_FIELDS: [&str; 12] = [
     "ResultPath",
     "Retry",
     "Catch",
-    "TimeoutSeconds",
-    "Resource",
     "Next",
     "End",
     "Assign",
 ];
-const PARALLEL_FIELDS: [&str; 11] = [
-    "InputPath",
-    "OutputPath",
-    "Parameters",
-    "ResultSelector",
-    "ResultPath",
-    "Retry",
-    "Catch",
-    "Branches",
-    "Next",
-    "End",
-    "Assign",
-];
-const MAP_FIELDS: [&str; 17] = [
-    "InputPath",
-    "OutputPath",
+// The fields each state kind allows besides `COMMON_FIELDS` (and `WORK_FIELDS`).
+const TASK_FIELDS: [&str; 2] = ["Resource", "TimeoutSeconds"];
+const PARALLEL_FIELDS: [&str; 1] = ["Branches"];
+const MAP_FIELDS: [&str; 7] = [
     "ItemsPath",
     "ItemSelector",
-    "Parameters",
     "ItemProcessor",
     "Iterator",
     "MaxConcurrency",
     "ToleratedFailureCount",
     "ToleratedFailurePercentage",
-    "ResultSelector",
-    "ResultPath",
-    "Retry",
-    "Catch",
-    "Next",
-    "End",
-    "Assign",
 ];
 const PASS_FIELDS: [&str; 8] = [
     "InputPath",
@@ -105,7 +84,7 @@ impl Branch {
         let top = raw
             .as_object()
             .ok_or_else(|| invalid(at, "a branch must be a JSON object"))?;
-        check_fields(at, top, &BRANCH_FIELDS, extra)?;
+        check_fields(at, top, &BRANCH_FIELDS, &[extra])?;
         let start_at = top
             .get("StartAt")
             .and_then(Value::as_str)
@@ -181,18 +160,18 @@ fn load_state(name: &str, raw: &Value) -> Result<State, LoadError> {
         .and_then(Value::as_str)
         .ok_or_else(|| invalid(at, "Type is missing"))?;
     check_query_language(at, fields)?;
-    let allowed: &[&str] = match type_name {
-        "Task" => &TASK_FIELDS,
-        "Parallel" => &PARALLEL_FIELDS,
-        "Map" => &MAP_FIELDS,
-        "Pass" => &PASS_FIELDS,
-        "Wait" => &WAIT_FIELDS,
-        "Choice" => &CHOICE_FIELDS,
-        "Succeed" => &SUCCEED_FIELDS,
-        "Fail" => &FAIL_FIELDS,
+    let allowed: &[&[&str]] = match type_name {
+        "Task" => &[&WORK_FIELDS, &TASK_FIELDS],
+        "Parallel" => &[&WORK_FIELDS, &PARALLEL_FIELDS],
+        "Map" => &[&WORK_FIELDS, &MAP_FIELDS],
+        "Pass" => &[&PASS_FIELDS],
+        "Wait" => &[&WAIT_FIELDS],
+        "Choice" => &[&CHOICE_FIELDS],
+        "Succeed" => &[&SUCCEED_FIELDS],
+        "Fail" => &[&FAIL_FIELDS],
         other => return Err(invalid(at, format!("unknown Type {other:?}"))),
     };
-    check_fields(at, fields, allowed, &COMMON_FIELDS)?;
+    check_fields(at, fields, &COMMON_FIELDS, allowed)?;
     let input_path = FilterPath::compile(fields.get("InputPath"))
         .map_err(|e| classify(at, format!("InputPath {e}")))?;
     let output_path = FilterPath::compile(fields.get("OutputPath"))
@@ -218,30 +197,21 @@ fn load_state(name: &str, raw: &Value) -> Result<State, LoadError> {
     Ok(State {
         input_path,
         output_path,
-        assign: fields
-            .get("Assign")
-            .map(|value| {
-                Template::compile_assign(value).map_err(|e| classify(at, format!("Assign: {e}")))
-            })
-            .transpose()?,
+        assign: optional(at, fields, "Assign", |value| {
+            Template::compile_assign(value).map_err(|e| format!("Assign: {e}"))
+        })?,
         kind,
     })
 }
 
 fn load_handling(at: Option<&str>, fields: &Map<String, Value>) -> Result<Handling, LoadError> {
-    let retry = match fields.get("Retry") {
-        Some(v) => compile_retriers(v).map_err(|e| classify(at, e))?,
-        None => Vec::new(),
-    };
-    let catch = match fields.get("Catch") {
-        Some(v) => compile_catchers(v).map_err(|e| classify(at, e))?,
-        None => Vec::new(),
-    };
+    let retry = optional(at, fields, "Retry", compile_retriers)?;
+    let catch = optional(at, fields, "Catch", compile_catchers)?;
     Ok(Handling {
         result_selector: template(at, fields, "ResultSelector")?,
         result_path: result_path(at, fields)?,
-        retry,
-        catch,
+        retry: retry.unwrap_or_default(),
+        catch: catch.unwrap_or_default(),
     })
 }
 
@@ -253,14 +223,12 @@ fn load_task(name: &str, fields: &Map<String, Value>) -> Result<TaskState, LoadE
         .ok_or_else(|| invalid(at, "a Task needs a Resource"))?;
     let resource =
         Resource::parse(arn).ok_or_else(|| unsupported(at, &format!("Task resource {arn:?}")))?;
-    let timeout = match fields.get("TimeoutSeconds") {
-        None => None,
-        Some(v) => Some(Duration::from_secs(
-            v.as_u64()
-                .filter(|s| *s >= 1)
-                .ok_or_else(|| invalid(at, "TimeoutSeconds must be a positive integer"))?,
-        )),
-    };
+    let timeout = optional(at, fields, "TimeoutSeconds", |v| {
+        v.as_u64()
+            .filter(|s| *s >= 1)
+            .map(Duration::from_secs)
+            .ok_or_else(|| "TimeoutSeconds must be a positive integer".to_string())
+    })?;
     Ok(TaskState {
         resource,
         parameters: template(at, fields, "Parameters")?,
@@ -272,11 +240,7 @@ fn load_task(name: &str, fields: &Map<String, Value>) -> Result<TaskState, LoadE
 
 fn load_parallel(name: &str, fields: &Map<String, Value>) -> Result<ParallelState, LoadError> {
     let at = Some(name);
-    let branches = fields
-        .get("Branches")
-        .and_then(Value::as_array)
-        .filter(|branches| !branches.is_empty())
-        .ok_or_else(|| invalid(at, "Branches must be a non-empty array"))?
+    let branches = non_empty_array(at, fields, "Branches")?
         .iter()
         .map(|branch| Branch::load(at, branch, &[]))
         .collect::<Result<Vec<_>, _>>()?;
@@ -330,33 +294,21 @@ fn load_map(name: &str, fields: &Map<String, Value>) -> Result<MapState, LoadErr
         }
         Some(_) => return Err(invalid(at, "ItemsPath must be a JSONPath string")),
     };
-    let max_concurrency = match fields.get("MaxConcurrency") {
-        None => 0,
-        Some(v) => v
-            .as_u64()
+    let max_concurrency = optional(at, fields, "MaxConcurrency", |v| {
+        v.as_u64()
             .and_then(|n| usize::try_from(n).ok())
-            .ok_or_else(|| invalid(at, "MaxConcurrency must be a non-negative integer"))?,
-    };
-    let tolerated_failure_count = fields
-        .get("ToleratedFailureCount")
-        .map(|v| {
-            v.as_u64()
-                .ok_or_else(|| invalid(at, "ToleratedFailureCount must be a non-negative integer"))
-        })
-        .transpose()?;
-    let tolerated_failure_percentage = fields
-        .get("ToleratedFailurePercentage")
-        .map(|v| {
-            v.as_f64()
-                .filter(|p| (0.0..=100.0).contains(p))
-                .ok_or_else(|| {
-                    invalid(
-                        at,
-                        "ToleratedFailurePercentage must be a number from 0 to 100",
-                    )
-                })
-        })
-        .transpose()?;
+            .ok_or_else(|| "MaxConcurrency must be a non-negative integer".to_string())
+    })?
+    .unwrap_or(0);
+    let tolerated_failure_count = optional(at, fields, "ToleratedFailureCount", |v| {
+        v.as_u64()
+            .ok_or_else(|| "ToleratedFailureCount must be a non-negative integer".to_string())
+    })?;
+    let tolerated_failure_percentage = optional(at, fields, "ToleratedFailurePercentage", |v| {
+        v.as_f64()
+            .filter(|p| (0.0..=100.0).contains(p))
+            .ok_or_else(|| "ToleratedFailurePercentage must be a number from 0 to 100".to_string())
+    })?;
     Ok(MapState {
         items_path,
         item_selector,
@@ -413,11 +365,7 @@ fn load_wait(name: &str, fields: &Map<String, Value>) -> Result<WaitState, LoadE
 
 fn load_choice(name: &str, fields: &Map<String, Value>) -> Result<StateKind, LoadError> {
     let at = Some(name);
-    let rules = fields
-        .get("Choices")
-        .and_then(Value::as_array)
-        .filter(|rules| !rules.is_empty())
-        .ok_or_else(|| invalid(at, "Choices must be a non-empty array"))?
+    let rules = non_empty_array(at, fields, "Choices")?
         .iter()
         .map(|rule| ChoiceRule::compile(rule).map_err(|e| classify(at, e)))
         .collect::<Result<Vec<_>, _>>()?;

@@ -1,30 +1,22 @@
 //! An inline Map state's attempt: its processor once per item, `MaxConcurrency` at a
 //! time, within its tolerated failures.
 
-use super::super::context::{with_map_item, ExecutionContext};
+use super::super::context::with_map_item;
 use super::super::definition::MapState;
 use super::super::error::{RuntimeError, STATES_EXCEED_TOLERATED_FAILURE_THRESHOLD};
 use super::super::history::{self, NewEvent};
 use super::super::path::Scope;
 use super::super::processing::no_results;
 use super::super::store::Update;
-use super::work::Attempt;
-use super::{BranchEnd, Engine, Failure, Interrupt, Journal, Lane};
+use super::work::{Attempt, Work};
+use super::{BranchEnd, Failure, Interrupt, Lane};
 use futures::StreamExt;
 use serde_json::Value;
 
-impl Engine<'_> {
+impl Work<'_> {
     /// The processor once per item, `MaxConcurrency` at a time; the outputs in item order.
-    pub(super) async fn attempt_map(
-        &self,
-        state_name: &str,
-        map: &MapState,
-        effective: &Value,
-        scope: &Scope<'_>,
-        context: &ExecutionContext,
-        journal: &Journal<'_>,
-    ) -> Result<Attempt, Interrupt> {
-        let items = match map.items_path.select(effective, scope) {
+    pub(super) async fn attempt_map(self, map: &MapState) -> Result<Attempt, Interrupt> {
+        let items = match map.items_path.select(self.effective, self.scope) {
             Some(Value::Array(items)) => items.clone(),
             Some(_) => {
                 return Err(RuntimeError(format!(
@@ -36,7 +28,7 @@ impl Engine<'_> {
             None => return Err(no_results(&map.items_path).into()),
         };
         let count = items.len();
-        journal
+        self.journal
             .append(vec![history::map_state_started(count)], Update::Events)
             .await?;
         let at_once = match map.max_concurrency {
@@ -48,11 +40,7 @@ impl Engine<'_> {
         let mut iterations = futures::stream::iter(items.into_iter().enumerate())
             .map(|(index, item)| async move {
                 let lane = &lanes[index];
-                let end = self
-                    .run_iteration(
-                        state_name, map, index, item, effective, scope, context, journal, lane,
-                    )
-                    .await;
+                let end = self.run_iteration(map, index, item, lane).await;
                 (index, end)
             })
             .buffer_unordered(at_once);
@@ -75,7 +63,7 @@ impl Engine<'_> {
                                     history::map_iteration(
                                         "MapIterationAborted",
                                         index,
-                                        state_name,
+                                        self.state_name,
                                     ),
                                 ])
                             })
@@ -108,48 +96,50 @@ impl Engine<'_> {
 
     /// One item through the Map's processor, between `MapIterationStarted` and
     /// `MapIterationSucceeded` or `MapIterationFailed`.
-    #[allow(clippy::too_many_arguments)]
     async fn run_iteration(
-        &self,
-        state_name: &str,
+        self,
         map: &MapState,
         index: usize,
         item: Value,
-        effective: &Value,
-        scope: &Scope<'_>,
-        context: &ExecutionContext,
-        journal: &Journal<'_>,
         lane: &Lane,
     ) -> Result<BranchEnd, Interrupt> {
-        let item_context = with_map_item(scope.context.clone(), index, &item);
+        let item_context = with_map_item(self.scope.context.clone(), index, &item);
         let item_scope = Scope {
             context: &item_context,
-            variables: scope.variables,
+            variables: self.scope.variables,
         };
         let input = match &map.item_selector {
-            Some(selector) => selector.render(effective, &item_scope)?,
+            Some(selector) => selector.render(self.effective, &item_scope)?,
             None => item,
         };
-        let started = history::map_iteration("MapIterationStarted", index, state_name);
+        let started = history::map_iteration("MapIterationStarted", index, self.state_name);
         let cursor = self
+            .engine
             .enter_branch(
                 &map.processor,
                 input,
-                scope.variables.clone(),
+                self.scope.variables.clone(),
                 vec![started],
-                journal,
+                self.journal,
             )
             .await?;
         let end = self
-            .run_branch(&map.processor, cursor, Some(lane), context, journal)
+            .engine
+            .run_branch(
+                &map.processor,
+                cursor,
+                Some(lane),
+                self.context,
+                self.journal,
+            )
             .await?;
         let event_type = match end {
             BranchEnd::Succeeded(_) => "MapIterationSucceeded",
             BranchEnd::Failed(_) => "MapIterationFailed",
         };
-        journal
+        self.journal
             .append(
-                vec![history::map_iteration(event_type, index, state_name)],
+                vec![history::map_iteration(event_type, index, self.state_name)],
                 Update::Events,
             )
             .await?;

@@ -30,12 +30,12 @@ use super::path::Scope;
 use super::payload::too_large;
 use super::store::{AppendError, Checkpoint, ExecutionRecord, Store, Update};
 use super::template::Template;
-use crate::execution::ExecutionStatus;
 use chrono::{DateTime, SubsecRound, Utc};
 use futures::future::BoxFuture;
 use journal::Journal;
 use lane::Lane;
 use serde_json::{json, Map, Value};
+use sfn_vocabulary::ExecutionStatus;
 
 /// Workflow variables, by name.
 type Variables = Map<String, Value>;

@@ -1,29 +1,23 @@
 //! A Parallel state's attempt: every branch on the same input, side by side.
 
-use super::super::context::ExecutionContext;
 use super::super::definition::ParallelState;
 use super::super::history;
-use super::super::path::Scope;
 use super::super::store::{AppendError, Update};
-use super::work::Attempt;
-use super::{BranchEnd, Engine, Failure, Interrupt, Journal, Lane};
+use super::work::{Attempt, Work};
+use super::{BranchEnd, Failure, Interrupt, Lane};
 use serde_json::Value;
 
-impl Engine<'_> {
+impl Work<'_> {
     /// Every branch on the same input, side by side; the first to fail stops the others.
     pub(super) async fn attempt_parallel(
-        &self,
+        self,
         parallel: &ParallelState,
-        effective: &Value,
-        scope: &Scope<'_>,
-        context: &ExecutionContext,
-        journal: &Journal<'_>,
     ) -> Result<Attempt, Interrupt> {
         let input = match &parallel.parameters {
-            Some(template) => template.render(effective, scope)?,
-            None => effective.clone(),
+            Some(template) => template.render(self.effective, self.scope)?,
+            None => self.effective.clone(),
         };
-        journal
+        self.journal
             .append(vec![history::bare("ParallelStateStarted")], Update::Events)
             .await?;
         let lanes: Vec<Lane> = parallel.branches.iter().map(|_| Lane::default()).collect();
@@ -31,11 +25,19 @@ impl Engine<'_> {
             let input = input.clone();
             async move {
                 let cursor = self
-                    .enter_branch(branch, input, scope.variables.clone(), Vec::new(), journal)
+                    .engine
+                    .enter_branch(
+                        branch,
+                        input,
+                        self.scope.variables.clone(),
+                        Vec::new(),
+                        self.journal,
+                    )
                     .await
                     .map_err(Stop::Store)?;
                 match self
-                    .run_branch(branch, cursor, Some(lane), context, journal)
+                    .engine
+                    .run_branch(branch, cursor, Some(lane), self.context, self.journal)
                     .await
                     .map_err(Stop::Store)?
                 {

@@ -4,36 +4,28 @@
 use super::super::definition::TaskState;
 use super::super::error::{STATES_DATA_LIMIT_EXCEEDED, STATES_TIMEOUT};
 use super::super::history;
-use super::super::path::Scope;
 use super::super::payload::too_large;
 use super::super::store::Update;
-use super::work::Attempt;
-use super::{data_limit_cause, Engine, Failure, Interrupt, Journal};
-use serde_json::Value;
+use super::work::{Attempt, Work};
+use super::{data_limit_cause, Failure, Interrupt};
 
-impl Engine<'_> {
-    pub(super) async fn attempt_task(
-        &self,
-        state_name: &str,
-        task: &TaskState,
-        effective: &Value,
-        scope: &Scope<'_>,
-        journal: &Journal<'_>,
-    ) -> Result<Attempt, Interrupt> {
+impl Work<'_> {
+    pub(super) async fn attempt_task(self, task: &TaskState) -> Result<Attempt, Interrupt> {
         let parameters = match &task.parameters {
-            Some(template) => template.render(effective, scope)?,
-            None => effective.clone(),
+            Some(template) => template.render(self.effective, self.scope)?,
+            None => self.effective.clone(),
         };
         if too_large(&parameters) {
             return Err(Interrupt::DataLimit(format!(
-                "The state/task '{state_name}' has an input with a size exceeding the maximum number of bytes service limit."
+                "The state/task '{}' has an input with a size exceeding the maximum number of bytes service limit.",
+                self.state_name
             )));
         }
         let timeout_seconds = task.timeout.map(|limit| limit.as_secs());
         let scheduled = history::task_scheduled(task.resource, &parameters, timeout_seconds);
         // Waiting for a worker is not running: the timeout starts once it has one.
         let admission = {
-            let admit = self.invoker.admit(task.resource.arn(), &parameters);
+            let admit = self.engine.invoker.admit(task.resource.arn(), &parameters);
             tokio::pin!(admit);
             let free_at_once = tokio::select! {
                 biased;
@@ -43,20 +35,20 @@ impl Engine<'_> {
             match free_at_once {
                 // Scheduled and started in one write.
                 Some(admission) => {
-                    journal.defer(scheduled).await;
+                    self.journal.defer(scheduled).await;
                     admission
                 }
                 // The history shows the task scheduled while it waits.
                 None => {
-                    journal.append(vec![scheduled], Update::Events).await?;
+                    self.journal.append(vec![scheduled], Update::Events).await?;
                     admit.await
                 }
             }
         };
-        journal
+        self.journal
             .append(vec![history::task_started(task.resource)], Update::Events)
             .await?;
-        let call = self.invoker.invoke(task.resource.arn(), parameters);
+        let call = self.engine.invoker.invoke(task.resource.arn(), parameters);
         let outcome = match task.timeout {
             Some(limit) => tokio::time::timeout(limit, call).await.ok(),
             None => Some(call.await),
@@ -82,7 +74,7 @@ impl Engine<'_> {
             Some(Ok(result)) if too_large(&result) => failed(
                 Failure::new(
                     STATES_DATA_LIMIT_EXCEEDED,
-                    Some(data_limit_cause(state_name)),
+                    Some(data_limit_cause(self.state_name)),
                 ),
                 false,
             ),

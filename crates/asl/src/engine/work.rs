@@ -39,6 +39,19 @@ impl Attempt {
     }
 }
 
+/// What one attempt at a Task, Parallel or Map state's work runs with; each kind's
+/// attempt is a method of it, in that kind's module.
+#[derive(Clone, Copy)]
+pub(super) struct Work<'a> {
+    pub(super) engine: &'a Engine<'a>,
+    pub(super) state_name: &'a str,
+    /// The state's input after its InputPath.
+    pub(super) effective: &'a Value,
+    pub(super) scope: &'a Scope<'a>,
+    pub(super) context: &'a ExecutionContext,
+    pub(super) journal: &'a Journal<'a>,
+}
+
 impl Engine<'_> {
     /// A Task, Parallel or Map state: tries its work, retries and catches as its
     /// Retry and Catch say, and shapes the result. `ctx` is the state's context
@@ -67,19 +80,18 @@ impl Engine<'_> {
                 context: &ctx,
                 variables: &cursor.variables,
             };
+            let work = Work {
+                engine: self,
+                state_name: &cursor.state,
+                effective: &effective,
+                scope: &scope,
+                context,
+                journal,
+            };
             let attempt = match &state.kind {
-                StateKind::Task(task) => {
-                    self.attempt_task(&cursor.state, task, &effective, &scope, journal)
-                        .await?
-                }
-                StateKind::Parallel(parallel) => {
-                    self.attempt_parallel(parallel, &effective, &scope, context, journal)
-                        .await?
-                }
-                StateKind::Map(map) => {
-                    self.attempt_map(&cursor.state, map, &effective, &scope, context, journal)
-                        .await?
-                }
+                StateKind::Task(task) => work.attempt_task(task).await?,
+                StateKind::Parallel(parallel) => work.attempt_parallel(parallel).await?,
+                StateKind::Map(map) => work.attempt_map(map).await?,
                 _ => unreachable!("run_work runs only Task, Parallel and Map states"),
             };
             let (failure, on_retry, on_final) = match attempt {

@@ -2,10 +2,40 @@
 //! again with its variables, a Wait waits only what is left.
 
 use crate::support::*;
-use serde_json::json;
+use serde_json::{json, Value};
+use std::path::Path;
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
-use wisaw_asl::ExecutionStatus;
+use wisaw_asl::{ExecutionRecord, ExecutionStatus, StateMachine};
+
+/// Starts `name` in a runtime that is torn down, as a killed process would be, once
+/// its held task is called; `invoker` gets the behaviour that holds. Returns what the
+/// file held at the crash, and the invoker.
+fn crash_while_held(
+    database: &Path,
+    machine: StateMachine,
+    invoker: impl FnOnce(Behaviour) -> TestInvoker,
+    name: &str,
+    input: Value,
+) -> (ExecutionRecord, Arc<TestInvoker>) {
+    let (entered_tx, entered_rx) = mpsc::channel();
+    let invoker = Arc::new(invoker(Behaviour::Hold(Mutex::new(entered_tx))));
+    let crashed = runtime_to_crash();
+    let runner = crashed.block_on(async {
+        let runner = open_runner(database, machine, invoker.clone())
+            .await
+            .unwrap();
+        runner.start(name, input).await.unwrap();
+        runner
+    });
+    entered_rx
+        .recv_timeout(WAIT)
+        .expect("the held task was called");
+    let record = crashed.block_on(runner.describe(name)).unwrap().unwrap();
+    crashed.shutdown_background();
+    drop(runner);
+    (record, invoker)
+}
 
 /// Phase one runs in a runtime that is torn down while `Second` is in flight,
 /// as a killed process would be; phase two opens the same file and resumes.
@@ -14,49 +44,26 @@ fn an_execution_interrupted_by_a_crash_resumes_from_its_checkpoint() {
     let dir = tempfile::tempdir().unwrap();
     let database = dir.path().join("runner.sqlite");
 
-    let (entered_tx, entered_rx) = mpsc::channel();
-    let crashed = runtime_to_crash();
-    let first_invoker = Arc::new(
-        TestInvoker::default()
-            .with("echo", Behaviour::Echo)
-            .with("gate", Behaviour::Hold(Mutex::new(entered_tx))),
+    let (record, first_invoker) = crash_while_held(
+        &database,
+        fixture("two_steps.asl.json"),
+        two_steps_invoker,
+        "crash-1",
+        json!({"id": 9}),
     );
-    let runner = crashed.block_on(async {
-        let runner = open_runner(
-            &database,
-            fixture("two_steps.asl.json"),
-            first_invoker.clone(),
-        )
-        .await
-        .unwrap();
-        runner.start("crash-1", json!({"id": 9})).await.unwrap();
-        runner
-    });
-    entered_rx
-        .recv_timeout(WAIT)
-        .expect("the held task was called");
-    let record = crashed
-        .block_on(runner.describe("crash-1"))
-        .unwrap()
-        .unwrap();
     assert_eq!(record.status, ExecutionStatus::Running);
     assert_eq!(record.checkpoint.as_ref().unwrap().state, "Second");
-    crashed.shutdown_background();
-    drop(runner);
 
     let restarted = tokio::runtime::Runtime::new().unwrap();
     restarted.block_on(async {
-        let invoker = Arc::new(
-            TestInvoker::default()
-                .with("echo", Behaviour::Echo)
-                .with("gate", Behaviour::Echo),
-        );
-        let runner = open_runner(&database, fixture("two_steps.asl.json"), invoker.clone())
-            .await
-            .unwrap();
-        assert_eq!(runner.resume_unfinished().await.unwrap(), 1);
-        let done = runner.wait_for("crash-1", WAIT).await.unwrap();
-        assert_eq!(done.status, ExecutionStatus::Succeeded, "{done:?}");
+        let invoker = Arc::new(two_steps_invoker(Behaviour::Echo));
+        let (runner, done) = resume_to_success(
+            &database,
+            fixture("two_steps.asl.json"),
+            invoker.clone(),
+            "crash-1",
+        )
+        .await;
         assert_eq!(
             done.output,
             Some(json!({"id": 9, "first": {"step": 1}, "second": {"step": 2}}))
@@ -98,27 +105,13 @@ fn a_crash_inside_a_parallel_branch_runs_the_state_again_with_its_variables() {
     let dir = tempfile::tempdir().unwrap();
     let database = dir.path().join("runner.sqlite");
 
-    let (entered_tx, entered_rx) = mpsc::channel();
-    let crashed = runtime_to_crash();
-    let held =
-        Arc::new(TestInvoker::default().with("gate", Behaviour::Hold(Mutex::new(entered_tx))));
-    let runner = crashed.block_on(async {
-        let runner = open_runner(&database, load_inline(definition.clone()).unwrap(), held)
-            .await
-            .unwrap();
-        runner
-            .start("crash-parallel", json!({"id": 9}))
-            .await
-            .unwrap();
-        runner
-    });
-    entered_rx
-        .recv_timeout(WAIT)
-        .expect("the branch's task was called");
-    let record = crashed
-        .block_on(runner.describe("crash-parallel"))
-        .unwrap()
-        .unwrap();
+    let (record, _) = crash_while_held(
+        &database,
+        load_inline(definition.clone()).unwrap(),
+        |hold| TestInvoker::default().with("gate", hold),
+        "crash-parallel",
+        json!({"id": 9}),
+    );
     let checkpoint = record.checkpoint.unwrap();
     assert_eq!(checkpoint.state, "Both");
     assert_eq!(checkpoint.variables.get("photo"), Some(&json!(9)));
@@ -126,18 +119,17 @@ fn a_crash_inside_a_parallel_branch_runs_the_state_again_with_its_variables() {
         checkpoint.entered_event_id, 4,
         "ExecutionStarted, Start in and out, Both in"
     );
-    crashed.shutdown_background();
-    drop(runner);
 
     let restarted = tokio::runtime::Runtime::new().unwrap();
     restarted.block_on(async {
         let invoker = Arc::new(TestInvoker::default().with("gate", Behaviour::Echo));
-        let runner = open_runner(&database, load_inline(definition).unwrap(), invoker.clone())
-            .await
-            .unwrap();
-        assert_eq!(runner.resume_unfinished().await.unwrap(), 1);
-        let done = runner.wait_for("crash-parallel", WAIT).await.unwrap();
-        assert_eq!(done.status, ExecutionStatus::Succeeded, "{done:?}");
+        let (runner, done) = resume_to_success(
+            &database,
+            load_inline(definition).unwrap(),
+            invoker,
+            "crash-parallel",
+        )
+        .await;
         assert_eq!(done.output, Some(json!([{"photo": 9}])));
         let history = runner.history("crash-parallel").await.unwrap();
         let started = history

@@ -5,16 +5,13 @@ use crate::support::*;
 use serde_json::{json, Value};
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::Duration;
-use wisaw_asl::{ExecutionRecord, ExecutionStatus, RunnerError, StartOutcome};
+use wisaw_asl::{ExecutionStatus, RunnerError, StartOutcome};
 use wisaw_domain::contracts::ExecutionInput;
 use wisaw_domain::ids::PhotoId;
 
 #[tokio::test]
 async fn a_second_start_with_the_same_name_already_exists() {
-    let invoker = TestInvoker::default()
-        .with("echo", Behaviour::Echo)
-        .with("gate", Behaviour::Echo);
-    let harness = Harness::new(fixture("two_steps.asl.json"), invoker).await;
+    let harness = Harness::two_steps(Behaviour::Echo).await;
     let runner = &harness.runner;
 
     assert_eq!(
@@ -73,10 +70,7 @@ async fn a_second_start_with_the_same_name_already_exists() {
 
 #[tokio::test]
 async fn history_and_listings_are_read_back_from_the_file() {
-    let invoker = TestInvoker::default()
-        .with("echo", Behaviour::Echo)
-        .with("gate", Behaviour::Echo);
-    let harness = Harness::new(fixture("two_steps.asl.json"), invoker).await;
+    let harness = Harness::two_steps(Behaviour::Echo).await;
     harness.run("older", json!({"id": "a"})).await;
     harness.run("newer", json!({"id": "b"})).await;
     let failing = TestInvoker::default().with("echo", Behaviour::Fail("Wisaw.Permanent"));
@@ -132,30 +126,21 @@ async fn history_and_listings_are_read_back_from_the_file() {
 
     reader.start("failed", json!({"id": "c"})).await.unwrap();
     reader.wait_for("failed", WAIT).await.unwrap();
-    let names = |list: Vec<ExecutionRecord>| list.into_iter().map(|s| s.name).collect::<Vec<_>>();
-    assert_eq!(
-        names(reader.list(None, 10).await.unwrap()),
-        ["failed", "newer", "older"]
-    );
-    assert_eq!(names(reader.list(None, 1).await.unwrap()), ["failed"]);
-    assert_eq!(
-        names(
-            reader
-                .list(Some(ExecutionStatus::Succeeded), 10)
-                .await
-                .unwrap()
-        ),
-        ["newer", "older"]
-    );
-    assert_eq!(
-        names(
-            reader
-                .list(Some(ExecutionStatus::Failed), 10)
-                .await
-                .unwrap()
-        ),
-        ["failed"]
-    );
+    for (status, limit, expected) in [
+        (None, 10, &["failed", "newer", "older"][..]),
+        (None, 1, &["failed"]),
+        (Some(ExecutionStatus::Succeeded), 10, &["newer", "older"]),
+        (Some(ExecutionStatus::Failed), 10, &["failed"]),
+    ] {
+        let listed: Vec<String> = reader
+            .list(status, limit)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|record| record.name)
+            .collect();
+        assert_eq!(listed, expected, "{status:?}, limit {limit}");
+    }
     let failed = reader.describe("failed").await.unwrap().unwrap();
     assert!(failed.stop_date.unwrap() >= failed.start_date);
     assert!(reader.history("never-started").await.is_err());
@@ -164,10 +149,7 @@ async fn history_and_listings_are_read_back_from_the_file() {
 #[tokio::test]
 async fn shutdown_stops_new_work_and_leaves_in_flight_executions_to_resume() {
     let (entered_tx, entered_rx) = mpsc::channel();
-    let invoker = TestInvoker::default()
-        .with("echo", Behaviour::Echo)
-        .with("gate", Behaviour::Hold(Mutex::new(entered_tx)));
-    let harness = Harness::new(fixture("two_steps.asl.json"), invoker).await;
+    let harness = Harness::two_steps(Behaviour::Hold(Mutex::new(entered_tx))).await;
     harness
         .runner
         .start("held", json!({"id": 1}))
@@ -195,18 +177,12 @@ async fn shutdown_stops_new_work_and_leaves_in_flight_executions_to_resume() {
         ExecutionStatus::Running
     );
 
-    let invoker = Arc::new(
-        TestInvoker::default()
-            .with("echo", Behaviour::Echo)
-            .with("gate", Behaviour::Echo),
-    );
-    let next = open_runner(harness.database(), fixture("two_steps.asl.json"), invoker)
-        .await
-        .unwrap();
-    assert_eq!(next.resume_unfinished().await.unwrap(), 1);
-    assert_eq!(
-        next.wait_for("held", WAIT).await.unwrap().status,
-        ExecutionStatus::Succeeded
-    );
+    let (next, _) = resume_to_success(
+        harness.database(),
+        fixture("two_steps.asl.json"),
+        Arc::new(two_steps_invoker(Behaviour::Echo)),
+        "held",
+    )
+    .await;
     assert!(next.describe("late").await.unwrap().is_none());
 }

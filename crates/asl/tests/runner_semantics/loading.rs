@@ -4,20 +4,27 @@
 use crate::support::*;
 use serde_json::{json, Value};
 use std::collections::HashMap;
-use std::path::Path;
 use wisaw_asl::{LoadError, StateMachine};
+
+/// Why a fixture that must not load is refused.
+fn fixture_error(file: &str) -> LoadError {
+    StateMachine::load_file("m", fixture_path(file), &HashMap::new()).unwrap_err()
+}
+
+/// The error's message names each of `words`.
+fn assert_names(error: &LoadError, words: &[&str]) {
+    let message = error.to_string();
+    assert!(
+        words.iter().all(|word| message.contains(word)),
+        "{words:?} in {message}"
+    );
+}
 
 #[test]
 fn unsupported_features_are_refused_at_load_by_name() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/asl/unsupported_distributed_map.asl.json");
-    let error = StateMachine::load_file("m", path, &HashMap::new()).unwrap_err();
+    let error = fixture_error("unsupported_distributed_map.asl.json");
     assert!(matches!(error, LoadError::Unsupported { .. }), "{error:?}");
-    let message = error.to_string();
-    assert!(
-        message.contains("ExecutionType") && message.contains("EachPhoto"),
-        "{message}"
-    );
+    assert_names(&error, &["ExecutionType", "EachPhoto"]);
 
     let task = |extra: Value| {
         let mut state =
@@ -70,11 +77,7 @@ fn unsupported_features_are_refused_at_load_by_name() {
             matches!(error, LoadError::Unsupported { .. }),
             "{feature}: {error:?}"
         );
-        let message = error.to_string();
-        assert!(
-            message.contains(feature) && message.contains("\"S\""),
-            "{feature}: {message}"
-        );
+        assert_names(&error, &[feature, "\"S\""]);
     }
 
     let jsonata = load_inline(
@@ -85,15 +88,9 @@ fn unsupported_features_are_refused_at_load_by_name() {
 
 #[test]
 fn transitions_to_missing_states_are_refused_at_load() {
-    let path =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/asl/missing_next.asl.json");
-    let error = StateMachine::load_file("m", path, &HashMap::new()).unwrap_err();
+    let error = fixture_error("missing_next.asl.json");
     assert!(matches!(error, LoadError::MissingState { .. }), "{error:?}");
-    let message = error.to_string();
-    assert!(
-        message.contains("Nowhere") && message.contains("Start"),
-        "{message}"
-    );
+    assert_names(&error, &["Nowhere", "Start"]);
 
     let cases = [
         (

@@ -7,11 +7,7 @@ use wisaw_asl::ExecutionStatus;
 
 #[tokio::test]
 async fn paths_shape_input_parameters_result_and_output_in_order() {
-    let harness = Harness::new(
-        fixture("paths.asl.json"),
-        TestInvoker::default().with("echo", Behaviour::Echo),
-    )
-    .await;
+    let harness = Harness::with_function("paths.asl.json", "echo", Behaviour::Echo).await;
     let input = json!({"job": {"item": "x", "tags": ["a", "b"], "odd key": 7}, "other": true});
     let done = harness.run("paths-1", input).await;
 
@@ -32,11 +28,7 @@ async fn paths_shape_input_parameters_result_and_output_in_order() {
 
 #[tokio::test]
 async fn a_path_that_matches_nothing_fails_the_execution_even_under_a_catch_all() {
-    let harness = Harness::new(
-        fixture("paths.asl.json"),
-        TestInvoker::default().with("echo", Behaviour::Echo),
-    )
-    .await;
+    let harness = Harness::with_function("paths.asl.json", "echo", Behaviour::Echo).await;
     let done = harness
         .run(
             "paths-missing",

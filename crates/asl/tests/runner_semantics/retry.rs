@@ -12,9 +12,10 @@ use wisaw_asl::{
 
 #[tokio::test]
 async fn retries_wait_interval_times_backoff_and_count_in_the_context() {
-    let harness = Harness::new(
-        fixture("retry_backoff.asl.json"),
-        TestInvoker::default().with("flaky", Behaviour::FailFirst(2, "Wisaw.Transient")),
+    let harness = Harness::with_function(
+        "retry_backoff.asl.json",
+        "flaky",
+        Behaviour::FailFirst(2, "Wisaw.Transient"),
     )
     .await;
     let done = harness.run("flaky-1", json!({"photo": "p"})).await;
@@ -47,9 +48,10 @@ async fn retries_wait_interval_times_backoff_and_count_in_the_context() {
 
 #[tokio::test]
 async fn max_delay_caps_the_backoff_and_exhausted_retries_fail_the_execution() {
-    let harness = Harness::new(
-        fixture("retry_cap.asl.json"),
-        TestInvoker::default().with("broken", Behaviour::Fail("Wisaw.Transient")),
+    let harness = Harness::with_function(
+        "retry_cap.asl.json",
+        "broken",
+        Behaviour::Fail("Wisaw.Transient"),
     )
     .await;
     let done = harness.run("broken-1", json!({})).await;
@@ -76,9 +78,10 @@ async fn max_delay_caps_the_backoff_and_exhausted_retries_fail_the_execution() {
 
 #[tokio::test]
 async fn max_attempts_zero_never_retries_and_catch_puts_the_error_at_its_result_path() {
-    let harness = Harness::new(
-        fixture("catch.asl.json"),
-        TestInvoker::default().with("permanent", Behaviour::Fail("Wisaw.Permanent")),
+    let harness = Harness::with_function(
+        "catch.asl.json",
+        "permanent",
+        Behaviour::Fail("Wisaw.Permanent"),
     )
     .await;
     let done = harness.run("catch-1", json!({"original": "kept"})).await;
@@ -106,9 +109,10 @@ async fn max_attempts_zero_never_retries_and_catch_puts_the_error_at_its_result_
 
 #[tokio::test]
 async fn timeout_seconds_raises_states_timeout_which_task_failed_does_not_match() {
-    let harness = Harness::new(
-        fixture("timeout.asl.json"),
-        TestInvoker::default().with("slow", Behaviour::Sleep(Duration::from_secs(30))),
+    let harness = Harness::with_function(
+        "timeout.asl.json",
+        "slow",
+        Behaviour::Sleep(Duration::from_secs(30)),
     )
     .await;
     let started = Instant::now();

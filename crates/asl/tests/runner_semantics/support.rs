@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
 use wisaw_asl::{
-    lambda_invoke_result, ExecutionRecord, HistoryEvent, LoadError, LocalRunner, Resource,
-    RunnerError, StartOutcome, StateMachine, TaskFailure, TaskInvoker,
+    lambda_invoke_result, ExecutionRecord, ExecutionStatus, HistoryEvent, LoadError, LocalRunner,
+    Resource, RunnerError, StartOutcome, StateMachine, TaskFailure, TaskInvoker,
 };
 
 pub const WAIT: Duration = Duration::from_secs(20);
@@ -127,12 +127,22 @@ impl TaskInvoker for TestInvoker {
     }
 }
 
-pub fn fixture(file: &str) -> StateMachine {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+pub fn fixture_path(file: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/asl")
-        .join(file);
+        .join(file)
+}
+
+pub fn fixture(file: &str) -> StateMachine {
     let name = file.trim_end_matches(".asl.json");
-    StateMachine::load_file(name, path, &HashMap::new()).unwrap()
+    StateMachine::load_file(name, fixture_path(file), &HashMap::new()).unwrap()
+}
+
+/// The functions of `two_steps.asl.json`: `First` calls echo, `Second` calls gate.
+pub fn two_steps_invoker(gate: Behaviour) -> TestInvoker {
+    TestInvoker::default()
+        .with("echo", Behaviour::Echo)
+        .with("gate", gate)
 }
 
 /// The runner over a SQLite file of its own, in WAL mode as `wisaw serve` opens it.
@@ -150,6 +160,21 @@ pub async fn open_runner(
         .connect_with(options)
         .await?;
     LocalRunner::with_pool(pool, machine, invoker).await
+}
+
+/// A runner on the file of one that stopped, as a restarted process opens it: it
+/// resumes the one unfinished execution, `name`, which then succeeds.
+pub async fn resume_to_success(
+    path: impl AsRef<Path>,
+    machine: StateMachine,
+    invoker: Arc<dyn TaskInvoker>,
+    name: &str,
+) -> (LocalRunner, ExecutionRecord) {
+    let runner = open_runner(path, machine, invoker).await.unwrap();
+    assert_eq!(runner.resume_unfinished().await.unwrap(), 1);
+    let done = runner.wait_for(name, WAIT).await.unwrap();
+    assert_eq!(done.status, ExecutionStatus::Succeeded, "{done:?}");
+    (runner, done)
 }
 
 pub fn load_inline(definition: Value) -> Result<StateMachine, LoadError> {
@@ -174,6 +199,20 @@ impl Harness {
             invoker,
             dir,
         }
+    }
+
+    /// The runner over `two_steps.asl.json`, its gate function behaving as `gate`.
+    pub async fn two_steps(gate: Behaviour) -> Self {
+        Self::new(fixture("two_steps.asl.json"), two_steps_invoker(gate)).await
+    }
+
+    /// The runner over a fixture that calls one function.
+    pub async fn with_function(file: &str, function: &str, behaviour: Behaviour) -> Self {
+        Self::new(
+            fixture(file),
+            TestInvoker::default().with(function, behaviour),
+        )
+        .await
     }
 
     pub fn database(&self) -> PathBuf {

@@ -21,10 +21,15 @@ pub fn encode(image: &RgbImage, quality: u8) -> Vec<u8> {
 pub fn with_orientation(jpeg: &[u8], orientation: u8) -> Vec<u8> {
     let mut payload = b"Exif\0\0".to_vec();
     payload.extend_from_slice(&super::exif_tiff_with_orientation(orientation));
+    with_segment_after_soi(jpeg, 0xE1, &payload)
+}
+
+/// Puts a marker segment (`FF marker`, its length, `payload`) right after SOI.
+fn with_segment_after_soi(jpeg: &[u8], marker: u8, payload: &[u8]) -> Vec<u8> {
     let mut out = jpeg[..2].to_vec();
-    out.extend_from_slice(&[0xFF, 0xE1]);
+    out.extend_from_slice(&[0xFF, marker]);
     out.extend_from_slice(&((payload.len() + 2) as u16).to_be_bytes());
-    out.extend_from_slice(&payload);
+    out.extend_from_slice(payload);
     out.extend_from_slice(&jpeg[2..]);
     out
 }
@@ -133,10 +138,5 @@ impl BitWriter {
 pub fn with_icc_profile(jpeg: &[u8], icc: &[u8]) -> Vec<u8> {
     let mut payload = b"ICC_PROFILE\0\x01\x01".to_vec();
     payload.extend_from_slice(icc);
-    let mut out = jpeg[..2].to_vec();
-    out.extend_from_slice(&[0xFF, 0xE2]);
-    out.extend_from_slice(&((payload.len() + 2) as u16).to_be_bytes());
-    out.extend_from_slice(&payload);
-    out.extend_from_slice(&jpeg[2..]);
-    out
+    with_segment_after_soi(jpeg, 0xE2, &payload)
 }

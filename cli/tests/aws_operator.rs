@@ -1,0 +1,252 @@
+//! The operator commands against AWS (`--aws`), on the emulator: from a photo id
+//! to its execution and history with `wisaw executions show --aws`, the same in the
+//! console of `wisaw console --aws` (executions, an execution's path and history, the
+//! dead letters), and a failed photo from the dead-letter queue back to ingest with
+//! `wisaw dlq replay --aws`, dry run first, recorded in the audit log. The photos'
+//! database is Postgres, as on AWS.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+use wisaw_adapters::aws::{SqsQueue, StepFunctionsOrchestrator};
+use wisaw_domain::contracts::ExecutionInput;
+use wisaw_domain::ingest::read_dead_letters;
+use wisaw_domain::ports::{ExecutionStatus, Orchestrator, Queue};
+use wisaw_domain::PhotoId;
+use wisaw_testkit::aws_emulator::{
+    self, create_bucket, create_queue, create_upload_machine, settled, upload_definition,
+    ACCESS_KEY_ID, REGION, SECRET_ACCESS_KEY,
+};
+
+/// A deployed stage, as the emulator holds it.
+struct Stage {
+    endpoint: String,
+    machine: String,
+    dead_letter: String,
+    ingest: String,
+    bucket: String,
+    database_url: String,
+}
+
+impl Stage {
+    /// `wisaw ARGS --aws --stage test`, with the stage's environment.
+    fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_wisaw"));
+        command
+            .args(args)
+            .args(["--aws", "--stage", "test"])
+            .env("AWS_ENDPOINT_URL", &self.endpoint)
+            .env("AWS_ACCESS_KEY_ID", ACCESS_KEY_ID)
+            .env("AWS_SECRET_ACCESS_KEY", SECRET_ACCESS_KEY)
+            .env("AWS_REGION", REGION)
+            .env("WISAW_STATE_MACHINE_ARN", &self.machine)
+            .env("WISAW_DEAD_LETTER_QUEUE_URL", &self.dead_letter)
+            .env("WISAW_INGEST_QUEUE_URL", &self.ingest)
+            .env("WISAW_BUCKET", &self.bucket)
+            .env("WISAW_DATABASE_URL", &self.database_url)
+            .env_remove("WISAW_STAGE")
+            .env("WISAW_LOG", "warn");
+        command
+    }
+
+    fn wisaw(&self, args: &[&str]) -> String {
+        wisaw(self.command(args), args)
+    }
+}
+
+/// `wisaw console --aws` on a free port, until dropped.
+struct ConsoleProcess {
+    child: std::process::Child,
+    url: String,
+}
+
+impl ConsoleProcess {
+    fn start(stage: &Stage) -> Self {
+        let mut child = stage
+            .command(&[
+                "console",
+                "--addr",
+                "127.0.0.1:0",
+                "--operator",
+                "moto-operator",
+            ])
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("starting wisaw console");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let url = line
+            .split_whitespace()
+            .find(|word| word.starts_with("http://"))
+            .unwrap_or_else(|| panic!("no address in `{line}`"))
+            .trim_end_matches("/console")
+            .to_string();
+        Self { child, url }
+    }
+
+    async fn page(&self, path: &str) -> String {
+        let response = reqwest::get(format!("{}{path}", self.url)).await.unwrap();
+        let status = response.status();
+        let body = response.text().await.unwrap();
+        assert_eq!(status, 200, "{path}: {body}");
+        body
+    }
+}
+
+impl Drop for ConsoleProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn wisaw(mut command: Command, args: &[&str]) -> String {
+    let output = command.output().expect("running wisaw");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        output.status.success(),
+        "wisaw {args:?}: {stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    stdout
+}
+
+#[tokio::test]
+async fn an_operator_follows_a_failed_photo_and_replays_it_on_aws() {
+    let Some(endpoint) =
+        aws_emulator::endpoint("an_operator_follows_a_failed_photo_and_replays_it_on_aws")
+    else {
+        return;
+    };
+    let Some(database) = wisaw_testkit::TestSchema::create("aws_operator").await else {
+        return;
+    };
+    let config = aws_emulator::config(&endpoint).await;
+    let (_, bucket) = create_bucket(&config).await;
+    let sqs = aws_sdk_sqs::Client::new(&config);
+    let (dead_letter_url, _) = create_queue(&sqs, "dlq", &[]).await;
+    let (ingest_url, _) = create_queue(&sqs, "ingest", &[]).await;
+    let machine = create_upload_machine(&config, &upload_definition(&dead_letter_url)).await;
+
+    let orchestrator = StepFunctionsOrchestrator::from_config(&config, machine.clone()).unwrap();
+    let photo = PhotoId::new_random();
+    let input = ExecutionInput {
+        photo_id: photo,
+        bucket: "photos".into(),
+        source_key: photo.upload_key(),
+        attempt: 0,
+    };
+    orchestrator.start_execution(&input).await.unwrap();
+    let execution = settled(&orchestrator, &input.execution_name()).await;
+    assert_eq!(execution.status, ExecutionStatus::Failed);
+    let stage = Stage {
+        endpoint: endpoint.clone(),
+        machine: machine.clone(),
+        dead_letter: dead_letter_url.clone(),
+        ingest: ingest_url.clone(),
+        bucket,
+        database_url: database.url(),
+    };
+
+    let shown = stage.wisaw(&["executions", "show", &photo.to_string()]);
+    assert!(shown.contains(&format!("execution {photo}")), "{shown}");
+    assert!(shown.contains("status:  FAILED"), "{shown}");
+    assert!(
+        shown.contains("ExecutionStarted") && shown.contains("TaskStateEntered"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("console: https://us-east-1.console.aws.amazon.com/states/"),
+        "{shown}"
+    );
+
+    let listed = stage.wisaw(&["executions", "list", "--status", "FAILED"]);
+    assert!(listed.contains(&photo.to_string()), "{listed}");
+
+    let dead = stage.wisaw(&["dlq", "list"]);
+    assert!(dead.contains(&photo.to_string()), "{dead}");
+
+    // The console's pages, from the same ports.
+    let console = ConsoleProcess::start(&stage);
+    let failed = console.page("/console/executions?status=FAILED").await;
+    assert!(
+        failed.contains(&format!("data-name=\"{photo}\"")),
+        "{failed}"
+    );
+    let execution = console.page(&format!("/console/executions/{photo}")).await;
+    for part in [
+        "class=\"state caught\" data-state=\"Validate\"",
+        "class=\"state failed\" data-state=\"PhotoFailed\"",
+        "data-type=\"ExecutionStarted\"",
+        "data-type=\"ExecutionFailed\"",
+        "id=\"aws-console\" href=\"https://us-east-1.console.aws.amazon.com/states/",
+    ] {
+        assert!(execution.contains(part), "{part}: {execution}");
+    }
+    let dead_letters = console.page("/console/dlq").await;
+    assert!(
+        dead_letters.contains(&format!("data-photo=\"{photo}\"")),
+        "{dead_letters}"
+    );
+    let story = console.page(&format!("/console/photos/{photo}")).await;
+    assert!(
+        story.contains("missing") && story.contains(&format!("{photo}")),
+        "{story}"
+    );
+    drop(console);
+
+    let json: serde_json::Value =
+        serde_json::from_str(&stage.wisaw(&["photo", "show", &photo.to_string(), "--json"]))
+            .unwrap();
+    assert_eq!(json["executions"][0]["status"], "FAILED", "{json}");
+    assert_eq!(
+        json["deadLetters"][0]["letters"][0]["photoId"],
+        photo.to_string(),
+        "{json}"
+    );
+    assert_eq!(json["blobs"][0]["size"], serde_json::Value::Null, "{json}");
+
+    let dry = stage.wisaw(&["dlq", "replay", "--photo", &photo.to_string(), "--dry-run"]);
+    assert!(
+        dry.contains("would replay (1)") && dry.contains("nothing was sent"),
+        "{dry}"
+    );
+    let replayed = stage.wisaw(&[
+        "dlq",
+        "replay",
+        "--photo",
+        &photo.to_string(),
+        "--operator",
+        "moto-operator",
+    ]);
+    assert!(replayed.contains("replayed 1 photo(s)"), "{replayed}");
+    assert!(replayed.contains("by moto-operator"), "{replayed}");
+    let settings = wisaw_adapters::postgres::PostgresSettings::from_url(&database.url()).unwrap();
+    let audit = wisaw_adapters::postgres::PostgresMetadataStore::connect(&settings)
+        .await
+        .unwrap();
+    let records = wisaw_domain::ports::ReplayAudit::replays(&audit, 10)
+        .await
+        .unwrap();
+    assert_eq!(records.len(), 1, "{records:?}");
+    assert_eq!(records[0].operator, "moto-operator");
+    assert_eq!(records[0].photos[0].photo_id, photo);
+    assert!(records[0].finished_at.is_some());
+
+    let ingest = SqsQueue::from_config(&config, ingest_url);
+    let messages = ingest
+        .receive(10, Duration::from_secs(30), Duration::from_secs(2))
+        .await
+        .unwrap();
+    assert_eq!(messages.len(), 1);
+    let letters = read_dead_letters(&messages[0].body).unwrap();
+    assert_eq!((letters[0].photo_id, letters[0].attempt), (photo, 1));
+    let dead_letter = SqsQueue::from_config(&config, dead_letter_url);
+    assert!(dead_letter
+        .receive(10, Duration::from_secs(30), Duration::ZERO)
+        .await
+        .unwrap()
+        .is_empty());
+}
