@@ -19,6 +19,7 @@ use std::collections::BTreeMap;
 use wisaw_domain::contracts::ImageFormat;
 use wisaw_domain::geo::{valid_lat, valid_lon};
 use wisaw_domain::model::{CreatePhoto, NewPhoto, Photo};
+use wisaw_domain::ports::PutTerms;
 use wisaw_domain::{DeviceId, PhotoId, PhotoStatus};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -187,9 +188,11 @@ async fn answer(ports: &ApiPorts, photo: &Photo) -> Result<TicketResponse, Probl
         let signed = ports
             .blobs
             .presign_put(
-                &photo.id.upload_key(),
-                &photo.content_type,
-                photo.content_length,
+                PutTerms {
+                    key: &photo.id.upload_key(),
+                    content_type: &photo.content_type,
+                    content_length: photo.content_length,
+                },
                 ports.config.upload_ticket_ttl,
             )
             .await

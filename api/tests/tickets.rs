@@ -191,11 +191,12 @@ async fn coordinates_and_malformed_bodies_are_400() {
     );
 }
 
-/// Where the abuse reports on the photo of a first ticket of `owner`'s are filed.
-async fn reports_on_a_ticket_of(h: &Harness, owner: DeviceId) -> String {
+/// A new owner, and where the abuse reports on the photo of its first ticket are filed.
+async fn an_owner_and_where_its_photo_is_reported(h: &Harness) -> (DeviceId, String) {
+    let owner = DeviceId::new_random();
     let first = h.post_json("/v1/uploads", &ticket_body(owner)).await;
     let photo = first.body["photoId"].as_str().unwrap().to_string();
-    format!("/v1/photos/{photo}/abuse-reports")
+    (owner, format!("/v1/photos/{photo}/abuse-reports"))
 }
 
 /// Files a report of `reporter`'s from the client address `ip`; it is taken (201),
@@ -210,8 +211,7 @@ async fn file_a_report(h: &Harness, uri: &str, reporter: DeviceId, ip: [u8; 4]) 
 #[tokio::test]
 async fn a_device_reported_by_more_than_three_devices_with_standing_is_refused() {
     let h = Harness::new().await;
-    let owner = DeviceId::new_random();
-    let uri = reports_on_a_ticket_of(&h, owner).await;
+    let (owner, uri) = an_owner_and_where_its_photo_is_reported(&h).await;
 
     for n in 1..=4 {
         let reporter = h.device_with_a_ready_photo().await;
@@ -233,8 +233,7 @@ async fn a_device_reported_by_more_than_three_devices_with_standing_is_refused()
 #[tokio::test]
 async fn made_up_reporters_cannot_ban_anyone() {
     let h = Harness::new().await;
-    let owner = DeviceId::new_random();
-    let uri = reports_on_a_ticket_of(&h, owner).await;
+    let (owner, uri) = an_owner_and_where_its_photo_is_reported(&h).await;
 
     // Ten made-up device ids, each from an address of its own: none has standing.
     for n in 1..=10 {

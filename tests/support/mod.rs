@@ -17,7 +17,7 @@ use std::time::Duration;
 use wisaw::events::client::EventsConnection;
 use wisaw_api::photos::PhotoStatusResponse;
 use wisaw_api::tickets::TicketResponse;
-use wisaw_domain::ports::{BlobStore, PortResult, SignedRequest};
+use wisaw_domain::ports::{BlobStore, PortResult, PutTerms, SignedRequest};
 use wisaw_domain::PortError;
 use wisaw_local::tls::{ClientTrust, TlsOptions};
 use wisaw_local::{LocalStack, RunningStack, StackOptions, WorkerPortsHook};
@@ -388,14 +388,8 @@ impl BlobStore for FlakyBlobs {
     async fn delete_prefix(&self, prefix: &str) -> PortResult<u64> {
         self.inner.delete_prefix(prefix).await
     }
-    async fn presign_put(
-        &self,
-        key: &str,
-        ct: &str,
-        len: u64,
-        ttl: Duration,
-    ) -> PortResult<SignedRequest> {
-        self.inner.presign_put(key, ct, len, ttl).await
+    async fn presign_put(&self, terms: PutTerms<'_>, ttl: Duration) -> PortResult<SignedRequest> {
+        self.inner.presign_put(terms, ttl).await
     }
     async fn presign_get(&self, key: &str, ttl: Duration) -> PortResult<String> {
         self.inner.presign_get(key, ttl).await

@@ -9,9 +9,18 @@ use wisaw_adapters::blobs_fs::{
     LocalBlobStore, PutTicket, Refusal, UploadError, CONTENT_LENGTH_PARAM, CONTENT_TYPE_PARAM,
     EXPIRES_PARAM, SIGNATURE_PARAM,
 };
-use wisaw_domain::ports::BlobStore;
+use wisaw_domain::ports::{BlobStore, PutTerms};
 use wisaw_domain::PortError;
 use wisaw_testkit::photos::signed_query;
+
+/// A signed PUT's terms, written short.
+fn terms<'a>(key: &'a str, content_type: &'a str, content_length: u64) -> PutTerms<'a> {
+    PutTerms {
+        key,
+        content_type,
+        content_length,
+    }
+}
 
 const BASE: &str = "http://127.0.0.1:3000/blobs";
 const KEY: &str = "uploads/0b6f5c2e-7a8d-4c1e-9f00-123456789abc";
@@ -57,7 +66,7 @@ async fn a_put_url_binds_key_content_type_length_and_expiry() {
     let dir = tempfile::tempdir().unwrap();
     let store = store(dir.path());
     let ticket = store
-        .presign_put(KEY, "image/jpeg", 1000, Duration::from_secs(600))
+        .presign_put(terms(KEY, "image/jpeg", 1000), Duration::from_secs(600))
         .await
         .unwrap();
     assert_eq!(ticket.method, "PUT");
@@ -296,7 +305,7 @@ async fn keys_that_could_leave_the_store_are_refused() {
             "delete {key:?}"
         );
         assert!(store
-            .presign_put(key, "image/png", 1, Duration::from_secs(1))
+            .presign_put(terms(key, "image/png", 1), Duration::from_secs(1))
             .await
             .is_err());
         assert!(store

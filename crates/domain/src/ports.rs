@@ -29,6 +29,15 @@ pub struct SignedRequest {
 }
 
 /// Object storage: S3 in AWS, a folder locally.
+/// What a signed PUT binds: the object's key, its content type and its exact length. An
+/// upload that differs in any of them is refused before anything is written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PutTerms<'a> {
+    pub key: &'a str,
+    pub content_type: &'a str,
+    pub content_length: u64,
+}
+
 #[async_trait]
 pub trait BlobStore: Send + Sync {
     /// The bucket name that S3 events carry.
@@ -43,14 +52,8 @@ pub trait BlobStore: Send + Sync {
     /// Removes every object whose key starts with `prefix` (a photo's `photos/{id}/`, say)
     /// and returns how many there were. An empty prefix is refused: it would name them all.
     async fn delete_prefix(&self, prefix: &str) -> PortResult<u64>;
-    /// A signed PUT binding the key, the content type and the exact length.
-    async fn presign_put(
-        &self,
-        key: &str,
-        content_type: &str,
-        content_length: u64,
-        ttl: Duration,
-    ) -> PortResult<SignedRequest>;
+    /// A signed PUT binding its terms, valid for `ttl`.
+    async fn presign_put(&self, terms: PutTerms<'_>, ttl: Duration) -> PortResult<SignedRequest>;
     /// A URL the app can GET the object from (signed and expiring, or under a CDN).
     async fn presign_get(&self, key: &str, ttl: Duration) -> PortResult<String>;
 }

@@ -14,7 +14,7 @@ use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime};
 use wisaw_domain::error::PortError;
-use wisaw_domain::ports::{BlobStore, PortResult, SignedRequest};
+use wisaw_domain::ports::{BlobStore, PortResult, PutTerms, SignedRequest};
 
 /// Headers every client sends on its own; the phone need not be told about them.
 const IMPLICIT_HEADERS: &[&str] = &["host"];
@@ -213,25 +213,25 @@ impl BlobStore for S3BlobStore {
         Ok(deleted)
     }
 
-    async fn presign_put(
-        &self,
-        key: &str,
-        content_type: &str,
-        content_length: u64,
-        ttl: Duration,
-    ) -> PortResult<SignedRequest> {
-        let length = i64::try_from(content_length)
-            .map_err(|_| PortError::Invalid(format!("content length {content_length}").into()))?;
+    async fn presign_put(&self, terms: PutTerms<'_>, ttl: Duration) -> PortResult<SignedRequest> {
+        let length = i64::try_from(terms.content_length).map_err(|_| {
+            PortError::Invalid(format!("content length {}", terms.content_length).into())
+        })?;
         let presigned = self
             .client
             .put_object()
             .bucket(&self.bucket)
-            .key(key)
-            .content_type(content_type)
+            .key(terms.key)
+            .content_type(terms.content_type)
             .content_length(length)
             .presigned(presigning(ttl)?)
             .await
-            .map_err(|e| port_error(&format!("presigning a PUT of {}", self.location(key)), e))?;
+            .map_err(|e| {
+                port_error(
+                    &format!("presigning a PUT of {}", self.location(terms.key)),
+                    e,
+                )
+            })?;
         let headers: BTreeMap<String, String> = presigned
             .headers()
             .filter(|(name, _)| !IMPLICIT_HEADERS.contains(&name.to_ascii_lowercase().as_str()))

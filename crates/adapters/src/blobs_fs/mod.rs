@@ -27,7 +27,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use wisaw_domain::error::PortError;
-use wisaw_domain::ports::{BlobStore, PortResult, SignedRequest};
+use wisaw_domain::ports::{BlobStore, PortResult, PutTerms, SignedRequest};
 
 pub use files::ObjectMeta;
 pub use keys::{key_path, prefix_path};
@@ -396,14 +396,9 @@ impl BlobStore for LocalBlobStore {
         Ok(())
     }
 
-    async fn presign_put(
-        &self,
-        key: &str,
-        content_type: &str,
-        content_length: u64,
-        ttl: Duration,
-    ) -> PortResult<SignedRequest> {
-        refused_key(key)?;
+    async fn presign_put(&self, terms: PutTerms<'_>, ttl: Duration) -> PortResult<SignedRequest> {
+        refused_key(terms.key)?;
+        let content_type = terms.content_type;
         if content_type.is_empty() || content_type.chars().any(|c| c.is_control()) {
             return Err(PortError::Invalid(
                 format!("bad content type {content_type:?}").into(),
@@ -412,10 +407,10 @@ impl BlobStore for LocalBlobStore {
         let expires = expiry(Utc::now(), ttl);
         let params = self
             .signer
-            .put_params(key, content_type, content_length, expires);
+            .put_params(terms.key, content_type, terms.content_length, expires);
         Ok(SignedRequest {
             method: "PUT".into(),
-            url: url_with(&self.base_url, key, &params),
+            url: url_with(&self.base_url, terms.key, &params),
             headers: BTreeMap::from([("Content-Type".to_string(), content_type.to_string())]),
             expires_at: DateTime::from_timestamp(expires, 0).unwrap_or(DateTime::<Utc>::MAX_UTC),
         })

@@ -6,7 +6,7 @@ use futures::StreamExt;
 use std::collections::BTreeSet;
 use std::time::Duration;
 use wisaw_adapters::aws::S3BlobStore;
-use wisaw_domain::ports::BlobStore;
+use wisaw_domain::ports::{BlobStore, PutTerms};
 use wisaw_domain::{PhotoId, PortError};
 use wisaw_testkit::aws_emulator::{create_bucket, emulator};
 use wisaw_testkit::photos::signed_query;
@@ -48,9 +48,11 @@ async fn a_presigned_put_then_a_presigned_get_round_trips_the_bytes() {
 
     let ticket = store
         .presign_put(
-            &key,
-            "image/jpeg",
-            bytes.len() as u64,
+            PutTerms {
+                key: &key,
+                content_type: "image/jpeg",
+                content_length: bytes.len() as u64,
+            },
             Duration::from_secs(300),
         )
         .await

@@ -6,7 +6,7 @@ use super::layout::{badge, csrf_field, execution_link, page, photo_link, time};
 use crate::forms::Fields;
 use crate::paths;
 use crate::{ConsoleState, PageResult};
-use axum::extract::{RawQuery, State};
+use axum::extract::{FromRequest, RawQuery, Request, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect};
 use bytes::Bytes;
@@ -89,7 +89,25 @@ fn row(entry: &DeadLetterEntry) -> Markup {
     }
 }
 
-/// The request a dry-run or replay form posts, once its CSRF token is checked.
+/// The request a dry-run or replay form posts, once its CSRF token is checked: what the
+/// two actions take, as an extractor.
+pub struct ReplayForm(ReplayRequest);
+
+impl FromRequest<ConsoleState> for ReplayForm {
+    type Rejection = crate::PageError;
+
+    async fn from_request(
+        request: Request,
+        console: &ConsoleState,
+    ) -> Result<Self, Self::Rejection> {
+        let headers = request.headers().clone();
+        let body = Bytes::from_request(request, console)
+            .await
+            .map_err(|rejection| crate::PageError::bad_request(rejection.body_text()))?;
+        action_request(console, &headers, &body).map(Self)
+    }
+}
+
 fn action_request(
     console: &ConsoleState,
     headers: &HeaderMap,
@@ -121,10 +139,8 @@ fn request_of(console: &ConsoleState, fields: &Fields) -> Result<ReplayRequest, 
 
 pub async fn dry_run(
     State(console): State<ConsoleState>,
-    headers: HeaderMap,
-    body: Bytes,
+    ReplayForm(request): ReplayForm,
 ) -> PageResult {
-    let request = action_request(&console, &headers, &body)?;
     let plan = replay::dry_run(&console.ports, &request).await?;
     let photos: Vec<String> = plan
         .replay
@@ -169,10 +185,8 @@ pub async fn dry_run(
 
 pub async fn replay(
     State(console): State<ConsoleState>,
-    headers: HeaderMap,
-    body: Bytes,
+    ReplayForm(request): ReplayForm,
 ) -> PageResult {
-    let request = action_request(&console, &headers, &body)?;
     let started = replay::start(&console.ports, &request).await?;
     let id = started.record.id;
     let ports = console.ports.clone();
