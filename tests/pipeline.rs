@@ -220,7 +220,7 @@ async fn a_worker_that_always_fails_ends_failed_in_the_dead_letter_queue_and_rep
         "{listing}"
     );
 
-    flaky.heal();
+    flaky.hook.heal();
     let ports = stack.stack().operator_ports();
     let record = replay_photos(&ports, [id.parse().unwrap()]).await;
     assert_eq!(record.photos.len(), 1);

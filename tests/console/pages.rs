@@ -21,7 +21,7 @@ async fn an_operator_finds_a_failed_photo_and_replays_it_from_the_console() {
         .upload(&jpeg(&two_tone(320, 240)), "image/jpeg", SF.0, SF.1)
         .await;
     assert_eq!(stack.wait_final(&failed).await.status, PhotoStatus::Failed);
-    flaky.heal();
+    flaky.hook.heal();
     let ready = stack
         .upload(&jpeg(&two_tone(640, 480)), "image/jpeg", SF.0, SF.1)
         .await;

@@ -8,7 +8,6 @@ pub use wisaw_testkit::{
     wait_final, Store, PROBLEM_JSON,
 };
 
-use async_trait::async_trait;
 use bytes::Bytes;
 
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -17,10 +16,11 @@ use std::time::Duration;
 use wisaw::events::client::EventsConnection;
 use wisaw_api::photos::PhotoStatusResponse;
 use wisaw_api::tickets::TicketResponse;
-use wisaw_domain::ports::{BlobStore, PortResult, PutTerms, SignedRequest};
+use wisaw_domain::ports::{BlobStore, PortResult};
 use wisaw_domain::PortError;
 use wisaw_local::tls::{ClientTrust, TlsOptions};
 use wisaw_local::{LocalStack, RunningStack, StackOptions, WorkerPortsHook};
+use wisaw_testkit::ports::{BlobCall, BlobHook, HookedBlobStore};
 
 /// Where the tests' photos are taken: San Francisco.
 pub const SF: (f64, f64) = (37.7749, -122.4194);
@@ -114,7 +114,7 @@ impl TestStack {
         let slot = Arc::new(std::sync::Mutex::new(None));
         let hook_slot = slot.clone();
         let hook: WorkerPortsHook = Box::new(move |mut ports| {
-            let flaky = FlakyBlobs::new(ports.blobs.clone(), failures);
+            let flaky = FlakyReads::blobs(ports.blobs.clone(), failures);
             *hook_slot.lock().unwrap() = Some(flaky.clone());
             ports.blobs = flaky;
             ports
@@ -334,22 +334,24 @@ pub async fn assert_no_event(connection: &mut EventsConnection, wait: Duration) 
     }
 }
 
-/// A blob store whose reads fail as if S3 were unreachable: the next `n` reads, or all
-/// of them while `always` is set. Writes and URLs go to the real store.
-pub struct FlakyBlobs {
-    inner: Arc<dyn BlobStore>,
+/// Reads that fail as if S3 were unreachable: the next `n` reads, or all of them
+/// ([`ALWAYS`]). Writes and URLs go to the real store.
+pub struct FlakyReads {
     failures_left: AtomicI64,
 }
+
+/// A blob store with [`FlakyReads`].
+pub type FlakyBlobs = HookedBlobStore<FlakyReads>;
 
 /// `failures_left` below zero means "fail every read".
 pub const ALWAYS: i64 = -1;
 
-impl FlakyBlobs {
-    pub fn new(inner: Arc<dyn BlobStore>, failures: i64) -> Arc<Self> {
-        Arc::new(Self {
-            inner,
+impl FlakyReads {
+    pub fn blobs(inner: Arc<dyn BlobStore>, failures: i64) -> Arc<FlakyBlobs> {
+        let reads = Self {
             failures_left: AtomicI64::new(failures),
-        })
+        };
+        Arc::new(HookedBlobStore::new(inner, reads))
     }
     pub fn heal(&self) {
         self.failures_left.store(0, Ordering::SeqCst);
@@ -363,36 +365,14 @@ impl FlakyBlobs {
     }
 }
 
-#[async_trait]
-impl BlobStore for FlakyBlobs {
-    fn bucket(&self) -> &str {
-        self.inner.bucket()
-    }
-    async fn get(&self, key: &str) -> PortResult<Bytes> {
-        if self.should_fail() {
-            return Err(PortError::Unavailable(
+impl BlobHook for FlakyReads {
+    fn before(&self, call: BlobCall<'_>) -> PortResult<()> {
+        match call {
+            BlobCall::Get(key) if self.should_fail() => Err(PortError::Unavailable(
                 format!("injected fault reading {key}").into(),
-            ));
+            )),
+            _ => Ok(()),
         }
-        self.inner.get(key).await
-    }
-    async fn size(&self, key: &str) -> PortResult<Option<u64>> {
-        self.inner.size(key).await
-    }
-    async fn put(&self, key: &str, content_type: &str, body: Bytes) -> PortResult<()> {
-        self.inner.put(key, content_type, body).await
-    }
-    async fn delete(&self, key: &str) -> PortResult<()> {
-        self.inner.delete(key).await
-    }
-    async fn delete_prefix(&self, prefix: &str) -> PortResult<u64> {
-        self.inner.delete_prefix(prefix).await
-    }
-    async fn presign_put(&self, terms: PutTerms<'_>, ttl: Duration) -> PortResult<SignedRequest> {
-        self.inner.presign_put(terms, ttl).await
-    }
-    async fn presign_get(&self, key: &str, ttl: Duration) -> PortResult<String> {
-        self.inner.presign_get(key, ttl).await
     }
 }
 

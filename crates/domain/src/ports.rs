@@ -28,7 +28,6 @@ pub struct SignedRequest {
     pub expires_at: DateTime<Utc>,
 }
 
-/// Object storage: S3 in AWS, a folder locally.
 /// What a signed PUT binds: the object's key, its content type and its exact length. An
 /// upload that differs in any of them is refused before anything is written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -38,6 +37,7 @@ pub struct PutTerms<'a> {
     pub content_length: u64,
 }
 
+/// Object storage: S3 in AWS, a folder locally.
 #[async_trait]
 pub trait BlobStore: Send + Sync {
     /// The bucket name that S3 events carry.

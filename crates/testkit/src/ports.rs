@@ -1,9 +1,12 @@
 //! Real local stores in a temporary folder, and an orchestrator that records what it
 //! is asked to start: what the API and dispatch tests run their handlers over; and a
-//! metadata store with one behaviour changed ([`HookedMetadataStore`]).
+//! metadata store or a blob store with one behaviour changed ([`HookedMetadataStore`],
+//! [`HookedBlobStore`]).
 
+mod hooked_blobs;
 mod hooked_metadata;
 
+pub use hooked_blobs::{BlobCall, BlobHook, HookedBlobStore};
 pub use hooked_metadata::{HookedMetadataStore, MetadataCall, MetadataHook};
 
 use async_trait::async_trait;

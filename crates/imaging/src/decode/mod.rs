@@ -8,6 +8,7 @@
 //! from the header, before it is made.
 
 mod jpeg_scaled;
+mod pixels;
 mod png_rows;
 mod shrink;
 mod webp_scaled;

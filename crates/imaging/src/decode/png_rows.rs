@@ -3,9 +3,9 @@
 //! Interlaced (Adam7) PNGs spread every row over seven passes; they are decoded whole,
 //! and only if the whole frame fits the working budget.
 
+use super::pixels::{row_to_rgb, Samples};
 use super::shrink::BoxShrink;
 use super::{box_factor, DecodeFailure, Decoded, WORKING_BUDGET};
-use crate::thumbnail::pixels::{row_to_rgb, Samples};
 use png::{ColorType, DecodingError, Transformations};
 use std::io::Cursor;
 

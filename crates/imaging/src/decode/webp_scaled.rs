@@ -5,8 +5,8 @@
 //! Lossless (VP8L) bitstreams and alpha planes are decoded whole by libwebp whatever
 //! the output size, so their full-size cost is checked against the budget first.
 
+use super::pixels::flatten_rgba_row;
 use super::{box_factor, DecodeFailure, Decoded, WORKING_BUDGET};
-use crate::thumbnail::pixels::flatten_rgba_row;
 use image::RgbImage;
 use libwebp_sys as webp;
 

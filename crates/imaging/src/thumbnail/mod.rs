@@ -15,7 +15,6 @@
 pub mod colour;
 pub mod encode;
 pub mod orient;
-pub mod pixels;
 pub mod resize;
 
 use crate::decode::{decode_at_least, DecodeFailure, Decoded};
