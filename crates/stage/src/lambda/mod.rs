@@ -1,0 +1,284 @@
+//! Each function as Lambda runs it: its bootstrap as a process with Lambda's environment,
+//! behind a Runtime API of its own ([`runtime_api`]); kept warm between invocations;
+//! several at once up to the function's concurrency; its timeout enforced
+//! (`Sandbox.Timedout`); a crash or an exit reported as Lambda reports it
+//! (`Runtime.ExitError`), and a new process for the next invocation.
+
+pub mod runtime_api;
+
+use runtime_api::{Answer, Invocation, RuntimeApi};
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::sync::Mutex;
+use std::time::{Duration, SystemTime};
+use tokio::process::{Child, Command};
+use tokio::sync::{oneshot, Semaphore};
+
+/// What Lambda knows of a function.
+#[derive(Clone, Debug)]
+pub struct FunctionConfig {
+    pub name: String,
+    /// The `bootstrap` file of a `provided` runtime.
+    pub bootstrap: PathBuf,
+    /// The template's variables (and, later, the function's own credentials).
+    pub environment: BTreeMap<String, String>,
+    pub memory_mb: u32,
+    pub timeout: Duration,
+    /// At most this many invocations at once, each in an environment of its own.
+    pub concurrency: usize,
+    pub region: String,
+    pub account_id: String,
+}
+
+impl FunctionConfig {
+    pub fn arn(&self) -> String {
+        format!(
+            "arn:aws:lambda:{}:{}:function:{}",
+            self.region, self.account_id, self.name
+        )
+    }
+}
+
+/// A failed invocation, as Lambda's Invoke reports it (`FunctionError`): the type and
+/// message, and the payload the runtime sent.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[error("{error_type}: {message}")]
+pub struct InvokeError {
+    pub error_type: String,
+    pub message: String,
+    pub payload: Value,
+}
+
+impl InvokeError {
+    fn new(error_type: &str, message: String) -> Self {
+        let payload = json!({"errorType": error_type, "errorMessage": message});
+        Self {
+            error_type: error_type.to_string(),
+            message,
+            payload,
+        }
+    }
+
+    fn from_runtime(error_type: String, body: Value) -> Self {
+        let message = body["errorMessage"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        Self {
+            error_type,
+            message,
+            payload: body,
+        }
+    }
+}
+
+/// A function's execution environments: started on demand, reused while they live.
+pub struct LocalFunction {
+    config: FunctionConfig,
+    idle: Mutex<Vec<Sandbox>>,
+    slots: Semaphore,
+}
+
+impl LocalFunction {
+    pub fn new(config: FunctionConfig) -> Self {
+        let slots = Semaphore::new(config.concurrency.max(1));
+        Self {
+            config,
+            idle: Mutex::new(Vec::new()),
+            slots,
+        }
+    }
+
+    pub fn config(&self) -> &FunctionConfig {
+        &self.config
+    }
+
+    /// Runs one invocation in a warm environment, or a new one when none is free.
+    pub async fn invoke(&self, payload: Vec<u8>) -> Result<Vec<u8>, InvokeError> {
+        let _slot = self
+            .slots
+            .acquire()
+            .await
+            .expect("the slots are never closed");
+        let warm = self.idle.lock().unwrap().pop();
+        let mut sandbox = match warm {
+            Some(sandbox) => sandbox,
+            None => Sandbox::start(&self.config).await?,
+        };
+        let answer = sandbox.invoke(payload, self.config.timeout).await;
+        if sandbox.alive {
+            self.idle.lock().unwrap().push(sandbox);
+        }
+        answer
+    }
+
+    /// How many environments are warm and free now.
+    pub fn warm(&self) -> usize {
+        self.idle.lock().unwrap().len()
+    }
+}
+
+/// How an invocation's wait ended.
+enum Ended {
+    Answered(Option<Answer>),
+    InitFailed(Option<Answer>),
+    Exited,
+    TimedOut,
+}
+
+/// One execution environment: the bootstrap process and its Runtime API.
+struct Sandbox {
+    api: RuntimeApi,
+    process: Child,
+    init_error: oneshot::Receiver<Answer>,
+    alive: bool,
+}
+
+impl Sandbox {
+    async fn start(config: &FunctionConfig) -> Result<Self, InvokeError> {
+        let (init_error_sender, init_error) = oneshot::channel();
+        let api = RuntimeApi::start(&config.arn(), init_error_sender)
+            .await
+            .map_err(|e| InvokeError::new("ServiceException", format!("the Runtime API: {e}")))?;
+        let task_root = config
+            .bootstrap
+            .parent()
+            .map(PathBuf::from)
+            .unwrap_or_default();
+        let process = Command::new(&config.bootstrap)
+            .env_clear()
+            .envs(lambda_environment(config, &api, &task_root))
+            .envs(&config.environment)
+            .current_dir(&task_root)
+            .stdin(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .map_err(|e| {
+                InvokeError::new(
+                    "Runtime.InvalidEntrypoint",
+                    format!("{}: {e}", config.bootstrap.display()),
+                )
+            })?;
+        Ok(Self {
+            api,
+            process,
+            init_error,
+            alive: true,
+        })
+    }
+
+    async fn invoke(
+        &mut self,
+        payload: Vec<u8>,
+        timeout: Duration,
+    ) -> Result<Vec<u8>, InvokeError> {
+        let request_id = uuid::Uuid::new_v4().to_string();
+        let (answer, answered) = oneshot::channel();
+        let invocation = Invocation {
+            request_id: request_id.clone(),
+            payload: payload.into(),
+            deadline: SystemTime::now() + timeout,
+            answer,
+        };
+        if self.api.hand_over(invocation).await.is_err() {
+            self.alive = false;
+            return Err(InvokeError::new(
+                "ServiceException",
+                "the environment's Runtime API is gone".into(),
+            ));
+        }
+        // In this order: an answer or an init error the runtime sent before it exited wins.
+        let ended = tokio::select! {
+            biased;
+            answer = answered => Ended::Answered(answer.ok()),
+            reported = &mut self.init_error => Ended::InitFailed(reported.ok()),
+            _ = self.process.wait() => Ended::Exited,
+            _ = tokio::time::sleep(timeout) => Ended::TimedOut,
+        };
+        match ended {
+            Ended::Answered(Some(Answer::Response(body))) => Ok(body.to_vec()),
+            Ended::Answered(Some(Answer::Error { error_type, body })) => {
+                Err(InvokeError::from_runtime(error_type, body))
+            }
+            Ended::Answered(None) | Ended::Exited => Err(self.ended(&request_id).await),
+            Ended::InitFailed(reported) => {
+                self.stop().await;
+                Err(match reported {
+                    Some(Answer::Error { error_type, body }) => {
+                        InvokeError::from_runtime(error_type, body)
+                    }
+                    _ => InvokeError::new(
+                        "Runtime.Unknown",
+                        format!("RequestId: {request_id} Error: the runtime failed to start"),
+                    ),
+                })
+            }
+            Ended::TimedOut => {
+                self.stop().await;
+                Err(InvokeError::new(
+                    "Sandbox.Timedout",
+                    format!(
+                        "RequestId: {request_id} Error: Task timed out after {:.2} seconds",
+                        timeout.as_secs_f64()
+                    ),
+                ))
+            }
+        }
+    }
+
+    /// The process ended during an invocation: `Runtime.ExitError`, with its status.
+    async fn ended(&mut self, request_id: &str) -> InvokeError {
+        self.alive = false;
+        let status = match self.process.wait().await {
+            Ok(status) => status.to_string(),
+            Err(e) => e.to_string(),
+        };
+        InvokeError::new(
+            "Runtime.ExitError",
+            format!("RequestId: {request_id} Error: Runtime exited with error: {status}"),
+        )
+    }
+
+    async fn stop(&mut self) {
+        self.alive = false;
+        let _ = self.process.kill().await;
+    }
+}
+
+/// The variables Lambda sets for a `provided` runtime.
+fn lambda_environment(
+    config: &FunctionConfig,
+    api: &RuntimeApi,
+    task_root: &std::path::Path,
+) -> Vec<(String, String)> {
+    [
+        ("AWS_LAMBDA_RUNTIME_API", api.addr.to_string()),
+        ("AWS_LAMBDA_FUNCTION_NAME", config.name.clone()),
+        ("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST".into()),
+        (
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+            config.memory_mb.to_string(),
+        ),
+        (
+            "AWS_LAMBDA_LOG_GROUP_NAME",
+            format!("/aws/lambda/{}", config.name),
+        ),
+        (
+            "AWS_LAMBDA_LOG_STREAM_NAME",
+            uuid::Uuid::new_v4().to_string(),
+        ),
+        ("AWS_REGION", config.region.clone()),
+        ("AWS_DEFAULT_REGION", config.region.clone()),
+        ("AWS_EXECUTION_ENV", "AWS_Lambda_provided.al2023".into()),
+        ("LAMBDA_TASK_ROOT", task_root.display().to_string()),
+        ("LAMBDA_RUNTIME_DIR", task_root.display().to_string()),
+        ("PATH", "/usr/local/bin:/usr/bin:/bin".into()),
+        ("TZ", ":UTC".into()),
+        ("LANG", "en_US.UTF-8".into()),
+    ]
+    .into_iter()
+    .map(|(name, value)| (name.to_string(), value))
+    .collect()
+}

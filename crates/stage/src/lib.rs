@@ -1,0 +1,7 @@
+//! `wisaw stage`: a SAM template run as deployed, on one machine. What is here so far
+//! reads the template as CloudFormation would ([`template`]): parameters, conditions,
+//! SAM's `Globals` merged into each function, and the intrinsics resolved against the
+//! resources that stand in for AWS's; and runs each function as Lambda runs it ([`lambda`]).
+
+pub mod lambda;
+pub mod template;

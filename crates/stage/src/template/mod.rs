@@ -1,0 +1,247 @@
+//! A SAM template read as CloudFormation reads it: its parameters (defaults, then the
+//! overrides given), the pseudo parameters of the stage, its conditions, SAM's `Globals`
+//! merged into each function as SAM merges them, and every intrinsic resolved against the
+//! stood-in resources. A construct this does not run is refused by name.
+
+mod cfn;
+mod globals;
+mod resolve;
+
+pub use cfn::Cfn;
+pub use resolve::{Resources, Scope};
+
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum TemplateError {
+    #[error("the template is not YAML: {0}")]
+    NotYaml(String),
+    #[error("the template is malformed: {0}")]
+    Malformed(String),
+    #[error("{0} is not supported by the stage")]
+    Unsupported(String),
+    #[error("{0} cannot be resolved: nothing by that name")]
+    Unresolved(String),
+    #[error("the parameter {0} has no value: give it with --parameter-overrides {0}=VALUE")]
+    MissingParameter(String),
+}
+
+/// The pseudo parameters CloudFormation gives every stack.
+#[derive(Clone, Debug)]
+pub struct Pseudo {
+    pub region: String,
+    pub account_id: String,
+    pub stack_name: String,
+}
+
+impl Pseudo {
+    fn parameters(&self) -> [(&'static str, String); 5] {
+        [
+            ("AWS::Region", self.region.clone()),
+            ("AWS::AccountId", self.account_id.clone()),
+            ("AWS::StackName", self.stack_name.clone()),
+            ("AWS::Partition", "aws".to_string()),
+            ("AWS::URLSuffix", "amazonaws.com".to_string()),
+        ]
+    }
+}
+
+/// The template, parsed.
+pub struct Template {
+    root: Cfn,
+}
+
+/// A resource of the template, its properties resolved.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Resource {
+    pub logical_id: String,
+    pub kind: String,
+    pub properties: Value,
+}
+
+/// The values a template resolves against: parameters (with the pseudo ones) and
+/// conditions, decided once.
+pub struct Inputs {
+    pub parameters: BTreeMap<String, Value>,
+    pub conditions: BTreeMap<String, bool>,
+}
+
+impl Template {
+    pub fn parse(text: &str) -> Result<Self, TemplateError> {
+        let yaml: serde_norway::Value =
+            serde_norway::from_str(text).map_err(|e| TemplateError::NotYaml(e.to_string()))?;
+        let root = Cfn::from_yaml(&yaml)?;
+        for section in root.entries().iter().map(|(name, _)| name.as_str()) {
+            if !KNOWN_SECTIONS.contains(&section) {
+                return Err(TemplateError::Unsupported(format!("the section {section}")));
+            }
+        }
+        Ok(Self { root })
+    }
+
+    /// The parameters' values (defaults, then `overrides`) and the pseudo parameters, and
+    /// the conditions evaluated with them.
+    pub fn inputs(
+        &self,
+        overrides: &BTreeMap<String, String>,
+        pseudo: &Pseudo,
+        resources: &dyn Resources,
+    ) -> Result<Inputs, TemplateError> {
+        let mut parameters = BTreeMap::new();
+        for (name, declaration) in self.section("Parameters") {
+            let given = overrides
+                .get(name)
+                .cloned()
+                .or_else(|| declaration.get("Default").and_then(scalar_text));
+            let given = given.ok_or_else(|| TemplateError::MissingParameter(name.clone()))?;
+            let kind = declaration
+                .get("Type")
+                .and_then(Cfn::as_str)
+                .unwrap_or("String");
+            parameters.insert(name.clone(), parameter_value(kind, given));
+        }
+        if let Some(unknown) = overrides.keys().find(|k| !parameters.contains_key(*k)) {
+            return Err(TemplateError::Unresolved(format!(
+                "the parameter {unknown}"
+            )));
+        }
+        for (name, value) in pseudo.parameters() {
+            parameters.insert(name.to_string(), Value::String(value));
+        }
+        let conditions = self.conditions(&parameters, resources)?;
+        Ok(Inputs {
+            parameters,
+            conditions,
+        })
+    }
+
+    /// Every condition, in any order they refer to one another.
+    fn conditions(
+        &self,
+        parameters: &BTreeMap<String, Value>,
+        resources: &dyn Resources,
+    ) -> Result<BTreeMap<String, bool>, TemplateError> {
+        let pending: Vec<&(String, Cfn)> = self.section("Conditions").iter().collect();
+        let mut decided = BTreeMap::new();
+        // Each pass decides at least one condition, or one refers to one that never is.
+        for _ in 0..=pending.len() {
+            let mut progress = false;
+            for (name, condition) in &pending {
+                if decided.contains_key(name) {
+                    continue;
+                }
+                let scope = Scope {
+                    parameters,
+                    conditions: &decided,
+                    resources,
+                };
+                match scope.condition(condition) {
+                    Ok(value) => {
+                        decided.insert(name.clone(), value);
+                        progress = true;
+                    }
+                    Err(TemplateError::Unresolved(what)) if what.starts_with("the condition ") => {}
+                    Err(other) => return Err(other),
+                }
+            }
+            if !progress {
+                break;
+            }
+        }
+        match pending.iter().find(|(name, _)| !decided.contains_key(name)) {
+            Some((name, _)) => Err(TemplateError::Unresolved(format!(
+                "the condition {name} (it refers to itself or to one that does not exist)"
+            ))),
+            None => Ok(decided),
+        }
+    }
+
+    /// The resources of `kind`, in the template's order, their properties resolved, with
+    /// SAM's `Globals` of that kind merged in first; a resource whose `Condition` is
+    /// false is left out, as CloudFormation leaves it out.
+    pub fn resources_of(
+        &self,
+        kind: &str,
+        inputs: &Inputs,
+        resources: &dyn Resources,
+    ) -> Result<Vec<Resource>, TemplateError> {
+        let scope = Scope {
+            parameters: &inputs.parameters,
+            conditions: &inputs.conditions,
+            resources,
+        };
+        let globals = globals::of_kind(self.root.get("Globals"), kind);
+        let mut found = Vec::new();
+        for (logical_id, resource) in self.section("Resources") {
+            if resource.get("Type").and_then(Cfn::as_str) != Some(kind) {
+                continue;
+            }
+            if let Some(condition) = resource.get("Condition").and_then(Cfn::as_str) {
+                if !inputs.conditions.get(condition).copied().ok_or_else(|| {
+                    TemplateError::Unresolved(format!("the condition {condition}"))
+                })? {
+                    continue;
+                }
+            }
+            let properties = resource
+                .get("Properties")
+                .cloned()
+                .unwrap_or(Cfn::Map(Vec::new()));
+            let properties = match globals {
+                Some(globals) => globals::merged(globals, &properties),
+                None => properties,
+            };
+            found.push(Resource {
+                logical_id: logical_id.clone(),
+                kind: kind.to_string(),
+                properties: scope.resolve(&properties)?.unwrap_or(Value::Null),
+            });
+        }
+        Ok(found)
+    }
+
+    fn section(&self, name: &str) -> &[(String, Cfn)] {
+        self.root.get(name).map_or(&[], Cfn::entries)
+    }
+}
+
+/// The sections a template may have; any other is refused rather than ignored.
+const KNOWN_SECTIONS: [&str; 9] = [
+    "AWSTemplateFormatVersion",
+    "Transform",
+    "Description",
+    "Metadata",
+    "Parameters",
+    "Conditions",
+    "Globals",
+    "Resources",
+    "Outputs",
+];
+
+fn scalar_text(value: &Cfn) -> Option<String> {
+    match value {
+        Cfn::Scalar(Value::String(s)) => Some(s.clone()),
+        Cfn::Scalar(Value::Number(n)) => Some(n.to_string()),
+        Cfn::Scalar(Value::Bool(b)) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+/// A parameter as `Ref` gives it: list types as lists, everything else as text (a
+/// `Number` parameter too, as CloudFormation passes it).
+fn parameter_value(kind: &str, given: String) -> Value {
+    let is_list = kind == "CommaDelimitedList" || kind.starts_with("List<");
+    if !is_list {
+        return Value::String(given);
+    }
+    if given.is_empty() {
+        return Value::Array(Vec::new());
+    }
+    Value::Array(
+        given
+            .split(',')
+            .map(|item| Value::String(item.trim().to_string()))
+            .collect(),
+    )
+}

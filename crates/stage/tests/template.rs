@@ -1,0 +1,193 @@
+//! The project's own `template.yaml` read as CloudFormation reads it, and what the stage
+//! refuses by name rather than ignores.
+
+use serde_json::{json, Value};
+use std::collections::{BTreeMap, BTreeSet};
+use wisaw_stage::template::{Inputs, Pseudo, Resources, Template, TemplateError};
+
+/// Resources that answer for the logical ids they know, in a recognisable shape.
+struct StoodIn(BTreeSet<String>);
+
+impl Resources for StoodIn {
+    fn reference(&self, logical_id: &str) -> Option<Value> {
+        self.0
+            .contains(logical_id)
+            .then(|| json!(format!("ref:{logical_id}")))
+    }
+    fn attribute(&self, logical_id: &str, attribute: &str) -> Option<Value> {
+        self.0
+            .contains(logical_id)
+            .then(|| json!(format!("att:{logical_id}.{attribute}")))
+    }
+}
+
+fn stood_in(ids: &[&str]) -> StoodIn {
+    StoodIn(ids.iter().map(|id| id.to_string()).collect())
+}
+
+fn pseudo() -> Pseudo {
+    Pseudo {
+        region: "us-east-1".into(),
+        account_id: "123456789012".into(),
+        stack_name: "wisaw-test".into(),
+    }
+}
+
+fn project_template() -> Template {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../template.yaml");
+    Template::parse(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// Every logical id of the project's template, as resources that stand in.
+fn every_resource() -> StoodIn {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../template.yaml");
+    let yaml: serde_norway::Value =
+        serde_norway::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let ids: Vec<&str> = yaml["Resources"]
+        .as_mapping()
+        .unwrap()
+        .keys()
+        .map(|k| k.as_str().unwrap())
+        .collect();
+    stood_in(&ids)
+}
+
+/// The parameters `template.yaml` has no default for.
+const REQUIRED: [(&str, &str); 2] = [
+    (
+        "DatabaseSecretArn",
+        "arn:aws:secretsmanager:us-east-1:123456789012:secret:wisaw-test-db",
+    ),
+    ("EventsApiKeyExpires", "1900000000"),
+];
+
+fn inputs(template: &Template, overrides: &[(&str, &str)], resources: &StoodIn) -> Inputs {
+    let overrides: BTreeMap<String, String> = REQUIRED
+        .iter()
+        .chain(overrides)
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    template.inputs(&overrides, &pseudo(), resources).unwrap()
+}
+
+fn variables(function: &Value) -> &serde_json::Map<String, Value> {
+    function["Environment"]["Variables"].as_object().unwrap()
+}
+
+#[test]
+fn every_function_gets_the_globals_and_its_variables_resolved() {
+    let template = project_template();
+    let resources = every_resource();
+    let inputs = inputs(&template, &[("Stage", "test")], &resources);
+    let functions = template
+        .resources_of("AWS::Serverless::Function", &inputs, &resources)
+        .unwrap();
+    assert_eq!(functions.len(), 6, "api, dispatch and the four steps");
+    for function in &functions {
+        let properties = &function.properties;
+        let id = &function.logical_id;
+        assert_eq!(properties["Runtime"], "provided.al2023", "{id}");
+        assert_eq!(properties["Architectures"], json!(["arm64"]), "{id}");
+        assert_eq!(properties["LoggingConfig"]["LogFormat"], "JSON", "{id}");
+        let variables = variables(properties);
+        assert_eq!(
+            variables["WISAW_BUCKET"], "wisaw-test-123456789012-us-east-1",
+            "{id}"
+        );
+        assert_eq!(
+            variables["WISAW_INGEST_QUEUE_URL"], "ref:IngestQueue",
+            "{id}"
+        );
+        assert_eq!(
+            variables["WISAW_STATE_MACHINE_ARN"],
+            "arn:aws:states:us-east-1:123456789012:stateMachine:wisaw-test-upload",
+            "{id}"
+        );
+        // No CDN by default: `!If [HasCdn, ..., !Ref AWS::NoValue]` leaves it out.
+        assert!(!variables.contains_key("WISAW_CDN_BASE_URL"), "{id}");
+        // Nothing of the template's own syntax is left.
+        let text = properties.to_string();
+        assert!(
+            !text.contains("${") && !text.contains("Fn::"),
+            "{id}: {text}"
+        );
+    }
+}
+
+#[test]
+fn parameters_and_conditions_change_what_resolves() {
+    let template = project_template();
+    let resources = every_resource();
+    let overrides = [("Stage", "prod"), ("CdnBaseUrl", "https://cdn.example")];
+    let inputs = inputs(&template, &overrides, &resources);
+    assert!(inputs.conditions["HasCdn"]);
+    assert!(!inputs.conditions["HasVpc"]);
+    let functions = template
+        .resources_of("AWS::Serverless::Function", &inputs, &resources)
+        .unwrap();
+    for function in &functions {
+        let variables = variables(&function.properties);
+        assert_eq!(variables["WISAW_CDN_BASE_URL"], "https://cdn.example");
+        assert_eq!(variables["WISAW_STAGE"], "prod");
+    }
+}
+
+#[test]
+fn what_the_stage_does_not_run_is_refused_by_name() {
+    let resources = stood_in(&["Queue"]);
+    let refused = |text: &str| -> TemplateError {
+        let template = match Template::parse(text) {
+            Ok(template) => template,
+            Err(error) => return error,
+        };
+        let inputs = match template.inputs(&BTreeMap::new(), &pseudo(), &resources) {
+            Ok(inputs) => inputs,
+            Err(error) => return error,
+        };
+        template
+            .resources_of("AWS::Serverless::Function", &inputs, &resources)
+            .expect_err("refused")
+    };
+    let function = |property: &str| {
+        format!("Resources:\n  F:\n    Type: AWS::Serverless::Function\n    Properties:\n      Environment:\n        Variables:\n          X: {property}\n")
+    };
+    assert_eq!(
+        refused(&function("!ImportValue shared-vpc")),
+        TemplateError::Unsupported("Fn::ImportValue".into())
+    );
+    assert_eq!(
+        refused(&function("!Ref Nowhere")),
+        TemplateError::Unresolved("Ref Nowhere".into())
+    );
+    assert_eq!(
+        refused(&function("!GetAtt Nowhere.Arn")),
+        TemplateError::Unresolved("Fn::GetAtt Nowhere.Arn".into())
+    );
+    assert_eq!(
+        refused("Mappings:\n  M: {}\nResources: {}\n"),
+        TemplateError::Unsupported("the section Mappings".into())
+    );
+    assert_eq!(
+        refused("Parameters:\n  Secret:\n    Type: String\nResources: {}\n"),
+        TemplateError::MissingParameter("Secret".into())
+    );
+    assert!(matches!(
+        refused("Conditions:\n  A: !Condition B\n  B: !Condition A\nResources: {}\n"),
+        TemplateError::Unresolved(what) if what.contains("the condition")
+    ));
+    // What is supported resolves: `!Sub` with variables and a literal, `!Join`, `!Select`.
+    let template = Template::parse(&function(
+        "!Join [\"-\", [!Sub [\"${A}.${!B}\", {A: !Ref Queue}], !Select [1, !Split [\",\", \"x,y\"]]]]",
+    ))
+    .unwrap();
+    let inputs = template
+        .inputs(&BTreeMap::new(), &pseudo(), &resources)
+        .unwrap();
+    let resolved = template
+        .resources_of("AWS::Serverless::Function", &inputs, &resources)
+        .unwrap();
+    assert_eq!(
+        resolved[0].properties["Environment"]["Variables"]["X"],
+        "ref:Queue.${B}-y"
+    );
+}
