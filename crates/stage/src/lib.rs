@@ -3,5 +3,6 @@
 //! SAM's `Globals` merged into each function, and the intrinsics resolved against the
 //! resources that stand in for AWS's; and runs each function as Lambda runs it ([`lambda`]).
 
+pub mod functions;
 pub mod lambda;
 pub mod template;

@@ -191,3 +191,84 @@ fn what_the_stage_does_not_run_is_refused_by_name() {
         "ref:Queue.${B}-y"
     );
 }
+
+#[test]
+fn the_state_machine_is_the_definition_file_with_the_templates_substitutions() {
+    let template = project_template();
+    let resources = every_resource();
+    let inputs = inputs(&template, &[], &resources);
+    let root = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."));
+    let machines = template.state_machines(&inputs, &resources, root).unwrap();
+    assert_eq!(machines.len(), 1);
+    let deployed = &machines[0];
+    assert_eq!(deployed.name, "wisaw-test-upload");
+    assert_eq!(deployed.kind, "STANDARD");
+    // Every `${...}` of the file substituted from the stood-in resources.
+    assert!(deployed.machine.unresolved_placeholders().is_empty());
+    assert!(deployed.machine.state("Validate").is_some());
+
+    // A placeholder the template gives no value is refused by name, not deployed as text.
+    let without = std::fs::read_to_string(root.join("template.yaml"))
+        .unwrap()
+        .replace(
+            "        NotifyFunctionArn: !GetAtt NotifyFunction.Arn\n",
+            "",
+        );
+    let template = Template::parse(&without).unwrap();
+    let inputs = self::inputs(&template, &[], &resources);
+    let refused = template
+        .state_machines(&inputs, &resources, root)
+        .err()
+        .expect("refused");
+    assert_eq!(
+        refused,
+        TemplateError::Unresolved(
+            "UploadStateMachine's definition placeholder ${NotifyFunctionArn}".into()
+        )
+    );
+}
+
+#[test]
+fn each_function_is_configured_as_lambda_would_run_it() {
+    use wisaw_stage::functions::{function_config, Placement};
+    let template = project_template();
+    let resources = every_resource();
+    let inputs = inputs(&template, &[], &resources);
+    let placement = Placement {
+        functions_dir: std::path::Path::new("/functions"),
+        region: "us-east-1",
+        account_id: "123456789012",
+        default_concurrency: 4,
+    };
+    let configs: BTreeMap<String, _> = template
+        .resources_of("AWS::Serverless::Function", &inputs, &resources)
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f.logical_id.clone(),
+                function_config(f, &placement).unwrap(),
+            )
+        })
+        .collect();
+    let api = &configs["ApiFunction"];
+    assert_eq!(api.name, "wisaw-test-api");
+    assert_eq!(
+        api.bootstrap,
+        std::path::Path::new("/functions/api/bootstrap")
+    );
+    assert_eq!((api.memory_mb, api.timeout.as_secs()), (1275, 15));
+    assert_eq!(api.environment["WISAW_STAGE"], "test");
+    assert_eq!(
+        api.arn(),
+        "arn:aws:lambda:us-east-1:123456789012:function:wisaw-test-api"
+    );
+    let dispatch = &configs["DispatchFunction"];
+    assert_eq!(
+        dispatch.bootstrap,
+        std::path::Path::new("/functions/dispatch/bootstrap")
+    );
+    assert_eq!((dispatch.memory_mb, dispatch.timeout.as_secs()), (829, 30));
+    assert_eq!(configs.len(), 6);
+    assert!(configs.values().all(|c| c.concurrency == 4));
+}

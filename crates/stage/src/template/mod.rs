@@ -6,9 +6,11 @@
 mod cfn;
 mod globals;
 mod resolve;
+mod state_machine;
 
 pub use cfn::Cfn;
 pub use resolve::{Resources, Scope};
+pub use state_machine::DeployedMachine;
 
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -58,6 +60,8 @@ pub struct Resource {
     pub logical_id: String,
     pub kind: String,
     pub properties: Value,
+    /// Its `Metadata` (how SAM builds a function, for one), resolved too.
+    pub metadata: Value,
 }
 
 /// The values a template resolves against: parameters (with the pseudo ones) and
@@ -192,10 +196,15 @@ impl Template {
                 Some(globals) => globals::merged(globals, &properties),
                 None => properties,
             };
+            let metadata = match resource.get("Metadata") {
+                Some(metadata) => scope.resolve(metadata)?.unwrap_or(Value::Null),
+                None => Value::Null,
+            };
             found.push(Resource {
                 logical_id: logical_id.clone(),
                 kind: kind.to_string(),
                 properties: scope.resolve(&properties)?.unwrap_or(Value::Null),
+                metadata,
             });
         }
         Ok(found)
@@ -244,4 +253,27 @@ fn parameter_value(kind: &str, given: String) -> Value {
             .map(|item| Value::String(item.trim().to_string()))
             .collect(),
     )
+}
+
+/// A map of the template whose values Lambda or SAM takes as text (variables,
+/// substitutions): each value as that text. `what` names the map in an error.
+pub fn texts(
+    id: &str,
+    what: &str,
+    value: &Value,
+) -> Result<BTreeMap<String, String>, TemplateError> {
+    let Some(entries) = value.as_object() else {
+        return Ok(BTreeMap::new());
+    };
+    entries
+        .iter()
+        .map(|(name, value)| match value {
+            Value::String(text) => Ok((name.clone(), text.clone())),
+            Value::Number(n) => Ok((name.clone(), n.to_string())),
+            Value::Bool(b) => Ok((name.clone(), b.to_string())),
+            other => Err(TemplateError::Malformed(format!(
+                "{id}'s {what} {name} is not text: {other}"
+            ))),
+        })
+        .collect()
 }
