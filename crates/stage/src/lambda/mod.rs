@@ -9,10 +9,12 @@ pub mod runtime_api;
 use runtime_api::{Answer, Invocation, RuntimeApi};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
+use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::process::Stdio;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
+use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 use tokio::sync::{oneshot, Semaphore};
 
@@ -79,6 +81,42 @@ pub struct LocalFunction {
     config: FunctionConfig,
     idle: Mutex<Vec<Sandbox>>,
     slots: Semaphore,
+    /// What its processes wrote, newest last: the function's log, as CloudWatch keeps it.
+    log: FunctionLog,
+}
+
+/// The last lines a function's processes wrote (stdout and stderr, as Lambda collects both).
+#[derive(Clone, Default)]
+pub struct FunctionLog(Arc<Mutex<VecDeque<String>>>);
+
+/// Lines kept per function: enough for an init error and the invocations around it.
+const LOG_LINES: usize = 500;
+
+impl FunctionLog {
+    fn push(&self, line: String) {
+        let mut lines = self.0.lock().unwrap();
+        if lines.len() == LOG_LINES {
+            lines.pop_front();
+        }
+        lines.push_back(line);
+    }
+
+    pub fn lines(&self) -> Vec<String> {
+        self.0.lock().unwrap().iter().cloned().collect()
+    }
+
+    /// Copies each line of `output` into the log, and to this process's stderr under the
+    /// function's name.
+    fn follow(&self, name: &str, output: impl tokio::io::AsyncRead + Unpin + Send + 'static) {
+        let (log, name) = (self.clone(), name.to_string());
+        tokio::spawn(async move {
+            let mut lines = BufReader::new(output).lines();
+            while let Ok(Some(line)) = lines.next_line().await {
+                eprintln!("[{name}] {line}");
+                log.push(line);
+            }
+        });
+    }
 }
 
 impl LocalFunction {
@@ -88,7 +126,13 @@ impl LocalFunction {
             config,
             idle: Mutex::new(Vec::new()),
             slots,
+            log: FunctionLog::default(),
         }
+    }
+
+    /// The function's log so far.
+    pub fn log(&self) -> Vec<String> {
+        self.log.lines()
     }
 
     pub fn config(&self) -> &FunctionConfig {
@@ -105,7 +149,7 @@ impl LocalFunction {
         let warm = self.idle.lock().unwrap().pop();
         let mut sandbox = match warm {
             Some(sandbox) => sandbox,
-            None => Sandbox::start(&self.config).await?,
+            None => Sandbox::start(&self.config, &self.log).await?,
         };
         let answer = sandbox.invoke(payload, self.config.timeout).await;
         if sandbox.alive {
@@ -137,7 +181,7 @@ struct Sandbox {
 }
 
 impl Sandbox {
-    async fn start(config: &FunctionConfig) -> Result<Self, InvokeError> {
+    async fn start(config: &FunctionConfig, log: &FunctionLog) -> Result<Self, InvokeError> {
         let (init_error_sender, init_error) = oneshot::channel();
         let api = RuntimeApi::start(&config.arn(), init_error_sender)
             .await
@@ -147,12 +191,14 @@ impl Sandbox {
             .parent()
             .map(PathBuf::from)
             .unwrap_or_default();
-        let process = Command::new(&config.bootstrap)
+        let mut process = Command::new(&config.bootstrap)
             .env_clear()
             .envs(lambda_environment(config, &api, &task_root))
             .envs(&config.environment)
             .current_dir(&task_root)
             .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
             .kill_on_drop(true)
             .spawn()
             .map_err(|e| {
@@ -161,6 +207,12 @@ impl Sandbox {
                     format!("{}: {e}", config.bootstrap.display()),
                 )
             })?;
+        if let Some(stdout) = process.stdout.take() {
+            log.follow(&config.name, stdout);
+        }
+        if let Some(stderr) = process.stderr.take() {
+            log.follow(&config.name, stderr);
+        }
         Ok(Self {
             api,
             process,

@@ -179,15 +179,20 @@ fn answer(state: &ApiState, id: &str, answer: Answer) -> StatusCode {
     }
 }
 
-/// The error a runtime reports: its type from `Lambda-Runtime-Function-Error-Type`, else
-/// from the body's `errorType`.
+/// The error a runtime reports: its type as the body's `errorType` names it (what Step
+/// Functions matches a Retry or Catch on), else the `Lambda-Runtime-Function-Error-Type`
+/// header (which the Rust runtime sets to `unhandled` whatever the error).
 fn reported_error(headers: &HeaderMap, body: &[u8]) -> Answer {
     let body: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
-    let error_type = headers
-        .get("lambda-runtime-function-error-type")
-        .and_then(|v| v.to_str().ok())
+    let error_type = body["errorType"]
+        .as_str()
         .map(str::to_string)
-        .or_else(|| body["errorType"].as_str().map(str::to_string))
+        .or_else(|| {
+            headers
+                .get("lambda-runtime-function-error-type")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        })
         .unwrap_or_else(|| "Unhandled".to_string());
     Answer::Error { error_type, body }
 }
