@@ -272,3 +272,48 @@ fn each_function_is_configured_as_lambda_would_run_it() {
     assert_eq!(configs.len(), 6);
     assert!(configs.values().all(|c| c.concurrency == 4));
 }
+
+#[test]
+fn a_parameter_is_held_to_its_declaration_before_anything_is_made() {
+    let template = project_template();
+    let resources = every_resource();
+    let refused = |overrides: &[(&str, &str)]| {
+        let overrides: BTreeMap<String, String> = REQUIRED
+            .iter()
+            .chain(overrides)
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        template
+            .inputs(&overrides, &pseudo(), &resources)
+            .err()
+            .expect("refused")
+    };
+    let names = |error: &TemplateError, name: &str| matches!(error, TemplateError::InvalidParameter(n, _) if n == name);
+    assert!(names(&refused(&[("Stage", "staging")]), "Stage"));
+    let secret = refused(&[("DatabaseSecretArn", "hunter2")]);
+    assert!(names(&secret, "DatabaseSecretArn"), "{secret}");
+    assert!(
+        secret
+            .to_string()
+            .contains("the ARN of a Secrets Manager secret"),
+        "{secret}"
+    );
+    assert!(names(
+        &refused(&[("UploadRetentionDays", "0")]),
+        "UploadRetentionDays"
+    ));
+    assert!(names(
+        &refused(&[("LogRetentionDays", "31")]),
+        "LogRetentionDays"
+    ));
+    assert!(names(
+        &refused(&[("EventsApiKeyExpires", "soon")]),
+        "EventsApiKeyExpires"
+    ));
+    // The values the template's own samconfig and defaults give pass.
+    inputs(
+        &template,
+        &[("Stage", "prod"), ("LogRetentionDays", "365")],
+        &resources,
+    );
+}

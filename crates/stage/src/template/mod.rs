@@ -5,6 +5,7 @@
 
 mod cfn;
 mod globals;
+mod parameters;
 mod resolve;
 mod state_machine;
 
@@ -15,7 +16,7 @@ pub use state_machine::DeployedMachine;
 use serde_json::Value;
 use std::collections::BTreeMap;
 
-#[derive(Debug, thiserror::Error, PartialEq)]
+#[derive(Clone, Debug, thiserror::Error, PartialEq)]
 pub enum TemplateError {
     #[error("the template is not YAML: {0}")]
     NotYaml(String),
@@ -27,6 +28,8 @@ pub enum TemplateError {
     Unresolved(String),
     #[error("the parameter {0} has no value: give it with --parameter-overrides {0}=VALUE")]
     MissingParameter(String),
+    #[error("the parameter {0}: {1}")]
+    InvalidParameter(String, String),
 }
 
 /// The pseudo parameters CloudFormation gives every stack.
@@ -99,6 +102,7 @@ impl Template {
                 .cloned()
                 .or_else(|| declaration.get("Default").and_then(scalar_text));
             let given = given.ok_or_else(|| TemplateError::MissingParameter(name.clone()))?;
+            parameters::check(name, declaration, &given)?;
             let kind = declaration
                 .get("Type")
                 .and_then(Cfn::as_str)

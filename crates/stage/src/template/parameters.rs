@@ -1,0 +1,80 @@
+//! A parameter's value held to its declaration, as CloudFormation holds it before it
+//! creates anything: its type, `AllowedValues`, `AllowedPattern`, `MinValue`/`MaxValue`
+//! and `MinLength`/`MaxLength`. A list parameter's items are each held to them.
+
+use super::cfn::Cfn;
+use super::{scalar_text, TemplateError};
+use serde_json::Value;
+
+pub fn check(name: &str, declaration: &Cfn, given: &str) -> Result<(), TemplateError> {
+    let kind = declaration
+        .get("Type")
+        .and_then(Cfn::as_str)
+        .unwrap_or("String");
+    let is_list = kind == "CommaDelimitedList" || kind.starts_with("List<");
+    let items: Vec<&str> = if is_list && !given.is_empty() {
+        given.split(',').map(str::trim).collect()
+    } else {
+        vec![given]
+    };
+    let refuse = |why: String| {
+        let constraint = declaration
+            .get("ConstraintDescription")
+            .and_then(Cfn::as_str);
+        let why = match constraint {
+            Some(constraint) => format!("{why} ({constraint})"),
+            None => why,
+        };
+        TemplateError::InvalidParameter(name.to_string(), why)
+    };
+    for item in items {
+        if kind == "Number" || kind == "List<Number>" {
+            let number: f64 = item
+                .parse()
+                .map_err(|_| refuse(format!("`{item}` is not a number")))?;
+            if let Some(min) = number_of(declaration, "MinValue") {
+                if number < min {
+                    return Err(refuse(format!("{item} is below the MinValue {min}")));
+                }
+            }
+            if let Some(max) = number_of(declaration, "MaxValue") {
+                if number > max {
+                    return Err(refuse(format!("{item} is above the MaxValue {max}")));
+                }
+            }
+        }
+        if let Some(Cfn::List(allowed)) = declaration.get("AllowedValues") {
+            let allowed: Vec<String> = allowed.iter().filter_map(scalar_text).collect();
+            if !allowed.iter().any(|value| value == item) {
+                return Err(refuse(format!(
+                    "`{item}` is not one of the AllowedValues {}",
+                    allowed.join(", ")
+                )));
+            }
+        }
+        if let Some(pattern) = declaration.get("AllowedPattern").and_then(Cfn::as_str) {
+            // CloudFormation matches the whole value.
+            let whole = regex_lite::Regex::new(&format!("^(?:{pattern})$")).map_err(|e| {
+                TemplateError::Malformed(format!("the AllowedPattern of {name}: {e}"))
+            })?;
+            if !whole.is_match(item) {
+                return Err(refuse(format!("`{item}` does not match {pattern}")));
+            }
+        }
+        let length = item.chars().count() as f64;
+        if number_of(declaration, "MinLength").is_some_and(|min| length < min)
+            || number_of(declaration, "MaxLength").is_some_and(|max| length > max)
+        {
+            return Err(refuse(format!("`{item}` has a length out of bounds")));
+        }
+    }
+    Ok(())
+}
+
+fn number_of(declaration: &Cfn, field: &str) -> Option<f64> {
+    match declaration.get(field)? {
+        Cfn::Scalar(Value::Number(n)) => n.as_f64(),
+        Cfn::Scalar(Value::String(s)) => s.parse().ok(),
+        _ => None,
+    }
+}
