@@ -3,7 +3,7 @@
 //! build` made for it (`DIR/<Binary>/bootstrap`, the binary its SAM metadata names).
 
 use crate::lambda::FunctionConfig;
-use crate::template::{texts, Resource, TemplateError};
+use crate::template::{texts, whole_number, Resource, TemplateError};
 use serde_json::Value;
 use std::path::Path;
 use std::time::Duration;
@@ -61,13 +61,4 @@ pub fn function_config(
         region: placement.region.to_string(),
         account_id: placement.account_id.to_string(),
     })
-}
-
-/// CloudFormation passes numbers as numbers or as text.
-fn whole_number(value: &Value) -> Option<u64> {
-    match value {
-        Value::Number(n) => n.as_u64(),
-        Value::String(s) => s.parse().ok(),
-        _ => None,
-    }
 }

@@ -9,7 +9,7 @@ use std::fmt;
 use std::net::IpAddr;
 use std::path::Path;
 use std::time::Duration;
-use wisaw_domain::error::PortError;
+use wisaw_domain::error::{PortError, Reason};
 use wisaw_domain::ports::PortResult;
 
 /// One connection per Lambda instance: it handles one request at a time.
@@ -37,7 +37,7 @@ struct RdsSecret {
 }
 
 fn invalid(message: impl Into<String>) -> PortError {
-    PortError::Invalid(message.into().into())
+    PortError::Invalid(Reason::from(message.into()))
 }
 
 /// `localhost`, 127.0.0.0/8 and ::1: traffic that never leaves the machine.

@@ -102,12 +102,7 @@ impl Template {
                 .cloned()
                 .or_else(|| declaration.get("Default").and_then(scalar_text));
             let given = given.ok_or_else(|| TemplateError::MissingParameter(name.clone()))?;
-            parameters::check(name, declaration, &given)?;
-            let kind = declaration
-                .get("Type")
-                .and_then(Cfn::as_str)
-                .unwrap_or("String");
-            parameters.insert(name.clone(), parameter_value(kind, given));
+            parameters.insert(name.clone(), parameters::value(name, declaration, given)?);
         }
         if let Some(unknown) = overrides.keys().find(|k| !parameters.contains_key(*k)) {
             return Err(TemplateError::Unresolved(format!(
@@ -241,24 +236,6 @@ fn scalar_text(value: &Cfn) -> Option<String> {
     }
 }
 
-/// A parameter as `Ref` gives it: list types as lists, everything else as text (a
-/// `Number` parameter too, as CloudFormation passes it).
-fn parameter_value(kind: &str, given: String) -> Value {
-    let is_list = kind == "CommaDelimitedList" || kind.starts_with("List<");
-    if !is_list {
-        return Value::String(given);
-    }
-    if given.is_empty() {
-        return Value::Array(Vec::new());
-    }
-    Value::Array(
-        given
-            .split(',')
-            .map(|item| Value::String(item.trim().to_string()))
-            .collect(),
-    )
-}
-
 /// A map of the template whose values Lambda or SAM takes as text (variables,
 /// substitutions): each value as that text. `what` names the map in an error.
 pub fn texts(
@@ -280,4 +257,13 @@ pub fn texts(
             ))),
         })
         .collect()
+}
+
+/// A whole number as CloudFormation passes it: a number, or its text.
+pub(crate) fn whole_number(value: &Value) -> Option<u64> {
+    match value {
+        Value::Number(n) => n.as_u64(),
+        Value::String(s) => s.parse().ok(),
+        _ => None,
+    }
 }

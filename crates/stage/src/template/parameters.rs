@@ -1,4 +1,4 @@
-//! A parameter's value held to its declaration, as CloudFormation holds it before it
+//! A parameter's value read as its type says and held to its declaration, as CloudFormation holds it before it
 //! creates anything: its type, `AllowedValues`, `AllowedPattern`, `MinValue`/`MaxValue`
 //! and `MinLength`/`MaxLength`. A list parameter's items are each held to them.
 
@@ -6,16 +6,36 @@ use super::cfn::Cfn;
 use super::{scalar_text, TemplateError};
 use serde_json::Value;
 
-pub fn check(name: &str, declaration: &Cfn, given: &str) -> Result<(), TemplateError> {
+/// The parameter's value as `Ref` gives it (list types as lists, everything else as
+/// text, a `Number` too, as CloudFormation passes it), once `given` meets the declaration.
+pub fn value(name: &str, declaration: &Cfn, given: String) -> Result<Value, TemplateError> {
     let kind = declaration
         .get("Type")
         .and_then(Cfn::as_str)
         .unwrap_or("String");
     let is_list = kind == "CommaDelimitedList" || kind.starts_with("List<");
-    let items: Vec<&str> = if is_list && !given.is_empty() {
-        given.split(',').map(str::trim).collect()
+    let value = if !is_list {
+        Value::String(given)
+    } else if given.is_empty() {
+        Value::Array(Vec::new())
     } else {
-        vec![given]
+        given
+            .split(',')
+            .map(|item| Value::String(item.trim().to_string()))
+            .collect()
+    };
+    check(name, declaration, kind, &value)?;
+    Ok(value)
+}
+
+fn check(name: &str, declaration: &Cfn, kind: &str, value: &Value) -> Result<(), TemplateError> {
+    // An empty list is held to the constraints as the empty text it was given as.
+    let items: Vec<&str> = match value {
+        Value::Array(items) if !items.is_empty() => {
+            items.iter().filter_map(Value::as_str).collect()
+        }
+        Value::String(text) => vec![text.as_str()],
+        _ => vec![""],
     };
     let refuse = |why: String| {
         let constraint = declaration

@@ -202,12 +202,11 @@ impl Scope<'_> {
 
     fn select(&self, argument: &Cfn) -> Result<Value, TemplateError> {
         let [index, items] = arguments::<2>("Fn::Select", argument)?;
-        let index = match self.resolve(index)? {
-            Some(Value::Number(n)) => n.as_u64(),
-            Some(Value::String(s)) => s.parse().ok(),
-            _ => None,
-        }
-        .ok_or_else(|| malformed("Fn::Select", "a whole-number index"))?;
+        let index = self
+            .resolve(index)?
+            .as_ref()
+            .and_then(super::whole_number)
+            .ok_or_else(|| malformed("Fn::Select", "a whole-number index"))?;
         let items = self.list("Fn::Select", items)?;
         usize::try_from(index)
             .ok()
