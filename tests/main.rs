@@ -11,6 +11,7 @@ mod console;
 mod events;
 mod hostile;
 mod pipeline;
+mod stage;
 mod steps;
 mod template;
 mod tls;

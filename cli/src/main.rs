@@ -5,7 +5,7 @@ use clap::{Args, Parser, Subcommand};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
-use wisaw::commands::{console, dlq, executions, photo, render, serve, upload};
+use wisaw::commands::{console, dlq, executions, photo, render, serve, stage, upload};
 use wisaw_console::access::TOKEN_VAR;
 use wisaw_console::ConsoleOptions;
 use wisaw_domain::ids::PhotoId;
@@ -49,6 +49,43 @@ enum Command {
         console: ConsoleArgs,
         #[command(flatten)]
         tls: TlsArgs,
+    },
+    /// Run a SAM template as deployed, on this machine: its functions' bootstraps behind
+    /// a Lambda Runtime API, its event sources, its state machine, each AWS call held to
+    /// its caller's policies, the rest played by an AWS emulator.
+    Stage {
+        /// The SAM template.
+        #[arg(long, default_value = "template.yaml")]
+        template: PathBuf,
+        /// Its parameters, over samconfig.toml's (KEY=VALUE ...).
+        #[arg(long, num_args = 1.., value_name = "KEY=VALUE")]
+        parameter_overrides: Vec<String>,
+        /// samconfig.toml's environment to read parameters from.
+        #[arg(long, default_value = wisaw_stage::compose::samconfig::DEFAULT_CONFIG_ENV)]
+        config_env: String,
+        /// The bootstraps: `cargo lambda build`'s folder (DIR/<binary>/bootstrap), or
+        /// cargo's (DIR/<binary>).
+        #[arg(long, default_value = "target/release")]
+        functions: PathBuf,
+        /// The AWS emulator that plays S3, SQS and Secrets Manager.
+        #[arg(
+            long,
+            env = "WISAW_STAGE_AWS_ENDPOINT",
+            default_value = "http://127.0.0.1:5000"
+        )]
+        aws_endpoint: String,
+        /// The database the stage's database secret points at.
+        #[arg(long, env = "WISAW_DATABASE_URL")]
+        database_url: Option<String>,
+        /// Write the outputs and endpoints here, as one JSON object, once the stage is ready.
+        #[arg(long)]
+        outputs_json: Option<PathBuf>,
+        /// Where the stage keeps its executions and its certificate authority.
+        #[arg(long, default_value = "./wisaw-stage")]
+        data_dir: PathBuf,
+        /// The address the stage's endpoints listen on.
+        #[arg(long, default_value = "127.0.0.1")]
+        listen: std::net::IpAddr,
     },
     /// Serve the operator console on its own port, for the local stack or a deployed stage.
     Console {
@@ -289,6 +326,29 @@ async fn main() -> std::process::ExitCode {
 
 async fn run(command: Command) -> Result<()> {
     match command {
+        Command::Stage {
+            template,
+            parameter_overrides,
+            config_env,
+            functions,
+            aws_endpoint,
+            database_url,
+            outputs_json,
+            data_dir,
+            listen,
+        } => {
+            let options = wisaw_stage::compose::StageOptions {
+                template,
+                config_env,
+                overrides: wisaw_stage::compose::samconfig::parse_overrides(&parameter_overrides)?,
+                functions_dir: functions,
+                aws_endpoint,
+                database_url,
+                data_dir,
+                listen,
+            };
+            stage::run(options, outputs_json).await
+        }
         Command::Serve {
             addr,
             data,

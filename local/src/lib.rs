@@ -1,8 +1,9 @@
 //! The local stack: local adapters wired into the very handlers that run in
 //! Lambda. `LocalStack::open` opens the stores under a data folder;
-//! `LocalStack::start` serves the API, the blobs and the event channels, consumes the
-//! ingest queue, resumes every execution a previous process left unfinished, and sweeps
-//! the outbox for announcements a crash left unpublished.
+//! `LocalStack::start` serves the API, the blobs, the event channels and Step
+//! Functions' API (to clients on this machine), consumes the ingest queue, resumes
+//! every execution a previous process left unfinished, and sweeps the outbox for
+//! announcements a crash left unpublished.
 
 pub mod blob_routes;
 pub mod dispatcher;
@@ -39,6 +40,7 @@ use wisaw_console::{self as console, Console, ConsoleOptions};
 use wisaw_domain::events::DeviceChannels;
 use wisaw_domain::ports::{BlobStore, MetadataStore, Notifier, Queue, ReplayAudit};
 use wisaw_operator::OperatorPorts;
+use wisaw_sfn_api::StepFunctionsApi;
 use wisaw_step::Step;
 use worker_tasks::{local_function_arn, local_queue_url, WorkerPorts, WorkerTasks};
 
@@ -286,6 +288,13 @@ impl LocalStack {
                     ..self.console.clone()
                 },
             )));
+        // Step Functions' API over the runner: a call naming `AWSStepFunctions.*` in its
+        // `X-Amz-Target` goes there, anything else to the routes above. It checks no AWS
+        // credentials, so it serves only clients on this machine.
+        let app = StepFunctionsApi::new()
+            .serving(self.runner.as_ref().clone())
+            .only_loopback_clients()
+            .in_front_of(app);
         let transport = match &self.tls {
             Some(tls) => {
                 tokio::spawn(tls.clone().keep_renewed(shutdown.clone()));

@@ -6,4 +6,5 @@ pub mod executions;
 pub mod photo;
 pub mod render;
 pub mod serve;
+pub mod stage;
 pub mod upload;

@@ -3,6 +3,7 @@
 //!
 //! - `s3`, `sqs`, `step-functions`, `secrets`, `appsync-events`: the AWS services, and [`aws::AwsEnvironment`],
 //!   which builds them from a function's environment variables.
+//! - `sigv4`: SigV4 alone ([`aws::sigv4`]), signing a request or checking a received one.
 //! - `postgres`: the production metadata store, and `sqlite`: the embedded one; both are
 //!   [`sql_store::SqlStore`], over a dialect of their own.
 //! - `sqlite`: also the embedded metadata store of `wisaw serve` and the tests, and the one place
@@ -10,13 +11,7 @@
 //! - `queues-sqlite`: the local queues, in SQLite.
 //! - `blobs-fs`: the local blob store, a folder with signed URLs.
 
-#[cfg(any(
-    feature = "s3",
-    feature = "sqs",
-    feature = "step-functions",
-    feature = "secrets",
-    feature = "appsync-events"
-))]
+#[cfg(any(feature = "aws-base", feature = "sigv4"))]
 pub mod aws;
 #[cfg(feature = "blobs-fs")]
 pub mod blobs_fs;

@@ -13,11 +13,9 @@ pub struct ExecutionContext {
     pub start_time: DateTime<Utc>,
     pub state_machine_id: String,
     pub state_machine_name: String,
+    /// The role it runs as (`StateMachine::role_arn`).
+    pub role_arn: String,
 }
-
-/// The role a local execution runs as: there is none, so an ARN of the shape
-/// AWS gives, in the local account.
-pub const LOCAL_ROLE_ARN: &str = "arn:aws:iam::000000000000:role/wisaw-local-runner";
 
 impl ExecutionContext {
     /// The context object in a state, with its fields in the order executions on
@@ -42,7 +40,7 @@ impl ExecutionContext {
                 "Input": self.input,
                 "StartTime": timestamp(self.start_time),
                 "Name": self.name,
-                "RoleArn": LOCAL_ROLE_ARN,
+                "RoleArn": self.role_arn,
                 // Local executions are never redriven.
                 "RedriveCount": 0,
             },

@@ -17,7 +17,7 @@ fn the_engines_own_events_read_as_a_caught_failure() {
         history::state_entered("Task", "Validate", &input),
     ];
     for _ in 0..4 {
-        events.push(history::task_scheduled(lambda, &input, Some(30)));
+        events.push(history::task_scheduled("local", lambda, &input, Some(30)));
         events.push(history::task_started(lambda));
         events.push(history::task_failed(
             lambda,
@@ -29,12 +29,12 @@ fn the_engines_own_events_read_as_a_caught_failure() {
     events.extend([
         history::state_exited("Task", "Validate", &input, &Default::default()),
         history::state_entered("Task", "MarkFailed", &input),
-        history::task_scheduled(lambda, &input, Some(30)),
+        history::task_scheduled("local", lambda, &input, Some(30)),
         history::task_started(lambda),
         history::task_succeeded(lambda, &input),
         history::state_exited("Task", "MarkFailed", &input, &Default::default()),
         history::state_entered("Task", "SendToDeadLetterQueue", &input),
-        history::task_scheduled(Resource::SqsSendMessage, &input, None),
+        history::task_scheduled("local", Resource::SqsSendMessage, &input, None),
         history::task_started(Resource::SqsSendMessage),
         history::task_succeeded(Resource::SqsSendMessage, &input),
         history::state_exited("Task", "SendToDeadLetterQueue", &input, &Default::default()),

@@ -68,7 +68,9 @@ pub fn map_iteration(event_type: &str, index: usize, map_state: &str) -> NewEven
     event(event_type, json!({"index": index, "name": map_state}))
 }
 
+/// `region`: the machine's, where its tasks are called.
 pub fn task_scheduled(
+    region: &str,
     resource: Resource,
     parameters: &Value,
     timeout_seconds: Option<u64>,
@@ -77,7 +79,7 @@ pub fn task_scheduled(
     let mut details = json!({
         "resourceType": resource_type,
         "resource": name,
-        "region": "local",
+        "region": region,
         "parameters": parameters.to_string(),
     });
     if let Some(seconds) = timeout_seconds {
@@ -128,6 +130,16 @@ pub fn execution_succeeded(output: &Value) -> NewEvent {
 /// An absent error or cause (a Fail state without them, a timeout's cause) is left
 /// out, as Step Functions leaves it out.
 pub fn execution_failed(error: Option<&str>, cause: Option<&str>) -> NewEvent {
+    event("ExecutionFailed", error_and_cause(error, cause))
+}
+
+/// A stop's `ExecutionAborted`: the error and cause the caller gave, each left out
+/// when not given (the details are then empty, as Step Functions gives them).
+pub fn execution_aborted(error: Option<&str>, cause: Option<&str>) -> NewEvent {
+    event("ExecutionAborted", error_and_cause(error, cause))
+}
+
+fn error_and_cause(error: Option<&str>, cause: Option<&str>) -> Value {
     let mut details = Map::new();
     if let Some(cause) = cause {
         details.insert("cause".into(), json!(cause));
@@ -135,5 +147,5 @@ pub fn execution_failed(error: Option<&str>, cause: Option<&str>) -> NewEvent {
     if let Some(error) = error {
         details.insert("error".into(), json!(error));
     }
-    event("ExecutionFailed", Value::Object(details))
+    Value::Object(details)
 }

@@ -36,6 +36,6 @@ mod timestamp;
 pub use definition::{Resource, StateMachine};
 pub use error::{LoadError, RunnerError};
 pub use invoker::{lambda_invoke_result, Admission, TaskFailure, TaskInvoker};
-pub use local_runner::LocalRunner;
+pub use local_runner::{LocalRunner, StopError};
 pub use sfn_vocabulary::{ExecutionStatus, HistoryEvent, StartOutcome};
-pub use store::{Checkpoint, ExecutionRecord};
+pub use store::{Checkpoint, ExecutionRecord, ListPosition};

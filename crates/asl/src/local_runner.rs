@@ -6,7 +6,7 @@ use super::error::RunnerError;
 use super::history;
 use super::invoker::TaskInvoker;
 use super::payload::{json_len, MAX_PAYLOAD_BYTES};
-use super::store::{Checkpoint, ExecutionRecord, Store};
+use super::store::{Checkpoint, ExecutionRecord, ListPosition, Store};
 use super::StateMachine;
 use serde_json::Value;
 use sfn_vocabulary::{ExecutionStatus, HistoryEvent, StartOutcome};
@@ -66,12 +66,9 @@ impl LocalRunner {
         &self.shared.machine
     }
 
-    /// The local execution id, shaped like an execution ARN.
+    /// The execution's id: its ARN, in the machine's region and account.
     pub fn execution_id(&self, name: &str) -> String {
-        format!(
-            "arn:aws:states:local:000000000000:execution:{}:{name}",
-            self.shared.machine.name()
-        )
+        self.shared.machine.execution_arn(name)
     }
 
     /// Starts an execution with any JSON input. The execution is on disk before
@@ -174,11 +171,77 @@ impl LocalRunner {
         status: Option<ExecutionStatus>,
         limit: u32,
     ) -> Result<Vec<ExecutionRecord>, RunnerError> {
+        self.list_after(status, None, limit).await
+    }
+
+    /// Newest first, from just after `after` (see [`ListPosition::after`]): page after
+    /// page, none skipped or repeated while others start.
+    pub async fn list_after(
+        &self,
+        status: Option<ExecutionStatus>,
+        after: Option<&ListPosition>,
+        limit: u32,
+    ) -> Result<Vec<ExecutionRecord>, RunnerError> {
         Ok(self
             .shared
             .store
-            .list(self.shared.machine.name(), status, limit)
+            .list(self.shared.machine.name(), status, after, limit)
             .await?)
+    }
+
+    /// Stops an execution as Step Functions' StopExecution does: a RUNNING one ends
+    /// ABORTED, with an `ExecutionAborted` event carrying `error` and `cause`, and its
+    /// task (a state in progress, a task's call) is dropped. The end is on disk before
+    /// the task is stopped, so a crash in between leaves it stopped, never resumed.
+    /// Stopping an aborted execution again changes nothing and answers it as stored;
+    /// one that ended otherwise is [`StopError::NotRunning`].
+    pub async fn stop(
+        &self,
+        name: &str,
+        error: Option<&str>,
+        cause: Option<&str>,
+    ) -> Result<ExecutionRecord, StopError> {
+        let record = self
+            .describe(name)
+            .await?
+            .ok_or_else(|| RunnerError::NotFound(name.to_string()))?;
+        if record.status == ExecutionStatus::Running {
+            let event = history::execution_aborted(error, cause);
+            let store = &self.shared.store;
+            if store
+                .abort(&record.execution_id, error, cause, &event)
+                .await
+                .map_err(RunnerError::from)?
+            {
+                self.end_task(name).await;
+            }
+        }
+        // As stored now: aborted by this stop or an earlier one, or ended on its own.
+        let record = self
+            .describe(name)
+            .await?
+            .ok_or_else(|| RunnerError::NotFound(name.to_string()))?;
+        match record.status {
+            ExecutionStatus::Aborted => Ok(record),
+            status => Err(StopError::NotRunning {
+                name: name.to_string(),
+                status,
+            }),
+        }
+    }
+
+    /// Drops the task running execution `name` here, if any, and waits until it is gone.
+    async fn end_task(&self, name: &str) {
+        let handle = match self.shared.in_flight.lock() {
+            Ok(mut tasks) => tasks.remove(name),
+            Err(_) => None,
+        };
+        if let Some(handle) = handle {
+            handle.abort();
+            let _ = handle.await;
+        }
+        // The task did not get to say it ended: waiters re-read the store now.
+        self.shared.finished.notify_waiters();
     }
 
     /// Waits until the execution is no longer RUNNING and returns it as stored.
@@ -259,6 +322,20 @@ impl LocalRunner {
             let _ = handle.await;
         }
     }
+}
+
+/// Why [`LocalRunner::stop`] refused.
+#[derive(Debug, thiserror::Error)]
+pub enum StopError {
+    /// It had already succeeded, failed or timed out; nothing changed.
+    #[error("execution {name:?} is not running: it has ended {}", status.as_str())]
+    NotRunning {
+        name: String,
+        status: ExecutionStatus,
+    },
+    /// It does not exist (`RunnerError::NotFound`), or the store failed.
+    #[error(transparent)]
+    Runner(#[from] RunnerError),
 }
 
 fn spawn(shared: &Arc<Shared>, record: ExecutionRecord) {

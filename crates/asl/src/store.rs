@@ -154,11 +154,14 @@ impl Store {
                     .execute(&mut *tx)
                     .await?
             }
-            Update::Finish { status, output, error, cause } => {
+            Update::Finish {
+                status,
+                output,
+                error,
+                cause,
+            } => {
                 sqlx::query(&format!(
-                    "UPDATE executions SET last_event_id = ?, status = ?, output = ?, error = ?, cause = ?, \
-                     stop_date = ?, current_state = NULL, state_input = NULL, state_entered_at = NULL, \
-                     retry_attempts = '[]', variables = '{{}}' {guard}"
+                    "UPDATE executions SET last_event_id = ?, {FINISH} {guard}"
                 ))
                 .bind(new_last)
                 .bind(status.as_str())
@@ -180,6 +183,40 @@ impl Store {
         Ok(new_last)
     }
 
+    /// Ends a RUNNING execution as ABORTED with `event` (its `ExecutionAborted`) after
+    /// whatever it wrote last, in one transaction. False when it was not running.
+    pub async fn abort(
+        &self,
+        execution_id: &str,
+        error: Option<&str>,
+        cause: Option<&str>,
+        event: &NewEvent,
+    ) -> Result<bool, sqlx::Error> {
+        let now = Utc::now();
+        let _writer = self.write.lock().await;
+        let mut tx = self.pool.begin().await?;
+        // A write first, so the transaction holds SQLite's write lock from its start.
+        let last_event_id: Option<i64> = sqlx::query_scalar(&format!(
+            "UPDATE executions SET last_event_id = last_event_id + 1, {FINISH} \
+             WHERE execution_id = ? AND status = 'RUNNING' RETURNING last_event_id"
+        ))
+        .bind(ExecutionStatus::Aborted.as_str())
+        .bind(None::<String>)
+        .bind(error)
+        .bind(cause)
+        .bind(timestamp(now))
+        .bind(execution_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(last_event_id) = last_event_id else {
+            return Ok(false);
+        };
+        let event = std::slice::from_ref(event);
+        insert_events(&mut tx, execution_id, last_event_id - 1, event, now).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
     pub async fn get(
         &self,
         state_machine: &str,
@@ -196,21 +233,29 @@ impl Store {
         .transpose()
     }
 
-    /// Newest first.
+    /// Newest first (then by name, last first), from just after `after` when given.
     pub async fn list(
         &self,
         state_machine: &str,
         status: Option<ExecutionStatus>,
+        after: Option<&ListPosition>,
         limit: u32,
     ) -> Result<Vec<ExecutionRecord>, sqlx::Error> {
+        // Timestamps are stored as text of one width, so text order is time order.
         let sql = format!(
             "{SELECT_EXECUTION} WHERE state_machine = ? AND (? IS NULL OR status = ?) \
-             ORDER BY start_date DESC, rowid DESC LIMIT ?"
+             AND (? IS NULL OR (start_date, name) < (?, ?)) \
+             ORDER BY start_date DESC, name DESC LIMIT ?"
         );
+        let after_date = after.map(|position| timestamp(position.start_date));
+        let after_name = after.map(|position| position.name.as_str());
         let query = sqlx::query(&sql)
             .bind(state_machine)
             .bind(status.map(ExecutionStatus::as_str))
             .bind(status.map(ExecutionStatus::as_str))
+            .bind(after_date.clone())
+            .bind(after_date)
+            .bind(after_name)
             .bind(i64::from(limit));
         self.records(query).await
     }
@@ -250,6 +295,30 @@ impl Store {
             .collect()
     }
 }
+
+/// Where a listing of executions stands: the next page starts after the execution
+/// that started at `start_date` under `name` (the last one of the page before).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ListPosition {
+    pub start_date: DateTime<Utc>,
+    pub name: String,
+}
+
+impl ListPosition {
+    /// Just after `record`.
+    pub fn after(record: &ExecutionRecord) -> Self {
+        Self {
+            start_date: record.start_date,
+            name: record.name.clone(),
+        }
+    }
+}
+
+/// The columns an execution's end sets, binding its status, output, error, cause and
+/// stop date; its checkpoint is cleared.
+const FINISH: &str = "status = ?, output = ?, error = ?, cause = ?, stop_date = ?, \
+     current_state = NULL, state_input = NULL, state_entered_at = NULL, \
+     retry_attempts = '[]', variables = '{}'";
 
 const SELECT_EXECUTION: &str =
     "SELECT execution_id, state_machine, name, input, status, output, error, cause, \

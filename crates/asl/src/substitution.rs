@@ -29,7 +29,8 @@ pub fn substitute(value: Value, substitutions: &HashMap<String, String>) -> Valu
     }
 }
 
-fn substitute_text(text: &str, substitutions: &HashMap<String, String>) -> String {
+/// `${Name}` replaced in one text: a string of the definition, or its whole JSON text.
+pub fn substitute_text(text: &str, substitutions: &HashMap<String, String>) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(start) = rest.find("${") {

@@ -1,6 +1,7 @@
 //! The template's functions as the stage runs them: each `AWS::Serverless::Function`'s
 //! name, memory, timeout, concurrency and variables, and the bootstrap `cargo lambda
-//! build` made for it (`DIR/<Binary>/bootstrap`, the binary its SAM metadata names).
+//! build` made for it (`DIR/<Binary>/bootstrap`, the binary its SAM metadata names), or
+//! cargo's own binary of that name (`target/release/<Binary>`).
 
 use crate::lambda::FunctionConfig;
 use crate::template::{texts, whole_number, Resource, TemplateError};
@@ -53,7 +54,7 @@ pub fn function_config(
             .as_str()
             .unwrap_or(id)
             .to_string(),
-        bootstrap: placement.functions_dir.join(binary).join("bootstrap"),
+        bootstrap: bootstrap(placement.functions_dir, binary),
         environment: texts(id, "variable", &properties["Environment"]["Variables"])?,
         memory_mb: number("MemorySize", DEFAULT_MEMORY_MB)? as u32,
         timeout: Duration::from_secs(number("Timeout", DEFAULT_TIMEOUT_S)?),
@@ -61,4 +62,16 @@ pub fn function_config(
         region: placement.region.to_string(),
         account_id: placement.account_id.to_string(),
     })
+}
+
+/// `DIR/<binary>/bootstrap` as `cargo lambda build` lays it out, else `DIR/<binary>` as
+/// `cargo build` does.
+fn bootstrap(functions_dir: &Path, binary: &str) -> std::path::PathBuf {
+    let lambda_layout = functions_dir.join(binary).join("bootstrap");
+    let cargo_layout = functions_dir.join(binary);
+    if !lambda_layout.exists() && cargo_layout.is_file() {
+        cargo_layout
+    } else {
+        lambda_layout
+    }
 }

@@ -4,7 +4,8 @@
 //!
 //! As on AWS with this project's template: connecting and subscribing take the app's API
 //! key, a subscription is to one device channel (`/devices/{token}`, a token this server
-//! issued), and only the publisher key may publish (SigV4), over HTTP.
+//! issued), and only the publisher key may publish (SigV4), over HTTP. Who may publish is
+//! a [`PublishAuthorizer`]: the one key by default, IAM when the stage plugs it in.
 
 mod broker;
 mod publish;
@@ -30,6 +31,7 @@ use wisaw_domain::PortError;
 
 pub use broker::CONNECTION_BACKLOG;
 pub use sigv4::PublisherKey;
+pub use wisaw_adapters::aws::{PublishAttempt, PublishAuthorizer};
 
 /// The API key `wisaw serve` accepts from the app unless told another.
 pub const DEFAULT_API_KEY: &str = "da2-wisaw-local";
@@ -66,6 +68,8 @@ pub struct LocalEvents {
     closing: CancellationToken,
     /// One permit per open connection.
     connection_slots: Arc<Semaphore>,
+    /// Who may publish: the settings' publisher key unless another is plugged in.
+    authorizer: Arc<dyn PublishAuthorizer>,
 }
 
 impl LocalEvents {
@@ -88,11 +92,18 @@ impl LocalEvents {
                 http_url,
             },
             connection_slots: Arc::new(Semaphore::new(settings.max_connections)),
+            authorizer: Arc::new(settings.publisher.clone()),
             channels,
             broker: Broker::default(),
             closing: CancellationToken::new(),
             settings,
         })
+    }
+
+    /// Publishes are allowed by `authorizer` instead of the settings' one publisher key.
+    pub fn with_publish_authorizer(mut self, authorizer: Arc<dyn PublishAuthorizer>) -> Self {
+        self.authorizer = authorizer;
+        self
     }
 
     /// Closes every connection, as a server going away does; the app reconnects.

@@ -1,9 +1,9 @@
-//! `POST /event`: AppSync Events' HTTP publish, for the one publisher key (SigV4).
+//! `POST /event`: AppSync Events' HTTP publish, for whom the endpoint's
+//! [`PublishAuthorizer`] allows (`wisaw serve`: the one publisher key, SigV4).
 //! Answers as AppSync does: `{successful: [{identifier, index}], failed: []}`, or an
 //! error status in AWS's shape ([`super::refusal`]).
 
 use super::refusal::refused;
-use super::sigv4;
 use super::LocalEvents;
 use crate::events::protocol::{error_type, MAX_EVENTS_PER_PUBLISH, MAX_EVENT_BYTES};
 use axum::body::Bytes;
@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use std::sync::Arc;
 use std::time::SystemTime;
-use wisaw_adapters::aws::{PublishRequest, PublishResponse, PublishedEvent};
+use wisaw_adapters::aws::{PublishAttempt, PublishRequest, PublishResponse, PublishedEvent};
 
 pub async fn publish(
     State(events): State<Arc<LocalEvents>>,
@@ -23,15 +23,15 @@ pub async fn publish(
     body: Bytes,
 ) -> Response {
     let path = uri.path_and_query().map_or("/", |p| p.as_str());
-    if let Err(why) = sigv4::verify(
-        &events.settings.publisher,
-        &events.http_host,
-        method.as_str(),
-        path,
-        &headers,
-        &body,
-        SystemTime::now(),
-    ) {
+    let attempt = PublishAttempt {
+        host: &events.http_host,
+        method: method.as_str(),
+        path_and_query: path,
+        headers: &headers,
+        body: &body,
+        now: SystemTime::now(),
+    };
+    if let Err(why) = events.authorizer.authorize(&attempt) {
         return refused(StatusCode::UNAUTHORIZED, error_type::UNAUTHORIZED, why);
     }
     let request: PublishRequest = match serde_json::from_slice(&body) {

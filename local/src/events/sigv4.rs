@@ -1,14 +1,13 @@
-//! Checks a SigV4-signed publish as AppSync Events' IAM authorization does: the request
-//! is signed again, by the publisher's own signing (`wisaw_adapters::aws::sign_request`,
-//! the `aws-sigv4` crate), with the secret of the access key it
-//! names, over the headers it says it signed, and the two signatures must be equal.
-//! Only the `Authorization` header's fields are read by hand (no crate parses them).
+//! `wisaw serve`'s publish check: the one publisher key, SigV4-signed, as AppSync Events'
+//! IAM authorization checks a signature. The request is signed again by the SDK's own
+//! signer with the key's secret and compared (`wisaw_adapters::aws::sigv4`, the same check
+//! the stage's IAM makes); here only which key, service, region and host it names are
+//! held to the one publisher.
 
-use aws_credential_types::Credentials;
 use axum::http::HeaderMap;
-use chrono::{NaiveDateTime, TimeZone, Utc};
 use std::time::{Duration, SystemTime};
-use wisaw_adapters::aws::{sign_request, SignableParts, SIGNING_SERVICE as SERVICE};
+use wisaw_adapters::aws::sigv4::{Claim, Location, Received};
+use wisaw_adapters::aws::{PublishAttempt, PublishAuthorizer, SIGNING_SERVICE as SERVICE};
 
 /// How far a request's `x-amz-date` may be from now (SigV4's usual window).
 const MAX_SKEW: Duration = Duration::from_secs(5 * 60);
@@ -30,54 +29,26 @@ impl std::fmt::Debug for PublisherKey {
     }
 }
 
-/// The fields of `Authorization: AWS4-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=...`.
-struct Authorization<'a> {
-    access_key_id: &'a str,
-    date: &'a str,
-    region: &'a str,
-    service: &'a str,
-    signed_headers: Vec<&'a str>,
-    signature: &'a str,
-}
-
-fn parse_authorization(value: &str) -> Option<Authorization<'_>> {
-    let fields = value.strip_prefix("AWS4-HMAC-SHA256 ")?;
-    let (mut credential, mut signed_headers, mut signature) = (None, None, None);
-    for field in fields.split(',') {
-        let (name, value) = field.trim().split_once('=')?;
-        match name {
-            "Credential" => credential = Some(value),
-            "SignedHeaders" => signed_headers = Some(value),
-            "Signature" => signature = Some(value),
-            _ => return None,
-        }
+/// `wisaw serve`'s publish check, the default: the one publisher key.
+impl PublishAuthorizer for PublisherKey {
+    fn authorize(&self, attempt: &PublishAttempt<'_>) -> Result<(), String> {
+        verify(
+            self,
+            attempt.host,
+            attempt.method,
+            attempt.path_and_query,
+            attempt.headers,
+            attempt.body,
+            attempt.now,
+        )
     }
-    let mut scope = credential?.split('/');
-    let (access_key_id, date, region, service, terminator) = (
-        scope.next()?,
-        scope.next()?,
-        scope.next()?,
-        scope.next()?,
-        scope.next()?,
-    );
-    if terminator != "aws4_request" || scope.next().is_some() {
-        return None;
-    }
-    Some(Authorization {
-        access_key_id,
-        date,
-        region,
-        service,
-        signed_headers: signed_headers?.split(';').collect(),
-        signature: signature?,
-    })
 }
 
 /// Why a publish was refused, in words for the answer.
 pub type Refusal = String;
 
-/// Accepts the request if `key` signed it, for `expected_host`, within [`MAX_SKEW`] of
-/// `now`.
+/// Accepts the request if `key` signed it in its headers, for `expected_host`, within
+/// [`MAX_SKEW`] of `now`.
 pub fn verify(
     key: &PublisherKey,
     expected_host: &str,
@@ -87,131 +58,47 @@ pub fn verify(
     body: &[u8],
     now: SystemTime,
 ) -> Result<(), Refusal> {
-    let header = |name: &str| -> Result<&str, Refusal> {
-        headers
-            .get(name)
-            .ok_or_else(|| format!("the `{name}` header is missing"))?
-            .to_str()
-            .map_err(|_| format!("the `{name}` header is not text"))
+    let request = Received {
+        method,
+        path_and_query,
+        headers,
+        body: Some(body),
     };
-    let authorization = parse_authorization(header("authorization")?)
-        .ok_or("the `authorization` header is not a SigV4 signature")?;
-    if authorization.access_key_id != key.access_key_id {
+    let claim = Claim::read(&request)
+        .map_err(|refusal| refusal.to_string())?
+        .ok_or("the `authorization` header is missing")?;
+    if claim.location != Location::Headers {
+        return Err("a publish is signed in its headers, not its query".into());
+    }
+    if claim.access_key_id != key.access_key_id {
         return Err("the access key may not publish here".into());
     }
-    if authorization.service != SERVICE || authorization.region != key.region {
+    if claim.service != SERVICE || claim.region != key.region {
         return Err(format!(
             "the signature is for {}/{}, not {SERVICE}/{}",
-            authorization.service, authorization.region, key.region
+            claim.service, claim.region, key.region
         ));
     }
-    for required in ["host", "x-amz-date"] {
-        if !authorization.signed_headers.contains(&required) {
-            return Err(format!("the signature must cover the `{required}` header"));
-        }
+    if !claim.signed_headers.iter().any(|name| name == "x-amz-date") {
+        return Err("the signature must cover the `x-amz-date` header".into());
     }
-    if header("host")? != expected_host {
+    let host = headers.get("host").and_then(|host| host.to_str().ok());
+    if host != Some(expected_host) {
         return Err(format!(
             "the request is not for this endpoint's host {expected_host:?}"
         ));
     }
-    let amz_date = header("x-amz-date")?;
-    let signed_at = NaiveDateTime::parse_from_str(amz_date, "%Y%m%dT%H%M%SZ")
-        .map_err(|_| "the `x-amz-date` header is not a SigV4 time".to_string())?;
-    if !amz_date.starts_with(authorization.date) || authorization.date.len() != 8 {
-        return Err("the signature's date is not the request's".into());
-    }
-    let signed_at: SystemTime = Utc.from_utc_datetime(&signed_at).into();
-    let skew = now
-        .duration_since(signed_at)
-        .unwrap_or_else(|early| early.duration());
-    if skew > MAX_SKEW {
-        return Err("the request was signed too long ago, or in the future".into());
-    }
-
-    // What the signer adds itself (the date, the session token) is left to it. A header
-    // sent more than once is signed as its values joined by commas.
-    let mut values = Vec::new();
-    for name in &authorization.signed_headers {
-        if matches!(*name, "x-amz-date" | "x-amz-security-token") {
-            continue;
-        }
-        let all: Vec<&str> = headers
-            .get_all(*name)
-            .iter()
-            .map(|value| {
-                value
-                    .to_str()
-                    .map_err(|_| format!("the `{name}` header is not text"))
-            })
-            .collect::<Result<_, _>>()?;
-        if all.is_empty() {
-            return Err(format!("the signed header `{name}` is missing"));
-        }
-        values.push((*name, all.join(",")));
-    }
-    let signed: Vec<(&str, &str)> = values
-        .iter()
-        .map(|(name, value)| (*name, value.as_str()))
-        .collect();
-    let session_token = if authorization
-        .signed_headers
-        .contains(&"x-amz-security-token")
-    {
-        Some(header("x-amz-security-token")?.to_string())
-    } else {
-        None
-    };
-    let credentials = Credentials::new(
-        &key.access_key_id,
-        &key.secret_access_key,
-        session_token,
-        None,
-        "wisaw-local",
-    );
-    let host = header("host")?;
-    let url = format!("http://{host}{path_and_query}");
-    let ours = sign_request(
-        credentials,
-        &key.region,
-        signed_at,
-        SignableParts {
-            method,
-            url: &url,
-            headers: &signed,
-            body,
-        },
-    )
-    .map_err(|e| format!("the request cannot be signed: {e}"))?;
-    // The headers the signer covered must be the ones the request says were signed: a
-    // header it would leave out (user-agent, say) cannot be claimed as covered.
-    let covered = ours
-        .headers
-        .iter()
-        .find(|(name, _)| name.eq_ignore_ascii_case("authorization"))
-        .and_then(|(_, value)| parse_authorization(value))
-        .map(|ours| ours.signed_headers.join(";"));
-    if covered.as_deref() != Some(authorization.signed_headers.join(";").as_str()) {
-        return Err("the signed headers are not the ones SigV4 signs".into());
-    }
-    if !same_bytes(
-        ours.signature.as_bytes(),
-        authorization.signature.as_bytes(),
-    ) {
-        return Err("the signature does not match the request".into());
-    }
-    Ok(())
-}
-
-/// Compares in time independent of where the two first differ.
-fn same_bytes(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    claim
+        .verify(&key.secret_access_key, &request, now, MAX_SKEW)
+        .map_err(|refusal| refusal.to_string())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use aws_credential_types::Credentials;
     use axum::http::{HeaderName, HeaderValue};
+    use wisaw_adapters::aws::{sign_request, SignableParts};
 
     fn key() -> PublisherKey {
         PublisherKey {

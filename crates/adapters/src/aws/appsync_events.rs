@@ -3,13 +3,12 @@
 //! adapter publishes to `wisaw serve`'s event server, which speaks the same protocol.
 //!
 //! AppSync Events has no client in the AWS SDK for Rust, so the request is built here;
-//! the signing is the `aws-sigv4` crate's.
+//! the signing is the `aws-sigv4` crate's ([`super::sigv4`]). Here too: what an endpoint
+//! asks of a publish before it accepts it ([`PublishAuthorizer`]).
 
+use super::sigv4::{self, Signature};
 use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
 use aws_credential_types::Credentials;
-use aws_sigv4::http_request::{sign, SignableBody, SignableRequest, SigningSettings};
-use aws_sigv4::sign::v4;
-use aws_smithy_runtime_api::client::identity::Identity;
 use serde::{Deserialize, Serialize};
 use std::time::{Duration, SystemTime};
 use wisaw_domain::error::PortError;
@@ -21,6 +20,21 @@ pub const SIGNING_SERVICE: &str = "appsync";
 
 /// How long one publish may take before it counts as unavailable (and the step retries).
 const PUBLISH_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The variable OpenSSL-based clients read a CA bundle from; an authority named there is
+/// trusted beside the public roots (a stage on one machine issues its Events endpoint's
+/// certificate from its own). Unset on Lambda.
+const SSL_CERT_FILE_VAR: &str = "SSL_CERT_FILE";
+
+fn extra_roots() -> PortResult<Vec<reqwest::Certificate>> {
+    let Some(path) = std::env::var_os(SSL_CERT_FILE_VAR).filter(|p| !p.is_empty()) else {
+        return Ok(Vec::new());
+    };
+    let invalid = |what: String| PortError::Invalid(format!("{SSL_CERT_FILE_VAR}: {what}").into());
+    let pem =
+        std::fs::read(&path).map_err(|e| invalid(format!("{}: {e}", path.to_string_lossy())))?;
+    reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| invalid(e.to_string()))
+}
 
 /// The body of `POST /event`: the channel, and up to five events, each a JSON string.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -78,8 +92,11 @@ impl AppSyncEventsPublisher {
                 format!("the events URL {http_url:?} names no host").into(),
             ));
         }
-        let http = reqwest::Client::builder()
-            .timeout(PUBLISH_TIMEOUT)
+        let mut http = reqwest::Client::builder().timeout(PUBLISH_TIMEOUT);
+        for root in extra_roots()? {
+            http = http.add_root_certificate(root);
+        }
+        let http = http
             .build()
             .map_err(|e| PortError::Invalid(format!("building the HTTP client: {e}").into()))?;
         Ok(Self {
@@ -123,50 +140,48 @@ pub struct SignableParts<'a> {
     pub body: &'a [u8],
 }
 
-/// A request's SigV4 signature for AppSync Events (service `appsync`), by the
-/// `aws-sigv4` crate.
-pub struct Signature {
-    /// The headers to add: `authorization`, `x-amz-date`, and the session token if any.
-    pub headers: Vec<(String, String)>,
-    /// The signature alone, as `authorization` carries it.
-    pub signature: String,
-}
-
-/// Signs `request` with `credentials` at `time`. The publisher signs with it, and a server
-/// checking a publish signs again with it and compares.
+/// Signs `request` for AppSync Events (service `appsync`, in the headers) with
+/// `credentials` at `time`, by the `aws-sigv4` crate ([`super::sigv4`]). A server checks
+/// a publish with [`super::sigv4::Claim`].
 pub fn sign_request(
     credentials: Credentials,
     region: &str,
     time: SystemTime,
     request: SignableParts<'_>,
 ) -> PortResult<Signature> {
-    let identity = Identity::from(credentials);
-    let params = v4::SigningParams::builder()
-        .identity(&identity)
-        .region(region)
-        .name(SIGNING_SERVICE)
-        .time(time)
-        .settings(SigningSettings::default())
-        .build()
-        .map_err(|e| PortError::Invalid(format!("signing parameters: {e}").into()))?
-        .into();
-    let signable = SignableRequest::new(
+    sigv4::sign(
+        credentials,
+        sigv4::Scope {
+            service: SIGNING_SERVICE,
+            region,
+            time,
+        },
+        sigv4::Placement::Headers,
         request.method,
         request.url,
-        request.headers.iter().copied(),
-        SignableBody::Bytes(request.body),
+        request.headers,
+        sigv4::Payload::Bytes(request.body),
     )
-    .map_err(|e| PortError::Invalid(format!("signing the request: {e}").into()))?;
-    let (instructions, signature) = sign(signable, &params)
-        .map_err(|e| PortError::Invalid(format!("signing the request: {e}").into()))?
-        .into_parts();
-    Ok(Signature {
-        headers: instructions
-            .headers()
-            .map(|(name, value)| (name.to_string(), value.to_string()))
-            .collect(),
-        signature,
-    })
+    .map_err(|e| PortError::Invalid(e.to_string().into()))
+}
+
+/// A publish as the endpoint received it, before its body is read as events.
+pub struct PublishAttempt<'a> {
+    /// The endpoint's own host (`host[:port]`): what a publish is signed for.
+    pub host: &'a str,
+    pub method: &'a str,
+    /// The path and query exactly as sent.
+    pub path_and_query: &'a str,
+    pub headers: &'a http::HeaderMap,
+    pub body: &'a [u8],
+    pub now: SystemTime,
+}
+
+/// Who may publish on an Events endpoint: asked of every publish before anything else.
+/// `Err` holds the refusal's words (the endpoint answers 401 `UnauthorizedException`).
+/// `wisaw serve` allows its one publisher key; the stage asks IAM.
+pub trait PublishAuthorizer: Send + Sync {
+    fn authorize(&self, attempt: &PublishAttempt<'_>) -> Result<(), String>;
 }
 
 #[async_trait::async_trait]

@@ -1,10 +1,11 @@
 //! The state machine: a whole definition, loaded from its JSON text or file with
-//! its `${Name}` substitutions applied, and what the runner asks of it.
+//! its `${Name}` substitutions applied, and what the runner asks of it. Its ARN and
+//! its executions' ARNs are built here and nowhere else.
 
 use super::fields::{check_query_language, invalid};
 use super::states::{Branch, State};
 use crate::error::LoadError;
-use crate::substitution::{placeholders, substitute};
+use crate::substitution::{placeholders, substitute, substitute_text};
 use serde_json::Value;
 use std::collections::HashMap;
 use std::path::Path;
@@ -16,12 +17,22 @@ pub struct StateMachine {
     root: Branch,
     /// `${Name}` placeholders no substitution replaced (left as written, as SAM does).
     unresolved: Vec<String>,
+    /// The definition's text with its substitutions applied, as Step Functions keeps it.
+    definition: String,
+    /// Where its ARNs say it lives.
+    region: String,
+    account: String,
 }
 
 /// The fields the definition allows at its top, besides those of a branch.
 const TOP_LEVEL_FIELDS: [&str; 2] = ["Version", "QueryLanguage"];
 
 impl StateMachine {
+    /// The region of a machine's ARNs until [`StateMachine::with_region_and_account`].
+    pub const LOCAL_REGION: &'static str = "local";
+    /// The account of a machine's ARNs until [`StateMachine::with_region_and_account`].
+    pub const LOCAL_ACCOUNT: &'static str = "000000000000";
+
     /// Loads a definition; `name` is the state machine's name (it appears in
     /// execution ids and in `$$.StateMachine.Name`).
     pub fn load(
@@ -31,7 +42,12 @@ impl StateMachine {
     ) -> Result<Self, LoadError> {
         let raw: Value =
             serde_json::from_str(definition).map_err(|e| LoadError::Json(e.to_string()))?;
-        Self::from_value(name, raw, substitutions)
+        let machine = Self::from_value(name, raw, substitutions)?;
+        // The text as written, substituted as text, as CloudFormation hands it over.
+        Ok(Self {
+            definition: substitute_text(definition, substitutions),
+            ..machine
+        })
     }
 
     pub fn load_file(
@@ -60,18 +76,60 @@ impl StateMachine {
             name: name.to_string(),
             root,
             unresolved: placeholders(&raw),
+            definition: raw.to_string(),
+            region: Self::LOCAL_REGION.to_string(),
+            account: Self::LOCAL_ACCOUNT.to_string(),
+        })
+    }
+
+    /// The same machine with ARNs in `region` and `account` (a deployed stage's, for
+    /// example `us-east-1` and `123456789012`). A region is lowercase letters, digits
+    /// and dashes; an account is 12 digits.
+    pub fn with_region_and_account(self, region: &str, account: &str) -> Result<Self, LoadError> {
+        let region_ok = !region.is_empty()
+            && region
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        if !region_ok {
+            return Err(invalid(None, format!("{region:?} is not a region")));
+        }
+        if account.len() != 12 || !account.chars().all(|c| c.is_ascii_digit()) {
+            return Err(invalid(None, format!("{account:?} is not an account id")));
+        }
+        Ok(Self {
+            region: region.to_string(),
+            account: account.to_string(),
+            ..self
         })
     }
 
     pub fn name(&self) -> &str {
         &self.name
     }
-    /// The local ARN, shaped like the AWS one.
+    pub fn region(&self) -> &str {
+        &self.region
+    }
+    pub fn account(&self) -> &str {
+        &self.account
+    }
+    /// `arn:aws:states:REGION:ACCOUNT:stateMachine:NAME`.
     pub fn arn(&self) -> String {
-        format!(
-            "arn:aws:states:local:000000000000:stateMachine:{}",
-            self.name
-        )
+        self.states_arn("stateMachine", &self.name)
+    }
+    /// `arn:aws:states:REGION:ACCOUNT:execution:MACHINE:NAME`: the ARN of this
+    /// machine's execution `name`.
+    pub fn execution_arn(&self, name: &str) -> String {
+        self.states_arn("execution", &format!("{}:{name}", self.name))
+    }
+    /// The role its executions run as (`$$.Execution.RoleArn`): there is none locally,
+    /// so an ARN of the shape AWS gives, in the machine's account.
+    pub fn role_arn(&self) -> String {
+        format!("arn:aws:iam::{}:role/wisaw-local-runner", self.account)
+    }
+    /// The definition's text, substitutions applied: the text of the file it was loaded
+    /// from, or the compact JSON of the value it was built from.
+    pub fn definition(&self) -> &str {
+        &self.definition
     }
     /// The `${Name}` placeholders that no substitution replaced.
     pub fn unresolved_placeholders(&self) -> &[String] {
@@ -89,5 +147,12 @@ impl StateMachine {
     }
     pub fn state_names(&self) -> impl Iterator<Item = &str> {
         self.root.state_names()
+    }
+
+    fn states_arn(&self, resource_type: &str, resource: &str) -> String {
+        format!(
+            "arn:aws:states:{}:{}:{resource_type}:{resource}",
+            self.region, self.account
+        )
     }
 }

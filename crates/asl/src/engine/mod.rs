@@ -197,6 +197,7 @@ impl Engine<'_> {
             start_time: record.start_date,
             state_machine_id: self.machine.arn(),
             state_machine_name: self.machine.name().to_string(),
+            role_arn: self.machine.role_arn(),
         };
         let journal = Journal::new(self.store, &record.execution_id, record.last_event_id);
         let Some(checkpoint) = record.checkpoint else {

@@ -22,7 +22,9 @@ impl Work<'_> {
             )));
         }
         let timeout_seconds = task.timeout.map(|limit| limit.as_secs());
-        let scheduled = history::task_scheduled(task.resource, &parameters, timeout_seconds);
+        let region = self.engine.machine.region();
+        let scheduled =
+            history::task_scheduled(region, task.resource, &parameters, timeout_seconds);
         // Waiting for a worker is not running: the timeout starts once it has one.
         let admission = {
             let admit = self.engine.invoker.admit(task.resource.arn(), &parameters);

@@ -5,7 +5,7 @@ use crate::support::*;
 use serde_json::{json, Value};
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::Duration;
-use wisaw_asl::{ExecutionStatus, RunnerError, StartOutcome};
+use wisaw_asl::{ExecutionStatus, ListPosition, RunnerError, StartOutcome};
 use wisaw_domain::contracts::ExecutionInput;
 use wisaw_domain::ids::PhotoId;
 
@@ -185,4 +185,114 @@ async fn shutdown_stops_new_work_and_leaves_in_flight_executions_to_resume() {
     )
     .await;
     assert!(next.describe("late").await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn listings_page_newest_first_without_skipping_or_repeating() {
+    let harness = Harness::two_steps(Behaviour::Echo).await;
+    let runner = &harness.runner;
+    let mut names: Vec<String> = (0..7).map(|i| format!("page-{i}")).collect();
+    for name in &names {
+        runner.start(name, json!({"id": name})).await.unwrap();
+    }
+
+    let first = runner.list_after(None, None, 3).await.unwrap();
+    assert_eq!(first.len(), 3);
+    // One started between two pages is newer than the cursor: the rest do not shift.
+    runner.start("late", json!({"id": "late"})).await.unwrap();
+    let mut listed = first;
+    loop {
+        let after = listed.last().map(ListPosition::after);
+        let page = runner.list_after(None, after.as_ref(), 3).await.unwrap();
+        assert!(page.len() <= 3);
+        if page.is_empty() {
+            break;
+        }
+        listed.extend(page);
+    }
+    let listed_names: Vec<&str> = listed.iter().map(|r| r.name.as_str()).collect();
+    names.sort();
+    names.reverse();
+    let mut sorted = listed_names.clone();
+    sorted.sort();
+    sorted.reverse();
+    assert_eq!(
+        sorted, names,
+        "each of the seven once, and not the late one"
+    );
+    for pair in listed.windows(2) {
+        let (newer, older) = (&pair[0], &pair[1]);
+        assert!(
+            (newer.start_date, &newer.name) > (older.start_date, &older.name),
+            "{listed_names:?}"
+        );
+    }
+    let everything: Vec<String> = runner
+        .list(None, 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.name)
+        .collect();
+    assert_eq!(everything[0], "late");
+    assert_eq!(everything[1..], listed_names);
+}
+
+#[tokio::test]
+async fn a_machine_in_a_region_and_account_names_itself_and_its_executions_there() {
+    let local = fixture("two_steps.asl.json");
+    assert_eq!((local.region(), local.account()), ("local", "000000000000"));
+    assert_eq!(
+        local.arn(),
+        "arn:aws:states:local:000000000000:stateMachine:two_steps"
+    );
+
+    let ids = || {
+        load_inline(json!({"StartAt": "Ids", "States": {
+            "Ids": {"Type": "Pass", "Next": "Call", "Parameters": {
+                "execution.$": "$$.Execution.Id",
+                "machine.$": "$$.StateMachine.Id",
+                "role.$": "$$.Execution.RoleArn"}},
+            "Call": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": true,
+                "Parameters": {"FunctionName": "echo", "Payload.$": "$"}, "ResultPath": null}}}))
+        .unwrap()
+    };
+    let machine = ids()
+        .with_region_and_account("us-east-1", "123456789012")
+        .unwrap();
+    let machine_arn = "arn:aws:states:us-east-1:123456789012:stateMachine:inline";
+    let role_arn = "arn:aws:iam::123456789012:role/wisaw-local-runner";
+    assert_eq!(machine.arn(), machine_arn);
+    assert_eq!(machine.role_arn(), role_arn);
+    let harness = Harness::new(
+        machine,
+        TestInvoker::default().with("echo", Behaviour::Echo),
+    )
+    .await;
+    let done = harness.run("e-1", json!({})).await;
+    let execution_arn = "arn:aws:states:us-east-1:123456789012:execution:inline:e-1";
+    assert_eq!(done.execution_id, execution_arn);
+    assert_eq!(harness.runner.execution_id("e-1"), execution_arn);
+    assert_eq!(
+        done.output,
+        Some(json!({"execution": execution_arn, "machine": machine_arn, "role": role_arn}))
+    );
+    let history = harness.runner.history("e-1").await.unwrap();
+    assert_eq!(history[0].details["stateMachineArn"], machine_arn);
+    let scheduled = history
+        .iter()
+        .find(|event| event.event_type == "TaskScheduled")
+        .unwrap();
+    assert_eq!(scheduled.details["region"], "us-east-1");
+
+    for (region, account) in [
+        ("", "123456789012"),
+        ("us:east-1", "123456789012"),
+        ("US-EAST-1", "123456789012"),
+        ("us-east-1", "1234"),
+        ("us-east-1", "12345678901x"),
+    ] {
+        let refused = ids().with_region_and_account(region, account);
+        assert!(refused.is_err(), "{region} {account}");
+    }
 }

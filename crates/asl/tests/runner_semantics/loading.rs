@@ -137,3 +137,30 @@ fn the_upload_definition_loads_with_its_substitutions_and_names_what_is_missing(
         ["DeadLetterQueueUrl".to_string()]
     );
 }
+
+#[test]
+fn the_definition_text_is_kept_as_written_with_its_substitutions_applied() {
+    let function = "arn:aws:lambda:us-east-1:123456789012:function:echo";
+    let substitutions = HashMap::from([("EchoArn".to_string(), function.to_string())]);
+    let text = r#"{
+  "Comment": "kept as written",
+  "StartAt": "Call",
+  "States": {
+    "Call": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+             "Parameters": {"FunctionName": "${EchoArn}", "Payload.$": "$"}, "End": true}
+  }
+}
+"#;
+    let machine = StateMachine::load("m", text, &substitutions).unwrap();
+    assert_eq!(machine.definition(), text.replace("${EchoArn}", function));
+
+    // Built from a value, it is that value's JSON, substituted.
+    let value: Value = serde_json::from_str(text).unwrap();
+    let built = StateMachine::from_value("m", value, &substitutions).unwrap();
+    let read: Value = serde_json::from_str(built.definition()).unwrap();
+    assert_eq!(
+        read["States"]["Call"]["Parameters"]["FunctionName"],
+        function
+    );
+    assert_eq!(read["Comment"], "kept as written");
+}

@@ -10,4 +10,5 @@ mod executions;
 mod loading;
 mod paths;
 mod retry;
+mod stop;
 mod upload;

@@ -11,6 +11,7 @@ mod state_machine;
 
 pub use cfn::Cfn;
 pub use resolve::{Resources, Scope};
+pub(crate) use state_machine::deployed as deployed_machine;
 pub use state_machine::DeployedMachine;
 
 use serde_json::Value;
@@ -169,44 +170,111 @@ impl Template {
         inputs: &Inputs,
         resources: &dyn Resources,
     ) -> Result<Vec<Resource>, TemplateError> {
+        let mut found = Vec::new();
+        for (logical_id, _) in self.declared().filter(|(_, k)| *k == kind) {
+            if let Some(resource) = self.resource(logical_id, inputs, resources)? {
+                found.push(resource);
+            }
+        }
+        Ok(found)
+    }
+
+    /// Every resource's logical id and type, in the template's order.
+    pub fn declared(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.section("Resources").iter().map(|(id, resource)| {
+            let kind = resource.get("Type").and_then(Cfn::as_str).unwrap_or("");
+            (id.as_str(), kind)
+        })
+    }
+
+    /// One resource, resolved as [`Template::resources_of`] resolves it; `None` when its
+    /// condition is false. An intrinsic naming a resource `resources` does not know yet
+    /// is [`TemplateError::Unresolved`]: create that one first.
+    pub fn resource(
+        &self,
+        logical_id: &str,
+        inputs: &Inputs,
+        resources: &dyn Resources,
+    ) -> Result<Option<Resource>, TemplateError> {
+        let declared = self
+            .section("Resources")
+            .iter()
+            .find(|(id, _)| id == logical_id)
+            .map(|(_, resource)| resource)
+            .ok_or_else(|| TemplateError::Unresolved(format!("the resource {logical_id}")))?;
+        let kind = declared
+            .get("Type")
+            .and_then(Cfn::as_str)
+            .ok_or_else(|| TemplateError::Malformed(format!("{logical_id} has no Type")))?;
+        if let Some(condition) = declared.get("Condition").and_then(Cfn::as_str) {
+            if !inputs
+                .conditions
+                .get(condition)
+                .copied()
+                .ok_or_else(|| TemplateError::Unresolved(format!("the condition {condition}")))?
+            {
+                return Ok(None);
+            }
+        }
         let scope = Scope {
             parameters: &inputs.parameters,
             conditions: &inputs.conditions,
             resources,
         };
-        let globals = globals::of_kind(self.root.get("Globals"), kind);
-        let mut found = Vec::new();
-        for (logical_id, resource) in self.section("Resources") {
-            if resource.get("Type").and_then(Cfn::as_str) != Some(kind) {
-                continue;
-            }
-            if let Some(condition) = resource.get("Condition").and_then(Cfn::as_str) {
-                if !inputs.conditions.get(condition).copied().ok_or_else(|| {
-                    TemplateError::Unresolved(format!("the condition {condition}"))
-                })? {
+        let properties = declared
+            .get("Properties")
+            .cloned()
+            .unwrap_or(Cfn::Map(Vec::new()));
+        let properties = match globals::of_kind(self.root.get("Globals"), kind) {
+            Some(globals) => globals::merged(globals, &properties),
+            None => properties,
+        };
+        let metadata = match declared.get("Metadata") {
+            Some(metadata) => scope.resolve(metadata)?.unwrap_or(Value::Null),
+            None => Value::Null,
+        };
+        Ok(Some(Resource {
+            logical_id: logical_id.to_string(),
+            kind: kind.to_string(),
+            properties: scope.resolve(&properties)?.unwrap_or(Value::Null),
+            metadata,
+        }))
+    }
+
+    /// The stack's `Outputs`, each value resolved, in the template's order (an output
+    /// whose condition is false is left out).
+    pub fn outputs(
+        &self,
+        inputs: &Inputs,
+        resources: &dyn Resources,
+    ) -> Result<Vec<(String, Value)>, TemplateError> {
+        let scope = Scope {
+            parameters: &inputs.parameters,
+            conditions: &inputs.conditions,
+            resources,
+        };
+        let mut outputs = Vec::new();
+        for (name, output) in self.section("Outputs") {
+            if let Some(condition) = output.get("Condition").and_then(Cfn::as_str) {
+                if !inputs.conditions.get(condition).copied().unwrap_or(false) {
                     continue;
                 }
             }
-            let properties = resource
-                .get("Properties")
-                .cloned()
-                .unwrap_or(Cfn::Map(Vec::new()));
-            let properties = match globals {
-                Some(globals) => globals::merged(globals, &properties),
-                None => properties,
-            };
-            let metadata = match resource.get("Metadata") {
-                Some(metadata) => scope.resolve(metadata)?.unwrap_or(Value::Null),
-                None => Value::Null,
-            };
-            found.push(Resource {
-                logical_id: logical_id.clone(),
-                kind: kind.to_string(),
-                properties: scope.resolve(&properties)?.unwrap_or(Value::Null),
-                metadata,
-            });
+            let value = output.get("Value").ok_or_else(|| {
+                TemplateError::Malformed(format!("the output {name} has no Value"))
+            })?;
+            if let Some(value) = scope.resolve(value)? {
+                outputs.push((name.clone(), value));
+            }
         }
-        Ok(found)
+        Ok(outputs)
+    }
+
+    /// The names of the template's parameters.
+    pub fn parameter_names(&self) -> impl Iterator<Item = &str> {
+        self.section("Parameters")
+            .iter()
+            .map(|(name, _)| name.as_str())
     }
 
     fn section(&self, name: &str) -> &[(String, Cfn)] {

@@ -34,7 +34,10 @@ impl Template {
     }
 }
 
-fn deployed(resource: Resource, template_dir: &Path) -> Result<DeployedMachine, TemplateError> {
+pub(crate) fn deployed(
+    resource: Resource,
+    template_dir: &Path,
+) -> Result<DeployedMachine, TemplateError> {
     let properties = &resource.properties;
     let id = &resource.logical_id;
     let name = properties["Name"].as_str().unwrap_or(id).to_string();

@@ -1,0 +1,77 @@
+//! Next tokens: where the next page starts, and for which request. Opaque to clients
+//! (JSON in URL-safe base64); a token used with another request's parameters, or not
+//! made here, is `InvalidToken`.
+
+use crate::errors::ApiError;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use chrono::{DateTime, Utc};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use wisaw_asl::ListPosition;
+
+/// `ListExecutions`: after this execution, for this machine and filter.
+#[derive(Serialize, Deserialize, PartialEq, Debug)]
+pub struct ListToken {
+    pub machine: String,
+    pub status: Option<String>,
+    after_start_millis: i64,
+    after_name: String,
+}
+
+impl ListToken {
+    pub fn new(machine: &str, status: Option<&str>, after: &ListPosition) -> Self {
+        Self {
+            machine: machine.to_string(),
+            status: status.map(str::to_string),
+            after_start_millis: after.start_date.timestamp_millis(),
+            after_name: after.name.clone(),
+        }
+    }
+
+    pub fn position(&self) -> Option<ListPosition> {
+        Some(ListPosition {
+            start_date: DateTime::<Utc>::from_timestamp_millis(self.after_start_millis)?,
+            name: self.after_name.clone(),
+        })
+    }
+}
+
+/// `GetExecutionHistory`: the events after (or, in reverse, before) this event id.
+#[derive(Serialize, Deserialize, PartialEq, Debug)]
+pub struct HistoryToken {
+    pub execution: String,
+    pub reverse: bool,
+    pub after_id: i64,
+}
+
+pub fn encode<T: Serialize>(token: &T) -> String {
+    // A token is plain data: serializing it cannot fail.
+    URL_SAFE_NO_PAD.encode(serde_json::to_vec(token).unwrap_or_default())
+}
+
+pub fn decode<T: DeserializeOwned>(text: &str) -> Result<T, ApiError> {
+    URL_SAFE_NO_PAD
+        .decode(text)
+        .ok()
+        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+        .ok_or_else(|| ApiError::invalid_token(text))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_token_reads_back_as_written_and_anything_else_is_invalid() {
+        let token = HistoryToken {
+            execution: "arn:aws:states:local:000000000000:execution:m:e".into(),
+            reverse: true,
+            after_id: 7,
+        };
+        assert_eq!(decode::<HistoryToken>(&encode(&token)).unwrap(), token);
+        for bad in ["", "not base64!", &encode(&serde_json::json!({"other": 1}))] {
+            assert!(decode::<HistoryToken>(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,782 @@
+//! The HTTP API as API Gateway runs it with payload format 2.0: the project's own routes
+//! chosen as API Gateway chooses them, what the stage refuses, the request as a function
+//! receives it (with a custom runtime of the tests' own, `fixtures/http_echo_runtime.py`,
+//! that answers with the event it got), and the answers API Gateway gives for a function's
+//! failures.
+
+use base64::Engine;
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use wisaw_stage::event_sources::http_api::{HttpApi, Invoke, ServedApi};
+use wisaw_stage::lambda::{FunctionConfig, InvokeError, LocalFunction};
+use wisaw_stage::template::{Pseudo, Resource, Resources, Template, TemplateError};
+
+const API_ID: &str = "a1b2c3d4e5";
+const REGION: &str = "us-east-1";
+const ACCOUNT: &str = "123456789012";
+
+// ---------------------------------------------------------------- building an API
+
+fn api_resource(properties: Value) -> Resource {
+    Resource {
+        logical_id: "HttpApi".into(),
+        kind: "AWS::Serverless::HttpApi".into(),
+        properties,
+        metadata: Value::Null,
+    }
+}
+
+fn function_resource(events: Value) -> Resource {
+    Resource {
+        logical_id: "ApiFunction".into(),
+        kind: "AWS::Serverless::Function".into(),
+        properties: json!({ "Events": events }),
+        metadata: Value::Null,
+    }
+}
+
+/// An `HttpApi` event of this API, with more properties if given.
+fn route(method: &str, path: &str, more: Value) -> Value {
+    let mut properties = json!({"ApiId": API_ID, "Method": method, "Path": path});
+    for (name, value) in more.as_object().unwrap() {
+        properties[name] = value.clone();
+    }
+    json!({"Type": "HttpApi", "Properties": properties})
+}
+
+fn http_api(api: Value, events: Value, target: Arc<dyn Invoke>) -> Result<HttpApi, TemplateError> {
+    HttpApi::from_template(&api_resource(api), API_ID, REGION, ACCOUNT)?
+        .with_routes_of(&function_resource(events), target)
+}
+
+/// A target that answers with the event it got as its body.
+fn echo() -> Arc<dyn Invoke> {
+    Arc::new(|payload: Vec<u8>| async move {
+        let body = String::from_utf8(payload).unwrap();
+        Ok::<_, InvokeError>(
+            json!({"statusCode": 200, "body": body})
+                .to_string()
+                .into_bytes(),
+        )
+    })
+}
+
+async fn serve(api: &HttpApi) -> ServedApi {
+    api.serve("127.0.0.1:0".parse().unwrap()).await.unwrap()
+}
+
+/// The event the function got, from an echo's answer.
+async fn echoed(response: reqwest::Response) -> Value {
+    assert_eq!(response.status(), 200, "{:?}", response.headers());
+    serde_json::from_str(&response.text().await.unwrap()).unwrap()
+}
+
+async fn gateway_message(response: reqwest::Response) -> (u16, String) {
+    let status = response.status().as_u16();
+    assert_eq!(response.headers()["content-type"], "application/json");
+    assert!(response.headers().contains_key("apigw-requestid"));
+    let body: Value = response.json().await.unwrap();
+    (status, body["message"].as_str().unwrap().to_string())
+}
+
+// ---------------------------------------------------------------- the project's template
+
+/// Resources that answer for any logical id; `Ref HttpApi` is the API's id.
+struct StoodIn;
+
+impl Resources for StoodIn {
+    fn reference(&self, logical_id: &str) -> Option<Value> {
+        Some(match logical_id {
+            "HttpApi" => json!(API_ID),
+            other => json!(format!("ref:{other}")),
+        })
+    }
+    fn attribute(&self, logical_id: &str, attribute: &str) -> Option<Value> {
+        Some(json!(format!("att:{logical_id}.{attribute}")))
+    }
+}
+
+/// `template.yaml`'s HTTP API with the routes of every function's events.
+fn project_api(target: Arc<dyn Invoke>) -> HttpApi {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../template.yaml");
+    let template = Template::parse(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let overrides = BTreeMap::from([
+        (
+            "DatabaseSecretArn".to_string(),
+            "arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf".to_string(),
+        ),
+        ("EventsApiKeyExpires".to_string(), "1900000000".to_string()),
+    ]);
+    let pseudo = Pseudo {
+        region: REGION.into(),
+        account_id: ACCOUNT.into(),
+        stack_name: "wisaw-test".into(),
+    };
+    let inputs = template.inputs(&overrides, &pseudo, &StoodIn).unwrap();
+    let apis = template
+        .resources_of("AWS::Serverless::HttpApi", &inputs, &StoodIn)
+        .unwrap();
+    assert_eq!(apis.len(), 1);
+    let mut api = HttpApi::from_template(&apis[0], API_ID, REGION, ACCOUNT).unwrap();
+    for function in template
+        .resources_of("AWS::Serverless::Function", &inputs, &StoodIn)
+        .unwrap()
+    {
+        api = api.with_routes_of(&function, target.clone()).unwrap();
+    }
+    api
+}
+
+#[tokio::test]
+async fn the_templates_routes_are_taken_as_api_gateway_takes_them() {
+    let api = project_api(echo());
+    assert_eq!(
+        api.route_keys(),
+        [
+            "POST /v1/uploads",
+            "GET /v1/photos/{photoId}",
+            "DELETE /v1/photos/{photoId}",
+            "POST /v1/photos/{photoId}/abuse-reports",
+            "GET /openapi.json",
+            "GET /v1/feed",
+            "$default",
+        ]
+    );
+    let served = serve(&api).await;
+    let client = reqwest::Client::new();
+    let cases = [
+        ("POST", "/v1/uploads", "POST /v1/uploads", json!(null)),
+        (
+            "GET",
+            "/v1/photos/p-1",
+            "GET /v1/photos/{photoId}",
+            json!({"photoId": "p-1"}),
+        ),
+        (
+            "DELETE",
+            "/v1/photos/p-1",
+            "DELETE /v1/photos/{photoId}",
+            json!({"photoId": "p-1"}),
+        ),
+        (
+            "POST",
+            "/v1/photos/p-1/abuse-reports",
+            "POST /v1/photos/{photoId}/abuse-reports",
+            json!({"photoId": "p-1"}),
+        ),
+        // Decoded, as API Gateway passes path parameters.
+        (
+            "GET",
+            "/v1/photos/p%201",
+            "GET /v1/photos/{photoId}",
+            json!({"photoId": "p 1"}),
+        ),
+        ("GET", "/v1/feed?limit=5", "GET /v1/feed", json!(null)),
+        ("GET", "/openapi.json", "GET /openapi.json", json!(null)),
+        // A method no route names, an empty variable, a trailing slash, an unknown path:
+        // the router's own 404 and 405 answers come from `$default`.
+        ("PUT", "/v1/photos/p-1", "$default", json!(null)),
+        ("GET", "/v1/photos/", "$default", json!(null)),
+        ("GET", "/v1/feed/", "$default", json!(null)),
+        ("GET", "/v1/uploads", "$default", json!(null)),
+        ("PATCH", "/nowhere/at/all", "$default", json!(null)),
+    ];
+    for (method, path, route_key, parameters) in cases {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let response = client
+            .request(method.clone(), format!("{}{path}", served.url))
+            .send()
+            .await
+            .unwrap();
+        let event = echoed(response).await;
+        assert_eq!(event["routeKey"], route_key, "{method} {path}");
+        assert_eq!(
+            event["requestContext"]["routeKey"], route_key,
+            "{method} {path}"
+        );
+        assert_eq!(event["pathParameters"], parameters, "{method} {path}");
+        assert_eq!(event["requestContext"]["http"]["method"], method.as_str());
+    }
+}
+
+#[tokio::test]
+async fn the_most_specific_route_wins_and_a_request_no_route_takes_is_not_found() {
+    // The routes of API Gateway's own example ("Routing API requests"), a few more, and
+    // no $default.
+    let events = json!({
+        "Static": route("GET", "/pets/dog/1", json!({})),
+        "Variable": route("GET", "/pets/dog/{id}", json!({})),
+        "Posted": route("POST", "/pets/dog/{id}", json!({})),
+        "AnyDog": route("ANY", "/pets/dog/{id}", json!({})),
+        "Greedy": route("GET", "/pets/{proxy+}", json!({})),
+        "Full": route("GET", "/{animal}/cat/1", json!({})),
+        "Any": route("ANY", "/{proxy+}", json!({})),
+    });
+    let api = http_api(json!({}), events, echo()).unwrap();
+    let served = serve(&api).await;
+    let client = reqwest::Client::new();
+    let cases = [
+        ("GET", "/pets/dog/1", "GET /pets/dog/1", json!(null)),
+        (
+            "GET",
+            "/pets/dog/2",
+            "GET /pets/dog/{id}",
+            json!({"id": "2"}),
+        ),
+        // A method the route names over `ANY` for the same path.
+        (
+            "POST",
+            "/pets/dog/2",
+            "POST /pets/dog/{id}",
+            json!({"id": "2"}),
+        ),
+        (
+            "PUT",
+            "/pets/dog/2",
+            "ANY /pets/dog/{id}",
+            json!({"id": "2"}),
+        ),
+        (
+            "GET",
+            "/pets/cat/2",
+            "GET /pets/{proxy+}",
+            json!({"proxy": "cat/2"}),
+        ),
+        // A full match over a greedy one, however literal the greedy one is.
+        (
+            "GET",
+            "/pets/cat/1",
+            "GET /{animal}/cat/1",
+            json!({"animal": "pets"}),
+        ),
+        (
+            "PUT",
+            "/pets/cat/1",
+            "ANY /{proxy+}",
+            json!({"proxy": "pets/cat/1"}),
+        ),
+        ("GET", "/pets", "ANY /{proxy+}", json!({"proxy": "pets"})),
+    ];
+    for (method, path, route_key, parameters) in cases {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let url = format!("{}{path}", served.url);
+        let event = echoed(client.request(method, url).send().await.unwrap()).await;
+        assert_eq!(event["routeKey"], route_key, "{path}");
+        assert_eq!(event["pathParameters"], parameters, "{path}");
+    }
+    // A greedy variable takes one segment or more: nothing takes `/`.
+    let response = client.get(&served.url).send().await.unwrap();
+    assert_eq!(gateway_message(response).await, (404, "Not Found".into()));
+}
+
+#[test]
+fn what_the_stage_does_not_run_is_refused_by_name() {
+    let refused = |api: Value, events: Value| match http_api(api, events, echo()) {
+        Err(TemplateError::Unsupported(what)) => what,
+        Err(other) => panic!("refused as {other:?}"),
+        Ok(_) => panic!("accepted"),
+    };
+    let plain = || json!({"Route": route("GET", "/a", json!({}))});
+    let cases = [
+        (
+            json!({"Auth": {"DefaultAuthorizer": "Jwt"}}),
+            plain(),
+            "HttpApi's property Auth",
+        ),
+        (
+            json!({"CorsConfiguration": true}),
+            plain(),
+            "HttpApi's property CorsConfiguration",
+        ),
+        (
+            json!({"StageName": "prod"}),
+            plain(),
+            "HttpApi's StageName \"prod\"",
+        ),
+        (
+            json!({"DefaultRouteSettings": {"DataTraceEnabled": true}}),
+            plain(),
+            "DefaultRouteSettings's DataTraceEnabled",
+        ),
+        (
+            json!({}),
+            json!({"Route": route("GET", "/a", json!({"Auth": {"Authorizer": "Jwt"}}))}),
+            "ApiFunction's HttpApi event Route's Auth (authorizers)",
+        ),
+        (
+            json!({}),
+            json!({"Route": route("GET", "/a", json!({"PayloadFormatVersion": "1.0"}))}),
+            "PayloadFormatVersion 1.0",
+        ),
+        (
+            json!({}),
+            json!({"Route": route("GET", "/a", json!({"RouteSettings": {"LoggingLevel": "INFO"}}))}),
+            "Route's RouteSettings's LoggingLevel",
+        ),
+        (
+            json!({}),
+            json!({"Implicit": {"Type": "HttpApi", "Properties": {"Method": "GET", "Path": "/a"}}}),
+            "without ApiId (SAM's implicit HttpApi)",
+        ),
+    ];
+    for (api, events, expected) in cases {
+        let what = refused(api, events);
+        assert!(
+            what.contains(expected),
+            "{what:?} does not name {expected:?}"
+        );
+    }
+
+    let malformed = |events: Value| match http_api(json!({}), events, echo()) {
+        Err(TemplateError::Malformed(what)) => what,
+        other => panic!("not refused as malformed: {:?}", other.err()),
+    };
+    let conflict = malformed(json!({
+        "One": route("GET", "/a/{x}", json!({})),
+        "Two": route("GET", "/a/{y}", json!({})),
+    }));
+    assert!(
+        conflict.contains("GET /a/{x} and GET /a/{y} conflict"),
+        "{conflict}"
+    );
+    let partial = malformed(json!({"One": route("GET", "/a{b}", json!({}))}));
+    assert!(
+        partial.contains("a variable is a whole segment"),
+        "{partial}"
+    );
+    let timeout = malformed(json!({"One": route("GET", "/a", json!({"TimeoutInMillis": 31000}))}));
+    assert!(timeout.contains("TimeoutInMillis 31000"), "{timeout}");
+
+    // An event of another API is that API's, and `Authorizer: NONE` opts out of nothing run.
+    let events = json!({
+        "Other": {"Type": "HttpApi", "Properties": {"ApiId": "other", "Method": "GET", "Path": "/b"}},
+        "Open": route("GET", "/a", json!({"Auth": {"Authorizer": "NONE"}})),
+    });
+    let api = http_api(json!({"Name": "wisaw"}), events, echo()).unwrap();
+    assert_eq!(api.route_keys(), ["GET /a"]);
+}
+
+// ---------------------------------------------------------------- answers without a process
+
+/// A target that counts its invocations and answers as the event's path asks.
+fn scripted(calls: Arc<AtomicUsize>) -> Arc<dyn Invoke> {
+    Arc::new(move |payload: Vec<u8>| {
+        calls.fetch_add(1, Ordering::SeqCst);
+        async move {
+            let event: Value = serde_json::from_slice(&payload).unwrap();
+            let answer = match event["rawPath"].as_str().unwrap() {
+                "/bare" => json!([1, 2, 3]).to_string(),
+                "/no-body" => json!({"statusCode": 204}).to_string(),
+                "/status-as-text" => json!({"statusCode": "200", "body": "x"}).to_string(),
+                "/status-out-of-range" => json!({"statusCode": 700}).to_string(),
+                "/not-json" => "plain words".to_string(),
+                "/timed-out" => {
+                    return Err(InvokeError {
+                        error_type: "Sandbox.Timedout".into(),
+                        message: "Task timed out after 15.00 seconds".into(),
+                        payload: Value::Null,
+                    })
+                }
+                "/slow" => {
+                    tokio::time::sleep(Duration::from_secs(3)).await;
+                    "{}".to_string()
+                }
+                _ => {
+                    let length = event["body"].as_str().map_or(0, str::len);
+                    json!({"bodyLength": length}).to_string()
+                }
+            };
+            Ok(answer.into_bytes())
+        }
+    })
+}
+
+#[tokio::test]
+async fn a_functions_answers_and_failures_are_answered_as_api_gateway_answers_them() {
+    let events = json!({
+        "Slow": route("GET", "/slow", json!({"TimeoutInMillis": 300})),
+        "Rest": {"Type": "HttpApi", "Properties": {"ApiId": API_ID}},
+    });
+    let api = http_api(json!({}), events, scripted(Arc::default())).unwrap();
+    let served = serve(&api).await;
+    let client = reqwest::Client::new();
+    let get = |path: &str| client.get(format!("{}{path}", served.url)).send();
+
+    // Valid JSON without a statusCode: 200, the JSON as the body.
+    let bare = get("/bare").await.unwrap();
+    assert_eq!(bare.status(), 200);
+    assert_eq!(bare.headers()["content-type"], "application/json");
+    assert_eq!(bare.text().await.unwrap(), "[1,2,3]");
+
+    let no_body = get("/no-body").await.unwrap();
+    assert_eq!(no_body.status(), 204);
+    assert!(!no_body.headers().contains_key("content-type"));
+
+    for path in [
+        "/status-as-text",
+        "/status-out-of-range",
+        "/not-json",
+        "/timed-out",
+    ] {
+        let (status, message) = gateway_message(get(path).await.unwrap()).await;
+        assert_eq!(
+            (status, message.as_str()),
+            (500, "Internal Server Error"),
+            "{path}"
+        );
+    }
+
+    // The route's integration timeout: API Gateway stops waiting, with a 503.
+    let started = Instant::now();
+    let (status, message) = gateway_message(get("/slow").await.unwrap()).await;
+    assert_eq!((status, message.as_str()), (503, "Service Unavailable"));
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn a_body_over_ten_megabytes_is_refused_before_the_function() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let events = json!({"Rest": {"Type": "HttpApi", "Properties": {"ApiId": API_ID}}});
+    let api = http_api(json!({}), events, scripted(calls.clone())).unwrap();
+    let served = serve(&api).await;
+    let client = reqwest::Client::new();
+    let limit = 10 * 1024 * 1024;
+
+    let at_limit = client
+        .post(format!("{}/upload", served.url))
+        .header("content-type", "application/json")
+        .body(vec![b'a'; limit])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(at_limit.status(), 200);
+    let answer: Value = at_limit.json().await.unwrap();
+    assert_eq!(answer["bodyLength"], limit);
+
+    let over = client
+        .post(format!("{}/upload", served.url))
+        .body(vec![0u8; limit + 1])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        gateway_message(over).await,
+        (413, "Request Entity Too Large".into())
+    );
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn routes_are_throttled_by_their_settings_over_the_default_ones() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    // A burst of 2 and a token every 1,000 s: the third request at once is over.
+    let api = json!({"DefaultRouteSettings": {
+        "ThrottlingBurstLimit": 2,
+        "ThrottlingRateLimit": 0.001,
+        "DetailedMetricsEnabled": true,
+    }});
+    let events = json!({
+        "Limited": route("GET", "/limited", json!({})),
+        "Roomy": route("GET", "/roomy", json!({"RouteSettings": {"ThrottlingBurstLimit": 100}})),
+        "Closed": route("GET", "/closed", json!({})),
+    });
+    let mut api = api;
+    api["RouteSettings"] = json!({"GET /closed": {"ThrottlingBurstLimit": 0}});
+    let api = http_api(api, events, scripted(calls.clone())).unwrap();
+    let served = serve(&api).await;
+    let client = reqwest::Client::new();
+    let status = |path: &'static str| {
+        let request = client.get(format!("{}{path}", served.url));
+        async move { request.send().await.unwrap().status().as_u16() }
+    };
+    assert_eq!(status("/limited").await, 200);
+    assert_eq!(status("/limited").await, 200);
+    let throttled = client
+        .get(format!("{}/limited", served.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        gateway_message(throttled).await,
+        (429, "Too Many Requests".into())
+    );
+    for _ in 0..3 {
+        assert_eq!(
+            status("/roomy").await,
+            200,
+            "its own burst, the default's rate"
+        );
+    }
+    assert_eq!(status("/closed").await, 429);
+    assert_eq!(
+        calls.load(Ordering::SeqCst),
+        5,
+        "a throttled request reaches no function"
+    );
+}
+
+// ---------------------------------------------------------------- with a real bootstrap
+
+/// A `bootstrap` file that runs the echo runtime with this machine's Python.
+fn bootstrap(dir: &tempfile::TempDir) -> PathBuf {
+    let python = std::env::var_os("PATH")
+        .and_then(|path| {
+            std::env::split_paths(&path)
+                .map(|dir| dir.join("python3"))
+                .find(|candidate| candidate.is_file())
+        })
+        .expect("python3 on the PATH");
+    let runtime = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/http_echo_runtime.py"
+    );
+    let path = dir.path().join("bootstrap");
+    let script = format!("#!/bin/sh\nexec '{}' '{runtime}'\n", python.display());
+    std::fs::write(&path, script).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    path
+}
+
+/// The echo runtime as the API's function (a 2 s timeout), behind the API's routes.
+async fn echo_function_api() -> (tempfile::TempDir, Arc<LocalFunction>, ServedApi) {
+    let dir = tempfile::tempdir().unwrap();
+    let function = Arc::new(LocalFunction::new(FunctionConfig {
+        name: "wisaw-test-api".into(),
+        bootstrap: bootstrap(&dir),
+        environment: BTreeMap::new(),
+        memory_mb: 256,
+        timeout: Duration::from_secs(2),
+        concurrency: 2,
+        region: REGION.into(),
+        account_id: ACCOUNT.into(),
+    }));
+    let events = json!({
+        "CreateTicket": route("POST", "/v1/uploads", json!({})),
+        "PhotoStatus": route("GET", "/v1/photos/{photoId}", json!({})),
+        "Files": route("ANY", "/files/{proxy+}", json!({"TimeoutInMillis": 1000})),
+        "Unmatched": route("ANY", "$default", json!({})),
+    });
+    let api = HttpApi::from_template(
+        &api_resource(json!({"StageName": "$default", "StageVariables": {"flavour": "local"}})),
+        API_ID,
+        REGION,
+        ACCOUNT,
+    )
+    .unwrap()
+    .with_routes_of(&function_resource(events), function.clone())
+    .unwrap();
+    let served = serve(&api).await;
+    (dir, function, served)
+}
+
+#[tokio::test]
+async fn the_function_gets_the_request_as_api_gateway_sends_it() {
+    let (_dir, _function, served) = echo_function_api().await;
+    let client = reqwest::Client::new();
+    let photo = b"\xff\xd8\xff\xe0 not really a jpeg \x00\x01";
+    let before = chrono::Utc::now().timestamp_millis();
+    let response = client
+        .post(format!(
+            "{}/v1/uploads?tag=a&tag=b&q=a+b&enc=a%2Bb&empty=",
+            served.url
+        ))
+        .header("content-type", "image/jpeg")
+        .header("user-agent", "wisaw-test/1")
+        .header("x-probe", "first")
+        .header("x-probe", "second")
+        .header("cookie", "session=abc; theme=dark")
+        .body(photo.to_vec())
+        .send()
+        .await
+        .unwrap();
+
+    // The function's response object, as the client gets it.
+    assert_eq!(response.status(), 201);
+    let headers = response.headers().clone();
+    assert_eq!(headers["content-type"], "application/json");
+    assert_eq!(headers["x-echo"], "yes");
+    let multi: Vec<_> = headers.get_all("x-multi").iter().collect();
+    assert_eq!(multi, ["a", "b"]);
+    let cookies: Vec<_> = headers.get_all("set-cookie").iter().collect();
+    assert_eq!(cookies, ["session=new; Path=/; HttpOnly", "theme=light"]);
+    let event: Value = serde_json::from_str(&response.text().await.unwrap()).unwrap();
+
+    // The event, as the function got it.
+    assert_eq!(event["version"], "2.0");
+    assert_eq!(event["routeKey"], "POST /v1/uploads");
+    assert_eq!(event["rawPath"], "/v1/uploads");
+    assert_eq!(
+        event["rawQueryString"],
+        "tag=a&tag=b&q=a+b&enc=a%2Bb&empty="
+    );
+    assert_eq!(
+        event["queryStringParameters"],
+        json!({"tag": "a,b", "q": "a b", "enc": "a+b", "empty": ""})
+    );
+    assert_eq!(event["cookies"], json!(["session=abc", "theme=dark"]));
+    let sent = &event["headers"];
+    assert_eq!(sent["x-probe"], "first,second");
+    assert_eq!(sent["content-type"], "image/jpeg");
+    assert_eq!(sent["x-forwarded-for"], "127.0.0.1");
+    assert_eq!(sent["x-forwarded-proto"], "http");
+    assert_eq!(sent["x-forwarded-port"], served.addr.port().to_string());
+    assert!(sent["x-amzn-trace-id"]
+        .as_str()
+        .unwrap()
+        .starts_with("Root=1-"));
+    assert!(
+        sent.get("cookie").is_none(),
+        "cookies are moved out: {sent}"
+    );
+    assert_eq!(event["isBase64Encoded"], true);
+    let body = base64::engine::general_purpose::STANDARD
+        .decode(event["body"].as_str().unwrap())
+        .unwrap();
+    assert_eq!(body, photo);
+    assert_eq!(event["stageVariables"], json!({"flavour": "local"}));
+    assert!(event.get("pathParameters").is_none(), "{event}");
+    // Fields of authorizer payloads that a proxy event does not have.
+    for absent in ["httpMethod", "type", "methodArn", "resource"] {
+        assert!(event.get(absent).is_none(), "{absent} in {event}");
+    }
+
+    let context = &event["requestContext"];
+    assert_eq!(context["accountId"], ACCOUNT);
+    assert_eq!(context["apiId"], API_ID);
+    assert_eq!(context["domainName"], served.addr.to_string());
+    assert_eq!(context["domainPrefix"], "127");
+    assert_eq!(context["stage"], "$default");
+    assert_eq!(context["routeKey"], "POST /v1/uploads");
+    assert_eq!(
+        context["http"],
+        json!({
+            "method": "POST",
+            "path": "/v1/uploads",
+            "protocol": "HTTP/1.1",
+            "sourceIp": "127.0.0.1",
+            "userAgent": "wisaw-test/1",
+        })
+    );
+    assert_eq!(
+        headers["apigw-requestid"],
+        context["requestId"].as_str().unwrap()
+    );
+    assert_eq!(context["requestId"].as_str().unwrap().len(), 16);
+    let time = regex_lite::Regex::new(r"^\d{2}/[A-Z][a-z]{2}/\d{4}:\d{2}:\d{2}:\d{2} \+0000$");
+    let text = context["time"].as_str().unwrap();
+    assert!(time.unwrap().is_match(text), "{text}");
+    let epoch = context["timeEpoch"].as_i64().unwrap();
+    assert!(epoch >= before && epoch <= chrono::Utc::now().timestamp_millis());
+
+    // A text body goes as text; a path variable, decoded.
+    let response = client
+        .post(format!("{}/v1/photos/p%201", served.url))
+        .header("content-type", "application/json; charset=utf-8")
+        .body(r#"{"reason":"spam"}"#)
+        .send()
+        .await
+        .unwrap();
+    let event = echoed_as(response, 201).await;
+    assert_eq!(
+        event["routeKey"], "$default",
+        "POST is not the route's method"
+    );
+    assert_eq!(event["body"], r#"{"reason":"spam"}"#);
+    assert_eq!(event["isBase64Encoded"], false);
+    let event = echoed_as(
+        client
+            .get(format!("{}/v1/photos/p%201", served.url))
+            .send()
+            .await
+            .unwrap(),
+        201,
+    )
+    .await;
+    assert_eq!(event["pathParameters"], json!({"photoId": "p 1"}));
+    assert_eq!(event["rawPath"], "/v1/photos/p 1");
+    assert!(
+        event.get("body").is_none() && event.get("cookies").is_none(),
+        "{event}"
+    );
+    // A form is not text to API Gateway.
+    let event = echoed_as(
+        client
+            .post(format!("{}/form", served.url))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body("a=1")
+            .send()
+            .await
+            .unwrap(),
+        201,
+    )
+    .await;
+    assert_eq!(
+        (&event["body"], &event["isBase64Encoded"]),
+        (&json!("YT0x"), &json!(true))
+    );
+}
+
+async fn echoed_as(response: reqwest::Response, status: u16) -> Value {
+    assert_eq!(response.status(), status);
+    serde_json::from_str(&response.text().await.unwrap()).unwrap()
+}
+
+#[tokio::test]
+async fn a_functions_failures_are_api_gateways_errors() {
+    let (_dir, _function, served) = echo_function_api().await;
+    let client = reqwest::Client::new();
+    let get = |path: &str| client.get(format!("{}{path}", served.url)).send();
+
+    // A bare JSON answer: 200, the JSON as the body.
+    let bare = get("/files/bare").await.unwrap();
+    assert_eq!(bare.status(), 200);
+    assert_eq!(bare.headers()["content-type"], "application/json");
+    let answer: Value = bare.json().await.unwrap();
+    assert_eq!(answer["bare"], true);
+
+    // A base64 answer is decoded for the client.
+    let binary = get("/files/binary").await.unwrap();
+    assert_eq!(binary.headers()["content-type"], "image/png");
+    assert_eq!(
+        binary.bytes().await.unwrap().as_ref(),
+        b"\x89PNG\r\n\x1a\n\x00\xff"
+    );
+
+    // A function error, an answer that is not JSON, a crash, the function's own timeout
+    // (2 s, under the route's 30 s): all are API Gateway's 500.
+    for path in [
+        "/files/raise",
+        "/files/not-json",
+        "/files/exit",
+        "/anything?sleep=5",
+    ] {
+        let (status, message) = gateway_message(get(path).await.unwrap()).await;
+        assert_eq!(
+            (status, message.as_str()),
+            (500, "Internal Server Error"),
+            "{path}"
+        );
+    }
+
+    // The route's integration timeout (1 s) before the function's (2 s): 503, and the
+    // function runs on, as Lambda does, then answers the next request.
+    let started = Instant::now();
+    let (status, message) = gateway_message(get("/files/slow?sleep=1.9").await.unwrap()).await;
+    assert_eq!((status, message.as_str()), (503, "Service Unavailable"));
+    assert!(
+        started.elapsed() < Duration::from_millis(1800),
+        "{:?}",
+        started.elapsed()
+    );
+    let after = get("/files/bare").await.unwrap();
+    assert_eq!(after.status(), 200);
+}

@@ -1,0 +1,307 @@
+//! Identity policies evaluated as IAM evaluates them, and what is refused when read.
+
+use super::{settings, ACCOUNT};
+use serde_json::{json, Value};
+use wisaw_stage::iam::{Context, Iam, Policy, PolicyError, Principal};
+
+fn iam_of(documents: &[Value]) -> Iam {
+    let policies = documents
+        .iter()
+        .enumerate()
+        .map(|(i, d)| Policy::parse(&format!("policy {i}"), d).unwrap())
+        .collect();
+    let principal = Principal::new("TestFunction", "wisaw-test-fn", ACCOUNT, policies);
+    Iam::new(settings(), vec![principal]).unwrap()
+}
+
+fn allowed(iam: &Iam, action: &str, resource: &str, context: &Context) -> bool {
+    let principal = iam.principal("TestFunction").unwrap();
+    iam.authorize(principal, action, resource, context).is_ok()
+}
+
+#[test]
+fn an_explicit_deny_wins_over_any_allow() {
+    let iam = iam_of(&[
+        json!({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "s3:*", "Resource": "*"}
+        ]}),
+        json!({"Version": "2012-10-17", "Statement":
+            {"Effect": "Deny", "Action": "s3:DeleteObject", "Resource": "arn:aws:s3:::b/keep/*"}
+        }),
+    ]);
+    let none = Context::new();
+    assert!(allowed(
+        &iam,
+        "s3:DeleteObject",
+        "arn:aws:s3:::b/other/x",
+        &none
+    ));
+    assert!(!allowed(
+        &iam,
+        "s3:DeleteObject",
+        "arn:aws:s3:::b/keep/x",
+        &none
+    ));
+    assert!(allowed(
+        &iam,
+        "s3:GetObject",
+        "arn:aws:s3:::b/keep/x",
+        &none
+    ));
+
+    let principal = iam.principal("TestFunction").unwrap();
+    let denied = iam
+        .authorize(principal, "s3:DeleteObject", "arn:aws:s3:::b/keep/x", &none)
+        .unwrap_err();
+    assert!(denied.explicit);
+    assert_eq!(
+        denied.message(),
+        "User: arn:aws:sts::123456789012:assumed-role/TestFunctionRole/wisaw-test-fn is not \
+         authorized to perform: s3:DeleteObject on resource: \"arn:aws:s3:::b/keep/x\" with an \
+         explicit deny in an identity-based policy"
+    );
+}
+
+#[test]
+fn nothing_allowed_is_an_implicit_deny_in_aws_words() {
+    let iam = iam_of(&[json!({"Statement": [
+        {"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": "arn:aws:sqs:us-east-1:123456789012:a"}
+    ]})]);
+    let principal = iam.principal("TestFunction").unwrap();
+    let denied = iam
+        .authorize(
+            principal,
+            "sqs:SendMessage",
+            "arn:aws:sqs:us-east-1:123456789012:b",
+            &Context::new(),
+        )
+        .unwrap_err();
+    assert!(!denied.explicit);
+    assert_eq!(
+        denied.message(),
+        "User: arn:aws:sts::123456789012:assumed-role/TestFunctionRole/wisaw-test-fn is not \
+         authorized to perform: sqs:SendMessage on resource: arn:aws:sqs:us-east-1:123456789012:b \
+         because no identity-based policy allows the sqs:SendMessage action"
+    );
+}
+
+#[test]
+fn actions_match_without_case_and_resources_with_it_and_wildcards_in_both() {
+    let iam = iam_of(&[json!({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": ["S3:get*", "sqs:?eceiveMessage"],
+         "Resource": ["arn:aws:s3:::photos/*", "arn:aws:sqs:*:123456789012:ingest-?"]}
+    ]})]);
+    let none = Context::new();
+    assert!(allowed(
+        &iam,
+        "s3:GetObject",
+        "arn:aws:s3:::photos/a/b.webp",
+        &none
+    ));
+    assert!(allowed(
+        &iam,
+        "s3:getobjecttagging",
+        "arn:aws:s3:::photos/x",
+        &none
+    ));
+    assert!(!allowed(
+        &iam,
+        "s3:PutObject",
+        "arn:aws:s3:::photos/x",
+        &none
+    ));
+    assert!(
+        !allowed(&iam, "s3:GetObject", "arn:aws:s3:::Photos/x", &none),
+        "case-sensitive"
+    );
+    assert!(allowed(
+        &iam,
+        "sqs:ReceiveMessage",
+        "arn:aws:sqs:eu-west-1:123456789012:ingest-1",
+        &none
+    ));
+    assert!(!allowed(
+        &iam,
+        "sqs:ReceiveMessage",
+        "arn:aws:sqs:eu-west-1:123456789012:ingest-12",
+        &none
+    ));
+    // A wildcard stays within its part of the ARN: the region's `*` takes no account.
+    assert!(!allowed(
+        &iam,
+        "sqs:ReceiveMessage",
+        "arn:aws:sqs:eu-west-1:999:123456789012:ingest-1",
+        &none
+    ));
+}
+
+#[test]
+fn not_action_and_not_resource_allow_everything_else() {
+    let iam = iam_of(&[json!({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "NotAction": ["s3:Delete*", "iam:*"], "Resource": "*"},
+        {"Effect": "Deny", "Action": "s3:GetObject", "NotResource": "arn:aws:s3:::photos/*"}
+    ]})]);
+    let none = Context::new();
+    assert!(allowed(&iam, "s3:PutObject", "arn:aws:s3:::any/x", &none));
+    assert!(!allowed(
+        &iam,
+        "s3:DeleteObject",
+        "arn:aws:s3:::any/x",
+        &none
+    ));
+    assert!(!allowed(&iam, "iam:PassRole", "*", &none));
+    assert!(allowed(
+        &iam,
+        "s3:GetObject",
+        "arn:aws:s3:::photos/x",
+        &none
+    ));
+    assert!(!allowed(
+        &iam,
+        "s3:GetObject",
+        "arn:aws:s3:::uploads/x",
+        &none
+    ));
+}
+
+#[test]
+fn a_condition_on_the_listed_prefix_allows_only_those_prefixes() {
+    let iam = iam_of(&[json!({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "arn:aws:s3:::b",
+         "Condition": {"StringLike": {"s3:prefix": ["uploads/*", "photos/*"]}}}
+    ]})]);
+    let listing = |prefix: &str| Context::new().with("s3:prefix", prefix);
+    assert!(allowed(
+        &iam,
+        "s3:ListBucket",
+        "arn:aws:s3:::b",
+        &listing("uploads/abc")
+    ));
+    assert!(allowed(
+        &iam,
+        "s3:ListBucket",
+        "arn:aws:s3:::b",
+        &listing("photos/abc/")
+    ));
+    assert!(!allowed(
+        &iam,
+        "s3:ListBucket",
+        "arn:aws:s3:::b",
+        &listing("other/")
+    ));
+    assert!(
+        !allowed(&iam, "s3:ListBucket", "arn:aws:s3:::b", &Context::new()),
+        "no prefix"
+    );
+    // Keys are case-insensitive, values not.
+    let upper = Context::new().with("S3:Prefix", "uploads/x");
+    assert!(allowed(&iam, "s3:ListBucket", "arn:aws:s3:::b", &upper));
+    assert!(!allowed(
+        &iam,
+        "s3:ListBucket",
+        "arn:aws:s3:::b",
+        &listing("Uploads/x")
+    ));
+}
+
+#[test]
+fn missing_keys_fail_a_condition_unless_negated_if_exists_or_null() {
+    let iam = iam_of(&[json!({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "a:One", "Resource": "*",
+         "Condition": {"StringNotEquals": {"k": "x"}}},
+        {"Effect": "Allow", "Action": "a:Two", "Resource": "*",
+         "Condition": {"StringEqualsIfExists": {"k": "x"}}},
+        {"Effect": "Allow", "Action": "a:Three", "Resource": "*",
+         "Condition": {"Null": {"k": "true"}}},
+        {"Effect": "Allow", "Action": "a:Four", "Resource": "*",
+         "Condition": {"ArnLike": {"aws:SourceArn": "arn:aws:s3:::wisaw-*"},
+                       "Bool": {"aws:SecureTransport": false}}}
+    ]})]);
+    let none = Context::new();
+    let x = Context::new().with("k", "x");
+    let y = Context::new().with("k", "y");
+    assert!(allowed(&iam, "a:One", "r", &none));
+    assert!(!allowed(&iam, "a:One", "r", &x));
+    assert!(allowed(&iam, "a:One", "r", &y));
+    assert!(allowed(&iam, "a:Two", "r", &none));
+    assert!(allowed(&iam, "a:Two", "r", &x));
+    assert!(!allowed(&iam, "a:Two", "r", &y));
+    assert!(allowed(&iam, "a:Three", "r", &none));
+    assert!(!allowed(&iam, "a:Three", "r", &x));
+    let plain = Context::new()
+        .with("aws:SourceArn", "arn:aws:s3:::wisaw-test")
+        .with("aws:SecureTransport", "false");
+    assert!(allowed(&iam, "a:Four", "r", &plain));
+    let tls = Context::new()
+        .with("aws:SourceArn", "arn:aws:s3:::wisaw-test")
+        .with("aws:SecureTransport", "true");
+    assert!(!allowed(&iam, "a:Four", "r", &tls));
+    assert!(!allowed(&iam, "a:Four", "r", &none));
+}
+
+#[test]
+fn the_callers_global_keys_are_in_every_request() {
+    let iam = iam_of(&[json!({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "a:Go", "Resource": "*",
+         "Condition": {"StringEquals": {"aws:PrincipalAccount": "123456789012",
+                                        "aws:RequestedRegion": "us-east-1"},
+                       "ArnEquals": {"aws:PrincipalArn": "arn:aws:iam::123456789012:role/TestFunctionRole"}}}
+    ]})]);
+    assert!(allowed(&iam, "a:Go", "r", &Context::new()));
+}
+
+#[test]
+fn what_the_stage_does_not_evaluate_is_refused_by_name() {
+    let refused = |document: Value| Policy::parse("p", &document).unwrap_err();
+    let statement = |extra: Value| {
+        let mut statement = json!({"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"});
+        statement
+            .as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        json!({"Version": "2012-10-17", "Statement": [statement]})
+    };
+    match refused(statement(
+        json!({"Condition": {"NumericLessThan": {"s3:max-keys": 10}}}),
+    )) {
+        PolicyError::Unsupported(what) => assert!(what.contains("NumericLessThan"), "{what}"),
+        other => panic!("{other:?}"),
+    }
+    match refused(statement(
+        json!({"Condition": {"ForAnyValue:StringLike": {"k": "v"}}}),
+    )) {
+        PolicyError::Unsupported(what) => assert!(what.contains("ForAnyValue:StringLike")),
+        other => panic!("{other:?}"),
+    }
+    match refused(statement(
+        json!({"Condition": {"StringLikeAlmost": {"k": "v"}}}),
+    )) {
+        PolicyError::Unsupported(what) => assert!(what.contains("StringLikeAlmost")),
+        other => panic!("{other:?}"),
+    }
+    let with_variable = json!({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/${aws:username}/*"}
+    ]});
+    assert!(matches!(
+        refused(with_variable),
+        PolicyError::Unsupported(_)
+    ));
+    assert!(matches!(
+        refused(statement(json!({"Principal": "*"}))),
+        PolicyError::Malformed(_)
+    ));
+    assert!(matches!(
+        refused(statement(json!({"Effects": "Allow"}))),
+        PolicyError::Malformed(_)
+    ));
+    assert!(matches!(
+        refused(
+            json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject"}]})
+        ),
+        PolicyError::Malformed(_)
+    ));
+    assert!(matches!(
+        refused(json!({"Version": "2020-01-01", "Statement": []})),
+        PolicyError::Malformed(_)
+    ));
+}

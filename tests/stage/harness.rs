@@ -1,0 +1,127 @@
+//! A stage of the project's own template for one test: its bootstraps built, a database
+//! of its own, the AWS emulator the tests are given.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use wisaw_stage::compose::{Stage, StageOptions};
+
+/// The Lambda packages whose binaries the template names.
+const FUNCTION_PACKAGES: [&str; 6] = [
+    "wisaw-api",
+    "wisaw-ingest",
+    "wisaw-validate",
+    "wisaw-thumbnail",
+    "wisaw-persist",
+    "wisaw-notify",
+];
+
+pub fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the tests live in the workspace")
+        .to_path_buf()
+}
+
+/// The folder of this build's binaries (`target/debug`), with the functions' built in it:
+/// `cargo test` builds a package's binaries only for its own integration tests.
+pub fn functions_dir() -> PathBuf {
+    static BUILT: OnceLock<PathBuf> = OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            let mut command = std::process::Command::new(env!("CARGO"));
+            command.arg("build").arg("--bins").current_dir(workspace());
+            for package in FUNCTION_PACKAGES {
+                command.args(["-p", package]);
+            }
+            let status = command.status().expect("running cargo build");
+            assert!(status.success(), "building the functions' binaries failed");
+            // This test binary is target/debug/deps/end_to_end-...: two folders up.
+            std::env::current_exe()
+                .unwrap()
+                .parent()
+                .and_then(Path::parent)
+                .unwrap()
+                .to_path_buf()
+        })
+        .clone()
+}
+
+/// A database of the test's own, dropped at the end.
+pub struct Database {
+    admin_url: String,
+    pub name: String,
+    pub url: String,
+}
+
+impl Database {
+    pub async fn create() -> Option<Self> {
+        use sqlx::Connection;
+        let admin_url = wisaw_testkit::TestSchema::create("stage")
+            .await?
+            .base_url()
+            .to_string();
+        let name = format!(
+            "wisaw_stage_{}",
+            &uuid::Uuid::new_v4().simple().to_string()[..12]
+        );
+        let mut admin = sqlx::PgConnection::connect(&admin_url).await.unwrap();
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&mut admin)
+            .await
+            .unwrap();
+        let mut url = url::Url::parse(&admin_url).unwrap();
+        url.set_path(&name);
+        url.set_query(None);
+        Some(Self {
+            admin_url,
+            name,
+            url: url.to_string(),
+        })
+    }
+
+    pub async fn drop_now(self) {
+        use sqlx::Connection;
+        if let Ok(mut admin) = sqlx::PgConnection::connect(&self.admin_url).await {
+            let _ = sqlx::query(&format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            ))
+            .execute(&mut admin)
+            .await;
+        }
+    }
+}
+
+/// The options of a stage of `template` (the project's own unless given).
+pub fn options(
+    template: Option<&Path>,
+    aws_endpoint: &str,
+    database: &Database,
+    data_dir: &Path,
+) -> StageOptions {
+    let expires =
+        SystemTime::now().duration_since(UNIX_EPOCH).unwrap() + Duration::from_secs(30 * 86_400);
+    StageOptions {
+        template: template.map_or_else(|| workspace().join("template.yaml"), Path::to_path_buf),
+        config_env: "default".into(),
+        overrides: BTreeMap::from([(
+            "EventsApiKeyExpires".to_string(),
+            expires.as_secs().to_string(),
+        )]),
+        functions_dir: functions_dir(),
+        aws_endpoint: aws_endpoint.to_string(),
+        database_url: Some(database.url.clone()),
+        data_dir: data_dir.to_path_buf(),
+        listen: "127.0.0.1".parse().unwrap(),
+    }
+}
+
+/// The stage's output `name`, as text.
+pub fn output(stage: &Stage, name: &str) -> String {
+    stage.outputs.to_json()[name]
+        .as_str()
+        .unwrap_or_else(|| panic!("no output {name}"))
+        .to_string()
+}

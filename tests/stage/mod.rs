@@ -1,0 +1,5 @@
+//! The stage as deployed (`wisaw stage`), end to end: the six Lambda bootstraps wired by
+//! `template.yaml`, the AWS emulator, Postgres, a phone and an operator driving it.
+
+mod harness;
+mod photos;
