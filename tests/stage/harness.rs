@@ -7,8 +7,10 @@ use std::sync::OnceLock;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use wisaw_stage::compose::{Stage, StageOptions};
 
-/// The Lambda packages whose binaries the template names.
-const FUNCTION_PACKAGES: [&str; 6] = [
+/// The Lambda packages whose binaries the template names, and the `wisaw` command the
+/// operator runs against the stage.
+const PACKAGES: [&str; 7] = [
+    "wisaw",
     "wisaw-api",
     "wisaw-ingest",
     "wisaw-validate",
@@ -32,7 +34,7 @@ pub fn functions_dir() -> PathBuf {
         .get_or_init(|| {
             let mut command = std::process::Command::new(env!("CARGO"));
             command.arg("build").arg("--bins").current_dir(workspace());
-            for package in FUNCTION_PACKAGES {
+            for package in PACKAGES {
                 command.args(["-p", package]);
             }
             let status = command.status().expect("running cargo build");
@@ -124,4 +126,80 @@ pub fn output(stage: &Stage, name: &str) -> String {
         .as_str()
         .unwrap_or_else(|| panic!("no output {name}"))
         .to_string()
+}
+
+/// A copy of the project's template, beside what it refers to (the state machine's
+/// definition), with `edit` applied to its text.
+pub fn edited_template(dir: &Path, edit: impl FnOnce(String) -> String) -> PathBuf {
+    let original = std::fs::read_to_string(workspace().join("template.yaml")).unwrap();
+    let edited = edit(original.clone());
+    assert_ne!(edited, original, "the edit changed nothing");
+    let path = dir.join("template.yaml");
+    std::fs::write(&path, edited).unwrap();
+    std::os::unix::fs::symlink(workspace().join("statemachines"), dir.join("statemachines"))
+        .unwrap();
+    path
+}
+
+/// The text without `count` lines from the line `at` (counted from 0).
+pub fn without_lines(text: &str, at: usize, count: usize) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut kept: Vec<&str> = lines[..at].to_vec();
+    kept.extend_from_slice(&lines[at + count..]);
+    kept.join("\n") + "\n"
+}
+
+/// The index of the one line that is `line` (trailing spaces aside).
+pub fn line_index(text: &str, line: &str) -> usize {
+    let found: Vec<usize> = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| l.trim_end() == line)
+        .map(|(i, _)| i)
+        .collect();
+    assert_eq!(found.len(), 1, "{line:?} is not one line of the template");
+    found[0]
+}
+
+/// The operator's environment for a stage: the emulator for S3 and SQS, the stage's own
+/// Step Functions endpoint, and the stage's outputs as the `WISAW_*` variables.
+pub fn operator_environment(stage: &Stage, database: &Database) -> Vec<(String, String)> {
+    let outputs = stage.outputs.to_json();
+    let endpoint = |service: &str| outputs["Endpoints"][service].as_str().unwrap().to_string();
+    [
+        ("AWS_ENDPOINT_URL", endpoint("s3")),
+        ("AWS_ENDPOINT_URL_SFN", endpoint("stepfunctions")),
+        ("AWS_ACCESS_KEY_ID", "test".to_string()),
+        ("AWS_SECRET_ACCESS_KEY", "test".to_string()),
+        ("AWS_REGION", "us-east-1".to_string()),
+        ("WISAW_STAGE", "test".to_string()),
+        ("WISAW_STATE_MACHINE_ARN", output(stage, "StateMachineArn")),
+        ("WISAW_INGEST_QUEUE_URL", output(stage, "IngestQueueUrl")),
+        (
+            "WISAW_DEAD_LETTER_QUEUE_URL",
+            output(stage, "DeadLetterQueueUrl"),
+        ),
+        ("WISAW_BUCKET", output(stage, "BucketName")),
+        ("WISAW_DATABASE_URL", database.url.clone()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect()
+}
+
+/// Runs `wisaw ARGS` as the operator; its output, failing the test if it fails.
+pub fn wisaw(environment: &[(String, String)], args: &[&str]) -> String {
+    let output = std::process::Command::new(functions_dir().join("wisaw"))
+        .args(args)
+        .env_remove("AWS_PROFILE")
+        .envs(environment.iter().map(|(k, v)| (k, v)))
+        .output()
+        .expect("running wisaw");
+    let text = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        output.status.success(),
+        "wisaw {args:?} failed: {text}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    text
 }

@@ -1,5 +1,6 @@
 //! The stage as deployed (`wisaw stage`), end to end: the six Lambda bootstraps wired by
 //! `template.yaml`, the AWS emulator, Postgres, a phone and an operator driving it.
 
+mod failures;
 mod harness;
 mod photos;

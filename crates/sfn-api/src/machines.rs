@@ -3,6 +3,7 @@
 //! they are only compared.
 
 use crate::errors::ApiError;
+use crate::shapes::required;
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
 use wisaw_asl::LocalRunner;
@@ -66,6 +67,27 @@ impl Machines {
         self.by_arn
             .get(arn)
             .ok_or_else(|| ApiError::state_machine_does_not_exist(arn))
+    }
+
+    /// The machine a request's `stateMachineArn` names, which it must give: the ARN and
+    /// the machine, as [`Machines::machine`] finds it.
+    pub fn machine_of<'a>(
+        &self,
+        state_machine_arn: &'a Option<String>,
+    ) -> Result<(&'a str, &Machine), ApiError> {
+        let arn = required(state_machine_arn, "stateMachineArn")?;
+        Ok((arn, self.machine(arn)?))
+    }
+
+    /// The execution a request's `executionArn` names, which it must give: the ARN, the
+    /// machine and the execution's name, as [`Machines::execution`] finds them.
+    pub fn execution_of<'a>(
+        &self,
+        execution_arn: &'a Option<String>,
+    ) -> Result<(&'a str, &Machine, &'a str), ApiError> {
+        let arn = required(execution_arn, "executionArn")?;
+        let (machine, name) = self.execution(arn)?;
+        Ok((arn, machine, name))
     }
 
     /// The machine of execution `arn`, and the execution's name. `InvalidArn` when it

@@ -6,7 +6,7 @@
 use crate::errors::ApiError;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize, Serializer};
-use wisaw_asl::ExecutionStatus;
+use wisaw_asl::{ExecutionRecord, ExecutionStatus};
 
 /// An execution's input: at most 256 KiB of text.
 pub const MAX_INPUT_LENGTH: usize = 262_144;
@@ -66,26 +66,72 @@ pub struct DescribeExecutionRequest {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DescribeExecutionResponse {
-    pub execution_arn: String,
-    pub state_machine_arn: String,
-    pub name: String,
-    pub status: ExecutionStatus,
-    pub start_date: EpochSeconds,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub stop_date: Option<EpochSeconds>,
+    /// What `ListExecutions` says of the execution too.
+    #[serde(flatten)]
+    pub execution: ExecutionListItem,
     pub input: String,
     pub input_details: Included,
     /// Only a succeeded execution has an output.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub output: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub output_details: Option<Included>,
+    #[serde(flatten)]
+    pub output: Option<Output>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cause: Option<String>,
-    /// The engine never redrives.
-    pub redrive_count: u32,
+}
+
+impl DescribeExecutionResponse {
+    /// An execution of the machine `state_machine_arn`, as the engine records it.
+    pub fn of(state_machine_arn: &str, record: ExecutionRecord) -> Self {
+        Self {
+            execution: ExecutionListItem::of(state_machine_arn, &record),
+            input: record.input.to_string(),
+            input_details: Included::FULL,
+            output: record.output.map(|output| Output {
+                output: output.to_string(),
+                output_details: Included::FULL,
+            }),
+            error: record.error,
+            cause: record.cause,
+        }
+    }
+}
+
+/// An execution's output, given in full.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Output {
+    pub output: String,
+    pub output_details: Included,
+}
+
+/// The members of a request for a page (`ListExecutions`, `GetExecutionHistory`): how many
+/// at most, and the token of the page before.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PageRequest {
+    pub max_results: Option<i64>,
+    pub next_token: Option<String>,
+}
+
+impl PageRequest {
+    /// `maxResults`: 0 (or none) for the default page, at most [`MAX_PAGE`].
+    pub fn size(&self) -> Result<u32, ApiError> {
+        match self.max_results.unwrap_or(0) {
+            0 => Ok(DEFAULT_PAGE),
+            n if (1..=i64::from(MAX_PAGE)).contains(&n) => Ok(n as u32),
+            n if n < 0 => Err(ApiError::invalid_member(
+                Some(&n.to_string()),
+                "maxResults",
+                "must have value greater than or equal to 0",
+            )),
+            n => Err(ApiError::invalid_member(
+                Some(&n.to_string()),
+                "maxResults",
+                &format!("must have value less than or equal to {MAX_PAGE}"),
+            )),
+        }
+    }
 }
 
 // ListExecutions
@@ -96,8 +142,8 @@ pub struct ListExecutionsRequest {
     pub state_machine_arn: Option<String>,
     pub map_run_arn: Option<String>,
     pub status_filter: Option<String>,
-    pub max_results: Option<i64>,
-    pub next_token: Option<String>,
+    #[serde(flatten)]
+    pub page: PageRequest,
 }
 
 #[derive(Serialize)]
@@ -118,7 +164,23 @@ pub struct ExecutionListItem {
     pub start_date: EpochSeconds,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stop_date: Option<EpochSeconds>,
+    /// The engine never redrives.
     pub redrive_count: u32,
+}
+
+impl ExecutionListItem {
+    /// The item of an execution of the machine `state_machine_arn`, as the engine records it.
+    pub fn of(state_machine_arn: &str, record: &ExecutionRecord) -> Self {
+        Self {
+            execution_arn: record.execution_id.clone(),
+            state_machine_arn: state_machine_arn.to_string(),
+            name: record.name.clone(),
+            status: record.status,
+            start_date: EpochSeconds(record.start_date),
+            stop_date: record.stop_date.map(EpochSeconds),
+            redrive_count: 0,
+        }
+    }
 }
 
 // GetExecutionHistory
@@ -127,10 +189,10 @@ pub struct ExecutionListItem {
 #[serde(rename_all = "camelCase")]
 pub struct GetExecutionHistoryRequest {
     pub execution_arn: Option<String>,
-    pub max_results: Option<i64>,
     pub reverse_order: Option<bool>,
-    pub next_token: Option<String>,
     pub include_execution_data: Option<bool>,
+    #[serde(flatten)]
+    pub page: PageRequest,
 }
 
 #[derive(Serialize)]
@@ -212,23 +274,5 @@ pub fn at_most(value: Option<&str>, member: &str, max: usize) -> Result<(), ApiE
             &format!("must have length less than or equal to {max}"),
         )),
         _ => Ok(()),
-    }
-}
-
-/// `maxResults`: 0 (or none) for the default page, at most [`MAX_PAGE`].
-pub fn page_size(max_results: Option<i64>) -> Result<u32, ApiError> {
-    match max_results.unwrap_or(0) {
-        0 => Ok(DEFAULT_PAGE),
-        n if (1..=i64::from(MAX_PAGE)).contains(&n) => Ok(n as u32),
-        n if n < 0 => Err(ApiError::invalid_member(
-            Some(&n.to_string()),
-            "maxResults",
-            "must have value greater than or equal to 0",
-        )),
-        n => Err(ApiError::invalid_member(
-            Some(&n.to_string()),
-            "maxResults",
-            &format!("must have value less than or equal to {MAX_PAGE}"),
-        )),
     }
 }

@@ -45,6 +45,21 @@ pub struct HistoryToken {
     pub after_id: i64,
 }
 
+/// A page of at most `limit` of `items` (read one more than the page, to know whether
+/// another follows), and when another follows, its token: `token_after` the page's last.
+pub fn page<T>(
+    mut items: Vec<T>,
+    limit: usize,
+    token_after: impl FnOnce(&T) -> String,
+) -> (Vec<T>, Option<String>) {
+    if items.len() <= limit {
+        return (items, None);
+    }
+    items.truncate(limit);
+    let next_token = items.last().map(token_after);
+    (items, next_token)
+}
+
 pub fn encode<T: Serialize>(token: &T) -> String {
     // A token is plain data: serializing it cannot fail.
     URL_SAFE_NO_PAD.encode(serde_json::to_vec(token).unwrap_or_default())
@@ -73,5 +88,16 @@ mod tests {
         for bad in ["", "not base64!", &encode(&serde_json::json!({"other": 1}))] {
             assert!(decode::<HistoryToken>(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn a_page_holds_its_limit_and_has_a_token_only_when_more_follow() {
+        let token = |last: &u32| format!("after {last}");
+        assert_eq!(
+            page(vec![1, 2, 3], 2, token),
+            (vec![1, 2], Some("after 2".to_string()))
+        );
+        assert_eq!(page(vec![1, 2], 2, token), (vec![1, 2], None));
+        assert_eq!(page(Vec::new(), 2, token), (vec![], None));
     }
 }

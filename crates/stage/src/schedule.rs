@@ -12,6 +12,8 @@ use tokio_util::sync::CancellationToken;
 pub struct Schedule {
     pub every: Duration,
     pub input: String,
+    /// `Enabled: false`: the rule exists and never fires.
+    pub enabled: bool,
 }
 
 impl Schedule {
@@ -41,11 +43,28 @@ impl Schedule {
             Value::Null => "{}".to_string(),
             other => other.to_string(),
         };
-        Ok(Self { every, input })
+        let enabled = match &properties["Enabled"] {
+            Value::Null => true,
+            Value::Bool(enabled) => *enabled,
+            Value::String(text) if text == "true" || text == "false" => text == "true",
+            other => {
+                return Err(TemplateError::Malformed(format!(
+                    "{function}'s event {event} Enabled is {other}"
+                )))
+            }
+        };
+        Ok(Self {
+            every,
+            input,
+            enabled,
+        })
     }
 
     /// Invokes `function` at each period until `shutdown`.
     pub async fn run(self, function: Arc<LocalFunction>, shutdown: CancellationToken) {
+        if !self.enabled {
+            return;
+        }
         let mut ticks = tokio::time::interval(self.every);
         ticks.tick().await; // the first tick is now; EventBridge's first is a period away
         loop {
@@ -100,5 +119,13 @@ mod tests {
         )
         .unwrap();
         assert_eq!(schedule.input, "{\"sweep\": {}}");
+        assert!(schedule.enabled);
+        let disabled = Schedule::from_event(
+            "F",
+            "E",
+            &json!({"Schedule": "rate(1 hour)", "Enabled": false}),
+        )
+        .unwrap();
+        assert!(!disabled.enabled);
     }
 }

@@ -4,20 +4,18 @@
 //! that answers with the event it got), and the answers API Gateway gives for a function's
 //! failures.
 
+use crate::support::{project_resources, python_bootstrap, ACCOUNT, REGION};
 use base64::Engine;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use wisaw_stage::event_sources::http_api::{HttpApi, Invoke, ServedApi};
 use wisaw_stage::lambda::{FunctionConfig, InvokeError, LocalFunction};
-use wisaw_stage::template::{Pseudo, Resource, Resources, Template, TemplateError};
+use wisaw_stage::template::{Resource, Resources, TemplateError};
 
 const API_ID: &str = "a1b2c3d4e5";
-const REGION: &str = "us-east-1";
-const ACCOUNT: &str = "123456789012";
 
 // ---------------------------------------------------------------- building an API
 
@@ -83,6 +81,38 @@ async fn gateway_message(response: reqwest::Response) -> (u16, String) {
     (status, body["message"].as_str().unwrap().to_string())
 }
 
+/// API Gateway's own answer to a GET of `path`: its status and message.
+async fn gateway_answer(served: &ServedApi, path: &str) -> (u16, String) {
+    gateway_message(reqwest::get(format!("{}{path}", served.url)).await.unwrap()).await
+}
+
+/// A GET of each of `paths`, whose function fails or answers what is not a response:
+/// API Gateway's 500.
+async fn assert_internal_server_errors(served: &ServedApi, paths: &[&str]) {
+    for path in paths {
+        let answer = gateway_answer(served, path).await;
+        assert_eq!(answer, (500, "Internal Server Error".into()), "{path}");
+    }
+}
+
+/// A GET of `path` whose integration times out: API Gateway stops waiting, with a 503,
+/// well before `bound`.
+async fn assert_integration_times_out(served: &ServedApi, path: &str, bound: Duration) {
+    let started = Instant::now();
+    let answer = gateway_answer(served, path).await;
+    assert_eq!(answer, (503, "Service Unavailable".into()));
+    assert!(started.elapsed() < bound, "{:?}", started.elapsed());
+}
+
+/// A GET of `path`, answered with valid JSON without a `statusCode`: 200, the JSON as the
+/// body; the body.
+async fn bare_json(served: &ServedApi, path: &str) -> String {
+    let bare = reqwest::get(format!("{}{path}", served.url)).await.unwrap();
+    assert_eq!(bare.status(), 200);
+    assert_eq!(bare.headers()["content-type"], "application/json");
+    bare.text().await.unwrap()
+}
+
 // ---------------------------------------------------------------- the project's template
 
 /// Resources that answer for any logical id; `Ref HttpApi` is the API's id.
@@ -102,33 +132,30 @@ impl Resources for StoodIn {
 
 /// `template.yaml`'s HTTP API with the routes of every function's events.
 fn project_api(target: Arc<dyn Invoke>) -> HttpApi {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../template.yaml");
-    let template = Template::parse(&std::fs::read_to_string(path).unwrap()).unwrap();
-    let overrides = BTreeMap::from([
-        (
-            "DatabaseSecretArn".to_string(),
-            "arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf".to_string(),
-        ),
-        ("EventsApiKeyExpires".to_string(), "1900000000".to_string()),
-    ]);
-    let pseudo = Pseudo {
-        region: REGION.into(),
-        account_id: ACCOUNT.into(),
-        stack_name: "wisaw-test".into(),
-    };
-    let inputs = template.inputs(&overrides, &pseudo, &StoodIn).unwrap();
-    let apis = template
-        .resources_of("AWS::Serverless::HttpApi", &inputs, &StoodIn)
-        .unwrap();
+    let database = "arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf";
+    let apis = project_resources("AWS::Serverless::HttpApi", database, &StoodIn);
     assert_eq!(apis.len(), 1);
     let mut api = HttpApi::from_template(&apis[0], API_ID, REGION, ACCOUNT).unwrap();
-    for function in template
-        .resources_of("AWS::Serverless::Function", &inputs, &StoodIn)
-        .unwrap()
-    {
+    for function in project_resources("AWS::Serverless::Function", database, &StoodIn) {
         api = api.with_routes_of(&function, target.clone()).unwrap();
     }
     api
+}
+
+/// Each request (`METHOD /path`) through `served` reaches the echo by the route it names,
+/// with these path parameters (`null`: none), as the event says it.
+async fn assert_routes(served: &ServedApi, cases: &[(&str, &str, Value)]) {
+    let client = reqwest::Client::new();
+    for (request, route_key, parameters) in cases {
+        let (method, path) = request.split_once(' ').unwrap();
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let url = format!("{}{path}", served.url);
+        let event = echoed(client.request(method.clone(), url).send().await.unwrap()).await;
+        assert_eq!(event["routeKey"], *route_key, "{request}");
+        assert_eq!(event["requestContext"]["routeKey"], *route_key, "{request}");
+        assert_eq!(event["pathParameters"], *parameters, "{request}");
+        assert_eq!(event["requestContext"]["http"]["method"], method.as_str());
+    }
 }
 
 #[tokio::test]
@@ -146,61 +173,26 @@ async fn the_templates_routes_are_taken_as_api_gateway_takes_them() {
             "$default",
         ]
     );
-    let served = serve(&api).await;
-    let client = reqwest::Client::new();
+    let photo = |id: &str| json!({ "photoId": id });
+    #[rustfmt::skip]
     let cases = [
-        ("POST", "/v1/uploads", "POST /v1/uploads", json!(null)),
-        (
-            "GET",
-            "/v1/photos/p-1",
-            "GET /v1/photos/{photoId}",
-            json!({"photoId": "p-1"}),
-        ),
-        (
-            "DELETE",
-            "/v1/photos/p-1",
-            "DELETE /v1/photos/{photoId}",
-            json!({"photoId": "p-1"}),
-        ),
-        (
-            "POST",
-            "/v1/photos/p-1/abuse-reports",
-            "POST /v1/photos/{photoId}/abuse-reports",
-            json!({"photoId": "p-1"}),
-        ),
+        ("POST /v1/uploads", "POST /v1/uploads", Value::Null),
+        ("GET /v1/photos/p-1", "GET /v1/photos/{photoId}", photo("p-1")),
+        ("DELETE /v1/photos/p-1", "DELETE /v1/photos/{photoId}", photo("p-1")),
+        ("POST /v1/photos/p-1/abuse-reports", "POST /v1/photos/{photoId}/abuse-reports", photo("p-1")),
         // Decoded, as API Gateway passes path parameters.
-        (
-            "GET",
-            "/v1/photos/p%201",
-            "GET /v1/photos/{photoId}",
-            json!({"photoId": "p 1"}),
-        ),
-        ("GET", "/v1/feed?limit=5", "GET /v1/feed", json!(null)),
-        ("GET", "/openapi.json", "GET /openapi.json", json!(null)),
+        ("GET /v1/photos/p%201", "GET /v1/photos/{photoId}", photo("p 1")),
+        ("GET /v1/feed?limit=5", "GET /v1/feed", Value::Null),
+        ("GET /openapi.json", "GET /openapi.json", Value::Null),
         // A method no route names, an empty variable, a trailing slash, an unknown path:
         // the router's own 404 and 405 answers come from `$default`.
-        ("PUT", "/v1/photos/p-1", "$default", json!(null)),
-        ("GET", "/v1/photos/", "$default", json!(null)),
-        ("GET", "/v1/feed/", "$default", json!(null)),
-        ("GET", "/v1/uploads", "$default", json!(null)),
-        ("PATCH", "/nowhere/at/all", "$default", json!(null)),
+        ("PUT /v1/photos/p-1", "$default", Value::Null),
+        ("GET /v1/photos/", "$default", Value::Null),
+        ("GET /v1/feed/", "$default", Value::Null),
+        ("GET /v1/uploads", "$default", Value::Null),
+        ("PATCH /nowhere/at/all", "$default", Value::Null),
     ];
-    for (method, path, route_key, parameters) in cases {
-        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
-        let response = client
-            .request(method.clone(), format!("{}{path}", served.url))
-            .send()
-            .await
-            .unwrap();
-        let event = echoed(response).await;
-        assert_eq!(event["routeKey"], route_key, "{method} {path}");
-        assert_eq!(
-            event["requestContext"]["routeKey"], route_key,
-            "{method} {path}"
-        );
-        assert_eq!(event["pathParameters"], parameters, "{method} {path}");
-        assert_eq!(event["requestContext"]["http"]["method"], method.as_str());
-    }
+    assert_routes(&serve(&api).await, &cases).await;
 }
 
 #[tokio::test]
@@ -218,58 +210,24 @@ async fn the_most_specific_route_wins_and_a_request_no_route_takes_is_not_found(
     });
     let api = http_api(json!({}), events, echo()).unwrap();
     let served = serve(&api).await;
-    let client = reqwest::Client::new();
+    let dog = || json!({"id": "2"});
+    let proxy = |rest: &str| json!({ "proxy": rest });
+    #[rustfmt::skip]
     let cases = [
-        ("GET", "/pets/dog/1", "GET /pets/dog/1", json!(null)),
-        (
-            "GET",
-            "/pets/dog/2",
-            "GET /pets/dog/{id}",
-            json!({"id": "2"}),
-        ),
+        ("GET /pets/dog/1", "GET /pets/dog/1", Value::Null),
+        ("GET /pets/dog/2", "GET /pets/dog/{id}", dog()),
         // A method the route names over `ANY` for the same path.
-        (
-            "POST",
-            "/pets/dog/2",
-            "POST /pets/dog/{id}",
-            json!({"id": "2"}),
-        ),
-        (
-            "PUT",
-            "/pets/dog/2",
-            "ANY /pets/dog/{id}",
-            json!({"id": "2"}),
-        ),
-        (
-            "GET",
-            "/pets/cat/2",
-            "GET /pets/{proxy+}",
-            json!({"proxy": "cat/2"}),
-        ),
+        ("POST /pets/dog/2", "POST /pets/dog/{id}", dog()),
+        ("PUT /pets/dog/2", "ANY /pets/dog/{id}", dog()),
+        ("GET /pets/cat/2", "GET /pets/{proxy+}", proxy("cat/2")),
         // A full match over a greedy one, however literal the greedy one is.
-        (
-            "GET",
-            "/pets/cat/1",
-            "GET /{animal}/cat/1",
-            json!({"animal": "pets"}),
-        ),
-        (
-            "PUT",
-            "/pets/cat/1",
-            "ANY /{proxy+}",
-            json!({"proxy": "pets/cat/1"}),
-        ),
-        ("GET", "/pets", "ANY /{proxy+}", json!({"proxy": "pets"})),
+        ("GET /pets/cat/1", "GET /{animal}/cat/1", json!({"animal": "pets"})),
+        ("PUT /pets/cat/1", "ANY /{proxy+}", proxy("pets/cat/1")),
+        ("GET /pets", "ANY /{proxy+}", proxy("pets")),
     ];
-    for (method, path, route_key, parameters) in cases {
-        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
-        let url = format!("{}{path}", served.url);
-        let event = echoed(client.request(method, url).send().await.unwrap()).await;
-        assert_eq!(event["routeKey"], route_key, "{path}");
-        assert_eq!(event["pathParameters"], parameters, "{path}");
-    }
+    assert_routes(&served, &cases).await;
     // A greedy variable takes one segment or more: nothing takes `/`.
-    let response = client.get(&served.url).send().await.unwrap();
+    let response = reqwest::get(&served.url).await.unwrap();
     assert_eq!(gateway_message(response).await, (404, "Not Found".into()));
 }
 
@@ -403,42 +361,26 @@ async fn a_functions_answers_and_failures_are_answered_as_api_gateway_answers_th
     });
     let api = http_api(json!({}), events, scripted(Arc::default())).unwrap();
     let served = serve(&api).await;
-    let client = reqwest::Client::new();
-    let get = |path: &str| client.get(format!("{}{path}", served.url)).send();
 
-    // Valid JSON without a statusCode: 200, the JSON as the body.
-    let bare = get("/bare").await.unwrap();
-    assert_eq!(bare.status(), 200);
-    assert_eq!(bare.headers()["content-type"], "application/json");
-    assert_eq!(bare.text().await.unwrap(), "[1,2,3]");
+    // Valid JSON without a statusCode: the JSON as it was, byte for byte.
+    assert_eq!(bare_json(&served, "/bare").await, "[1,2,3]");
 
-    let no_body = get("/no-body").await.unwrap();
+    let no_body = reqwest::get(format!("{}/no-body", served.url))
+        .await
+        .unwrap();
     assert_eq!(no_body.status(), 204);
     assert!(!no_body.headers().contains_key("content-type"));
 
-    for path in [
+    let malformed = [
         "/status-as-text",
         "/status-out-of-range",
         "/not-json",
         "/timed-out",
-    ] {
-        let (status, message) = gateway_message(get(path).await.unwrap()).await;
-        assert_eq!(
-            (status, message.as_str()),
-            (500, "Internal Server Error"),
-            "{path}"
-        );
-    }
+    ];
+    assert_internal_server_errors(&served, &malformed).await;
 
-    // The route's integration timeout: API Gateway stops waiting, with a 503.
-    let started = Instant::now();
-    let (status, message) = gateway_message(get("/slow").await.unwrap()).await;
-    assert_eq!((status, message.as_str()), (503, "Service Unavailable"));
-    assert!(
-        started.elapsed() < Duration::from_secs(2),
-        "{:?}",
-        started.elapsed()
-    );
+    // The route's integration timeout (300 ms).
+    assert_integration_times_out(&served, "/slow", Duration::from_secs(2)).await;
 }
 
 #[tokio::test]
@@ -499,13 +441,8 @@ async fn routes_are_throttled_by_their_settings_over_the_default_ones() {
     };
     assert_eq!(status("/limited").await, 200);
     assert_eq!(status("/limited").await, 200);
-    let throttled = client
-        .get(format!("{}/limited", served.url))
-        .send()
-        .await
-        .unwrap();
     assert_eq!(
-        gateway_message(throttled).await,
+        gateway_answer(&served, "/limited").await,
         (429, "Too Many Requests".into())
     );
     for _ in 0..3 {
@@ -525,33 +462,12 @@ async fn routes_are_throttled_by_their_settings_over_the_default_ones() {
 
 // ---------------------------------------------------------------- with a real bootstrap
 
-/// A `bootstrap` file that runs the echo runtime with this machine's Python.
-fn bootstrap(dir: &tempfile::TempDir) -> PathBuf {
-    let python = std::env::var_os("PATH")
-        .and_then(|path| {
-            std::env::split_paths(&path)
-                .map(|dir| dir.join("python3"))
-                .find(|candidate| candidate.is_file())
-        })
-        .expect("python3 on the PATH");
-    let runtime = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/http_echo_runtime.py"
-    );
-    let path = dir.path().join("bootstrap");
-    let script = format!("#!/bin/sh\nexec '{}' '{runtime}'\n", python.display());
-    std::fs::write(&path, script).unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
-    path
-}
-
 /// The echo runtime as the API's function (a 2 s timeout), behind the API's routes.
 async fn echo_function_api() -> (tempfile::TempDir, Arc<LocalFunction>, ServedApi) {
     let dir = tempfile::tempdir().unwrap();
     let function = Arc::new(LocalFunction::new(FunctionConfig {
         name: "wisaw-test-api".into(),
-        bootstrap: bootstrap(&dir),
+        bootstrap: python_bootstrap(&dir, "http_echo_runtime.py", ""),
         environment: BTreeMap::new(),
         memory_mb: 256,
         timeout: Duration::from_secs(2),
@@ -733,18 +649,15 @@ async fn echoed_as(response: reqwest::Response, status: u16) -> Value {
 #[tokio::test]
 async fn a_functions_failures_are_api_gateways_errors() {
     let (_dir, _function, served) = echo_function_api().await;
-    let client = reqwest::Client::new();
-    let get = |path: &str| client.get(format!("{}{path}", served.url)).send();
 
     // A bare JSON answer: 200, the JSON as the body.
-    let bare = get("/files/bare").await.unwrap();
-    assert_eq!(bare.status(), 200);
-    assert_eq!(bare.headers()["content-type"], "application/json");
-    let answer: Value = bare.json().await.unwrap();
+    let answer: Value = serde_json::from_str(&bare_json(&served, "/files/bare").await).unwrap();
     assert_eq!(answer["bare"], true);
 
     // A base64 answer is decoded for the client.
-    let binary = get("/files/binary").await.unwrap();
+    let binary = reqwest::get(format!("{}/files/binary", served.url))
+        .await
+        .unwrap();
     assert_eq!(binary.headers()["content-type"], "image/png");
     assert_eq!(
         binary.bytes().await.unwrap().as_ref(),
@@ -753,30 +666,17 @@ async fn a_functions_failures_are_api_gateways_errors() {
 
     // A function error, an answer that is not JSON, a crash, the function's own timeout
     // (2 s, under the route's 30 s): all are API Gateway's 500.
-    for path in [
+    let failures = [
         "/files/raise",
         "/files/not-json",
         "/files/exit",
         "/anything?sleep=5",
-    ] {
-        let (status, message) = gateway_message(get(path).await.unwrap()).await;
-        assert_eq!(
-            (status, message.as_str()),
-            (500, "Internal Server Error"),
-            "{path}"
-        );
-    }
+    ];
+    assert_internal_server_errors(&served, &failures).await;
 
     // The route's integration timeout (1 s) before the function's (2 s): 503, and the
     // function runs on, as Lambda does, then answers the next request.
-    let started = Instant::now();
-    let (status, message) = gateway_message(get("/files/slow?sleep=1.9").await.unwrap()).await;
-    assert_eq!((status, message.as_str()), (503, "Service Unavailable"));
-    assert!(
-        started.elapsed() < Duration::from_millis(1800),
-        "{:?}",
-        started.elapsed()
-    );
-    let after = get("/files/bare").await.unwrap();
-    assert_eq!(after.status(), 200);
+    let slow = "/files/slow?sleep=1.9";
+    assert_integration_times_out(&served, slow, Duration::from_millis(1800)).await;
+    bare_json(&served, "/files/bare").await;
 }

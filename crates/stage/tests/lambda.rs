@@ -1,49 +1,25 @@
 //! Each function as Lambda runs it, with a custom runtime of the tests' own
 //! (`fixtures/runtime_client.py`) as its bootstrap.
 
+use crate::support::{python_bootstrap, ACCOUNT, REGION};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 use wisaw_stage::lambda::{FunctionConfig, LocalFunction};
-
-/// A `bootstrap` file that runs the fixture with this machine's Python.
-fn bootstrap(dir: &tempfile::TempDir, extra_env: &str) -> PathBuf {
-    let python = std::env::var_os("PATH")
-        .and_then(|path| {
-            std::env::split_paths(&path)
-                .map(|dir| dir.join("python3"))
-                .find(|candidate| candidate.is_file())
-        })
-        .expect("python3 on the PATH");
-    let client = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/runtime_client.py"
-    );
-    let path = dir.path().join("bootstrap");
-    let script = format!(
-        "#!/bin/sh\n{extra_env}exec '{}' '{client}'\n",
-        python.display()
-    );
-    std::fs::write(&path, script).unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
-    path
-}
 
 /// A function of the fixture's runtime, in a folder of its own (kept while the test runs).
 fn function(concurrency: usize, extra_env: &str) -> (tempfile::TempDir, Arc<LocalFunction>) {
     let dir = tempfile::tempdir().unwrap();
     let function = Arc::new(LocalFunction::new(FunctionConfig {
         name: "wisaw-test-validate".into(),
-        bootstrap: bootstrap(&dir, extra_env),
+        bootstrap: python_bootstrap(&dir, "runtime_client.py", extra_env),
         environment: BTreeMap::from([("WISAW_BUCKET".into(), "photos".into())]),
         memory_mb: 512,
         timeout: Duration::from_secs(2),
         concurrency,
-        region: "us-east-1".into(),
-        account_id: "123456789012".into(),
+        region: REGION.into(),
+        account_id: ACCOUNT.into(),
     }));
     (dir, function)
 }

@@ -3,4 +3,5 @@
 mod http_api;
 mod iam;
 mod lambda;
+mod support;
 mod template;

@@ -4,16 +4,15 @@
 use crate::errors::ApiError;
 use crate::machines::Machines;
 use crate::shapes::{
-    required, DescribeStateMachineRequest, DescribeStateMachineResponse, EpochSeconds,
-    LoggingConfiguration, TracingConfiguration,
+    DescribeStateMachineRequest, DescribeStateMachineResponse, EpochSeconds, LoggingConfiguration,
+    TracingConfiguration,
 };
 
 pub async fn describe_state_machine(
     machines: &Machines,
     request: DescribeStateMachineRequest,
 ) -> Result<DescribeStateMachineResponse, ApiError> {
-    let arn = required(&request.state_machine_arn, "stateMachineArn")?;
-    let machine = machines.machine(arn)?;
+    let (_, machine) = machines.machine_of(&request.state_machine_arn)?;
     let definition = machine.runner.state_machine();
     Ok(DescribeStateMachineResponse {
         state_machine_arn: definition.arn(),

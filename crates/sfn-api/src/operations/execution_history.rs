@@ -5,7 +5,7 @@
 use crate::errors::ApiError;
 use crate::events::aws_event;
 use crate::machines::Machines;
-use crate::shapes::{page_size, required, GetExecutionHistoryRequest, GetExecutionHistoryResponse};
+use crate::shapes::{GetExecutionHistoryRequest, GetExecutionHistoryResponse};
 use crate::tokens::{self, HistoryToken};
 use wisaw_asl::RunnerError;
 
@@ -13,12 +13,11 @@ pub async fn execution_history(
     machines: &Machines,
     request: GetExecutionHistoryRequest,
 ) -> Result<GetExecutionHistoryResponse, ApiError> {
-    let arn = required(&request.execution_arn, "executionArn")?;
-    let (machine, name) = machines.execution(arn)?;
-    let limit = page_size(request.max_results)? as usize;
+    let (arn, machine, name) = machines.execution_of(&request.execution_arn)?;
+    let limit = request.page.size()? as usize;
     let reverse = request.reverse_order.unwrap_or(false);
     let include_data = request.include_execution_data.unwrap_or(true);
-    let after_id = match &request.next_token {
+    let after_id = match &request.page.next_token {
         None => None,
         Some(text) => {
             let token: HistoryToken = tokens::decode(text)?;
@@ -39,7 +38,8 @@ pub async fn execution_history(
     if reverse {
         events.reverse();
     }
-    let mut page: Vec<_> = events
+    // One more than the page: whether there is a next page.
+    let events: Vec<_> = events
         .into_iter()
         .filter(|event| match after_id {
             None => true,
@@ -48,18 +48,13 @@ pub async fn execution_history(
         })
         .take(limit + 1)
         .collect();
-    let next_token = if page.len() > limit {
-        page.truncate(limit);
-        page.last().map(|last| {
-            tokens::encode(&HistoryToken {
-                execution: arn.to_string(),
-                reverse,
-                after_id: last.id,
-            })
+    let (page, next_token) = tokens::page(events, limit, |last| {
+        tokens::encode(&HistoryToken {
+            execution: arn.to_string(),
+            reverse,
+            after_id: last.id,
         })
-    } else {
-        None
-    };
+    });
     Ok(GetExecutionHistoryResponse {
         events: page.iter().map(|e| aws_event(e, include_data)).collect(),
         next_token,

@@ -4,12 +4,9 @@
 
 use crate::errors::{ApiError, Code};
 use crate::machines::Machines;
-use crate::shapes::{
-    page_size, required, EpochSeconds, ExecutionListItem, ListExecutionsRequest,
-    ListExecutionsResponse,
-};
+use crate::shapes::{ExecutionListItem, ListExecutionsRequest, ListExecutionsResponse};
 use crate::tokens::{self, ListToken};
-use wisaw_asl::{ExecutionRecord, ExecutionStatus, ListPosition};
+use wisaw_asl::{ExecutionStatus, ListPosition};
 
 /// Executions waiting to be redriven: a status AWS lists by, which none here ever has.
 const PENDING_REDRIVE: &str = "PENDING_REDRIVE";
@@ -24,16 +21,15 @@ pub async fn list_executions(
             format!("Map Run Does Not Exist: '{map_run}' (the engine has no Distributed Map)"),
         ));
     }
-    let arn = required(&request.state_machine_arn, "stateMachineArn")?;
-    let machine = machines.machine(arn)?;
+    let (arn, machine) = machines.machine_of(&request.state_machine_arn)?;
     let filter = request.status_filter.as_deref();
     let status = match filter {
         None => None,
         Some(PENDING_REDRIVE) => return Ok(no_executions()),
         Some(text) => Some(status_filter(text)?),
     };
-    let limit = page_size(request.max_results)?;
-    let after = match &request.next_token {
+    let limit = request.page.size()?;
+    let after = match &request.page.next_token {
         None => None,
         Some(text) => {
             let token: ListToken = tokens::decode(text)?;
@@ -48,20 +44,19 @@ pub async fn list_executions(
         }
     };
     // One more than the page: whether there is a next page.
-    let mut records = machine
+    let records = machine
         .runner
         .list_after(status, after.as_ref(), limit + 1)
         .await
         .map_err(ApiError::runner)?;
-    let next_token = if records.len() > limit as usize {
-        records.truncate(limit as usize);
-        let last = records.last().map(ListPosition::after);
-        last.map(|last| tokens::encode(&ListToken::new(arn, filter, &last)))
-    } else {
-        None
-    };
+    let (records, next_token) = tokens::page(records, limit as usize, |last| {
+        tokens::encode(&ListToken::new(arn, filter, &ListPosition::after(last)))
+    });
     Ok(ListExecutionsResponse {
-        executions: records.into_iter().map(|r| item(arn, r)).collect(),
+        executions: records
+            .iter()
+            .map(|record| ExecutionListItem::of(arn, record))
+            .collect(),
         next_token,
     })
 }
@@ -88,17 +83,5 @@ fn no_executions() -> ListExecutionsResponse {
     ListExecutionsResponse {
         executions: Vec::new(),
         next_token: None,
-    }
-}
-
-fn item(state_machine_arn: &str, record: ExecutionRecord) -> ExecutionListItem {
-    ExecutionListItem {
-        execution_arn: record.execution_id,
-        state_machine_arn: state_machine_arn.to_string(),
-        name: record.name,
-        status: record.status,
-        start_date: EpochSeconds(record.start_date),
-        stop_date: record.stop_date.map(EpochSeconds),
-        redrive_count: 0,
     }
 }

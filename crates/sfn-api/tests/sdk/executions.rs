@@ -26,13 +26,7 @@ async fn a_started_execution_is_described_as_aws_describes_it() {
     assert!(start >= before - 1 && start <= chrono::Utc::now().timestamp_millis());
 
     assert_eq!(served.settled(&arn).await, ExecutionStatus::Succeeded);
-    let described = served
-        .client
-        .describe_execution()
-        .execution_arn(&arn)
-        .send()
-        .await
-        .unwrap();
+    let described = served.describe(&arn).await;
     assert_eq!(described.execution_arn(), arn);
     assert_eq!(described.state_machine_arn(), UPLOAD_ARN);
     assert_eq!(described.name(), Some("photo-1"));
@@ -56,15 +50,9 @@ async fn a_started_execution_is_described_as_aws_describes_it() {
 async fn a_failed_execution_is_described_with_its_error_and_cause_and_no_output() {
     let served = Served::start().await;
     let input = json!({"who": "bo", "wait": 0, "function": "missing"});
-    let arn = served.start_upload("photo-2", &input).await;
-    assert_eq!(served.settled(&arn).await, ExecutionStatus::Failed);
-    let described = served
-        .client
-        .describe_execution()
-        .execution_arn(&arn)
-        .send()
-        .await
-        .unwrap();
+    let (arn, status) = served.run_upload("photo-2", &input).await;
+    assert_eq!(status, ExecutionStatus::Failed);
+    let described = served.describe(&arn).await;
     assert_eq!(described.error(), Some("Test.Failure"));
     assert_eq!(described.cause(), Some("it always fails"));
     assert_eq!(described.output(), None);
@@ -88,13 +76,7 @@ async fn an_execution_started_without_a_name_or_input_gets_a_fresh_name_and_an_e
         format!("arn:aws:states:local:000000000000:execution:other:{name}")
     );
     served.settled(started.execution_arn()).await;
-    let described = served
-        .client
-        .describe_execution()
-        .execution_arn(started.execution_arn())
-        .send()
-        .await
-        .unwrap();
+    let described = served.describe(started.execution_arn()).await;
     assert_eq!(json_of(described.input()), json!({}));
 }
 
@@ -115,73 +97,50 @@ async fn a_repeated_start_answers_the_running_execution_and_anything_else_alread
     assert_eq!(again.execution_arn(), first.execution_arn());
     assert_eq!(millis(again.start_date()), millis(first.start_date()));
 
-    let other_input = start(waiting("di")).await.unwrap_err().into_service_error();
+    let other_input = refused(start(waiting("di"))).await;
     assert!(other_input.is_execution_already_exists(), "{other_input:?}");
     assert!(other_input
         .to_string()
         .contains(&upload_execution("photo-3")));
 
     // Once it has ended, even the same input is refused.
-    served
-        .client
-        .stop_execution()
-        .execution_arn(first.execution_arn())
-        .send()
-        .await
-        .unwrap();
-    let after_end = start(waiting("cy")).await.unwrap_err().into_service_error();
+    served.stop(first.execution_arn()).send().await.unwrap();
+    let after_end = refused(start(waiting("cy"))).await;
     assert!(after_end.is_execution_already_exists(), "{after_end:?}");
 }
 
 #[tokio::test]
 async fn refused_starts_are_the_sdks_typed_errors() {
     let served = Served::start().await;
-    let start = |arn: &str, name: &str, input: &str| {
-        served
-            .client
-            .start_execution()
-            .state_machine_arn(arn)
-            .name(name)
-            .input(input)
-            .send()
+    let refused_start = |arn: &str, name: &str, input: &str| {
+        let start = served.client.start_execution().state_machine_arn(arn);
+        refused(start.name(name).input(input).send())
     };
-    let bad_name = start(UPLOAD_ARN, "has space", "{}").await.unwrap_err();
+    let bad_name = refused_start(UPLOAD_ARN, "has space", "{}").await;
     assert!(
-        matches!(
-            bad_name.into_service_error(),
-            StartExecutionError::InvalidName(_)
-        ),
+        matches!(bad_name, StartExecutionError::InvalidName(_)),
         "whitespace is not allowed in a name"
     );
-    let bad_input = start(UPLOAD_ARN, "x", "{not json").await.unwrap_err();
+    let bad_input = refused_start(UPLOAD_ARN, "x", "{not json").await;
     assert!(matches!(
-        bad_input.into_service_error(),
+        bad_input,
         StartExecutionError::InvalidExecutionInput(_)
     ));
     let unknown = "arn:aws:states:us-east-1:123456789012:stateMachine:nope";
-    let missing = start(unknown, "x", "{}")
-        .await
-        .unwrap_err()
-        .into_service_error();
+    let missing = refused_start(unknown, "x", "{}").await;
     assert!(
         matches!(missing, StartExecutionError::StateMachineDoesNotExist(_)),
         "{missing:?}"
     );
     assert!(missing.to_string().contains(unknown), "{missing}");
-    let not_an_arn = start("wisaw-test-upload", "x", "{}").await.unwrap_err();
-    assert!(matches!(
-        not_an_arn.into_service_error(),
-        StartExecutionError::InvalidArn(_)
-    ));
-    let execution_arn = start(&upload_execution("x"), "x", "{}").await.unwrap_err();
-    assert!(matches!(
-        execution_arn.into_service_error(),
-        StartExecutionError::InvalidArn(_)
-    ));
+    let not_an_arn = refused_start("wisaw-test-upload", "x", "{}").await;
+    assert!(matches!(not_an_arn, StartExecutionError::InvalidArn(_)));
+    let execution_arn = refused_start(&upload_execution("x"), "x", "{}").await;
+    assert!(matches!(execution_arn, StartExecutionError::InvalidArn(_)));
     let large = json!({"blob": "x".repeat(262_144)}).to_string();
-    let too_large = start(UPLOAD_ARN, "x", &large).await.unwrap_err();
+    let too_large = refused_start(UPLOAD_ARN, "x", &large).await;
     assert!(matches!(
-        too_large.into_service_error(),
+        too_large,
         StartExecutionError::ValidationException(_)
     ));
     assert!(
@@ -201,10 +160,7 @@ async fn describing_what_does_not_exist_is_execution_does_not_exist() {
         // The right name in another account.
         "arn:aws:states:us-east-1:999999999999:execution:wisaw-test-upload:x".to_string(),
     ] {
-        let error = describe(arn.clone())
-            .await
-            .unwrap_err()
-            .into_service_error();
+        let error = refused(describe(arn.clone())).await;
         assert!(
             matches!(error, DescribeExecutionError::ExecutionDoesNotExist(_)),
             "{arn}: {error:?}"
@@ -213,10 +169,7 @@ async fn describing_what_does_not_exist_is_execution_does_not_exist() {
         assert!(error.to_string().contains(&arn), "{error}");
     }
     for arn in ["not-an-arn", UPLOAD_ARN] {
-        let error = describe(arn.to_string())
-            .await
-            .unwrap_err()
-            .into_service_error();
+        let error = refused(describe(arn.to_string())).await;
         assert!(
             matches!(error, DescribeExecutionError::InvalidArn(_)),
             "{arn}: {error:?}"

@@ -6,27 +6,14 @@ use aws_sdk_sfn::operation::get_execution_history::GetExecutionHistoryError;
 use aws_sdk_sfn::types::{HistoryEvent, HistoryEventType as T};
 use serde_json::json;
 
-async fn history(served: &Served, arn: &str) -> Vec<HistoryEvent> {
-    served
-        .client
-        .get_execution_history()
-        .execution_arn(arn)
-        .send()
-        .await
-        .unwrap()
-        .events()
-        .to_vec()
-}
-
 fn types(events: &[HistoryEvent]) -> Vec<T> {
     events.iter().map(|e| e.r#type().clone()).collect()
 }
 
 /// A succeeded run of the upload machine, read back.
 async fn succeeded(served: &Served) -> (String, Vec<HistoryEvent>) {
-    let arn = served.start_upload("h-1", &quick("eve")).await;
-    served.settled(&arn).await;
-    let events = history(served, &arn).await;
+    let (arn, _) = served.run_upload("h-1", &quick("eve")).await;
+    let events = served.history(&arn).await;
     (arn, events)
 }
 
@@ -94,28 +81,16 @@ async fn the_history_pages_oldest_first_or_newest_first() {
     let ids = |events: &[HistoryEvent]| events.iter().map(HistoryEvent::id).collect::<Vec<_>>();
 
     for reverse in [false, true] {
-        let mut read = Vec::new();
-        let mut token = None;
-        let mut pages = 0;
-        loop {
-            let page = served
-                .client
-                .get_execution_history()
-                .execution_arn(&arn)
-                .max_results(4)
-                .reverse_order(reverse)
-                .set_next_token(token)
-                .send()
-                .await
-                .unwrap();
-            pages += 1;
-            assert!(page.events().len() <= 4);
-            read.extend(page.events().iter().cloned());
-            token = page.next_token().map(str::to_string);
-            if token.is_none() {
-                break;
+        let (read, pages) = all_pages(4, |token| {
+            let page = served.get_history(&arn).max_results(4);
+            let request = page.reverse_order(reverse).set_next_token(token).send();
+            async move {
+                let page = request.await.unwrap();
+                let next_token = page.next_token().map(str::to_string);
+                (page.events().to_vec(), next_token)
             }
-        }
+        })
+        .await;
         assert_eq!(pages, 3, "11 events, 4 a page");
         let mut expected = ids(&events);
         if reverse {
@@ -126,23 +101,19 @@ async fn the_history_pages_oldest_first_or_newest_first() {
 
     // A token of the forward reading does not read backwards.
     let page = served
-        .client
-        .get_execution_history()
-        .execution_arn(&arn)
+        .get_history(&arn)
         .max_results(4)
         .send()
         .await
         .unwrap();
-    let crossed = served
-        .client
-        .get_execution_history()
-        .execution_arn(&arn)
-        .reverse_order(true)
-        .next_token(page.next_token().unwrap())
-        .send()
-        .await
-        .unwrap_err()
-        .into_service_error();
+    let crossed = refused(
+        served
+            .get_history(&arn)
+            .reverse_order(true)
+            .next_token(page.next_token().unwrap())
+            .send(),
+    )
+    .await;
     assert!(matches!(crossed, GetExecutionHistoryError::InvalidToken(_)));
 }
 
@@ -151,9 +122,7 @@ async fn without_execution_data_the_events_carry_no_input_or_output() {
     let served = Served::start().await;
     let (arn, _) = succeeded(&served).await;
     let events = served
-        .client
-        .get_execution_history()
-        .execution_arn(&arn)
+        .get_history(&arn)
         .include_execution_data(false)
         .send()
         .await
@@ -181,14 +150,12 @@ async fn without_execution_data_the_events_carry_no_input_or_output() {
 #[tokio::test]
 async fn the_history_of_an_execution_that_does_not_exist_is_refused() {
     let served = Served::start().await;
-    let error = served
-        .client
-        .get_execution_history()
-        .execution_arn(upload_execution("never-started"))
-        .send()
-        .await
-        .unwrap_err()
-        .into_service_error();
+    let error = refused(
+        served
+            .get_history(&upload_execution("never-started"))
+            .send(),
+    )
+    .await;
     assert!(
         matches!(error, GetExecutionHistoryError::ExecutionDoesNotExist(_)),
         "{error:?}"

@@ -5,18 +5,6 @@ use crate::support::*;
 use aws_sdk_sfn::operation::list_executions::ListExecutionsError;
 use aws_sdk_sfn::types::{ExecutionListItem, ExecutionStatus};
 
-async fn start_other(served: &Served, name: &str) -> String {
-    let started = served
-        .client
-        .start_execution()
-        .state_machine_arn(OTHER_ARN)
-        .name(name)
-        .send()
-        .await
-        .unwrap();
-    started.execution_arn().to_string()
-}
-
 fn names(items: &[ExecutionListItem]) -> Vec<&str> {
     items.iter().map(|item| item.name()).collect()
 }
@@ -27,34 +15,23 @@ async fn executions_are_listed_newest_first_a_page_at_a_time() {
     let mut expected = Vec::new();
     for i in 0..7 {
         let name = format!("run-{i}");
-        served.settled(&start_other(&served, &name).await).await;
+        served.settled(&served.start_other(&name).await).await;
         expected.push(name);
     }
     expected.reverse();
     // The upload machine's executions are not the other machine's.
     served.start_upload("elsewhere", &quick("e")).await;
 
-    let mut listed = Vec::new();
-    let mut token = None;
-    let mut pages = 0;
-    loop {
-        let page = served
-            .client
-            .list_executions()
-            .state_machine_arn(OTHER_ARN)
-            .max_results(3)
-            .set_next_token(token)
-            .send()
-            .await
-            .unwrap();
-        pages += 1;
-        assert!(page.executions().len() <= 3);
-        listed.extend(page.executions().iter().cloned());
-        token = page.next_token().map(str::to_string);
-        if token.is_none() {
-            break;
+    let (listed, pages) = all_pages(3, |token| {
+        let request = served.list(OTHER_ARN).max_results(3).set_next_token(token);
+        let request = request.send();
+        async move {
+            let page = request.await.unwrap();
+            let next_token = page.next_token().map(str::to_string);
+            (page.executions().to_vec(), next_token)
         }
-    }
+    })
+    .await;
     assert_eq!(pages, 3);
     assert_eq!(names(&listed), expected);
     let first = &listed[0];
@@ -68,9 +45,7 @@ async fn executions_are_listed_newest_first_a_page_at_a_time() {
 
     // The SDK's own paginator reads the same, page after page.
     let by_paginator: Vec<ExecutionListItem> = served
-        .client
-        .list_executions()
-        .state_machine_arn(OTHER_ARN)
+        .list(OTHER_ARN)
         .max_results(2)
         .into_paginator()
         .items()
@@ -81,13 +56,7 @@ async fn executions_are_listed_newest_first_a_page_at_a_time() {
     assert_eq!(names(&by_paginator), expected);
 
     // One page holds them all by default.
-    let all = served
-        .client
-        .list_executions()
-        .state_machine_arn(OTHER_ARN)
-        .send()
-        .await
-        .unwrap();
+    let all = served.list(OTHER_ARN).send().await.unwrap();
     assert_eq!(names(all.executions()), expected);
     assert_eq!(all.next_token(), None);
 }
@@ -99,13 +68,7 @@ async fn a_status_filter_lists_only_executions_of_that_status() {
     served.settled(&done).await;
     served.start_upload("waiting", &waiting("b")).await;
     let stopped = served.start_upload("stopped", &waiting("c")).await;
-    served
-        .client
-        .stop_execution()
-        .execution_arn(&stopped)
-        .send()
-        .await
-        .unwrap();
+    served.stop(&stopped).send().await.unwrap();
 
     for (status, expected) in [
         (ExecutionStatus::Running, vec!["waiting"]),
@@ -114,14 +77,8 @@ async fn a_status_filter_lists_only_executions_of_that_status() {
         (ExecutionStatus::Failed, vec![]),
         (ExecutionStatus::PendingRedrive, vec![]),
     ] {
-        let page = served
-            .client
-            .list_executions()
-            .state_machine_arn(UPLOAD_ARN)
-            .status_filter(status.clone())
-            .send()
-            .await
-            .unwrap();
+        let filtered = served.list(UPLOAD_ARN).status_filter(status.clone());
+        let page = filtered.send().await.unwrap();
         assert_eq!(names(page.executions()), expected, "{status:?}");
     }
 }
@@ -130,23 +87,14 @@ async fn a_status_filter_lists_only_executions_of_that_status() {
 async fn a_token_of_another_listing_or_made_up_is_invalid_token() {
     let served = Served::start().await;
     for i in 0..3 {
-        start_other(&served, &format!("t-{i}")).await;
+        served.start_other(&format!("t-{i}")).await;
     }
-    let page = served
-        .client
-        .list_executions()
-        .state_machine_arn(OTHER_ARN)
-        .max_results(1)
-        .send()
-        .await
-        .unwrap();
+    let page = served.list(OTHER_ARN).max_results(1).send().await.unwrap();
     let token = page.next_token().unwrap().to_string();
 
     let list = |machine: &str, status: Option<ExecutionStatus>, token: &str| {
         served
-            .client
-            .list_executions()
-            .state_machine_arn(machine)
+            .list(machine)
             .set_status_filter(status)
             .max_results(1)
             .next_token(token)
@@ -157,10 +105,7 @@ async fn a_token_of_another_listing_or_made_up_is_invalid_token() {
         (OTHER_ARN, Some(ExecutionStatus::Running), token.as_str()),
         (OTHER_ARN, None, "made-up"),
     ] {
-        let error = list(machine, status, token)
-            .await
-            .unwrap_err()
-            .into_service_error();
+        let error = refused(list(machine, status, token)).await;
         assert!(
             matches!(error, ListExecutionsError::InvalidToken(_)),
             "{machine} {token}: {error:?}"
@@ -173,27 +118,17 @@ async fn a_token_of_another_listing_or_made_up_is_invalid_token() {
 #[tokio::test]
 async fn listing_a_machine_that_is_not_served_or_too_large_a_page_is_refused() {
     let served = Served::start().await;
-    let unknown = served
-        .client
-        .list_executions()
-        .state_machine_arn("arn:aws:states:us-east-1:123456789012:stateMachine:nope")
-        .send()
-        .await
-        .unwrap_err()
-        .into_service_error();
+    let unknown = refused(
+        served
+            .list("arn:aws:states:us-east-1:123456789012:stateMachine:nope")
+            .send(),
+    )
+    .await;
     assert!(matches!(
         unknown,
         ListExecutionsError::StateMachineDoesNotExist(_)
     ));
-    let too_many = served
-        .client
-        .list_executions()
-        .state_machine_arn(OTHER_ARN)
-        .max_results(1001)
-        .send()
-        .await
-        .unwrap_err()
-        .into_service_error();
+    let too_many = refused(served.list(OTHER_ARN).max_results(1001).send()).await;
     assert!(
         matches!(too_many, ListExecutionsError::ValidationException(_)),
         "{too_many:?}"

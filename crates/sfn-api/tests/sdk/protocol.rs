@@ -59,40 +59,38 @@ async fn an_error_is_a_400_with_its_namespaced_type_and_message() {
     );
 }
 
+/// A call refused with a 400 and AWS's `__type` `error_type`, in AWS JSON; its message.
+async fn refused_as(served: &Served, target: Option<&str>, body: &str, error_type: &str) -> String {
+    let (status, headers, answer) = call(served, target, body).await;
+    assert_eq!(status, 400, "{target:?} {body}");
+    assert_eq!(headers["content-type"], "application/x-amz-json-1.0");
+    assert_eq!(answer["__type"], error_type, "{target:?} {body}");
+    answer["message"].as_str().unwrap().to_string()
+}
+
 #[tokio::test]
 async fn an_operation_not_served_or_no_target_is_unknown_operation() {
     let served = Served::start().await;
+    let unknown = "com.amazon.coral.service#UnknownOperationException";
     for target in [Some("CreateStateMachine"), Some("SendTaskSuccess"), None] {
-        let (status, _, answer) = call(&served, target, "{}").await;
-        assert_eq!(status, 400, "{target:?}");
-        assert_eq!(
-            answer["__type"], "com.amazon.coral.service#UnknownOperationException",
-            "{target:?}"
-        );
+        refused_as(&served, target, "{}", unknown).await;
     }
 }
 
 #[tokio::test]
 async fn a_body_that_is_not_the_requests_json_is_a_serialization_exception() {
     let served = Served::start().await;
-    for body in [
-        "{not json",
-        "[]",
-        r#"{"stateMachineArn": 7}"#,
-        r#"{"stateMachineArn": "a", "maxResults": "ten"}"#,
-    ] {
-        let (status, _, answer) = call(&served, Some("ListExecutions"), body).await;
-        assert_eq!(status, 400, "{body}");
-        assert_eq!(
-            answer["__type"], "com.amazon.coral.service#SerializationException",
-            "{body}"
-        );
+    let not_the_request = "com.amazon.coral.service#SerializationException";
+    let wrong_member = r#"{"stateMachineArn": "a", "maxResults": "ten"}"#;
+    for body in ["{not json", "[]", r#"{"stateMachineArn": 7}"#, wrong_member] {
+        refused_as(&served, Some("ListExecutions"), body, not_the_request).await;
     }
 }
 
 #[tokio::test]
 async fn a_missing_member_is_a_validation_exception_naming_it() {
     let served = Served::start().await;
+    let invalid = "com.amazon.coral.validate#ValidationException";
     for (target, member) in [
         ("StartExecution", "stateMachineArn"),
         ("DescribeExecution", "executionArn"),
@@ -101,13 +99,7 @@ async fn a_missing_member_is_a_validation_exception_naming_it() {
         ("DescribeStateMachine", "stateMachineArn"),
         ("ListExecutions", "stateMachineArn"),
     ] {
-        let (status, _, answer) = call(&served, Some(target), "{}").await;
-        assert_eq!(status, 400, "{target}");
-        assert_eq!(
-            answer["__type"], "com.amazon.coral.validate#ValidationException",
-            "{target}"
-        );
-        let message = answer["message"].as_str().unwrap();
+        let message = refused_as(&served, Some(target), "{}", invalid).await;
         assert!(
             message.contains(&format!("Value null at '{member}'")),
             "{target}: {message}"

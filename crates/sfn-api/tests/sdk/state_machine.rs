@@ -2,19 +2,30 @@
 //! substitutions applied.
 
 use crate::support::*;
-use aws_sdk_sfn::operation::describe_state_machine::DescribeStateMachineError;
+use aws_sdk_sfn::operation::describe_state_machine::{
+    DescribeStateMachineError, DescribeStateMachineOutput,
+};
 use aws_sdk_sfn::types::{LogLevel, StateMachineStatus, StateMachineType};
+
+/// `DescribeStateMachine` of `arn`: the machine, or the SDK's typed error.
+async fn describe(
+    served: &Served,
+    arn: &str,
+) -> Result<DescribeStateMachineOutput, DescribeStateMachineError> {
+    let describe = served
+        .client
+        .describe_state_machine()
+        .state_machine_arn(arn);
+    describe
+        .send()
+        .await
+        .map_err(|error| error.into_service_error())
+}
 
 #[tokio::test]
 async fn a_state_machine_is_described_as_deployed() {
     let served = Served::start().await;
-    let described = served
-        .client
-        .describe_state_machine()
-        .state_machine_arn(UPLOAD_ARN)
-        .send()
-        .await
-        .unwrap();
+    let described = describe(&served, UPLOAD_ARN).await.unwrap();
     assert_eq!(described.state_machine_arn(), UPLOAD_ARN);
     assert_eq!(described.name(), "wisaw-test-upload");
     assert_eq!(described.status(), Some(&StateMachineStatus::Active));
@@ -35,47 +46,32 @@ async fn a_state_machine_is_described_as_deployed() {
     assert!(!logging.include_execution_data());
     assert!(!described.tracing_configuration().unwrap().enabled());
 
-    let other = served
-        .client
-        .describe_state_machine()
-        .state_machine_arn(OTHER_ARN)
-        .send()
-        .await
-        .unwrap();
+    let other = describe(&served, OTHER_ARN).await.unwrap();
     assert_eq!(other.name(), "other");
 }
 
 #[tokio::test]
 async fn describing_a_machine_not_served_or_not_a_machine_is_refused() {
     let served = Served::start().await;
-    let describe = |arn: &str| {
-        served
-            .client
-            .describe_state_machine()
-            .state_machine_arn(arn)
-            .send()
-    };
-    let unknown = describe("arn:aws:states:us-east-1:123456789012:stateMachine:nope")
-        .await
-        .unwrap_err()
-        .into_service_error();
+    let unknown = describe(
+        &served,
+        "arn:aws:states:us-east-1:123456789012:stateMachine:nope",
+    )
+    .await
+    .unwrap_err();
     assert!(matches!(
         unknown,
         DescribeStateMachineError::StateMachineDoesNotExist(_)
     ));
     // A version of a served machine: the engine has no versions.
-    let version = describe(&format!("{UPLOAD_ARN}:1"))
+    let version = describe(&served, &format!("{UPLOAD_ARN}:1"))
         .await
-        .unwrap_err()
-        .into_service_error();
+        .unwrap_err();
     assert!(matches!(
         version,
         DescribeStateMachineError::StateMachineDoesNotExist(_)
     ));
-    let execution = describe(&upload_execution("x"))
-        .await
-        .unwrap_err()
-        .into_service_error();
+    let execution = describe(&served, &upload_execution("x")).await.unwrap_err();
     assert!(
         matches!(execution, DescribeStateMachineError::InvalidArn(_)),
         "{execution:?}"

@@ -10,39 +10,18 @@ use serde_json::json;
 async fn a_running_execution_stops_aborted_with_its_error_and_cause() {
     let served = Served::start().await;
     let arn = served.start_upload("s-1", &waiting("fay")).await;
-    let stopped = served
-        .client
-        .stop_execution()
-        .execution_arn(&arn)
-        .error("Operator.Stop")
-        .cause("stopped from the CLI")
-        .send()
-        .await
-        .unwrap();
+    let stop = served.stop(&arn).error("Operator.Stop");
+    let stopped = stop.cause("stopped from the CLI").send().await.unwrap();
     let stop_date = millis(stopped.stop_date());
 
-    let described = served
-        .client
-        .describe_execution()
-        .execution_arn(&arn)
-        .send()
-        .await
-        .unwrap();
+    let described = served.describe(&arn).await;
     assert_eq!(*described.status(), ExecutionStatus::Aborted);
     assert_eq!(described.error(), Some("Operator.Stop"));
     assert_eq!(described.cause(), Some("stopped from the CLI"));
     assert_eq!(millis(described.stop_date().unwrap()), stop_date);
     assert_eq!(described.output(), None);
 
-    let events = served
-        .client
-        .get_execution_history()
-        .execution_arn(&arn)
-        .send()
-        .await
-        .unwrap()
-        .events()
-        .to_vec();
+    let events = served.history(&arn).await;
     let last = events.last().unwrap();
     assert_eq!(*last.r#type(), HistoryEventType::ExecutionAborted);
     let details = last.execution_aborted_event_details().unwrap();
@@ -54,14 +33,7 @@ async fn a_running_execution_stops_aborted_with_its_error_and_cause() {
     );
 
     // Again: nothing changes, the first stop's date is the answer.
-    let again = served
-        .client
-        .stop_execution()
-        .execution_arn(&arn)
-        .error("Other")
-        .send()
-        .await
-        .unwrap();
+    let again = served.stop(&arn).error("Other").send().await.unwrap();
     assert_eq!(millis(again.stop_date()), stop_date);
     let record = served.upload.describe("s-1").await.unwrap().unwrap();
     assert_eq!(record.error.as_deref(), Some("Operator.Stop"));
@@ -81,21 +53,9 @@ async fn a_task_in_flight_is_dropped_by_a_stop() {
         tokio::time::sleep(std::time::Duration::from_millis(25)).await;
     }
     assert_eq!(served.upload.in_flight(), 1);
-    served
-        .client
-        .stop_execution()
-        .execution_arn(&arn)
-        .send()
-        .await
-        .unwrap();
+    served.stop(&arn).send().await.unwrap();
     assert_eq!(served.upload.in_flight(), 0);
-    let described = served
-        .client
-        .describe_execution()
-        .execution_arn(&arn)
-        .send()
-        .await
-        .unwrap();
+    let described = served.describe(&arn).await;
     assert_eq!(*described.status(), ExecutionStatus::Aborted);
     assert_eq!((described.error(), described.cause()), (None, None));
 }
@@ -103,16 +63,9 @@ async fn a_task_in_flight_is_dropped_by_a_stop() {
 #[tokio::test]
 async fn stopping_an_ended_or_unknown_execution_is_refused() {
     let served = Served::start().await;
-    let arn = served.start_upload("s-3", &quick("hal")).await;
-    assert_eq!(served.settled(&arn).await, ExecutionStatus::Succeeded);
-    let ended = served
-        .client
-        .stop_execution()
-        .execution_arn(&arn)
-        .send()
-        .await
-        .unwrap_err()
-        .into_service_error();
+    let (arn, status) = served.run_upload("s-3", &quick("hal")).await;
+    assert_eq!(status, ExecutionStatus::Succeeded);
+    let ended = refused(served.stop(&arn).send()).await;
     assert!(
         matches!(ended, StopExecutionError::ValidationException(_)),
         "{ended:?}"
@@ -120,27 +73,12 @@ async fn stopping_an_ended_or_unknown_execution_is_refused() {
     assert!(ended.to_string().contains("SUCCEEDED"), "{ended}");
     assert_eq!(served.settled(&arn).await, ExecutionStatus::Succeeded);
 
-    let unknown = served
-        .client
-        .stop_execution()
-        .execution_arn(upload_execution("never-started"))
-        .send()
-        .await
-        .unwrap_err()
-        .into_service_error();
+    let unknown = refused(served.stop(&upload_execution("never-started")).send()).await;
     assert!(
         matches!(unknown, StopExecutionError::ExecutionDoesNotExist(_)),
         "{unknown:?}"
     );
-    let too_long = served
-        .client
-        .stop_execution()
-        .execution_arn(&arn)
-        .error("E".repeat(257))
-        .send()
-        .await
-        .unwrap_err()
-        .into_service_error();
+    let too_long = refused(served.stop(&arn).error("E".repeat(257)).send()).await;
     assert!(
         matches!(too_long, StopExecutionError::ValidationException(_)),
         "{too_long:?}"

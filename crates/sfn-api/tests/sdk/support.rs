@@ -4,11 +4,18 @@
 
 use async_trait::async_trait;
 use aws_sdk_sfn::config::{BehaviorVersion, Credentials, Region};
-use aws_sdk_sfn::types::ExecutionStatus;
+use aws_sdk_sfn::error::SdkError;
+use aws_sdk_sfn::operation::describe_execution::DescribeExecutionOutput;
+use aws_sdk_sfn::operation::get_execution_history::builders::GetExecutionHistoryFluentBuilder;
+use aws_sdk_sfn::operation::list_executions::builders::ListExecutionsFluentBuilder;
+use aws_sdk_sfn::operation::stop_execution::builders::StopExecutionFluentBuilder;
+use aws_sdk_sfn::types::{ExecutionStatus, HistoryEvent};
 use aws_sdk_sfn::Client;
 use serde_json::{json, Value};
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
 use std::collections::HashMap;
+use std::fmt::Debug;
+use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -132,13 +139,7 @@ impl Served {
     /// Waits until the execution has ended; returns its status.
     pub async fn settled(&self, execution_arn: &str) -> ExecutionStatus {
         for _ in 0..400 {
-            let execution = self
-                .client
-                .describe_execution()
-                .execution_arn(execution_arn)
-                .send()
-                .await
-                .unwrap();
+            let execution = self.describe(execution_arn).await;
             if *execution.status() != ExecutionStatus::Running {
                 return execution.status().clone();
             }
@@ -159,6 +160,84 @@ impl Served {
             .unwrap()
             .execution_arn()
             .to_string()
+    }
+
+    /// Starts `name` on the upload machine and waits until it has ended: its ARN and how
+    /// it ended.
+    pub async fn run_upload(&self, name: &str, input: &Value) -> (String, ExecutionStatus) {
+        let arn = self.start_upload(name, input).await;
+        let status = self.settled(&arn).await;
+        (arn, status)
+    }
+
+    /// Starts `name` on the other machine, without input; its ARN.
+    pub async fn start_other(&self, name: &str) -> String {
+        let start = self.client.start_execution().state_machine_arn(OTHER_ARN);
+        let started = start.name(name).send().await.unwrap();
+        started.execution_arn().to_string()
+    }
+
+    /// An execution that exists, described.
+    pub async fn describe(&self, execution_arn: &str) -> DescribeExecutionOutput {
+        let describe = self.client.describe_execution();
+        describe.execution_arn(execution_arn).send().await.unwrap()
+    }
+
+    /// The whole history of an execution that exists, oldest first.
+    pub async fn history(&self, execution_arn: &str) -> Vec<HistoryEvent> {
+        let history = self.get_history(execution_arn).send().await.unwrap();
+        history.events().to_vec()
+    }
+
+    /// A `GetExecutionHistory` of `execution_arn`, to send.
+    pub fn get_history(&self, execution_arn: &str) -> GetExecutionHistoryFluentBuilder {
+        self.client
+            .get_execution_history()
+            .execution_arn(execution_arn)
+    }
+
+    /// A `ListExecutions` of `machine`'s executions, to send.
+    pub fn list(&self, machine: &str) -> ListExecutionsFluentBuilder {
+        self.client.list_executions().state_machine_arn(machine)
+    }
+
+    /// A `StopExecution` of `execution_arn`, to send.
+    pub fn stop(&self, execution_arn: &str) -> StopExecutionFluentBuilder {
+        self.client.stop_execution().execution_arn(execution_arn)
+    }
+}
+
+/// The typed error of a call the service refuses (any other failure fails the test).
+pub async fn refused<O, E, R>(call: impl Future<Output = Result<O, SdkError<E, R>>>) -> E
+where
+    O: Debug,
+    E: Debug,
+    R: Debug,
+{
+    match call.await {
+        Err(SdkError::ServiceError(refusal)) => refusal.into_err(),
+        other => panic!("not refused by the service: {other:?}"),
+    }
+}
+
+/// Everything a listing gives, read a page at a time: the items and the number of pages.
+/// `page(token)` reads the page a token names (none: the first), its items and its next
+/// token; each page holds `size` items at most.
+pub async fn all_pages<T, F, Fut>(size: usize, mut page: F) -> (Vec<T>, usize)
+where
+    F: FnMut(Option<String>) -> Fut,
+    Fut: Future<Output = (Vec<T>, Option<String>)>,
+{
+    let (mut items, mut token, mut pages) = (Vec::new(), None, 0);
+    loop {
+        let (read, next_token) = page(token).await;
+        pages += 1;
+        assert!(read.len() <= size, "{} in a page of {size}", read.len());
+        items.extend(read);
+        token = next_token;
+        if token.is_none() {
+            return (items, pages);
+        }
     }
 }
 

@@ -58,8 +58,12 @@ fn lambda_additions(
         ("SSL_CERT_FILE".to_string(), surroundings.ca_file.clone()),
     ]);
     // `LoggingConfig.LogFormat: JSON` is how Lambda tells a runtime to log JSON.
-    if resource.properties["LoggingConfig"]["LogFormat"].as_str() == Some("JSON") {
+    let logging = &resource.properties["LoggingConfig"];
+    if logging["LogFormat"].as_str() == Some("JSON") {
         added.insert("AWS_LAMBDA_LOG_FORMAT".into(), "JSON".into());
+    }
+    if let Some(group) = logging["LogGroup"].as_str() {
+        added.insert("AWS_LAMBDA_LOG_GROUP_NAME".into(), group.into());
     }
     added
 }

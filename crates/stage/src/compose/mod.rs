@@ -69,6 +69,13 @@ impl Stage {
     /// Deploys the template and starts everything it describes. Returns once every
     /// endpoint answers; functions start on their first invocation, as on Lambda.
     pub async fn start(options: StageOptions) -> Result<Stage> {
+        // Each function starts in its own folder: the paths it is given must not be relative.
+        let options = StageOptions {
+            functions_dir: std::path::absolute(&options.functions_dir)?,
+            data_dir: std::path::absolute(&options.data_dir)?,
+            template: std::path::absolute(&options.template)?,
+            ..options
+        };
         let read = read(&options)?;
         std::fs::create_dir_all(&options.data_dir)
             .with_context(|| format!("creating {}", options.data_dir.display()))?;

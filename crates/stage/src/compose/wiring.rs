@@ -83,6 +83,8 @@ impl Wiring<'_> {
             .fold(StepFunctionsApi::new(), |api, runner| {
                 api.serving((**runner).clone())
             })
+            // It checks no signature: an operator on this machine only, as `wisaw serve`'s.
+            .only_loopback_clients()
             .router();
         tasks.spawn(serve_plain(listeners.states, states, self.shutdown.clone()));
 
@@ -365,6 +367,16 @@ impl Wiring<'_> {
             .map(|(id, _)| id.clone())
             .unwrap_or_default();
         let check = role_check(iam, &function_id)?;
+        // Lambda checks the role when the mapping is created, and refuses the mapping.
+        for action in ["ReceiveMessage", "DeleteMessage", "GetQueueAttributes"] {
+            if let Err(refusal) = check(&format!("sqs:{action}"), &settings.queue_arn) {
+                anyhow::bail!(
+                    "{}: the provided execution role does not have permissions to call \
+                     {action} on SQS (InvalidParameterValueException): {refusal}",
+                    mapping.logical_id
+                );
+            }
+        }
         let queue_arn = settings.queue_arn.clone();
         let role: crate::sqs_mapping::RoleCheck = Arc::new(move |action| check(action, &queue_arn));
         let mapping = Arc::new(SqsMapping {

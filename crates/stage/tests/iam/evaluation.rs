@@ -19,6 +19,14 @@ fn allowed(iam: &Iam, action: &str, resource: &str, context: &Context) -> bool {
     iam.authorize(principal, action, resource, context).is_ok()
 }
 
+/// Whether each `(action, resource)` is allowed, with `context`'s keys.
+fn assert_decisions(iam: &Iam, context: &Context, decisions: &[(&str, &str, bool)]) {
+    for &(action, resource, expected) in decisions {
+        let decided = allowed(iam, action, resource, context);
+        assert_eq!(decided, expected, "{action} {resource}");
+    }
+}
+
 #[test]
 fn an_explicit_deny_wins_over_any_allow() {
     let iam = iam_of(&[
@@ -30,24 +38,13 @@ fn an_explicit_deny_wins_over_any_allow() {
         }),
     ]);
     let none = Context::new();
-    assert!(allowed(
-        &iam,
-        "s3:DeleteObject",
-        "arn:aws:s3:::b/other/x",
-        &none
-    ));
-    assert!(!allowed(
-        &iam,
-        "s3:DeleteObject",
-        "arn:aws:s3:::b/keep/x",
-        &none
-    ));
-    assert!(allowed(
-        &iam,
-        "s3:GetObject",
-        "arn:aws:s3:::b/keep/x",
-        &none
-    ));
+    #[rustfmt::skip]
+    let decisions = [
+        ("s3:DeleteObject", "arn:aws:s3:::b/other/x", true),
+        ("s3:DeleteObject", "arn:aws:s3:::b/keep/x", false),
+        ("s3:GetObject", "arn:aws:s3:::b/keep/x", true),
+    ];
+    assert_decisions(&iam, &none, &decisions);
 
     let principal = iam.principal("TestFunction").unwrap();
     let denied = iam
@@ -91,48 +88,19 @@ fn actions_match_without_case_and_resources_with_it_and_wildcards_in_both() {
         {"Effect": "Allow", "Action": ["S3:get*", "sqs:?eceiveMessage"],
          "Resource": ["arn:aws:s3:::photos/*", "arn:aws:sqs:*:123456789012:ingest-?"]}
     ]})]);
-    let none = Context::new();
-    assert!(allowed(
-        &iam,
-        "s3:GetObject",
-        "arn:aws:s3:::photos/a/b.webp",
-        &none
-    ));
-    assert!(allowed(
-        &iam,
-        "s3:getobjecttagging",
-        "arn:aws:s3:::photos/x",
-        &none
-    ));
-    assert!(!allowed(
-        &iam,
-        "s3:PutObject",
-        "arn:aws:s3:::photos/x",
-        &none
-    ));
-    assert!(
-        !allowed(&iam, "s3:GetObject", "arn:aws:s3:::Photos/x", &none),
-        "case-sensitive"
-    );
-    assert!(allowed(
-        &iam,
-        "sqs:ReceiveMessage",
-        "arn:aws:sqs:eu-west-1:123456789012:ingest-1",
-        &none
-    ));
-    assert!(!allowed(
-        &iam,
-        "sqs:ReceiveMessage",
-        "arn:aws:sqs:eu-west-1:123456789012:ingest-12",
-        &none
-    ));
-    // A wildcard stays within its part of the ARN: the region's `*` takes no account.
-    assert!(!allowed(
-        &iam,
-        "sqs:ReceiveMessage",
-        "arn:aws:sqs:eu-west-1:999:123456789012:ingest-1",
-        &none
-    ));
+    #[rustfmt::skip]
+    let decisions = [
+        ("s3:GetObject", "arn:aws:s3:::photos/a/b.webp", true),
+        ("s3:getobjecttagging", "arn:aws:s3:::photos/x", true),
+        ("s3:PutObject", "arn:aws:s3:::photos/x", false),
+        // Resources are case-sensitive.
+        ("s3:GetObject", "arn:aws:s3:::Photos/x", false),
+        ("sqs:ReceiveMessage", "arn:aws:sqs:eu-west-1:123456789012:ingest-1", true),
+        ("sqs:ReceiveMessage", "arn:aws:sqs:eu-west-1:123456789012:ingest-12", false),
+        // A wildcard stays within its part of the ARN: the region's `*` takes no account.
+        ("sqs:ReceiveMessage", "arn:aws:sqs:eu-west-1:999:123456789012:ingest-1", false),
+    ];
+    assert_decisions(&iam, &Context::new(), &decisions);
 }
 
 #[test]
@@ -141,27 +109,15 @@ fn not_action_and_not_resource_allow_everything_else() {
         {"Effect": "Allow", "NotAction": ["s3:Delete*", "iam:*"], "Resource": "*"},
         {"Effect": "Deny", "Action": "s3:GetObject", "NotResource": "arn:aws:s3:::photos/*"}
     ]})]);
-    let none = Context::new();
-    assert!(allowed(&iam, "s3:PutObject", "arn:aws:s3:::any/x", &none));
-    assert!(!allowed(
-        &iam,
-        "s3:DeleteObject",
-        "arn:aws:s3:::any/x",
-        &none
-    ));
-    assert!(!allowed(&iam, "iam:PassRole", "*", &none));
-    assert!(allowed(
-        &iam,
-        "s3:GetObject",
-        "arn:aws:s3:::photos/x",
-        &none
-    ));
-    assert!(!allowed(
-        &iam,
-        "s3:GetObject",
-        "arn:aws:s3:::uploads/x",
-        &none
-    ));
+    #[rustfmt::skip]
+    let decisions = [
+        ("s3:PutObject", "arn:aws:s3:::any/x", true),
+        ("s3:DeleteObject", "arn:aws:s3:::any/x", false),
+        ("iam:PassRole", "*", false),
+        ("s3:GetObject", "arn:aws:s3:::photos/x", true),
+        ("s3:GetObject", "arn:aws:s3:::uploads/x", false),
+    ];
+    assert_decisions(&iam, &Context::new(), &decisions);
 }
 
 #[test]
@@ -170,38 +126,15 @@ fn a_condition_on_the_listed_prefix_allows_only_those_prefixes() {
         {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "arn:aws:s3:::b",
          "Condition": {"StringLike": {"s3:prefix": ["uploads/*", "photos/*"]}}}
     ]})]);
-    let listing = |prefix: &str| Context::new().with("s3:prefix", prefix);
-    assert!(allowed(
-        &iam,
-        "s3:ListBucket",
-        "arn:aws:s3:::b",
-        &listing("uploads/abc")
-    ));
-    assert!(allowed(
-        &iam,
-        "s3:ListBucket",
-        "arn:aws:s3:::b",
-        &listing("photos/abc/")
-    ));
-    assert!(!allowed(
-        &iam,
-        "s3:ListBucket",
-        "arn:aws:s3:::b",
-        &listing("other/")
-    ));
-    assert!(
-        !allowed(&iam, "s3:ListBucket", "arn:aws:s3:::b", &Context::new()),
-        "no prefix"
-    );
+    let listing = |context: Context| allowed(&iam, "s3:ListBucket", "arn:aws:s3:::b", &context);
+    let prefix = |prefix: &str| Context::new().with("s3:prefix", prefix);
+    assert!(listing(prefix("uploads/abc")));
+    assert!(listing(prefix("photos/abc/")));
+    assert!(!listing(prefix("other/")));
+    assert!(!listing(Context::new()), "no prefix");
     // Keys are case-insensitive, values not.
-    let upper = Context::new().with("S3:Prefix", "uploads/x");
-    assert!(allowed(&iam, "s3:ListBucket", "arn:aws:s3:::b", &upper));
-    assert!(!allowed(
-        &iam,
-        "s3:ListBucket",
-        "arn:aws:s3:::b",
-        &listing("Uploads/x")
-    ));
+    assert!(listing(Context::new().with("S3:Prefix", "uploads/x")));
+    assert!(!listing(prefix("Uploads/x")));
 }
 
 #[test]
@@ -261,23 +194,15 @@ fn what_the_stage_does_not_evaluate_is_refused_by_name() {
             .extend(extra.as_object().unwrap().clone());
         json!({"Version": "2012-10-17", "Statement": [statement]})
     };
-    match refused(statement(
-        json!({"Condition": {"NumericLessThan": {"s3:max-keys": 10}}}),
-    )) {
-        PolicyError::Unsupported(what) => assert!(what.contains("NumericLessThan"), "{what}"),
-        other => panic!("{other:?}"),
-    }
-    match refused(statement(
-        json!({"Condition": {"ForAnyValue:StringLike": {"k": "v"}}}),
-    )) {
-        PolicyError::Unsupported(what) => assert!(what.contains("ForAnyValue:StringLike")),
-        other => panic!("{other:?}"),
-    }
-    match refused(statement(
-        json!({"Condition": {"StringLikeAlmost": {"k": "v"}}}),
-    )) {
-        PolicyError::Unsupported(what) => assert!(what.contains("StringLikeAlmost")),
-        other => panic!("{other:?}"),
+    for (operator, keys) in [
+        ("NumericLessThan", json!({"s3:max-keys": 10})),
+        ("ForAnyValue:StringLike", json!({"k": "v"})),
+        ("StringLikeAlmost", json!({"k": "v"})),
+    ] {
+        match refused(statement(json!({"Condition": {operator: keys}}))) {
+            PolicyError::Unsupported(what) => assert!(what.contains(operator), "{what}"),
+            other => panic!("{other:?}"),
+        }
     }
     let with_variable = json!({"Version": "2012-10-17", "Statement": [
         {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/${aws:username}/*"}

@@ -5,9 +5,18 @@
 use super::{
     principal, s3_client, sdk_config, serve, template_iam, StandIns, ACCOUNT, BUCKET, REGION,
 };
-use aws_sdk_s3::error::ProvideErrorMetadata;
+use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_s3::operation::delete_objects::{DeleteObjectsError, DeleteObjectsOutput};
+use aws_sdk_s3::operation::get_object::GetObjectError;
+use aws_sdk_s3::operation::list_objects_v2::{ListObjectsV2Error, ListObjectsV2Output};
+use aws_sdk_s3::operation::put_object::{PutObjectError, PutObjectOutput};
 use aws_sdk_s3::presigning::PresigningConfig;
 use aws_sdk_s3::types::{Delete, ObjectIdentifier};
+use aws_sdk_secretsmanager::operation::get_secret_value::{
+    GetSecretValueError, GetSecretValueOutput,
+};
+use aws_sdk_sqs::operation::receive_message::{ReceiveMessageError, ReceiveMessageOutput};
+use aws_sdk_sqs::operation::send_message::{SendMessageError, SendMessageOutput};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -30,69 +39,123 @@ fn role(name: &str, function: &str) -> String {
     format!("arn:aws:sts::{ACCOUNT}:assumed-role/wisaw-test-{name}Role/wisaw-test-{function}")
 }
 
+/// A refusal's AWS code and message.
+fn refusal(error: &impl ProvideErrorMetadata) -> (&str, &str) {
+    let code = error.code().unwrap_or_default();
+    (code, error.message().unwrap_or_default())
+}
+
+/// A refusal with AWS's `code`, its message saying `said`.
+fn assert_refused(error: &impl ProvideErrorMetadata, code: &str, said: &str) {
+    let (refused_as, message) = refusal(error);
+    assert_eq!(refused_as, code, "{message}");
+    assert!(message.contains(said), "{message}");
+}
+
+// Each call the tests make, as the functions make it.
+
+async fn put(
+    s3: &aws_sdk_s3::Client,
+    key: &str,
+    body: &[u8],
+) -> Result<PutObjectOutput, SdkError<PutObjectError>> {
+    let put = s3.put_object().bucket(BUCKET).key(key);
+    put.body(body.to_vec().into()).send().await
+}
+
+/// The object's bytes.
+async fn get(s3: &aws_sdk_s3::Client, key: &str) -> Result<Vec<u8>, SdkError<GetObjectError>> {
+    let object = s3.get_object().bucket(BUCKET).key(key).send().await?;
+    Ok(object.body.collect().await.unwrap().to_vec())
+}
+
+/// A listing of the keys under `prefix`.
+async fn list(
+    s3: &aws_sdk_s3::Client,
+    prefix: &str,
+) -> Result<ListObjectsV2Output, SdkError<ListObjectsV2Error>> {
+    s3.list_objects_v2()
+        .bucket(BUCKET)
+        .prefix(prefix)
+        .send()
+        .await
+}
+
+/// A DeleteObjects of `keys`, its answer `quiet` (errors only) or not.
+async fn delete(
+    s3: &aws_sdk_s3::Client,
+    keys: &[&str],
+    quiet: bool,
+) -> Result<DeleteObjectsOutput, SdkError<DeleteObjectsError>> {
+    let objects = keys
+        .iter()
+        .map(|key| ObjectIdentifier::builder().key(*key).build().unwrap())
+        .collect();
+    let delete = Delete::builder().set_objects(Some(objects)).quiet(quiet);
+    let request = s3.delete_objects().bucket(BUCKET);
+    request.delete(delete.build().unwrap()).send().await
+}
+
+async fn send(
+    sqs: &aws_sdk_sqs::Client,
+    queue_url: &str,
+    body: &str,
+) -> Result<SendMessageOutput, SdkError<SendMessageError>> {
+    let send = sqs.send_message().queue_url(queue_url);
+    send.message_body(body).send().await
+}
+
+async fn receive(
+    sqs: &aws_sdk_sqs::Client,
+    queue_url: &str,
+) -> Result<ReceiveMessageOutput, SdkError<ReceiveMessageError>> {
+    sqs.receive_message().queue_url(queue_url).send().await
+}
+
+async fn secret(
+    secrets: &aws_sdk_secretsmanager::Client,
+    id: &str,
+) -> Result<GetSecretValueOutput, SdkError<GetSecretValueError>> {
+    secrets.get_secret_value().secret_id(id).send().await
+}
+
 #[tokio::test]
 async fn each_sdk_sees_a_denied_call_as_access_denied_with_awss_message() {
     let (iam, url) = closed_door().await;
 
     let thumbnail = sdk_config(&url, principal(&iam, "ThumbnailFunction")).await;
-    let error = s3_client(&thumbnail)
-        .put_object()
-        .bucket(BUCKET)
-        .key("uploads/p1")
-        .body(b"x".to_vec().into())
-        .send()
+    let error = put(&s3_client(&thumbnail), "uploads/p1", b"x")
         .await
         .unwrap_err();
-    assert_eq!(error.code(), Some("AccessDenied"));
-    assert_eq!(
-        error.message(),
-        Some(
-            format!(
-                "User: {} is not authorized to perform: s3:PutObject on resource: \
-                 \"arn:aws:s3:::{BUCKET}/uploads/p1\" because no identity-based policy allows \
-                 the s3:PutObject action",
-                role("ThumbnailFunction", "thumbnail")
-            )
-            .as_str()
-        )
+    let message = format!(
+        "User: {} is not authorized to perform: s3:PutObject on resource: \
+         \"arn:aws:s3:::{BUCKET}/uploads/p1\" because no identity-based policy allows \
+         the s3:PutObject action",
+        role("ThumbnailFunction", "thumbnail")
     );
+    assert_eq!(refusal(&error), ("AccessDenied", message.as_str()));
 
     let machine = sdk_config(&url, principal(&iam, "UploadStateMachine")).await;
-    let error = aws_sdk_sqs::Client::new(&machine)
-        .send_message()
-        .queue_url(format!("http://127.0.0.1/{ACCOUNT}/wisaw-test-ingest"))
-        .message_body("{}")
-        .send()
+    let ingest = format!("http://127.0.0.1/{ACCOUNT}/wisaw-test-ingest");
+    let error = send(&aws_sdk_sqs::Client::new(&machine), &ingest, "{}")
         .await
         .unwrap_err();
-    assert_eq!(error.code(), Some("AccessDenied"));
-    let message = error.message().unwrap();
-    assert!(
-        message.contains(&format!(
-            "is not authorized to perform: sqs:SendMessage on resource: \
-             arn:aws:sqs:{REGION}:{ACCOUNT}:wisaw-test-ingest"
-        )),
-        "{message}"
+    let said = format!(
+        "is not authorized to perform: sqs:SendMessage on resource: \
+         arn:aws:sqs:{REGION}:{ACCOUNT}:wisaw-test-ingest"
     );
+    assert_refused(&error, "AccessDenied", &said);
 
     let persist = sdk_config(&url, principal(&iam, "PersistFunction")).await;
     let feed = StandIns::default().references["FeedCursorSecret"]
         .as_str()
         .unwrap()
         .to_string();
-    let error = aws_sdk_secretsmanager::Client::new(&persist)
-        .get_secret_value()
-        .secret_id(&feed)
-        .send()
+    let error = secret(&aws_sdk_secretsmanager::Client::new(&persist), &feed)
         .await
         .unwrap_err();
-    assert_eq!(error.code(), Some("AccessDeniedException"));
-    assert!(
-        error.message().unwrap().contains(&format!(
-            "secretsmanager:GetSecretValue on resource: {feed} because"
-        )),
-        "{error:?}"
-    );
+    let said = format!("secretsmanager:GetSecretValue on resource: {feed} because");
+    assert_refused(&error, "AccessDeniedException", &said);
 
     let api = sdk_config(&url, principal(&iam, "ApiFunction")).await;
     let machine_arn = format!("arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:wisaw-test-upload");
@@ -102,49 +165,22 @@ async fn each_sdk_sees_a_denied_call_as_access_denied_with_awss_message() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(error.code(), Some("AccessDeniedException"));
-    assert!(error.message().unwrap().contains("states:StartExecution"));
+    assert_refused(&error, "AccessDeniedException", "states:StartExecution");
 }
 
 #[tokio::test]
 async fn listing_and_batch_deletes_are_held_to_each_prefix_and_key() {
     let (iam, url) = closed_door().await;
     let api = s3_client(&sdk_config(&url, principal(&iam, "ApiFunction")).await);
-    let error = api
-        .list_objects_v2()
-        .bucket(BUCKET)
-        .prefix("other/")
-        .send()
-        .await
-        .unwrap_err();
-    assert_eq!(error.code(), Some("AccessDenied"));
-    assert!(error.message().unwrap().contains("s3:ListBucket"));
+    let error = list(&api, "other/").await.unwrap_err();
+    assert_refused(&error, "AccessDenied", "s3:ListBucket");
 
     let dispatch = s3_client(&sdk_config(&url, principal(&iam, "DispatchFunction")).await);
-    let objects = ["uploads/p1", "photos/p1/thumb.webp"]
-        .into_iter()
-        .map(|key| ObjectIdentifier::builder().key(key).build().unwrap())
-        .collect();
-    let error = dispatch
-        .delete_objects()
-        .bucket(BUCKET)
-        .delete(
-            Delete::builder()
-                .set_objects(Some(objects))
-                .build()
-                .unwrap(),
-        )
-        .send()
+    let error = delete(&dispatch, &["uploads/p1", "photos/p1/thumb.webp"], false)
         .await
         .unwrap_err();
-    assert_eq!(error.code(), Some("AccessDenied"));
-    assert!(
-        error
-            .message()
-            .unwrap()
-            .contains(&format!("\"arn:aws:s3:::{BUCKET}/photos/p1/thumb.webp\"")),
-        "{error:?}"
-    );
+    let said = format!("\"arn:aws:s3:::{BUCKET}/photos/p1/thumb.webp\"");
+    assert_refused(&error, "AccessDenied", &said);
 }
 
 #[tokio::test]
@@ -157,14 +193,9 @@ async fn an_operation_the_stage_does_not_know_is_refused_by_name() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(error.code(), Some("AccessDeniedException"));
-    assert_eq!(
-        error.message(),
-        Some(
-            "The stage does not know the Step Functions operation CreateActivity, so it lets \
-             no such request through."
-        )
-    );
+    let message = "The stage does not know the Step Functions operation CreateActivity, so it \
+                   lets no such request through.";
+    assert_eq!(refusal(&error), ("AccessDeniedException", message));
     let error = s3_client(&dispatch)
         .get_object_torrent()
         .bucket(BUCKET)
@@ -172,14 +203,7 @@ async fn an_operation_the_stage_does_not_know_is_refused_by_name() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(error.code(), Some("AccessDenied"));
-    assert!(
-        error
-            .message()
-            .unwrap()
-            .contains("does not know the S3 request GET"),
-        "{error:?}"
-    );
+    assert_refused(&error, "AccessDenied", "does not know the S3 request GET");
 }
 
 /// The emulator's resources the template names: the bucket, two queues, three secrets.
@@ -262,27 +286,11 @@ async fn against_the_emulator_allowed_calls_succeed_and_others_are_denied() {
     let id = aws_emulator::unique("photo");
     let original = format!("uploads/{id}");
     let rendition = format!("photos/{id}/thumb.webp");
-    world
-        .s3
-        .put_object()
-        .bucket(BUCKET)
-        .key(&original)
-        .body(b"the original".to_vec().into())
-        .send()
-        .await
-        .unwrap();
+    put(&world.s3, &original, b"the original").await.unwrap();
 
     // S3: validate reads the original; thumbnail writes a rendition, and may not read it.
     let validate = s3_client(&sdk_config(&url, principal(&iam, "ValidateFunction")).await);
-    let read = validate
-        .get_object()
-        .bucket(BUCKET)
-        .key(&original)
-        .send()
-        .await
-        .unwrap();
-    let bytes = read.body.collect().await.unwrap().into_bytes();
-    assert_eq!(&bytes[..], b"the original");
+    assert_eq!(get(&validate, &original).await.unwrap(), b"the original");
     let thumbnail = s3_client(&sdk_config(&url, principal(&iam, "ThumbnailFunction")).await);
     thumbnail
         .put_object()
@@ -293,25 +301,8 @@ async fn against_the_emulator_allowed_calls_succeed_and_others_are_denied() {
         .send()
         .await
         .unwrap();
-    let stored = world
-        .s3
-        .get_object()
-        .bucket(BUCKET)
-        .key(&rendition)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        &stored.body.collect().await.unwrap().into_bytes()[..],
-        b"a rendition"
-    );
-    let error = thumbnail
-        .get_object()
-        .bucket(BUCKET)
-        .key(&rendition)
-        .send()
-        .await
-        .unwrap_err();
+    assert_eq!(get(&world.s3, &rendition).await.unwrap(), b"a rendition");
+    let error = get(&thumbnail, &rendition).await.unwrap_err();
     assert_eq!(error.code(), Some("AccessDenied"));
 
     // The api: a presigned GET of the rendition works; it lists the photo and deletes it all.
@@ -326,32 +317,10 @@ async fn against_the_emulator_allowed_calls_succeed_and_others_are_denied() {
     let fetched = reqwest::get(link.uri()).await.unwrap();
     assert_eq!(fetched.status(), 200);
     assert_eq!(&fetched.bytes().await.unwrap()[..], b"a rendition");
-    let listed = api
-        .list_objects_v2()
-        .bucket(BUCKET)
-        .prefix(format!("photos/{id}/"))
-        .send()
-        .await
-        .unwrap();
+    let listed = list(&api, &format!("photos/{id}/")).await.unwrap();
     let keys: Vec<&str> = listed.contents().iter().filter_map(|o| o.key()).collect();
     assert_eq!(keys, [rendition.as_str()]);
-    let objects = [&original, &rendition]
-        .into_iter()
-        .map(|key| ObjectIdentifier::builder().key(key).build().unwrap())
-        .collect();
-    let deleted = api
-        .delete_objects()
-        .bucket(BUCKET)
-        .delete(
-            Delete::builder()
-                .set_objects(Some(objects))
-                .quiet(true)
-                .build()
-                .unwrap(),
-        )
-        .send()
-        .await
-        .unwrap();
+    let deleted = delete(&api, &[&original, &rendition], true).await.unwrap();
     assert!(deleted.errors().is_empty(), "{deleted:?}");
     assert!(world
         .s3
@@ -365,35 +334,16 @@ async fn against_the_emulator_allowed_calls_succeed_and_others_are_denied() {
     // SQS: the state machine sends dead letters only; dispatch receives the ingest queue.
     let machine =
         aws_sdk_sqs::Client::new(&sdk_config(&url, principal(&iam, "UploadStateMachine")).await);
-    machine
-        .send_message()
-        .queue_url(&world.dead_letter_url)
-        .message_body(r#"{"photoId":"p"}"#)
-        .send()
+    let dead_letter = &world.dead_letter_url;
+    send(&machine, dead_letter, r#"{"photoId":"p"}"#)
         .await
         .unwrap();
-    let error = machine
-        .send_message()
-        .queue_url(&world.ingest_url)
-        .message_body("{}")
-        .send()
-        .await
-        .unwrap_err();
+    let error = send(&machine, &world.ingest_url, "{}").await.unwrap_err();
     assert_eq!(error.code(), Some("AccessDenied"));
     let dispatch =
         aws_sdk_sqs::Client::new(&sdk_config(&url, principal(&iam, "DispatchFunction")).await);
-    dispatch
-        .receive_message()
-        .queue_url(&world.ingest_url)
-        .send()
-        .await
-        .unwrap();
-    let error = dispatch
-        .receive_message()
-        .queue_url(&world.dead_letter_url)
-        .send()
-        .await
-        .unwrap_err();
+    receive(&dispatch, &world.ingest_url).await.unwrap();
+    let error = receive(&dispatch, dead_letter).await.unwrap_err();
     assert_eq!(error.code(), Some("AccessDenied"));
 
     // Secrets Manager: persist reads the database's secret, by ARN or by name, and no other.
@@ -401,32 +351,17 @@ async fn against_the_emulator_allowed_calls_succeed_and_others_are_denied() {
         &sdk_config(&url, principal(&iam, "PersistFunction")).await,
     );
     let database = &world.stand_ins.database_secret_arn;
-    let value = persist
-        .get_secret_value()
-        .secret_id(database)
-        .send()
-        .await
-        .unwrap();
+    let value = secret(&persist, database).await.unwrap();
     assert_eq!(value.secret_string(), Some("database secret"));
     let (name, _) = world
         .secrets_by_name
         .iter()
         .find(|(_, arn)| *arn == database)
         .unwrap();
-    persist
-        .get_secret_value()
-        .secret_id(name)
-        .send()
-        .await
-        .unwrap();
+    secret(&persist, name).await.unwrap();
     let feed = world.stand_ins.references["FeedCursorSecret"]
         .as_str()
         .unwrap();
-    let error = persist
-        .get_secret_value()
-        .secret_id(feed)
-        .send()
-        .await
-        .unwrap_err();
+    let error = secret(&persist, feed).await.unwrap_err();
     assert_eq!(error.code(), Some("AccessDeniedException"));
 }

@@ -9,27 +9,23 @@ mod sam_templates;
 mod signatures;
 mod template_policies;
 
+use crate::support::project_resources;
+use aws_credential_types::provider::SharedCredentialsProvider;
+use aws_credential_types::Credentials;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use wisaw_stage::iam::{FrontDoor, Iam, Principal, Settings};
-use wisaw_stage::template::{Pseudo, Resources, Template};
+use wisaw_stage::template::Resources;
+use wisaw_testkit::aws_emulator;
 
-pub const REGION: &str = "us-east-1";
-pub const ACCOUNT: &str = "123456789012";
+pub use crate::support::{pseudo, ACCOUNT, REGION};
+
 pub const EVENTS_API_ID: &str = "wisawevents01";
 /// The bucket the template names for the `test` stage.
 pub const BUCKET: &str = "wisaw-test-123456789012-us-east-1";
 
 pub fn settings() -> Settings {
     Settings::new(REGION, ACCOUNT, EVENTS_API_ID)
-}
-
-pub fn pseudo() -> Pseudo {
-    Pseudo {
-        region: REGION.into(),
-        account_id: ACCOUNT.into(),
-        stack_name: "wisaw-test".into(),
-    }
 }
 
 /// What the template's `Ref` and `Fn::GetAtt` give: the values the policies name, as
@@ -95,19 +91,9 @@ impl Resources for StandIns {
 
 /// The principals of the project's `template.yaml`, its references given by `stand_ins`.
 pub fn template_iam(stand_ins: &StandIns) -> Iam {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../template.yaml");
-    let template = Template::parse(&std::fs::read_to_string(path).unwrap()).unwrap();
-    let overrides: BTreeMap<String, String> = [
-        ("DatabaseSecretArn", stand_ins.database_secret_arn.as_str()),
-        ("EventsApiKeyExpires", "1900000000"),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v.to_string()))
-    .collect();
-    let inputs = template.inputs(&overrides, &pseudo(), stand_ins).unwrap();
     let mut principals = Vec::new();
     for kind in ["AWS::Serverless::Function", "AWS::Serverless::StateMachine"] {
-        for resource in template.resources_of(kind, &inputs, stand_ins).unwrap() {
+        for resource in project_resources(kind, &stand_ins.database_secret_arn, stand_ins) {
             principals.push(Principal::from_resource(&resource, &pseudo()).unwrap());
         }
     }
@@ -138,24 +124,19 @@ pub async fn sdk_config(endpoint: &str, principal: &Principal) -> aws_config::Sd
     .await
 }
 
+/// The emulator's configuration, its calls sent to `endpoint`, signed with these credentials.
 pub async fn sdk_config_with(
     endpoint: &str,
     access_key_id: &str,
     secret: &str,
     session_token: Option<&str>,
 ) -> aws_config::SdkConfig {
-    wisaw_adapters::aws::config_loader()
-        .region(aws_config::Region::new(REGION))
-        .endpoint_url(endpoint)
-        .credentials_provider(aws_credential_types::Credentials::new(
-            access_key_id,
-            secret,
-            session_token.map(str::to_string),
-            None,
-            "test",
-        ))
-        .load()
-        .await
+    let token = session_token.map(str::to_string);
+    let credentials = Credentials::new(access_key_id, secret, token, None, "test");
+    let config = aws_emulator::config(endpoint).await.into_builder();
+    config
+        .credentials_provider(SharedCredentialsProvider::new(credentials))
+        .build()
 }
 
 /// An S3 client that addresses buckets by path, as the stage's functions do.

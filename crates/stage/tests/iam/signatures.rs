@@ -91,32 +91,28 @@ async fn a_presigned_url_is_honoured_until_it_expires_and_never_once_changed() {
     let api = principal(&iam, "ApiFunction");
     let s3 = s3_client(&sdk_config(&url, api).await);
     let http = reqwest::Client::new();
+    // The URL the SDK's presigner makes.
     let presign = |key: &str, config: PresigningConfig| {
-        s3.get_object().bucket(BUCKET).key(key).presigned(config)
+        let request = s3.get_object().bucket(BUCKET).key(key).presigned(config);
+        async move { request.await.unwrap().uri().to_string() }
     };
     let fresh = || PresigningConfig::expires_in(Duration::from_secs(600)).unwrap();
-    let signed = presign("photos/p1/display.webp", fresh())
-        .await
-        .unwrap()
-        .uri()
-        .to_string();
+    let signed = presign("photos/p1/display.webp", fresh()).await;
     assert!(signed.contains("X-Amz-Signature="), "{signed}");
     let answer = http.get(&signed).send().await.unwrap();
     assert_eq!(answer.status(), 200);
     assert_eq!(answer.text().await.unwrap(), "ok");
 
-    let refused = |answer: reqwest::Response| async move {
-        let status = answer.status().as_u16();
-        let body = answer.text().await.unwrap();
-        (status, body)
+    // The status and body of a GET of `url`.
+    let refused = |url: String| {
+        let request = http.get(url).send();
+        async move {
+            let answer = request.await.unwrap();
+            let status = answer.status().as_u16();
+            (status, answer.text().await.unwrap())
+        }
     };
-    let (status, body) = refused(
-        http.get(signed.replace("display.webp", "thumb.webp"))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, body) = refused(signed.replace("display.webp", "thumb.webp")).await;
     assert_eq!(status, 403);
     assert!(
         body.contains("<Code>SignatureDoesNotMatch</Code>"),
@@ -131,7 +127,7 @@ async fn a_presigned_url_is_honoured_until_it_expires_and_never_once_changed() {
         "0"
     };
     forged.replace_range(signature_at..signature_at + 1, flipped);
-    let (status, body) = refused(http.get(&forged).send().await.unwrap()).await;
+    let (status, body) = refused(forged).await;
     assert_eq!(status, 403);
     assert!(
         body.contains("<Code>SignatureDoesNotMatch</Code>"),
@@ -143,23 +139,13 @@ async fn a_presigned_url_is_honoured_until_it_expires_and_never_once_changed() {
         .expires_in(Duration::from_secs(3600))
         .build()
         .unwrap();
-    let stale = presign("photos/p1/display.webp", expired)
-        .await
-        .unwrap()
-        .uri()
-        .to_string();
-    let (status, body) = refused(http.get(&stale).send().await.unwrap()).await;
+    let (status, body) = refused(presign("photos/p1/display.webp", expired).await).await;
     assert_eq!(status, 403);
     assert!(body.contains("<Code>AccessDenied</Code>"), "{body}");
     assert!(body.contains("Request has expired"), "{body}");
 
     // A GET of an original: signed by the api's role, which may not read originals.
-    let original = presign("uploads/p1", fresh())
-        .await
-        .unwrap()
-        .uri()
-        .to_string();
-    let (status, body) = refused(http.get(&original).send().await.unwrap()).await;
+    let (status, body) = refused(presign("uploads/p1", fresh()).await).await;
     assert_eq!(status, 403);
     assert!(body.contains("<Code>AccessDenied</Code>"), "{body}");
     assert!(

@@ -15,6 +15,18 @@ fn object(key: &str) -> String {
     format!("arn:aws:s3:::{BUCKET}/{key}")
 }
 
+/// `(principal, action, resource, allowed)`: whether each principal may do each action on
+/// each resource, with no condition keys.
+type Grant<'a> = (&'a str, &'a str, &'a str, bool);
+
+fn assert_grants(iam: &Iam, grants: &[Grant<'_>]) {
+    let none = Context::new();
+    for &(who, action, resource, allowed) in grants {
+        let decided = may(iam, who, action, resource, &none);
+        assert_eq!(decided, allowed, "{who} {action} {resource}");
+    }
+}
+
 #[test]
 fn every_function_and_the_state_machine_has_a_role_of_its_own() {
     let iam = template_iam(&StandIns::default());
@@ -49,278 +61,131 @@ fn every_function_and_the_state_machine_has_a_role_of_its_own() {
 #[test]
 fn the_thumbnail_step_writes_renditions_and_never_originals() {
     let iam = template_iam(&StandIns::default());
-    let none = Context::new();
-    assert!(may(
-        &iam,
-        "ThumbnailFunction",
-        "s3:PutObject",
-        &object("photos/x"),
-        &none
-    ));
-    assert!(!may(
-        &iam,
-        "ThumbnailFunction",
-        "s3:PutObject",
-        &object("uploads/x"),
-        &none
-    ));
-    assert!(may(
-        &iam,
-        "ThumbnailFunction",
-        "s3:GetObject",
-        &object("uploads/x"),
-        &none
-    ));
-    assert!(!may(
-        &iam,
-        "ThumbnailFunction",
-        "s3:GetObject",
-        &object("photos/x"),
-        &none
-    ));
-    assert!(!may(
-        &iam,
-        "ThumbnailFunction",
-        "s3:DeleteObject",
-        &object("photos/x"),
-        &none
-    ));
+    let (photo, upload) = (object("photos/x"), object("uploads/x"));
     let other_bucket = "arn:aws:s3:::wisaw-prod-123456789012-us-east-1/photos/x";
-    assert!(!may(
-        &iam,
-        "ThumbnailFunction",
-        "s3:PutObject",
-        other_bucket,
-        &none
-    ));
+    #[rustfmt::skip]
+    let grants: &[Grant] = &[
+        ("ThumbnailFunction", "s3:PutObject", &photo, true),
+        ("ThumbnailFunction", "s3:PutObject", &upload, false),
+        ("ThumbnailFunction", "s3:GetObject", &upload, true),
+        ("ThumbnailFunction", "s3:GetObject", &photo, false),
+        ("ThumbnailFunction", "s3:DeleteObject", &photo, false),
+        ("ThumbnailFunction", "s3:PutObject", other_bucket, false),
+    ];
+    assert_grants(&iam, grants);
 }
 
 #[test]
 fn the_api_lists_only_the_photos_and_uploads_prefixes() {
     let iam = template_iam(&StandIns::default());
     let bucket = format!("arn:aws:s3:::{BUCKET}");
-    let prefix = |p: &str| Context::new().with("s3:prefix", p);
-    assert!(may(
-        &iam,
-        "ApiFunction",
-        "s3:ListBucket",
-        &bucket,
-        &prefix("uploads/")
-    ));
-    assert!(may(
-        &iam,
-        "ApiFunction",
-        "s3:ListBucket",
-        &bucket,
-        &prefix("photos/abc/")
-    ));
-    assert!(!may(
-        &iam,
-        "ApiFunction",
-        "s3:ListBucket",
-        &bucket,
-        &prefix("")
-    ));
-    assert!(!may(
-        &iam,
-        "ApiFunction",
-        "s3:ListBucket",
-        &bucket,
-        &prefix("secrets/")
-    ));
-    assert!(!may(
-        &iam,
-        "ApiFunction",
-        "s3:ListBucket",
-        &bucket,
-        &Context::new()
-    ));
-    assert!(!may(
-        &iam,
-        "ValidateFunction",
-        "s3:ListBucket",
-        &bucket,
-        &prefix("uploads/")
-    ));
+    // The principal, the `s3:prefix` of its listing (none: a listing without one).
+    for (who, prefix, allowed) in [
+        ("ApiFunction", Some("uploads/"), true),
+        ("ApiFunction", Some("photos/abc/"), true),
+        ("ApiFunction", Some(""), false),
+        ("ApiFunction", Some("secrets/"), false),
+        ("ApiFunction", None, false),
+        ("ValidateFunction", Some("uploads/"), false),
+    ] {
+        let mut context = Context::new();
+        if let Some(prefix) = prefix {
+            context.insert("s3:prefix", prefix);
+        }
+        let decided = may(&iam, who, "s3:ListBucket", &bucket, &context);
+        assert_eq!(decided, allowed, "{who} {prefix:?}");
+    }
 }
 
 #[test]
 fn each_role_reads_its_own_secrets_only() {
     let stand_ins = StandIns::default();
     let iam = template_iam(&stand_ins);
-    let none = Context::new();
     let feed = stand_ins.references["FeedCursorSecret"].as_str().unwrap();
     let device = stand_ins.references["DeviceChannelSecret"]
         .as_str()
         .unwrap();
     let database = stand_ins.database_secret_arn.as_str();
     let get = "secretsmanager:GetSecretValue";
-    assert!(may(&iam, "ApiFunction", get, feed, &none));
-    assert!(may(&iam, "ApiFunction", get, device, &none));
-    assert!(may(&iam, "PersistFunction", get, database, &none));
-    assert!(!may(&iam, "PersistFunction", get, feed, &none));
-    assert!(may(&iam, "NotifyFunction", get, device, &none));
-    assert!(!may(&iam, "NotifyFunction", get, feed, &none));
-    assert!(!may(&iam, "ValidateFunction", get, database, &none));
-    assert!(!may(
-        &iam,
-        "ApiFunction",
-        "secretsmanager:PutSecretValue",
-        feed,
-        &none
-    ));
+    #[rustfmt::skip]
+    let grants: &[Grant] = &[
+        ("ApiFunction", get, feed, true),
+        ("ApiFunction", get, device, true),
+        ("PersistFunction", get, database, true),
+        ("PersistFunction", get, feed, false),
+        ("NotifyFunction", get, device, true),
+        ("NotifyFunction", get, feed, false),
+        ("ValidateFunction", get, database, false),
+        ("ApiFunction", "secretsmanager:PutSecretValue", feed, false),
+    ];
+    assert_grants(&iam, grants);
 }
 
 #[test]
 fn dispatch_starts_executions_and_the_api_only_describes_them() {
     let iam = template_iam(&StandIns::default());
-    let none = Context::new();
-    let machine = format!("arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:wisaw-test-upload");
-    let execution = format!("arn:aws:states:{REGION}:{ACCOUNT}:execution:wisaw-test-upload:p1");
-    assert!(may(
-        &iam,
-        "DispatchFunction",
-        "states:StartExecution",
-        &machine,
-        &none
-    ));
-    assert!(!may(
-        &iam,
-        "ApiFunction",
-        "states:StartExecution",
-        &machine,
-        &none
-    ));
-    assert!(may(
-        &iam,
-        "ApiFunction",
-        "states:DescribeExecution",
-        &execution,
-        &none
-    ));
-    let elsewhere = format!("arn:aws:states:{REGION}:{ACCOUNT}:execution:other:p1");
-    assert!(!may(
-        &iam,
-        "ApiFunction",
-        "states:DescribeExecution",
-        &elsewhere,
-        &none
-    ));
+    let states = format!("arn:aws:states:{REGION}:{ACCOUNT}");
+    let machine = format!("{states}:stateMachine:wisaw-test-upload");
+    let execution = format!("{states}:execution:wisaw-test-upload:p1");
+    let elsewhere = format!("{states}:execution:other:p1");
     let ingest = format!("arn:aws:sqs:{REGION}:{ACCOUNT}:wisaw-test-ingest");
     let dead = format!("arn:aws:sqs:{REGION}:{ACCOUNT}:wisaw-test-dead-letter");
-    assert!(may(
-        &iam,
-        "DispatchFunction",
-        "sqs:ReceiveMessage",
-        &ingest,
-        &none
-    ));
-    assert!(may(
-        &iam,
-        "DispatchFunction",
-        "sqs:DeleteMessage",
-        &ingest,
-        &none
-    ));
-    assert!(!may(
-        &iam,
-        "DispatchFunction",
-        "sqs:SendMessage",
-        &ingest,
-        &none
-    ));
-    assert!(!may(
-        &iam,
-        "DispatchFunction",
-        "sqs:ReceiveMessage",
-        &dead,
-        &none
-    ));
-    assert!(may(
-        &iam,
-        "UploadStateMachine",
-        "sqs:SendMessage",
-        &dead,
-        &none
-    ));
-    assert!(!may(
-        &iam,
-        "UploadStateMachine",
-        "sqs:SendMessage",
-        &ingest,
-        &none
-    ));
+    #[rustfmt::skip]
+    let grants: &[Grant] = &[
+        ("DispatchFunction", "states:StartExecution", &machine, true),
+        ("ApiFunction", "states:StartExecution", &machine, false),
+        ("ApiFunction", "states:DescribeExecution", &execution, true),
+        ("ApiFunction", "states:DescribeExecution", &elsewhere, false),
+        ("DispatchFunction", "sqs:ReceiveMessage", &ingest, true),
+        ("DispatchFunction", "sqs:DeleteMessage", &ingest, true),
+        ("DispatchFunction", "sqs:SendMessage", &ingest, false),
+        ("DispatchFunction", "sqs:ReceiveMessage", &dead, false),
+        ("UploadStateMachine", "sqs:SendMessage", &dead, true),
+        ("UploadStateMachine", "sqs:SendMessage", &ingest, false),
+    ];
+    assert_grants(&iam, grants);
 }
 
 #[test]
 fn the_state_machine_invokes_its_four_functions_by_sams_lambda_invoke_policy() {
     let iam = template_iam(&StandIns::default());
-    let none = Context::new();
-    let function = |name: &str| format!("arn:aws:lambda:{REGION}:{ACCOUNT}:function:{name}");
+    let function =
+        |name: &str| format!("arn:aws:lambda:{REGION}:{ACCOUNT}:function:wisaw-test-{name}");
+    let invoke = "lambda:InvokeFunction";
     for step in ["validate", "thumbnail", "persist", "notify"] {
-        let arn = function(&format!("wisaw-test-{step}"));
-        assert!(may(
-            &iam,
-            "UploadStateMachine",
-            "lambda:InvokeFunction",
-            &arn,
-            &none
-        ));
+        let arn = function(step);
         // SAM's template ends in `*`: an alias or version of the function too.
         let alias = format!("{arn}:live");
-        assert!(may(
+        assert_grants(
             &iam,
-            "UploadStateMachine",
-            "lambda:InvokeFunction",
-            &alias,
-            &none
-        ));
+            &[
+                ("UploadStateMachine", invoke, &arn, true),
+                ("UploadStateMachine", invoke, &alias, true),
+            ],
+        );
     }
-    let api = function("wisaw-test-api");
-    assert!(!may(
-        &iam,
-        "UploadStateMachine",
-        "lambda:InvokeFunction",
-        &api,
-        &none
-    ));
-    assert!(!may(
-        &iam,
-        "DispatchFunction",
-        "lambda:InvokeFunction",
-        &function("wisaw-test-validate"),
-        &none
-    ));
+    #[rustfmt::skip]
+    let grants: &[Grant] = &[
+        ("UploadStateMachine", invoke, &function("api"), false),
+        ("DispatchFunction", invoke, &function("validate"), false),
+    ];
+    assert_grants(&iam, grants);
 }
 
 #[test]
 fn only_notify_publishes_and_only_on_the_devices_namespace() {
     let iam = template_iam(&StandIns::default());
-    let none = Context::new();
     let namespace = |ns: &str| {
         format!("arn:aws:appsync:{REGION}:{ACCOUNT}:apis/{EVENTS_API_ID}/channelNamespace/{ns}")
     };
-    assert!(may(
-        &iam,
-        "NotifyFunction",
-        "appsync:EventPublish",
-        &namespace("devices"),
-        &none
-    ));
-    assert!(!may(
-        &iam,
-        "NotifyFunction",
-        "appsync:EventPublish",
-        &namespace("admin"),
-        &none
-    ));
-    assert!(!may(
-        &iam,
-        "ApiFunction",
-        "appsync:EventPublish",
-        &namespace("devices"),
-        &none
-    ));
+    let publish = "appsync:EventPublish";
+    #[rustfmt::skip]
+    let grants: &[Grant] = &[
+        ("NotifyFunction", publish, &namespace("devices"), true),
+        ("NotifyFunction", publish, &namespace("admin"), false),
+        ("ApiFunction", publish, &namespace("devices"), false),
+    ];
+    assert_grants(&iam, grants);
 }
 
 fn function_with(policies: serde_json::Value, extra: serde_json::Value) -> Resource {

@@ -7,7 +7,7 @@
 //! Only the signature's own fields (the `Authorization` header, the `X-Amz-*` parameters)
 //! are read by hand: no crate parses them.
 
-use super::{settings, sign_with, Placement, Scope, S3};
+use super::{settings, sign_with, Placement, Scope, Signable, S3};
 use aws_credential_types::Credentials;
 use aws_sigv4::http_request::{SessionTokenMode, SignableBody};
 use chrono::{NaiveDateTime, TimeZone, Utc};
@@ -355,20 +355,20 @@ impl Claim {
             None,
             "signature-check",
         );
-        let ours = sign_with(
-            credentials,
-            Scope {
-                service: &self.service,
-                region: &self.region,
-                time: self.signed_at,
-            },
-            settings(&self.service, placement, token_mode, false),
-            request.method,
-            &url,
-            &headers,
+        let scope = Scope {
+            service: &self.service,
+            region: &self.region,
+            time: self.signed_at,
+        };
+        let signed = Signable {
+            method: request.method,
+            url: &url,
+            headers: &headers,
             body,
-        )
-        .map_err(|e| Refusal::Malformed(format!("the request cannot be signed again: {e}")))?;
+        };
+        let settings = settings(&self.service, placement, token_mode, false);
+        let ours = sign_with(credentials, scope, settings, signed)
+            .map_err(|e| Refusal::Malformed(format!("the request cannot be signed again: {e}")))?;
         if bool::from(ours.signature.as_bytes().ct_eq(self.signature.as_bytes())) {
             Ok(())
         } else {

@@ -78,15 +78,21 @@ pub fn sign(
     payload: Payload<'_>,
 ) -> Result<Signature, SigningFailure> {
     let settings = settings(scope.service, placement, SessionTokenMode::Include, true);
-    sign_with(
-        credentials,
-        scope,
-        settings,
+    let request = Signable {
         method,
         url,
         headers,
-        body_of(payload),
-    )
+        body: body_of(payload),
+    };
+    sign_with(credentials, scope, settings, request)
+}
+
+/// What a signature covers of a request: its method, URL, the headers to sign and its body.
+struct Signable<'a> {
+    method: &'a str,
+    url: &'a str,
+    headers: &'a [(&'a str, &'a str)],
+    body: SignableBody<'a>,
 }
 
 fn body_of(payload: Payload<'_>) -> SignableBody<'_> {
@@ -130,10 +136,7 @@ fn sign_with(
     credentials: Credentials,
     scope: Scope<'_>,
     settings: SigningSettings,
-    method: &str,
-    url: &str,
-    headers: &[(&str, &str)],
-    body: SignableBody<'_>,
+    request: Signable<'_>,
 ) -> Result<Signature, SigningFailure> {
     let identity = Identity::from(credentials);
     let params = v4::SigningParams::builder()
@@ -145,7 +148,8 @@ fn sign_with(
         .build()
         .map_err(|e| SigningFailure(format!("signing parameters: {e}")))?
         .into();
-    let signable = SignableRequest::new(method, url, headers.iter().copied(), body)
+    let headers = request.headers.iter().copied();
+    let signable = SignableRequest::new(request.method, request.url, headers, request.body)
         .map_err(|e| SigningFailure(format!("signing the request: {e}")))?;
     let (instructions, signature) = sign_parts(signable, &params)
         .map_err(|e| SigningFailure(format!("signing the request: {e}")))?

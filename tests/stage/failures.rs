@@ -1,0 +1,229 @@
+//! What a deploy would have found only in AWS, found on the stage: a permission the
+//! thumbnail function lacks, a variable the api function lacks. And the operator's way
+//! back: the failed photo in the dead-letter queue, seen in the console, replayed once
+//! the template is fixed, then ready.
+
+use super::harness::{
+    self, edited_template, line_index, operator_environment, output, wisaw, without_lines, Database,
+};
+use std::time::Duration;
+use wisaw::commands::upload::{upload, UploadOptions};
+use wisaw_domain::PhotoStatus;
+use wisaw_local::tls::ClientTrust;
+use wisaw_stage::compose::Stage;
+use wisaw_testkit::images::{jpeg, two_tone};
+
+const WITHIN: Duration = Duration::from_secs(180);
+
+fn phone(stage: &Stage) -> UploadOptions {
+    UploadOptions {
+        api_url: output(stage, "ApiUrl"),
+        lat: 48.85,
+        lon: 2.35,
+        device_id: uuid::Uuid::new_v4(),
+        wait: WITHIN,
+        progress: false,
+        events_api_key: None,
+        trust: ClientTrust::with_ca_file(stage.outputs.ca_file.as_ref()).unwrap(),
+    }
+}
+
+/// The thumbnail function's write to `photos/*`, as the template grants it.
+const THUMBNAIL_WRITE: &str = "              Action: s3:PutObject";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_missing_permission_fails_the_photo_and_the_operator_replays_it_after_the_fix() {
+    let Some(endpoint) = wisaw_testkit::aws_emulator::endpoint("the stage's IAM") else {
+        return;
+    };
+    let Some(database) = Database::create().await else {
+        return;
+    };
+    let data = tempfile::tempdir().unwrap();
+    let copy = tempfile::tempdir().unwrap();
+    // The statement is `- Effect: Allow`, its action, its resource: the thumbnail's is the
+    // one PutObject on photos/*.
+    let broken = edited_template(copy.path(), |text| {
+        let lines: Vec<&str> = text.lines().collect();
+        let at = lines
+            .windows(2)
+            .position(|pair| pair[0].trim_end() == THUMBNAIL_WRITE && pair[1].contains("/photos/*"))
+            .expect("the thumbnail's write in the template");
+        // From its `- Effect: Allow`, the line before the action.
+        without_lines(&text, at - 1, 3)
+    });
+    let stage = Stage::start(harness::options(
+        Some(&broken),
+        &endpoint,
+        &database,
+        data.path(),
+    ))
+    .await
+    .unwrap();
+
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), jpeg(&two_tone(320, 240))).unwrap();
+    let failed = upload(file.path(), &phone(&stage)).await.unwrap();
+    assert_eq!(
+        failed.status.status,
+        PhotoStatus::Failed,
+        "{:?}",
+        failed.status
+    );
+    let photo = failed.status.photo_id.to_string();
+
+    // The execution's history says why, in AWS's words.
+    let runner = &stage.runners[0];
+    let execution = runner
+        .list(None, 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|e| e.name.contains(&photo))
+        .expect("the photo's execution");
+    let history = runner.history(&execution.name).await.unwrap();
+    let history = serde_json::to_string(&history).unwrap();
+    assert!(
+        history.contains("is not authorized to perform: s3:PutObject")
+            && history.contains("/photos/"),
+        "{history}"
+    );
+
+    // The operator sees it in the dead-letter queue and in the console.
+    let operator = operator_environment(&stage, &database);
+    let listed = wisaw(&operator, &["dlq", "list", "--aws"]);
+    assert!(listed.contains(&photo), "{listed}");
+    let console = ConsoleProcess::start(&operator).await;
+    let page = console.page("/console/dlq").await;
+    assert!(page.contains(&photo), "{page}");
+    drop(console);
+    stage.stop().await;
+
+    // The template fixed (the project's own), the photo replayed: ready.
+    let stage = Stage::start(harness::options(None, &endpoint, &database, data.path()))
+        .await
+        .unwrap();
+    let operator = operator_environment(&stage, &database);
+    let replayed = wisaw(
+        &operator,
+        &[
+            "dlq",
+            "replay",
+            "--aws",
+            "--photo",
+            &photo,
+            "--operator",
+            "stage-test",
+        ],
+    );
+    assert!(replayed.contains(&photo), "{replayed}");
+    assert_eq!(
+        becomes(&stage, &photo, PhotoStatus::Ready).await,
+        PhotoStatus::Ready
+    );
+
+    stage.stop().await;
+    database.drop_now().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_missing_variable_fails_the_functions_start_and_its_log_names_it() {
+    let Some(endpoint) = wisaw_testkit::aws_emulator::endpoint("the stage's variables") else {
+        return;
+    };
+    let Some(database) = Database::create().await else {
+        return;
+    };
+    let data = tempfile::tempdir().unwrap();
+    let copy = tempfile::tempdir().unwrap();
+    let broken = edited_template(copy.path(), |text| {
+        let at = line_index(
+            &text,
+            "          WISAW_FEED_CURSOR_SECRET_ARN: !Ref FeedCursorSecret",
+        );
+        without_lines(&text, at, 1)
+    });
+    let stage = Stage::start(harness::options(
+        Some(&broken),
+        &endpoint,
+        &database,
+        data.path(),
+    ))
+    .await
+    .unwrap();
+    let answer = reqwest::Client::new()
+        .get(format!("{}/v1/feed?lat=1&lon=2", output(&stage, "ApiUrl")))
+        .send()
+        .await
+        .unwrap();
+    // API Gateway's answer to a function that could not start.
+    assert_eq!(answer.status(), 500);
+    assert_eq!(
+        answer.text().await.unwrap(),
+        r#"{"message":"Internal Server Error"}"#
+    );
+    let log = stage.function("ApiFunction").unwrap().log().join("\n");
+    assert!(log.contains("WISAW_FEED_CURSOR_SECRET_ARN"), "{log}");
+    stage.stop().await;
+    database.drop_now().await;
+}
+
+/// The photo's status once it is `wanted`, or the last one seen when the time is up (a
+/// replayed photo reads `failed` until its new execution ends).
+async fn becomes(stage: &Stage, photo: &str, wanted: PhotoStatus) -> PhotoStatus {
+    let client = reqwest::Client::new();
+    let api = output(stage, "ApiUrl");
+    let deadline = tokio::time::Instant::now() + WITHIN;
+    loop {
+        let status = wisaw_testkit::photo_status(&client, &api, photo)
+            .await
+            .status;
+        if status == wanted || tokio::time::Instant::now() > deadline {
+            return status;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+/// `wisaw console --aws` on a free port, stopped when dropped.
+struct ConsoleProcess {
+    child: std::process::Child,
+    url: String,
+}
+
+impl ConsoleProcess {
+    async fn start(environment: &[(String, String)]) -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let addr = format!("127.0.0.1:{port}");
+        let child = std::process::Command::new(harness::functions_dir().join("wisaw"))
+            .args(["console", "--aws", "--addr", &addr])
+            .envs(environment.iter().map(|(k, v)| (k, v)))
+            .spawn()
+            .unwrap();
+        let url = format!("http://{addr}");
+        for _ in 0..100 {
+            if reqwest::get(format!("{url}/console")).await.is_ok() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        Self { child, url }
+    }
+
+    async fn page(&self, path: &str) -> String {
+        let answer = reqwest::get(format!("{}{path}", self.url)).await.unwrap();
+        assert_eq!(answer.status(), 200, "{path}");
+        answer.text().await.unwrap()
+    }
+}
+
+impl Drop for ConsoleProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
