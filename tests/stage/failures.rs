@@ -36,6 +36,7 @@ async fn a_missing_permission_fails_the_photo_and_the_operator_replays_it_after_
     let Some(endpoint) = wisaw_testkit::aws_emulator::endpoint("the stage's IAM") else {
         return;
     };
+    let _alone = harness::one_stage_at_a_time().await;
     let Some(database) = Database::create().await else {
         return;
     };
@@ -131,6 +132,7 @@ async fn a_missing_variable_fails_the_functions_start_and_its_log_names_it() {
     let Some(endpoint) = wisaw_testkit::aws_emulator::endpoint("the stage's variables") else {
         return;
     };
+    let _alone = harness::one_stage_at_a_time().await;
     let Some(database) = Database::create().await else {
         return;
     };

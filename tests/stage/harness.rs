@@ -50,6 +50,13 @@ pub fn functions_dir() -> PathBuf {
         .clone()
 }
 
+/// One stage at a time: every stage of the project's template names the same bucket and
+/// queues in the emulator, and two would take each other's messages.
+pub async fn one_stage_at_a_time() -> tokio::sync::MutexGuard<'static, ()> {
+    static STAGE: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+    STAGE.lock().await
+}
+
 /// A database of the test's own, dropped at the end.
 pub struct Database {
     admin_url: String,

@@ -2,5 +2,6 @@
 //! `template.yaml`, the AWS emulator, Postgres, a phone and an operator driving it.
 
 mod failures;
+mod faults;
 mod harness;
 mod photos;

@@ -16,6 +16,7 @@ async fn a_photo_goes_through_the_template_as_deployed() {
     let Some(endpoint) = wisaw_testkit::aws_emulator::endpoint("the stage end to end") else {
         return;
     };
+    let _alone = harness::one_stage_at_a_time().await;
     let Some(database) = Database::create().await else {
         return;
     };

@@ -13,7 +13,7 @@ use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::process::Stdio;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 use tokio::sync::{oneshot, Semaphore};
@@ -93,6 +93,31 @@ pub struct FunctionLog(Arc<Mutex<VecDeque<String>>>);
 const LOG_LINES: usize = 500;
 
 impl FunctionLog {
+    /// Lambda's `REPORT` line after an invocation: its duration, the memory the process
+    /// has used at most, and, after the first of an environment, how long its init took.
+    fn report(&self, config: &FunctionConfig, sandbox: &mut Sandbox, duration: Duration) {
+        let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+        let mut line = format!(
+            "REPORT RequestId: {}\tDuration: {:.2} ms\tBilled Duration: {} ms\tMemory Size: {} MB",
+            sandbox.last_request_id,
+            ms(duration),
+            ms(duration).ceil() as u64,
+            config.memory_mb
+        );
+        if let Some(peak) = sandbox.peak_memory_mb() {
+            line.push_str(&format!("\tMax Memory Used: {peak} MB"));
+        }
+        if let (false, Some(ready)) = (sandbox.init_reported, sandbox.api.first_next()) {
+            line.push_str(&format!(
+                "\tInit Duration: {:.2} ms",
+                ms(ready.duration_since(sandbox.spawned_at))
+            ));
+            sandbox.init_reported = true;
+        }
+        eprintln!("[{}] {line}", config.name);
+        self.push(line);
+    }
+
     fn push(&self, line: String) {
         let mut lines = self.0.lock().unwrap();
         if lines.len() == LOG_LINES {
@@ -151,7 +176,10 @@ impl LocalFunction {
             Some(sandbox) => sandbox,
             None => Sandbox::start(&self.config, &self.log).await?,
         };
+        let started = Instant::now();
         let answer = sandbox.invoke(payload, self.config.timeout).await;
+        self.log
+            .report(&self.config, &mut sandbox, started.elapsed());
         if sandbox.alive {
             self.idle.lock().unwrap().push(sandbox);
         }
@@ -178,6 +206,9 @@ struct Sandbox {
     process: Child,
     init_error: oneshot::Receiver<Answer>,
     alive: bool,
+    spawned_at: Instant,
+    init_reported: bool,
+    last_request_id: String,
 }
 
 impl Sandbox {
@@ -218,6 +249,9 @@ impl Sandbox {
             process,
             init_error,
             alive: true,
+            spawned_at: Instant::now(),
+            init_reported: false,
+            last_request_id: String::new(),
         })
     }
 
@@ -227,6 +261,7 @@ impl Sandbox {
         timeout: Duration,
     ) -> Result<Vec<u8>, InvokeError> {
         let request_id = uuid::Uuid::new_v4().to_string();
+        self.last_request_id = request_id.clone();
         let (answer, answered) = oneshot::channel();
         let invocation = Invocation {
             request_id: request_id.clone(),
@@ -291,6 +326,21 @@ impl Sandbox {
             "Runtime.ExitError",
             format!("RequestId: {request_id} Error: Runtime exited with error: {status}"),
         )
+    }
+
+    /// The process's peak resident memory (`VmHWM`), as Lambda's `Max Memory Used`.
+    fn peak_memory_mb(&self) -> Option<u64> {
+        let pid = self.process.id()?;
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+        let kb: u64 = status
+            .lines()
+            .find_map(|line| line.strip_prefix("VmHWM:"))?
+            .trim()
+            .trim_end_matches("kB")
+            .trim()
+            .parse()
+            .ok()?;
+        Some(kb.div_ceil(1024))
     }
 
     async fn stop(&mut self) {

@@ -13,7 +13,7 @@ use serde_json::Value;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
@@ -43,11 +43,14 @@ struct ApiState {
     invocations: tokio::sync::Mutex<mpsc::Receiver<Invocation>>,
     waiting: Mutex<HashMap<String, oneshot::Sender<Answer>>>,
     init_error: Mutex<Option<oneshot::Sender<Answer>>>,
+    /// When the bootstrap first asked for an invocation: its init ended then.
+    first_next: Mutex<Option<Instant>>,
 }
 
 /// A Runtime API on a port of its own, for one execution environment.
 pub struct RuntimeApi {
     pub addr: SocketAddr,
+    state: Arc<ApiState>,
     invocations: mpsc::Sender<Invocation>,
     shutdown: CancellationToken,
 }
@@ -64,6 +67,7 @@ impl RuntimeApi {
             invocations: tokio::sync::Mutex::new(receiver),
             waiting: Mutex::new(HashMap::new()),
             init_error: Mutex::new(Some(init_error)),
+            first_next: Mutex::new(None),
         });
         let app = Router::new()
             .route(&format!("{VERSION}/invocation/next"), get(next))
@@ -73,7 +77,7 @@ impl RuntimeApi {
             )
             .route(&format!("{VERSION}/invocation/{{id}}/error"), post(error))
             .route(&format!("{VERSION}/init/error"), post(init_error_reported))
-            .with_state(state);
+            .with_state(state.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
         let shutdown = CancellationToken::new();
@@ -86,9 +90,15 @@ impl RuntimeApi {
         });
         Ok(Self {
             addr,
+            state,
             invocations,
             shutdown,
         })
+    }
+
+    /// When the bootstrap first asked for an invocation, if it has.
+    pub fn first_next(&self) -> Option<Instant> {
+        *self.state.first_next.lock().unwrap()
     }
 
     /// Queues an invocation for the bootstrap's next `next`.
@@ -104,6 +114,11 @@ impl Drop for RuntimeApi {
 }
 
 async fn next(State(state): State<Arc<ApiState>>) -> Response {
+    state
+        .first_next
+        .lock()
+        .unwrap()
+        .get_or_insert_with(Instant::now);
     let Some(invocation) = state.invocations.lock().await.recv().await else {
         return StatusCode::GONE.into_response();
     };
