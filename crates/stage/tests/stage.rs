@@ -3,5 +3,6 @@
 mod http_api;
 mod iam;
 mod lambda;
+mod sqs_mapping;
 mod support;
 mod template;
