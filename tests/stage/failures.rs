@@ -82,6 +82,8 @@ async fn a_missing_permission_fails_the_photo_and_the_operator_replays_it_after_
         .into_iter()
         .find(|e| e.name.contains(&photo))
         .expect("the photo's execution");
+    // The photo reads `failed` once MarkFailed ran; the dead letter is sent after it.
+    runner.wait_for(&execution.name, WITHIN).await.unwrap();
     let history = runner.history(&execution.name).await.unwrap();
     let history = serde_json::to_string(&history).unwrap();
     assert!(
@@ -94,6 +96,21 @@ async fn a_missing_permission_fails_the_photo_and_the_operator_replays_it_after_
     let operator = operator_environment(&stage, &database);
     let listed = wisaw(&operator, &["dlq", "list", "--aws"]);
     assert!(listed.contains(&photo), "{listed}");
+    let failed_executions = wisaw(
+        &operator,
+        &["executions", "list", "--aws", "--status", "FAILED"],
+    );
+    assert!(failed_executions.contains(&photo), "{failed_executions}");
+    let story = wisaw(&operator, &["executions", "show", "--aws", &photo]);
+    // The command shows the failed task and the start of its cause (the write refused).
+    assert!(
+        story.contains("TaskFailed")
+            && story.contains("Wisaw.Permanent")
+            && story.contains("/photos/"),
+        "{story}"
+    );
+    let shown = wisaw(&operator, &["photo", "show", "--aws", "--json", &photo]);
+    assert!(shown.contains("failed"), "{shown}");
     let console = ConsoleProcess::start(&operator).await;
     let page = console.page("/console/dlq").await;
     assert!(page.contains(&photo), "{page}");

@@ -106,6 +106,11 @@ async fn a_function_killed_mid_invocation_loses_no_photo() {
         );
     }
     if !failed.is_empty() {
+        // A photo reads `failed` before its dead letter is sent: every execution ends first.
+        let runner = &stage.runners[0];
+        for execution in runner.list(None, 100).await.unwrap() {
+            runner.wait_for(&execution.name, WITHIN).await.unwrap();
+        }
         let operator = operator_environment(&stage, &database);
         let listed = wisaw(&operator, &["dlq", "list", "--aws"]);
         let mut replay = vec!["dlq", "replay", "--aws", "--operator", "stage-test"];
