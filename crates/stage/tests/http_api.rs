@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use wisaw_stage::event_sources::http_api::{HttpApi, Invoke, ServedApi};
+use wisaw_stage::event_sources::http_api::{check_api, HttpApi, Invoke, ServedApi};
 use wisaw_stage::lambda::{FunctionConfig, InvokeError, LocalFunction};
 use wisaw_stage::template::{Resource, Resources, TemplateError};
 
@@ -48,7 +48,8 @@ fn route(method: &str, path: &str, more: Value) -> Value {
 
 fn http_api(api: Value, events: Value, target: Arc<dyn Invoke>) -> Result<HttpApi, TemplateError> {
     HttpApi::from_template(&api_resource(api), API_ID, REGION, ACCOUNT)?
-        .with_routes_of(&function_resource(events), target)
+        .with_routes_of(&function_resource(events), target)?
+        .finish()
 }
 
 /// A target that answers with the event it got as its body.
@@ -139,7 +140,7 @@ fn project_api(target: Arc<dyn Invoke>) -> HttpApi {
     for function in project_resources("AWS::Serverless::Function", database, &StoodIn) {
         api = api.with_routes_of(&function, target.clone()).unwrap();
     }
-    api
+    api.finish().unwrap()
 }
 
 /// Each request (`METHOD /path`) through `served` reaches the echo by the route it names,
@@ -316,6 +317,134 @@ fn what_the_stage_does_not_run_is_refused_by_name() {
     });
     let api = http_api(json!({"Name": "wisaw"}), events, echo()).unwrap();
     assert_eq!(api.route_keys(), ["GET /a"]);
+}
+
+#[test]
+fn the_deploy_step_checks_an_api_with_the_modules_own_list() {
+    let database = "arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf";
+    for api in project_resources("AWS::Serverless::HttpApi", database, &StoodIn) {
+        check_api(&api).unwrap();
+    }
+    let refused = |properties: Value| check_api(&api_resource(properties)).unwrap_err();
+    match refused(json!({"CorsConfiguration": true})) {
+        TemplateError::Unsupported(what) => {
+            assert!(
+                what.contains("HttpApi's property CorsConfiguration"),
+                "{what}"
+            )
+        }
+        other => panic!("{other:?}"),
+    }
+    match refused(json!({"DefaultRouteSettings": {"ThrottlingRateLimit": -1}})) {
+        TemplateError::Malformed(what) => assert!(what.contains("ThrottlingRateLimit"), "{what}"),
+        other => panic!("{other:?}"),
+    }
+    let mut function = api_resource(json!({}));
+    function.kind = "AWS::Serverless::Function".into();
+    assert!(matches!(
+        check_api(&function),
+        Err(TemplateError::Malformed(_))
+    ));
+}
+
+#[test]
+fn route_settings_for_a_route_no_event_defines_are_refused_by_name() {
+    let events = || json!({"Route": route("GET", "/a", json!({}))});
+    let settings = |key: &str| {
+        json!({"RouteSettings": {
+            "GET /a": {"ThrottlingBurstLimit": 1},
+            key: {"ThrottlingBurstLimit": 1},
+        }})
+    };
+    // Another method, a path not quite the route's, a route of another API's event.
+    for key in ["POST /a", "GET /a/", "GET /b", "$default"] {
+        match http_api(settings(key), events(), echo()) {
+            Err(TemplateError::Malformed(what)) => {
+                assert!(what.contains(&format!("RouteSettings for {key}")), "{what}")
+            }
+            Err(other) => panic!("{key}: {other:?}"),
+            Ok(_) => panic!("{key}: accepted"),
+        }
+    }
+    // Routes of every function count: settings may name any function's route.
+    let api = HttpApi::from_template(&api_resource(settings("GET /b")), API_ID, REGION, ACCOUNT)
+        .unwrap()
+        .with_routes_of(&function_resource(events()), echo())
+        .unwrap();
+    let mut other = function_resource(json!({"Route": route("GET", "/b", json!({}))}));
+    other.logical_id = "OtherFunction".into();
+    let api = api
+        .with_routes_of(&other, echo())
+        .unwrap()
+        .finish()
+        .unwrap();
+    assert_eq!(api.route_keys(), ["GET /a", "GET /b"]);
+}
+
+#[test]
+fn a_throttle_api_gateway_would_not_take_is_refused_by_name() {
+    let owners: [fn(Value) -> (Value, Value); 3] = [
+        |settings: Value| (json!({"DefaultRouteSettings": settings}), json!({})),
+        |settings: Value| (json!({"RouteSettings": {"GET /a": settings}}), json!({})),
+        |settings: Value| (json!({}), json!({"RouteSettings": settings})),
+    ];
+    for (name, value) in [
+        ("ThrottlingRateLimit", json!(-1)),
+        ("ThrottlingRateLimit", json!(-0.5)),
+        ("ThrottlingRateLimit", json!("NaN")),
+        ("ThrottlingRateLimit", json!("inf")),
+        ("ThrottlingRateLimit", json!("-infinity")),
+        ("ThrottlingRateLimit", json!("1e400")),
+        ("ThrottlingRateLimit", json!("fast")),
+        ("ThrottlingBurstLimit", json!(-1)),
+        ("ThrottlingBurstLimit", json!(1.5)),
+        // An Integer in API Gateway's model: 32 bits.
+        ("ThrottlingBurstLimit", json!(2_147_483_648u64)),
+    ] {
+        for owner in owners {
+            let (api, more) = owner(json!({ name: value }));
+            let events = json!({"Route": route("GET", "/a", more)});
+            match http_api(api, events, echo()) {
+                Err(TemplateError::Malformed(what)) => {
+                    assert!(what.contains(&format!("{name} is {value}")), "{what}")
+                }
+                Err(other) => panic!("{name} {value}: {other:?}"),
+                Ok(_) => panic!("{name} {value}: accepted"),
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn any_rate_api_gateway_takes_is_run_without_a_panic() {
+    // A rate whose token takes longer than any clock counts, a burst as large as API
+    // Gateway takes with a slow rate, the largest rate there is.
+    let cases = [
+        (json!(1e-20), json!(1), 1),
+        (json!("1e-11"), json!(2), 2),
+        (json!(0.001), json!(2_147_483_647u64), 4),
+        (json!(f64::MAX), json!(1), 4),
+    ];
+    for (rate, burst, admitted) in cases {
+        let settings = json!({"ThrottlingRateLimit": rate, "ThrottlingBurstLimit": burst});
+        let events = json!({"Route": route("GET", "/a", json!({"RouteSettings": settings}))});
+        let api = http_api(json!({}), events, echo()).unwrap();
+        let served = serve(&api).await;
+        let client = reqwest::Client::new();
+        let mut statuses = Vec::new();
+        for _ in 0..4 {
+            let answer = client
+                .get(format!("{}/a", served.url))
+                .send()
+                .await
+                .unwrap();
+            statuses.push(answer.status().as_u16());
+        }
+        let expected: Vec<u16> = (0..4)
+            .map(|i| if i < admitted { 200 } else { 429 })
+            .collect();
+        assert_eq!(statuses, expected, "{settings}");
+    }
 }
 
 // ---------------------------------------------------------------- answers without a process

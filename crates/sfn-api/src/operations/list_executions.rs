@@ -15,11 +15,21 @@ pub async fn list_executions(
     machines: &Machines,
     request: ListExecutionsRequest,
 ) -> Result<ListExecutionsResponse, ApiError> {
-    if let (None, Some(map_run)) = (&request.state_machine_arn, &request.map_run_arn) {
-        return Err(ApiError::new(
-            Code::ResourceNotFound,
-            format!("Map Run Does Not Exist: '{map_run}' (the engine has no Distributed Map)"),
-        ));
+    match (&request.state_machine_arn, &request.map_run_arn) {
+        // "You can specify either a mapRunArn or a stateMachineArn, but not both."
+        (Some(_), Some(_)) => {
+            return Err(ApiError::new(
+                Code::ValidationException,
+                "Only one of stateMachineArn and mapRunArn may be given, not both",
+            ))
+        }
+        (None, Some(map_run)) => {
+            return Err(ApiError::new(
+                Code::ResourceNotFound,
+                format!("Map Run Does Not Exist: '{map_run}' (the engine has no Distributed Map)"),
+            ))
+        }
+        _ => {}
     }
     let (arn, machine) = machines.machine_of(&request.state_machine_arn)?;
     let filter = request.status_filter.as_deref();

@@ -135,3 +135,23 @@ async fn listing_a_machine_that_is_not_served_or_too_large_a_page_is_refused() {
     );
     assert!(too_many.to_string().contains("maxResults"), "{too_many}");
 }
+
+#[tokio::test]
+async fn a_machine_and_a_map_run_both_named_are_refused() {
+    let served = Served::start().await;
+    served.start_other("one").await;
+    let map_run = format!(
+        "{}/map:00000000-0000-0000-0000-000000000000",
+        OTHER_ARN.replace(":stateMachine:", ":mapRun:")
+    );
+    let both = refused(served.list(OTHER_ARN).map_run_arn(&map_run).send()).await;
+    assert!(
+        matches!(both, ListExecutionsError::ValidationException(_)),
+        "{both:?}"
+    );
+    let message = both.to_string();
+    assert!(
+        message.contains("stateMachineArn") && message.contains("mapRunArn"),
+        "{message}"
+    );
+}

@@ -310,6 +310,7 @@ impl Wiring<'_> {
             http_api =
                 http_api.with_routes_of(function, functions[&function.logical_id].clone())?;
         }
+        let http_api = http_api.finish()?;
         let listener = tokio::net::TcpListener::bind((self.options.listen, 0)).await?;
         let url = format!("http://{}", listener.local_addr()?);
         let app = http_api

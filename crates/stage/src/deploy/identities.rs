@@ -41,17 +41,12 @@ pub const STATE_MACHINE: Treatment = Treatment {
     not_stood_in: &["Logging", "Tracing"],
 };
 
-/// The HTTP API's own properties are checked again, and in detail, when its routes are
-/// built (`event_sources::http_api`).
+/// The HTTP API's properties are checked by the module that runs it, with its own list
+/// (`event_sources::http_api::check_api`).
 pub const HTTP_API: Treatment = Treatment {
     kind: "AWS::Serverless::HttpApi",
-    run: &[
-        "StageName",
-        "DefaultRouteSettings",
-        "RouteSettings",
-        "StageVariables",
-    ],
-    not_stood_in: &["AccessLogSettings", "DetailedMetricsEnabled"],
+    run: &[],
+    not_stood_in: &[],
 };
 
 pub const EVENTS_API: Treatment = Treatment {
@@ -131,17 +126,7 @@ pub fn state_machine(resource: &Resource, at: &Where) -> Result<Identity, Deploy
 }
 
 pub fn http_api(resource: &Resource, at: &Where) -> Result<Identity, DeployError> {
-    HTTP_API.check(resource)?;
-    match resource.properties["StageName"].as_str() {
-        None | Some("$default") => {}
-        Some(other) => {
-            return Err(TemplateError::Unsupported(format!(
-                "{}'s StageName {other} (the stage serves `$default`)",
-                resource.logical_id
-            ))
-            .into())
-        }
-    }
+    crate::event_sources::http_api::check_api(resource)?;
     let id = at.short_id(&resource.logical_id);
     Ok(Identity::new(id.clone()).with(
         "ApiEndpoint",

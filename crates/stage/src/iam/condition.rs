@@ -7,10 +7,10 @@
 //! `StringNotEqualsIgnoreCase`, `StringLike`, `StringNotLike`, `ArnEquals`, `ArnLike`,
 //! `ArnNotEquals`, `ArnNotLike`, `Bool`, each with `...IfExists`, and `Null`. Any other
 //! (numbers, dates, addresses, the `ForAnyValue:`/`ForAllValues:` set operators) is
-//! refused by name when the policy is read.
+//! refused by name when the policy is read, and so is a policy variable in a value.
 
 use super::evaluate::{arn_matches, Context};
-use super::policy::PolicyError;
+use super::policy::{policy_variable, PolicyError};
 use serde_json::Value;
 use wildmatch::WildMatch;
 
@@ -57,8 +57,13 @@ fn operator(name: &str) -> Option<Operator> {
 }
 
 impl Condition {
-    /// A `Condition` block: `{Operator: {key: value or [values]}}`.
-    pub fn parse_block(name: &str, block: &Value) -> Result<Vec<Condition>, PolicyError> {
+    /// A `Condition` block: `{Operator: {key: value or [values]}}`. `variables`: the
+    /// policy's version has policy variables, which are refused.
+    pub fn parse_block(
+        name: &str,
+        block: &Value,
+        variables: bool,
+    ) -> Result<Vec<Condition>, PolicyError> {
         let malformed = |what: String| PolicyError::Malformed(format!("{name}: {what}"));
         let operators = block
             .as_object()
@@ -81,6 +86,12 @@ impl Condition {
                         "{written} {key}: a value or a list of strings, numbers or booleans"
                     ))
                 })?;
+                let variable = values.iter().find_map(|v| policy_variable(v));
+                if let Some(variable) = variable.filter(|_| variables) {
+                    return Err(PolicyError::Unsupported(format!(
+                        "{name}: the policy variable {variable} in {written} {key}"
+                    )));
+                }
                 // `true`, `True` and `TRUE` are one value to a Bool or Null condition.
                 let boolean = matches!(
                     operator,

@@ -146,6 +146,9 @@ async fn pass(State(door): State<Arc<FrontDoor>>, request: Request) -> Response 
     if let Err(failure) = signer.verify(&received, SystemTime::now(), &door.iam) {
         return refuse(Rejection::Auth(failure));
     }
+    if let Err(why) = forwarded_as_sent(path_and_query) {
+        return refuse(Rejection::NotClassified(NotClassified::Malformed(why)));
+    }
     let incoming = Incoming {
         method,
         path,
@@ -209,6 +212,36 @@ async fn pass(State(door): State<Arc<FrontDoor>>, request: Request) -> Response 
                 "The stage's {service} answered what cannot be passed on: {error}"
             )))
         })
+}
+
+/// Refuses a target the upstream would not be sent as it came. IAM authorizes the path
+/// as sent, but the forwarding client parses it as a URL, which resolves `.` and `..`
+/// segments (`%2e` spelled ones too) and reads `\` as `/`: `photos/../uploads/p1` would
+/// be authorized as a key under `photos/` and written as `uploads/p1`. S3 takes such a
+/// path literally, as a key with dots in it; but this client cannot send it so, and no
+/// key the pipeline names has a dot segment, so it is refused rather than forwarded as
+/// another request. The bytes the client percent-encodes decode to what was sent, so
+/// the two are compared decoded.
+fn forwarded_as_sent(path_and_query: &str) -> Result<(), String> {
+    let (path, query) = path_and_query
+        .split_once('?')
+        .unwrap_or((path_and_query, ""));
+    let changed = || {
+        format!(
+            "the path `{path}` would reach the service as another: it has a `.` or `..` \
+             segment (`%2e` too) or a `\\`, which HTTP clients resolve"
+        )
+    };
+    let url =
+        reqwest::Url::parse(&format!("http://upstream{path_and_query}")).map_err(|_| changed())?;
+    let decoded = |text: &str| urlencoding::decode_binary(text.as_bytes()).into_owned();
+    let same_path = decoded(url.path()) == decoded(path);
+    let same_query = decoded(url.query().unwrap_or_default()) == decoded(query);
+    if same_path && same_query {
+        Ok(())
+    } else {
+        Err(changed())
+    }
 }
 
 fn is_hop_by_hop(name: &HeaderName) -> bool {

@@ -1,7 +1,8 @@
 //! A policy document read as IAM reads one: `Version`, and `Statement` (one, or a list)
 //! of `Effect`, `Action` or `NotAction`, `Resource` or `NotResource`, and `Condition`,
 //! each a string or a list of strings. What this does not evaluate is refused by name
-//! when the document is read, never ignored.
+//! when the document is read, never ignored: a policy variable (`${aws:username}`) in a
+//! resource or a condition's value among them.
 
 use super::condition::Condition;
 use serde_json::Value;
@@ -47,8 +48,10 @@ pub enum Matcher {
     NoneOf(Vec<String>),
 }
 
-/// The versions of the policy language; only 2012-10-17 has policy variables.
-const VERSIONS: [&str; 2] = ["2012-10-17", "2008-10-17"];
+/// The versions of the policy language.
+const VERSIONS: [&str; 2] = [VARIABLES_VERSION, "2008-10-17"];
+/// The one version with policy variables; before it, `${...}` is text like any other.
+const VARIABLES_VERSION: &str = "2012-10-17";
 
 impl Policy {
     pub fn parse(name: &str, document: &Value) -> Result<Self, PolicyError> {
@@ -122,16 +125,20 @@ fn parse_statement(name: &str, version: &str, statement: &Value) -> Result<State
         }
     }
     let resources = matcher(name, fields, "Resource", "NotResource")?;
-    if version == "2012-10-17" {
-        if let Some(variable) = patterns(&resources).find(|p| p.contains("${")) {
+    // IAM substitutes them where they stand; compared as written they would match no
+    // caller's value, and a negated condition or a `NotResource` would then hold for all.
+    let variables = version == VARIABLES_VERSION;
+    if variables {
+        let found = patterns(&resources).find_map(|p| policy_variable(p).map(|v| (v, p)));
+        if let Some((variable, pattern)) = found {
             return Err(PolicyError::Unsupported(format!(
-                "{name}: the policy variable in {variable:?}"
+                "{name}: the policy variable {variable} in the resource {pattern:?}"
             )));
         }
     }
     let conditions = match fields.get("Condition") {
         None => Vec::new(),
-        Some(block) => Condition::parse_block(name, block)?,
+        Some(block) => Condition::parse_block(name, block, variables)?,
     };
     Ok(Statement {
         sid: fields
@@ -143,6 +150,12 @@ fn parse_statement(name: &str, version: &str, statement: &Value) -> Result<State
         resources,
         conditions,
     })
+}
+
+/// The first policy variable in `text` (`${aws:username}`), as written.
+pub(crate) fn policy_variable(text: &str) -> Option<&str> {
+    let rest = &text[text.find("${")?..];
+    Some(rest.find('}').map_or(rest, |end| &rest[..=end]))
 }
 
 fn patterns(matcher: &Matcher) -> impl Iterator<Item = &str> {

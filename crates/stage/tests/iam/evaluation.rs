@@ -204,12 +204,56 @@ fn what_the_stage_does_not_evaluate_is_refused_by_name() {
             other => panic!("{other:?}"),
         }
     }
-    let with_variable = json!({"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/${aws:username}/*"}
+    // A policy variable, wherever IAM would substitute it, named: compared as written, a
+    // negated condition would hold for every caller.
+    for (extra, variable) in [
+        (
+            json!({"Resource": "arn:aws:s3:::b/${aws:username}/*"}),
+            "${aws:username}",
+        ),
+        (
+            json!({"NotResource": ["arn:aws:s3:::b/public/*", "arn:aws:s3:::b/${aws:userid}"]}),
+            "${aws:userid}",
+        ),
+        (
+            json!({"Condition": {"StringNotEquals": {"s3:prefix": "${aws:username}"}}}),
+            "${aws:username}",
+        ),
+        (
+            json!({"Condition": {"StringLikeIfExists": {
+                "s3:prefix": ["home/", "home/${aws:PrincipalTag/team}/*"]}}}),
+            "${aws:PrincipalTag/team}",
+        ),
+        (
+            json!({"Condition": {"ArnNotLike": {"aws:SourceArn": "arn:aws:sqs:*:${aws:PrincipalAccount}:*"}}}),
+            "${aws:PrincipalAccount}",
+        ),
+    ] {
+        let mut document = statement(json!({}));
+        let fields = document["Statement"][0].as_object_mut().unwrap();
+        if extra.get("NotResource").is_some() {
+            fields.remove("Resource");
+        }
+        fields.extend(extra.as_object().unwrap().clone());
+        match refused(document) {
+            PolicyError::Unsupported(what) => {
+                assert!(what.contains(variable), "{what} names {variable}")
+            }
+            other => panic!("{variable}: {other:?}"),
+        }
+    }
+    // Before 2012-10-17 there are no policy variables: `${...}` is text, compared as such.
+    let literal = json!({"Version": "2008-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/${x}/*",
+         "Condition": {"StringEquals": {"s3:prefix": "${aws:username}"}}}
     ]});
-    assert!(matches!(
-        refused(with_variable),
-        PolicyError::Unsupported(_)
+    let iam = iam_of(&[literal]);
+    let context = Context::new().with("s3:prefix", "${aws:username}");
+    assert!(allowed(
+        &iam,
+        "s3:GetObject",
+        "arn:aws:s3:::b/${x}/k",
+        &context
     ));
     assert!(matches!(
         refused(statement(json!({"Principal": "*"}))),

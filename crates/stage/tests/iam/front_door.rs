@@ -3,7 +3,8 @@
 //! goes further); against the emulator, an allowed call does what it does on AWS.
 
 use super::{
-    principal, s3_client, sdk_config, serve, template_iam, StandIns, ACCOUNT, BUCKET, REGION,
+    principal, raw_request, recording_door, s3_client, sdk_config, serve, signed_headers,
+    template_iam, StandIns, ACCOUNT, BUCKET, REGION,
 };
 use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::operation::delete_objects::{DeleteObjectsError, DeleteObjectsOutput};
@@ -20,7 +21,8 @@ use aws_sdk_sqs::operation::send_message::{SendMessageError, SendMessageOutput};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
-use wisaw_stage::iam::{FrontDoor, Iam};
+use wisaw_adapters::aws::sigv4::Payload;
+use wisaw_stage::iam::{FrontDoor, Iam, Principal};
 use wisaw_testkit::aws_emulator;
 
 /// The template's principals behind a front door whose upstreams answer nothing: every
@@ -204,6 +206,61 @@ async fn an_operation_the_stage_does_not_know_is_refused_by_name() {
         .await
         .unwrap_err();
     assert_refused(&error, "AccessDenied", "does not know the S3 request GET");
+}
+
+/// A PUT of `body` to `target` (`/bucket/key`, as sent), signed by `principal` as the
+/// SDK signs S3's: its status and answer.
+async fn raw_put(url: &str, principal: &Principal, target: &str, body: &[u8]) -> (u16, String) {
+    let target_url = format!("{url}{target}");
+    let headers = [("content-type", "application/octet-stream")];
+    let signed = signed_headers(
+        principal,
+        "s3",
+        "PUT",
+        &target_url,
+        &headers,
+        Payload::Bytes(body),
+    );
+    raw_request(url, "PUT", target, &signed, body).await
+}
+
+#[tokio::test]
+async fn a_path_the_upstream_would_read_as_another_is_refused_not_forwarded() {
+    let (iam, url, seen) = recording_door().await;
+    // The thumbnail function writes renditions (`photos/*`), never originals (`uploads/*`).
+    let thumbnail = principal(&iam, "ThumbnailFunction");
+
+    // The SDK sends a key's dot segments as they are.
+    let s3 = s3_client(&sdk_config(&url, thumbnail).await);
+    let error = put(&s3, "photos/../uploads/p1", b"x").await.unwrap_err();
+    assert_refused(&error, "AccessDenied", "photos/../uploads/p1");
+
+    // By hand: dot segments percent-encoded, a lone `.`, and backslashes, which an HTTP
+    // client takes for slashes.
+    for key in [
+        "photos/%2e%2e/uploads/p1",
+        "photos/%2E./uploads/p1",
+        "photos/.%2e/uploads/p1",
+        "photos/./../uploads/p1",
+        "photos/p1/..",
+        "photos/..\\uploads/p1",
+    ] {
+        let (status, answer) = raw_put(&url, thumbnail, &format!("/{BUCKET}/{key}"), b"x").await;
+        assert_eq!(status, 403, "{key}: {answer}");
+        assert!(answer.contains("<Code>AccessDenied</Code>"), "{answer}");
+        assert!(
+            answer.contains("would reach the service as another"),
+            "{answer}"
+        );
+    }
+    let reached: Vec<String> = seen.lock().unwrap().iter().map(|r| r.1.clone()).collect();
+    assert!(reached.is_empty(), "went on as {reached:?}");
+
+    // Dots that are no segment of their own are a key's like any other character.
+    let target = format!("/{BUCKET}/photos/p1/..thumb.webp");
+    let (status, answer) = raw_put(&url, thumbnail, &target, b"x").await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(seen.lock().unwrap().last().unwrap().1, target);
 }
 
 /// The emulator's resources the template names: the bucket, two queues, three secrets.

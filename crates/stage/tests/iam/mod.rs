@@ -12,8 +12,13 @@ mod template_policies;
 use crate::support::project_resources;
 use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_credential_types::Credentials;
+use axum::extract::Request;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::SystemTime;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use wisaw_adapters::aws::sigv4::{self, Payload, Placement, Scope};
 use wisaw_stage::iam::{FrontDoor, Iam, Principal, Settings};
 use wisaw_stage::template::Resources;
 use wisaw_testkit::aws_emulator;
@@ -152,4 +157,111 @@ pub fn s3_client(config: &aws_config::SdkConfig) -> aws_sdk_s3::Client {
 pub fn principal<'a>(iam: &'a Iam, name: &str) -> &'a Principal {
     iam.principal(name)
         .unwrap_or_else(|| panic!("no principal {name}"))
+}
+
+/// What reached an upstream: method, path and query, headers, body.
+pub type Seen = Arc<Mutex<Vec<(String, String, axum::http::HeaderMap, Vec<u8>)>>>;
+
+/// An upstream that records each request and answers 200 `ok`.
+pub async fn recording_upstream() -> (String, Seen) {
+    let seen: Seen = Arc::default();
+    let record = seen.clone();
+    let router = axum::Router::new().fallback(move |request: Request| {
+        let record = record.clone();
+        async move {
+            let (parts, body) = request.into_parts();
+            let body = axum::body::to_bytes(body, usize::MAX).await.unwrap();
+            record.lock().unwrap().push((
+                parts.method.to_string(),
+                parts.uri.to_string(),
+                parts.headers,
+                body.to_vec(),
+            ));
+            "ok"
+        }
+    });
+    (serve_router(router).await, seen)
+}
+
+/// The template's principals behind a front door whose every service is the recorder.
+pub async fn recording_door() -> (Arc<Iam>, String, Seen) {
+    let iam = Arc::new(template_iam(&StandIns::default()));
+    let (upstream, seen) = recording_upstream().await;
+    let mut door = FrontDoor::new(iam.clone());
+    for service in ["s3", "sqs", "secretsmanager", "states"] {
+        door = door.upstream(service, &upstream);
+    }
+    (iam, serve(door).await, seen)
+}
+
+/// The headers that sign a request to `service` as `principal`, made by hand with the
+/// SDK's signer: `headers` (signed too) and the signature's own.
+pub fn signed_headers(
+    principal: &Principal,
+    service: &str,
+    method: &str,
+    url: &str,
+    headers: &[(&str, &str)],
+    payload: Payload<'_>,
+) -> Vec<(String, String)> {
+    let credentials = &principal.credentials;
+    let credentials = Credentials::new(
+        &credentials.access_key_id,
+        &credentials.secret_access_key,
+        Some(credentials.session_token.clone()),
+        None,
+        "test",
+    );
+    let scope = Scope {
+        service,
+        region: REGION,
+        time: SystemTime::now(),
+    };
+    let signature = sigv4::sign(
+        credentials,
+        scope,
+        Placement::Headers,
+        method,
+        url,
+        headers,
+        payload,
+    )
+    .unwrap();
+    headers
+        .iter()
+        .map(|(name, value)| (name.to_string(), value.to_string()))
+        .chain(signature.headers)
+        .collect()
+}
+
+/// A request written on the socket byte for byte (an HTTP client would resolve its
+/// path's dot segments first): its status, and the rest of the answer as text.
+pub async fn raw_request(
+    base_url: &str,
+    method: &str,
+    target: &str,
+    headers: &[(String, String)],
+    body: &[u8],
+) -> (u16, String) {
+    let host = base_url.strip_prefix("http://").unwrap();
+    let mut stream = tokio::net::TcpStream::connect(host).await.unwrap();
+    let mut head = format!("{method} {target} HTTP/1.1\r\nhost: {host}\r\n");
+    for (name, value) in headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str(&format!(
+        "content-length: {}\r\nconnection: close\r\n\r\n",
+        body.len()
+    ));
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(body).await.unwrap();
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).await.unwrap();
+    let answer = String::from_utf8_lossy(&answer).into_owned();
+    let status = answer
+        .split(' ')
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .unwrap_or_else(|| panic!("not an HTTP answer: {answer:?}"));
+    (status, answer)
 }

@@ -3,54 +3,17 @@
 //! upstream here records what reached it and answers 200.
 
 use super::{
-    principal, s3_client, sdk_config, sdk_config_with, serve, serve_router, template_iam, StandIns,
+    principal, recording_door, s3_client, sdk_config, sdk_config_with, signed_headers, ACCOUNT,
     BUCKET,
 };
 use aws_sdk_s3::error::ProvideErrorMetadata;
 use aws_sdk_s3::presigning::PresigningConfig;
-use axum::extract::Request;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
-use wisaw_stage::iam::{FrontDoor, Iam};
-
-/// What reached the upstream: method, path and query, headers, body.
-type Seen = Arc<Mutex<Vec<(String, String, axum::http::HeaderMap, Vec<u8>)>>>;
-
-/// An upstream that records each request and answers 200 `ok`.
-async fn recording_upstream() -> (String, Seen) {
-    let seen: Seen = Arc::default();
-    let record = seen.clone();
-    let router = axum::Router::new().fallback(move |request: Request| {
-        let record = record.clone();
-        async move {
-            let (parts, body) = request.into_parts();
-            let body = axum::body::to_bytes(body, usize::MAX).await.unwrap();
-            record.lock().unwrap().push((
-                parts.method.to_string(),
-                parts.uri.to_string(),
-                parts.headers,
-                body.to_vec(),
-            ));
-            "ok"
-        }
-    });
-    (serve_router(router).await, seen)
-}
-
-/// The template's principals behind a front door whose every service is the recorder.
-async fn door() -> (Arc<Iam>, String, Seen) {
-    let iam = Arc::new(template_iam(&StandIns::default()));
-    let (upstream, seen) = recording_upstream().await;
-    let mut door = FrontDoor::new(iam.clone());
-    for service in ["s3", "sqs", "secretsmanager", "states"] {
-        door = door.upstream(service, &upstream);
-    }
-    (iam, serve(door).await, seen)
-}
+use wisaw_adapters::aws::sigv4::Payload;
 
 #[tokio::test]
 async fn a_header_signed_call_passes_through_unchanged() {
-    let (iam, url, seen) = door().await;
+    let (iam, url, seen) = recording_door().await;
     let thumbnail = principal(&iam, "ThumbnailFunction");
     let s3 = s3_client(&sdk_config(&url, thumbnail).await);
     s3.put_object()
@@ -87,7 +50,7 @@ async fn a_header_signed_call_passes_through_unchanged() {
 
 #[tokio::test]
 async fn a_presigned_url_is_honoured_until_it_expires_and_never_once_changed() {
-    let (iam, url, _) = door().await;
+    let (iam, url, _) = recording_door().await;
     let api = principal(&iam, "ApiFunction");
     let s3 = s3_client(&sdk_config(&url, api).await);
     let http = reqwest::Client::new();
@@ -158,7 +121,7 @@ async fn a_presigned_url_is_honoured_until_it_expires_and_never_once_changed() {
 
 #[tokio::test]
 async fn a_presigned_put_holds_the_uploader_to_its_type_and_length() {
-    let (iam, url, seen) = door().await;
+    let (iam, url, seen) = recording_door().await;
     let api = principal(&iam, "ApiFunction");
     let s3 = s3_client(&sdk_config(&url, api).await);
     let ticket = s3
@@ -189,7 +152,7 @@ async fn a_presigned_put_holds_the_uploader_to_its_type_and_length() {
 
 #[tokio::test]
 async fn a_wrong_secret_an_unknown_key_or_another_token_is_refused_as_aws_refuses_it() {
-    let (iam, url, seen) = door().await;
+    let (iam, url, seen) = recording_door().await;
     let thumbnail = principal(&iam, "ThumbnailFunction");
     let credentials = &thumbnail.credentials;
     let put = |config: aws_config::SdkConfig| async move {
@@ -273,7 +236,7 @@ async fn a_wrong_secret_an_unknown_key_or_another_token_is_refused_as_aws_refuse
 
 #[tokio::test]
 async fn an_unsigned_request_is_refused() {
-    let (_, url, seen) = door().await;
+    let (_, url, seen) = recording_door().await;
     let answer = reqwest::get(format!("{url}/{BUCKET}/photos/x"))
         .await
         .unwrap();
@@ -292,4 +255,33 @@ async fn an_unsigned_request_is_refused() {
     let body: serde_json::Value = answer.json().await.unwrap();
     assert_eq!(body["__type"], "MissingAuthenticationTokenException");
     assert!(seen.lock().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn an_unsigned_payload_is_s3s_alone_the_other_services_sign_their_bodies() {
+    let (iam, url, seen) = recording_door().await;
+    let machine = principal(&iam, "UploadStateMachine");
+    let queue_url = format!("http://127.0.0.1/{ACCOUNT}/wisaw-test-dead-letter");
+    let signed_body = serde_json::json!({"QueueUrl": queue_url, "MessageBody": "signed"});
+    let headers = [
+        ("content-type", "application/x-amz-json-1.0"),
+        ("x-amz-target", "AmazonSQS.SendMessage"),
+        ("x-amz-content-sha256", "UNSIGNED-PAYLOAD"),
+    ];
+    // Signed as S3 signs a body it leaves out; SQS reads the hash of the body it got.
+    let signed = signed_headers(machine, "sqs", "POST", &url, &headers, Payload::Unsigned);
+    let changed = signed_body.to_string().replace("signed", "changed");
+    let mut request = reqwest::Client::new().post(&url).body(changed);
+    for (name, value) in &signed {
+        request = request.header(name, value);
+    }
+    let answer = request.send().await.unwrap();
+    assert_eq!(answer.status(), 403);
+    assert_eq!(
+        answer.headers()["x-amzn-query-error"],
+        "SignatureDoesNotMatch;Sender"
+    );
+    let body: serde_json::Value = answer.json().await.unwrap();
+    assert_eq!(body["__type"], "InvalidSignatureException");
+    assert!(seen.lock().unwrap().is_empty(), "nothing refused went on");
 }

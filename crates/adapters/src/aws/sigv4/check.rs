@@ -2,7 +2,8 @@
 //! again by the `aws-sigv4` crate (the SDK's own signer), with the secret of the access key
 //! it names, over exactly the headers it says it signed, and the two signatures are
 //! compared in constant time. Header signatures (`Authorization`) and presigned URLs
-//! (`X-Amz-Signature` in the query) alike, for any service.
+//! (`X-Amz-Signature` in the query) alike, for any service; the body's hash is always
+//! checked but for S3, the one service that lets a signature leave the body out.
 //!
 //! Only the signature's own fields (the `Authorization` header, the `X-Amz-*` parameters)
 //! are read by hand: no crate parses them.
@@ -54,9 +55,11 @@ pub enum Location {
 /// What the signature covers of the body.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum PayloadClaim {
-    /// Its hash: the body has to be read to check it.
+    /// Its hash: the body has to be read to check it. Every service's but S3's.
     Signed,
+    /// S3's `UNSIGNED-PAYLOAD` (a presigned URL's too).
     Unsigned,
+    /// S3's `STREAMING-UNSIGNED-PAYLOAD-TRAILER`.
     StreamingUnsignedTrailer,
 }
 
@@ -150,7 +153,15 @@ impl Claim {
         );
         let amz_date = header_text(headers, "x-amz-date")?
             .ok_or_else(|| Refusal::Malformed("the x-amz-date header is missing".into()))?;
-        let payload = match header_text(headers, "x-amz-content-sha256")? {
+        // S3 alone takes a body its signature leaves out (AWS's other services hash the
+        // body they receive whatever `x-amz-content-sha256` says): were it honoured for
+        // them, a body changed after signing would pass, and be authorized as it is.
+        let service = credential.split('/').nth(3).unwrap_or_default();
+        let content_sha256 = match service {
+            S3 => header_text(headers, "x-amz-content-sha256")?,
+            _ => None,
+        };
+        let payload = match content_sha256 {
             Some(UNSIGNED_PAYLOAD) => PayloadClaim::Unsigned,
             Some(STREAMING_UNSIGNED_PAYLOAD_TRAILER) => PayloadClaim::StreamingUnsignedTrailer,
             Some(streaming) if streaming.starts_with("STREAMING-") => {
@@ -452,4 +463,94 @@ fn query_of(path_and_query: &str) -> Vec<(String, String)> {
     form_urlencoded::parse(query.as_bytes())
         .map(|(name, value)| (name.into_owned(), value.into_owned()))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{sign, Payload, Placement, Scope};
+    use super::*;
+
+    const KEY: &str = "AKIDEXAMPLE";
+    const SECRET: &str = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
+
+    /// The headers of a POST to `service` signed as `payload` says, with
+    /// `x-amz-content-sha256: content_sha256` (signed too) if given.
+    fn signed(service: &str, content_sha256: Option<&str>, payload: Payload<'_>) -> HeaderMap {
+        let url = "http://127.0.0.1:4566/";
+        let headers: Vec<(&str, &str)> = content_sha256
+            .map(|value| ("x-amz-content-sha256", value))
+            .into_iter()
+            .collect();
+        let credentials = Credentials::new(KEY, SECRET, None, None, "test");
+        let scope = Scope {
+            service,
+            region: "us-east-1",
+            time: SystemTime::now(),
+        };
+        let signature = sign(
+            credentials,
+            scope,
+            Placement::Headers,
+            "POST",
+            url,
+            &headers,
+            payload,
+        )
+        .unwrap();
+        let mut map = HeaderMap::new();
+        map.insert("host", "127.0.0.1:4566".parse().unwrap());
+        for (name, value) in headers.iter().map(|(n, v)| (n.to_string(), v.to_string())) {
+            map.insert(
+                http::HeaderName::try_from(name).unwrap(),
+                value.parse().unwrap(),
+            );
+        }
+        for (name, value) in signature.headers {
+            map.insert(
+                http::HeaderName::try_from(name).unwrap(),
+                value.parse().unwrap(),
+            );
+        }
+        map
+    }
+
+    fn check(headers: &HeaderMap, body: Option<&[u8]>) -> (bool, Result<(), Refusal>) {
+        let request = Received {
+            method: "POST",
+            path_and_query: "/",
+            headers,
+            body,
+        };
+        let claim = Claim::read(&request).unwrap().unwrap();
+        let needs_body = claim.needs_body();
+        let verdict = claim.verify(
+            SECRET,
+            &request,
+            SystemTime::now(),
+            Duration::from_secs(900),
+        );
+        (needs_body, verdict)
+    }
+
+    #[test]
+    fn an_unsigned_payload_is_honoured_for_s3_alone() {
+        for unsigned in [UNSIGNED_PAYLOAD, STREAMING_UNSIGNED_PAYLOAD_TRAILER] {
+            let payload = match unsigned {
+                UNSIGNED_PAYLOAD => Payload::Unsigned,
+                _ => Payload::StreamingUnsignedTrailer,
+            };
+            // S3: the body streams past unread, whatever it is.
+            let headers = signed(S3, Some(unsigned), payload);
+            assert_eq!(check(&headers, None), (false, Ok(())), "{unsigned}");
+
+            // Any other service: the body's hash is the one signed, whatever the header says.
+            let headers = signed("sqs", Some(unsigned), payload);
+            let (needs_body, verdict) = check(&headers, Some(b"{\"changed\":true}"));
+            assert!(needs_body, "{unsigned}");
+            assert!(matches!(verdict, Err(Refusal::Mismatch(_))), "{verdict:?}");
+        }
+        let body = b"{\"QueueUrl\":\"q\"}";
+        let headers = signed("sqs", None, Payload::Bytes(body));
+        assert_eq!(check(&headers, Some(body)), (true, Ok(())));
+    }
 }

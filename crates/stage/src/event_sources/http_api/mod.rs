@@ -12,7 +12,8 @@
 //! `tracing` with the usual fields instead), detailed metrics, the account-level
 //! throttle. Refused by name: authorizers, CORS, OpenAPI definitions, custom domains, a
 //! named stage, payload format 1.0, route settings other than throttling, an `HttpApi`
-//! event without `ApiId` (SAM's implicit API).
+//! event without `ApiId` (SAM's implicit API). Refused as API Gateway refuses them: a
+//! throttle it would not take, route settings for a route no event defines.
 
 mod answer;
 mod event;
@@ -34,6 +35,13 @@ use std::sync::Arc;
 use template::ApiSpec;
 use throttle::Throttle;
 use tokio_util::sync::CancellationToken;
+
+/// The checks [`HttpApi::from_template`] makes of an `AWS::Serverless::HttpApi`'s own
+/// properties, for a step that refuses a template before anything is built: what is
+/// refused by name, what is malformed.
+pub fn check_api(resource: &Resource) -> Result<(), TemplateError> {
+    template::api(resource).map(|_| ())
+}
 
 /// One HTTP API: its id, its settings, and the routes added to it.
 pub struct HttpApi {
@@ -62,7 +70,8 @@ impl HttpApi {
     }
 
     /// Adds the routes of `function`'s `HttpApi` events for this API, each integrated
-    /// with `target` (the function as Lambda runs it, a `LocalFunction`).
+    /// with `target` (the function as Lambda runs it, a `LocalFunction`). Once every
+    /// function's are added, [`HttpApi::finish`] checks the API's route settings.
     pub fn with_routes_of(
         mut self,
         function: &Resource,
@@ -85,6 +94,31 @@ impl HttpApi {
                 .map_err(|conflict| {
                     TemplateError::Malformed(format!("{}: {conflict}", function.logical_id))
                 })?;
+        }
+        Ok(self)
+    }
+
+    /// The API with every function's routes added: refuses `RouteSettings` for a route
+    /// key no event defines, as API Gateway refuses a stage's settings for a route it
+    /// does not have (they would otherwise throttle nothing, unnoticed).
+    pub fn finish(self) -> Result<Self, TemplateError> {
+        let defined = self.route_keys();
+        let unknown = self
+            .spec
+            .route_throttle
+            .keys()
+            .find(|key| !defined.contains(&key.as_str()));
+        if let Some(key) = unknown {
+            let routes = if defined.is_empty() {
+                "none".to_string()
+            } else {
+                defined.join(", ")
+            };
+            return Err(TemplateError::Malformed(format!(
+                "{}'s RouteSettings for {key}: no HttpApi event defines that route (the \
+                 API's routes: {routes})",
+                self.spec.logical_id
+            )));
         }
         Ok(self)
     }

@@ -7,10 +7,13 @@ use super::routes::RouteKey;
 use super::throttle::ThrottleSettings;
 use crate::template::{texts, whole_number, Resource, TemplateError};
 use serde_json::Value;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
 pub const KIND: &str = "AWS::Serverless::HttpApi";
+
+/// The largest `ThrottlingBurstLimit` API Gateway takes.
+const MAX_BURST: u64 = i32::MAX as u64;
 
 /// API Gateway's integration timeout for a route that sets none, and its bounds.
 pub const MAX_TIMEOUT: Duration = Duration::from_secs(30);
@@ -18,10 +21,11 @@ const MIN_TIMEOUT_MS: u64 = 50;
 
 /// The API's own properties the routes depend on.
 pub struct ApiSpec {
+    pub logical_id: String,
     pub stage_variables: HashMap<String, String>,
     pub default_throttle: ThrottleSettings,
     /// The API's `RouteSettings`, by route key.
-    pub route_throttle: HashMap<String, ThrottleSettings>,
+    pub route_throttle: BTreeMap<String, ThrottleSettings>,
 }
 
 /// One route of a function's `HttpApi` event.
@@ -52,9 +56,10 @@ pub fn api(resource: &Resource) -> Result<ApiSpec, TemplateError> {
         )));
     }
     let mut spec = ApiSpec {
+        logical_id: id.clone(),
         stage_variables: HashMap::new(),
         default_throttle: ThrottleSettings::default(),
-        route_throttle: HashMap::new(),
+        route_throttle: BTreeMap::new(),
     };
     let empty = serde_json::Map::new();
     for (name, value) in resource.properties.as_object().unwrap_or(&empty) {
@@ -182,18 +187,27 @@ fn throttle(owner: &str, settings: &Value) -> Result<ThrottleSettings, TemplateE
     let mut throttle = ThrottleSettings::default();
     let empty = serde_json::Map::new();
     for (name, value) in settings.as_object().unwrap_or(&empty) {
-        let malformed = || TemplateError::Malformed(format!("{owner}'s {name} is {value}"));
+        let malformed = |takes: &str| {
+            TemplateError::Malformed(format!(
+                "{owner}'s {name} is {value}: API Gateway takes {takes}"
+            ))
+        };
         match name.as_str() {
+            // A Double in API Gateway's model: text may spell what no JSON number is.
             "ThrottlingRateLimit" => {
                 let rate = match value {
                     Value::Number(n) => n.as_f64(),
                     Value::String(s) => s.parse().ok(),
                     _ => None,
                 };
-                throttle.rate = Some(rate.filter(|r| *r >= 0.0).ok_or_else(malformed)?);
+                let rate = rate.filter(|r| r.is_finite() && *r >= 0.0);
+                throttle.rate = Some(rate.ok_or_else(|| malformed("a finite number from 0"))?);
             }
+            // An Integer in API Gateway's model: 32 bits.
             "ThrottlingBurstLimit" => {
-                throttle.burst = Some(whole_number(value).ok_or_else(malformed)?);
+                let burst = whole_number(value).filter(|b| *b <= MAX_BURST);
+                let takes = format!("a whole number from 0 to {MAX_BURST}");
+                throttle.burst = Some(burst.ok_or_else(|| malformed(&takes))?);
             }
             "DetailedMetricsEnabled" => {}
             other => return Err(TemplateError::Unsupported(format!("{owner}'s {other}"))),

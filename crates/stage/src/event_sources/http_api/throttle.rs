@@ -3,10 +3,14 @@
 //! over the limit is answered 429 without reaching the function. The account-level limit
 //! (10,000 requests a second, bursts of 5,000, across every API of a region) is not kept:
 //! one machine's stage is one API.
+//!
+//! The bucket is counted in floating point, so that any rate API Gateway takes (a
+//! non-negative Double, however small or large) with any burst it takes (up to 2^31 - 1)
+//! is kept as given: one token's period in nanoseconds, times the burst, overflows 64 bits
+//! for the slowest rates.
 
-use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
-use std::num::NonZeroU32;
-use std::time::Duration;
+use std::sync::{Mutex, PoisonError};
+use std::time::Instant;
 
 /// `ThrottlingRateLimit` and `ThrottlingBurstLimit`, where the template gives them.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -33,7 +37,15 @@ pub enum Throttle {
     Unlimited,
     /// A rate or burst of 0: every request is throttled.
     Closed,
-    Bucket(DefaultDirectRateLimiter),
+    Bucket(Bucket),
+}
+
+/// Tokens a request takes one of: `burst` at most, `rate` more each second.
+pub struct Bucket {
+    rate: f64,
+    burst: f64,
+    /// The tokens left, as of when.
+    state: Mutex<(f64, Instant)>,
 }
 
 impl Throttle {
@@ -43,15 +55,15 @@ impl Throttle {
         }
         let rate = settings.rate.unwrap_or(ACCOUNT_RATE);
         let burst = settings.burst.unwrap_or(ACCOUNT_BURST);
-        let burst = NonZeroU32::new(u32::try_from(burst).unwrap_or(u32::MAX));
-        let (Some(burst), true) = (burst, rate > 0.0) else {
+        if burst == 0 || rate.is_nan() || rate <= 0.0 {
             return Self::Closed;
-        };
-        match Quota::with_period(Duration::from_secs_f64(1.0 / rate)) {
-            Some(quota) => Self::Bucket(RateLimiter::direct(quota.allow_burst(burst))),
-            // A rate too high for a period to measure it.
-            None => Self::Unlimited,
         }
+        let burst = burst as f64;
+        Self::Bucket(Bucket {
+            rate,
+            burst,
+            state: Mutex::new((burst, Instant::now())),
+        })
     }
 
     /// Takes a token for one request; `false` when the request is throttled.
@@ -59,7 +71,22 @@ impl Throttle {
         match self {
             Self::Unlimited => true,
             Self::Closed => false,
-            Self::Bucket(bucket) => bucket.check().is_ok(),
+            Self::Bucket(bucket) => bucket.take(),
         }
+    }
+}
+
+impl Bucket {
+    fn take(&self) -> bool {
+        // A panic elsewhere with the lock held leaves the count as good as any.
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        let (tokens, then) = *state;
+        let now = Instant::now();
+        let elapsed = now.saturating_duration_since(then).as_secs_f64();
+        // An infinite product (a huge rate) is capped like any other.
+        let tokens = (tokens + elapsed * self.rate).min(self.burst);
+        let admitted = tokens >= 1.0;
+        *state = (if admitted { tokens - 1.0 } else { tokens }, now);
+        admitted
     }
 }
