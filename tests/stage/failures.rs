@@ -4,43 +4,24 @@
 //! the template is fixed, then ready.
 
 use super::harness::{
-    self, edited_template, line_index, operator_environment, output, wisaw, without_lines, Database,
+    self, becomes, edited_template, line_index, operator_environment, output, phone, wisaw,
+    without_lines, Fixture,
 };
 use std::time::Duration;
-use wisaw::commands::upload::{upload, UploadOptions};
+use wisaw::commands::upload::upload;
 use wisaw_domain::PhotoStatus;
-use wisaw_local::tls::ClientTrust;
-use wisaw_stage::compose::Stage;
 use wisaw_testkit::images::{jpeg, two_tone};
 
 const WITHIN: Duration = Duration::from_secs(180);
-
-fn phone(stage: &Stage) -> UploadOptions {
-    UploadOptions {
-        api_url: output(stage, "ApiUrl"),
-        lat: 48.85,
-        lon: 2.35,
-        device_id: uuid::Uuid::new_v4(),
-        wait: WITHIN,
-        progress: false,
-        events_api_key: None,
-        trust: ClientTrust::with_ca_file(stage.outputs.ca_file.as_ref()).unwrap(),
-    }
-}
 
 /// The thumbnail function's write to `photos/*`, as the template grants it.
 const THUMBNAIL_WRITE: &str = "              Action: s3:PutObject";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_missing_permission_fails_the_photo_and_the_operator_replays_it_after_the_fix() {
-    let Some(endpoint) = wisaw_testkit::aws_emulator::endpoint("the stage's IAM") else {
+    let Some(fixture) = Fixture::new("the stage's IAM").await else {
         return;
     };
-    let _alone = harness::one_stage_at_a_time().await;
-    let Some(database) = Database::create().await else {
-        return;
-    };
-    let data = tempfile::tempdir().unwrap();
     let copy = tempfile::tempdir().unwrap();
     // The statement is `- Effect: Allow`, its action, its resource: the thumbnail's is the
     // one PutObject on photos/*.
@@ -53,18 +34,13 @@ async fn a_missing_permission_fails_the_photo_and_the_operator_replays_it_after_
         // From its `- Effect: Allow`, the line before the action.
         without_lines(&text, at - 1, 3)
     });
-    let stage = Stage::start(harness::options(
-        Some(&broken),
-        &endpoint,
-        &database,
-        data.path(),
-    ))
-    .await
-    .unwrap();
+    let stage = fixture.stage(Some(&broken)).await;
 
     let file = tempfile::NamedTempFile::new().unwrap();
     std::fs::write(file.path(), jpeg(&two_tone(320, 240))).unwrap();
-    let failed = upload(file.path(), &phone(&stage)).await.unwrap();
+    let failed = upload(file.path(), &phone(&stage, false, WITHIN))
+        .await
+        .unwrap();
     assert_eq!(
         failed.status.status,
         PhotoStatus::Failed,
@@ -93,7 +69,7 @@ async fn a_missing_permission_fails_the_photo_and_the_operator_replays_it_after_
     );
 
     // The operator sees it in the dead-letter queue and in the console.
-    let operator = operator_environment(&stage, &database);
+    let operator = operator_environment(&stage, &fixture.database);
     let listed = wisaw(&operator, &["dlq", "list", "--aws"]);
     assert!(listed.contains(&photo), "{listed}");
     let failed_executions = wisaw(
@@ -118,10 +94,8 @@ async fn a_missing_permission_fails_the_photo_and_the_operator_replays_it_after_
     stage.stop().await;
 
     // The template fixed (the project's own), the photo replayed: ready.
-    let stage = Stage::start(harness::options(None, &endpoint, &database, data.path()))
-        .await
-        .unwrap();
-    let operator = operator_environment(&stage, &database);
+    let stage = fixture.stage(None).await;
+    let operator = operator_environment(&stage, &fixture.database);
     let replayed = wisaw(
         &operator,
         &[
@@ -136,24 +110,18 @@ async fn a_missing_permission_fails_the_photo_and_the_operator_replays_it_after_
     );
     assert!(replayed.contains(&photo), "{replayed}");
     assert_eq!(
-        becomes(&stage, &photo, PhotoStatus::Ready).await,
+        becomes(&stage, &photo, PhotoStatus::Ready, WITHIN).await,
         PhotoStatus::Ready
     );
 
-    stage.stop().await;
-    database.drop_now().await;
+    fixture.finish(stage).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_missing_variable_fails_the_functions_start_and_its_log_names_it() {
-    let Some(endpoint) = wisaw_testkit::aws_emulator::endpoint("the stage's variables") else {
+    let Some(fixture) = Fixture::new("the stage's variables").await else {
         return;
     };
-    let _alone = harness::one_stage_at_a_time().await;
-    let Some(database) = Database::create().await else {
-        return;
-    };
-    let data = tempfile::tempdir().unwrap();
     let copy = tempfile::tempdir().unwrap();
     let broken = edited_template(copy.path(), |text| {
         let at = line_index(
@@ -162,14 +130,7 @@ async fn a_missing_variable_fails_the_functions_start_and_its_log_names_it() {
         );
         without_lines(&text, at, 1)
     });
-    let stage = Stage::start(harness::options(
-        Some(&broken),
-        &endpoint,
-        &database,
-        data.path(),
-    ))
-    .await
-    .unwrap();
+    let stage = fixture.stage(Some(&broken)).await;
     let answer = reqwest::Client::new()
         .get(format!("{}/v1/feed?lat=1&lon=2", output(&stage, "ApiUrl")))
         .send()
@@ -183,25 +144,7 @@ async fn a_missing_variable_fails_the_functions_start_and_its_log_names_it() {
     );
     let log = stage.function("ApiFunction").unwrap().log().join("\n");
     assert!(log.contains("WISAW_FEED_CURSOR_SECRET_ARN"), "{log}");
-    stage.stop().await;
-    database.drop_now().await;
-}
-
-/// The photo's status once it is `wanted`, or the last one seen when the time is up (a
-/// replayed photo reads `failed` until its new execution ends).
-async fn becomes(stage: &Stage, photo: &str, wanted: PhotoStatus) -> PhotoStatus {
-    let client = reqwest::Client::new();
-    let api = output(stage, "ApiUrl");
-    let deadline = tokio::time::Instant::now() + WITHIN;
-    loop {
-        let status = wisaw_testkit::photo_status(&client, &api, photo)
-            .await
-            .status;
-        if status == wanted || tokio::time::Instant::now() > deadline {
-            return status;
-        }
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
+    fixture.finish(stage).await;
 }
 
 /// `wisaw console --aws` on a free port, stopped when dropped.

@@ -2,15 +2,13 @@
 //! photo still ends ready, or failed in the dead-letter queue and then replayed to ready:
 //! nothing is stuck, nothing is lost.
 
-use super::harness::{self, operator_environment, output, wisaw, Database};
+use super::harness::{self, becomes, operator_environment, phone, wisaw, Fixture};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
-use wisaw::commands::upload::{upload, UploadOptions};
+use wisaw::commands::upload::upload;
 use wisaw_domain::PhotoStatus;
-use wisaw_local::tls::ClientTrust;
-use wisaw_stage::compose::Stage;
 use wisaw_testkit::images::{jpeg, two_tone};
 
 const WITHIN: Duration = Duration::from_secs(240);
@@ -36,19 +34,10 @@ fn kill_every(program: &Path) -> usize {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_function_killed_mid_invocation_loses_no_photo() {
-    let Some(endpoint) = wisaw_testkit::aws_emulator::endpoint("the stage's faults") else {
+    let Some(fixture) = Fixture::new("the stage's faults").await else {
         return;
     };
-    let _alone = harness::one_stage_at_a_time().await;
-    let Some(database) = Database::create().await else {
-        return;
-    };
-    let data = tempfile::tempdir().unwrap();
-    let stage = Stage::start(harness::options(None, &endpoint, &database, data.path()))
-        .await
-        .unwrap();
-    let trust = ClientTrust::with_ca_file(stage.outputs.ca_file.as_ref()).unwrap();
-    let api = output(&stage, "ApiUrl");
+    let stage = fixture.stage(None).await;
 
     // The thumbnail function's processes killed again and again while photos arrive.
     let thumbnail = harness::functions_dir().join("thumbnail");
@@ -67,16 +56,7 @@ async fn a_function_killed_mid_invocation_loses_no_photo() {
     for i in 0..PHOTOS {
         let file = tempfile::NamedTempFile::new().unwrap();
         std::fs::write(file.path(), jpeg(&two_tone(1600 + 8 * i as u32, 1200))).unwrap();
-        let options = UploadOptions {
-            api_url: api.clone(),
-            lat: 1.0,
-            lon: 2.0,
-            device_id: uuid::Uuid::new_v4(),
-            wait: WITHIN,
-            progress: false,
-            events_api_key: None,
-            trust: trust.clone(),
-        };
+        let options = phone(&stage, false, WITHIN);
         uploads.push(tokio::spawn(async move {
             let followed = upload(file.path(), &options).await.unwrap();
             (followed.status.photo_id.to_string(), followed.status.status)
@@ -111,7 +91,7 @@ async fn a_function_killed_mid_invocation_loses_no_photo() {
         for execution in runner.list(None, 100).await.unwrap() {
             runner.wait_for(&execution.name, WITHIN).await.unwrap();
         }
-        let operator = operator_environment(&stage, &database);
+        let operator = operator_environment(&stage, &fixture.database);
         let listed = wisaw(&operator, &["dlq", "list", "--aws"]);
         let mut replay = vec!["dlq", "replay", "--aws", "--operator", "stage-test"];
         for photo in &failed {
@@ -122,24 +102,13 @@ async fn a_function_killed_mid_invocation_loses_no_photo() {
             replay.extend(["--photo", photo.as_str()]);
         }
         wisaw(&operator, &replay);
-        let client = reqwest::Client::new();
         for photo in failed {
-            let deadline = tokio::time::Instant::now() + WITHIN;
-            loop {
-                let status = wisaw_testkit::photo_status(&client, &api, photo)
-                    .await
-                    .status;
-                if status == PhotoStatus::Ready {
-                    break;
-                }
-                assert!(
-                    tokio::time::Instant::now() < deadline,
-                    "{photo} is still {status:?}"
-                );
-                tokio::time::sleep(Duration::from_millis(250)).await;
-            }
+            assert_eq!(
+                becomes(&stage, photo, PhotoStatus::Ready, WITHIN).await,
+                PhotoStatus::Ready,
+                "{photo}"
+            );
         }
     }
-    stage.stop().await;
-    database.drop_now().await;
+    fixture.finish(stage).await;
 }

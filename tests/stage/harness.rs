@@ -5,6 +5,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use wisaw::commands::upload::UploadOptions;
+use wisaw_domain::PhotoStatus;
+use wisaw_local::tls::ClientTrust;
 use wisaw_stage::compose::{Stage, StageOptions};
 
 /// The Lambda packages whose binaries the template names, and the `wisaw` command the
@@ -52,7 +55,7 @@ pub fn functions_dir() -> PathBuf {
 
 /// One stage at a time: every stage of the project's template names the same bucket and
 /// queues in the emulator, and two would take each other's messages.
-pub async fn one_stage_at_a_time() -> tokio::sync::MutexGuard<'static, ()> {
+async fn one_stage_at_a_time() -> tokio::sync::MutexGuard<'static, ()> {
     static STAGE: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
     STAGE.lock().await
 }
@@ -104,7 +107,7 @@ impl Database {
 }
 
 /// The options of a stage of `template` (the project's own unless given).
-pub fn options(
+fn options(
     template: Option<&Path>,
     aws_endpoint: &str,
     database: &Database,
@@ -209,4 +212,81 @@ pub fn wisaw(environment: &[(String, String)], args: &[&str]) -> String {
         String::from_utf8_lossy(&output.stderr)
     );
     text
+}
+
+/// What a stage test stands on: the emulator, a database of its own, a data folder kept
+/// across the stage's restarts, and the one-stage-at-a-time turn.
+pub struct Fixture {
+    pub endpoint: String,
+    pub database: Database,
+    pub data: tempfile::TempDir,
+    _alone: tokio::sync::MutexGuard<'static, ()>,
+}
+
+impl Fixture {
+    /// `None` (the test skipped, saying so) without the emulator or Postgres.
+    pub async fn new(test: &str) -> Option<Self> {
+        let endpoint = wisaw_testkit::aws_emulator::endpoint(test)?;
+        let alone = one_stage_at_a_time().await;
+        let database = Database::create().await?;
+        Some(Self {
+            endpoint,
+            database,
+            data: tempfile::tempdir().unwrap(),
+            _alone: alone,
+        })
+    }
+
+    /// A stage of `template` (the project's own unless given) on this fixture.
+    pub async fn stage(&self, template: Option<&Path>) -> Stage {
+        Stage::start(options(
+            template,
+            &self.endpoint,
+            &self.database,
+            self.data.path(),
+        ))
+        .await
+        .unwrap()
+    }
+
+    pub async fn finish(self, stage: Stage) {
+        stage.stop().await;
+        self.database.drop_now().await;
+    }
+}
+
+/// A phone of the stage: its API, its authority trusted, its event channel when `events`.
+pub fn phone(stage: &Stage, events: bool, wait: Duration) -> UploadOptions {
+    UploadOptions {
+        api_url: output(stage, "ApiUrl"),
+        lat: 37.77,
+        lon: -122.42,
+        device_id: uuid::Uuid::new_v4(),
+        wait,
+        progress: false,
+        events_api_key: events.then(|| output(stage, "EventsApiKey")),
+        trust: ClientTrust::with_ca_file(stage.outputs.ca_file.as_ref()).unwrap(),
+    }
+}
+
+/// The photo's status once it is `wanted`, or the last one seen when `within` is up (a
+/// replayed photo reads `failed` until its new execution ends).
+pub async fn becomes(
+    stage: &Stage,
+    photo: &str,
+    wanted: PhotoStatus,
+    within: Duration,
+) -> PhotoStatus {
+    let client = reqwest::Client::new();
+    let api = output(stage, "ApiUrl");
+    let deadline = tokio::time::Instant::now() + within;
+    loop {
+        let status = wisaw_testkit::photo_status(&client, &api, photo)
+            .await
+            .status;
+        if status == wanted || tokio::time::Instant::now() > deadline {
+            return status;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
 }
