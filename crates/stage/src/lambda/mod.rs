@@ -132,7 +132,11 @@ impl FunctionLog {
 
     /// Copies each line of `output` into the log, and to this process's stderr under the
     /// function's name.
-    fn follow(&self, name: &str, output: impl tokio::io::AsyncRead + Unpin + Send + 'static) {
+    fn follow(
+        &self,
+        name: &str,
+        output: impl tokio::io::AsyncRead + Unpin + Send + 'static,
+    ) -> tokio::task::JoinHandle<()> {
         let (log, name) = (self.clone(), name.to_string());
         tokio::spawn(async move {
             let mut lines = BufReader::new(output).lines();
@@ -140,7 +144,7 @@ impl FunctionLog {
                 eprintln!("[{name}] {line}");
                 log.push(line);
             }
-        });
+        })
     }
 }
 
@@ -209,6 +213,9 @@ struct Sandbox {
     spawned_at: Instant,
     init_reported: bool,
     last_request_id: String,
+    /// The tasks copying its output into the log: drained when it ends, so what it wrote
+    /// before it ended is in the log when the invocation's error is reported.
+    followers: Vec<tokio::task::JoinHandle<()>>,
 }
 
 impl Sandbox {
@@ -238,11 +245,12 @@ impl Sandbox {
                     format!("{}: {e}", config.bootstrap.display()),
                 )
             })?;
+        let mut followers = Vec::new();
         if let Some(stdout) = process.stdout.take() {
-            log.follow(&config.name, stdout);
+            followers.push(log.follow(&config.name, stdout));
         }
         if let Some(stderr) = process.stderr.take() {
-            log.follow(&config.name, stderr);
+            followers.push(log.follow(&config.name, stderr));
         }
         Ok(Self {
             api,
@@ -252,6 +260,7 @@ impl Sandbox {
             spawned_at: Instant::now(),
             init_reported: false,
             last_request_id: String::new(),
+            followers,
         })
     }
 
@@ -322,6 +331,7 @@ impl Sandbox {
             Ok(status) => status.to_string(),
             Err(e) => e.to_string(),
         };
+        self.drain_log().await;
         InvokeError::new(
             "Runtime.ExitError",
             format!("RequestId: {request_id} Error: Runtime exited with error: {status}"),
@@ -343,9 +353,17 @@ impl Sandbox {
         Some(kb.div_ceil(1024))
     }
 
+    /// Waits (a second at most) for the ended process's output to reach the log.
+    async fn drain_log(&mut self) {
+        for follower in self.followers.drain(..) {
+            let _ = tokio::time::timeout(Duration::from_secs(1), follower).await;
+        }
+    }
+
     async fn stop(&mut self) {
         self.alive = false;
         let _ = self.process.kill().await;
+        self.drain_log().await;
     }
 }
 
