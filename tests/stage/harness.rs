@@ -69,11 +69,16 @@ pub struct Database {
 
 impl Database {
     pub async fn create() -> Option<Self> {
-        use sqlx::Connection;
         let admin_url = wisaw_testkit::TestSchema::create("stage")
             .await?
             .base_url()
             .to_string();
+        Some(Self::create_on(admin_url).await)
+    }
+
+    /// A database of the test's own on the server of `admin_url`.
+    pub async fn create_on(admin_url: String) -> Self {
+        use sqlx::Connection;
         let name = format!(
             "wisaw_stage_{}",
             &uuid::Uuid::new_v4().simple().to_string()[..12]
@@ -86,11 +91,11 @@ impl Database {
         let mut url = url::Url::parse(&admin_url).unwrap();
         url.set_path(&name);
         url.set_query(None);
-        Some(Self {
+        Self {
             admin_url,
             name,
             url: url.to_string(),
-        })
+        }
     }
 
     pub async fn drop_now(self) {
@@ -226,9 +231,18 @@ pub struct Fixture {
 impl Fixture {
     /// `None` (the test skipped, saying so) without the emulator or Postgres.
     pub async fn new(test: &str) -> Option<Self> {
+        Self::with_database_on(test, None).await
+    }
+
+    /// A fixture whose database is made on the server of `admin_url` (the tests' shared
+    /// Postgres when `None`).
+    pub async fn with_database_on(test: &str, admin_url: Option<String>) -> Option<Self> {
         let endpoint = wisaw_testkit::aws_emulator::endpoint(test)?;
         let alone = one_stage_at_a_time().await;
-        let database = Database::create().await?;
+        let database = match admin_url {
+            Some(admin_url) => Database::create_on(admin_url).await,
+            None => Database::create().await?,
+        };
         Some(Self {
             endpoint,
             database,

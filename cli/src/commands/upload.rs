@@ -62,6 +62,20 @@ pub struct Followed {
 
 /// Uploads one file and returns the photo's final status (and its event).
 pub async fn upload(file: &Path, options: &UploadOptions) -> Result<Followed> {
+    follow(send(file, options).await?, options).await
+}
+
+/// A photo whose upload the store acknowledged: what the phone then waits on.
+pub struct Sent {
+    pub photo_id: PhotoId,
+    client: reqwest::Client,
+    events: Option<EventsConnection>,
+    acknowledged: tokio::time::Instant,
+}
+
+/// The phone's first half: the ticket, the event channel subscribed, the bytes sent as
+/// the ticket says. The photo is the pipeline's from here on.
+pub async fn send(file: &Path, options: &UploadOptions) -> Result<Sent> {
     let bytes = Bytes::from(
         tokio::fs::read(file)
             .await
@@ -90,7 +104,7 @@ pub async fn upload(file: &Path, options: &UploadOptions) -> Result<Followed> {
         .upload
         .with_context(|| format!("photo {photo_id} no longer awaits its upload"))?;
     // Subscribed before the upload, so the event cannot be published before anyone listens.
-    let mut events = match &options.events_api_key {
+    let events = match &options.events_api_key {
         Some(key) => {
             match EventsConnection::subscribed_to(&ticket.events, key, "upload", &options.trust)
                 .await
@@ -107,7 +121,24 @@ pub async fn upload(file: &Path, options: &UploadOptions) -> Result<Followed> {
     eprintln!("photo {photo_id}: uploading {} bytes", bytes.len());
 
     send_as_ticket_says(&client, &upload, bytes, options.progress).await?;
-    let acknowledged = tokio::time::Instant::now();
+    Ok(Sent {
+        photo_id,
+        client,
+        events,
+        acknowledged: tokio::time::Instant::now(),
+    })
+}
+
+/// The phone's second half: the photo's event heard (or its status polled) until it is
+/// settled, or `options.wait` after the upload was acknowledged.
+pub async fn follow(sent: Sent, options: &UploadOptions) -> Result<Followed> {
+    let Sent {
+        photo_id,
+        client,
+        mut events,
+        acknowledged,
+    } = sent;
+    let api = options.api_url.trim_end_matches('/');
     let deadline = acknowledged + options.wait;
     if let Some(connection) = events.as_mut() {
         match wait_for_event(connection, &client, api, photo_id, deadline).await {

@@ -6,7 +6,9 @@
 //! and signed URLs as the stores see them ([`photos`]), a message off a queue
 //! ([`queues`]); with the feature
 //! `aws-emulator`, an AWS emulator's configuration and resources (`aws_emulator`) and what
-//! `AwsEnvironment` refused (`aws_environment`). Never a
+//! `AwsEnvironment` refused (`aws_environment`); a Postgres of a test's own that it can
+//! restart ([`own_postgres`]) and a proxy that takes a service away and brings it back
+//! ([`outage_proxy`]). Never a
 //! dependency of anything that ships.
 
 #[cfg(feature = "aws-emulator")]
@@ -16,6 +18,8 @@ pub mod aws_environment;
 pub mod client;
 pub mod fixtures;
 pub mod images;
+pub mod outage_proxy;
+pub mod own_postgres;
 pub mod photos;
 pub mod pictures;
 pub mod ports;
