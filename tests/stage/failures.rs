@@ -90,6 +90,8 @@ async fn a_missing_permission_fails_the_photo_and_the_operator_replays_it_after_
     let console = ConsoleProcess::start(&operator).await;
     let page = console.page("/console/dlq").await;
     assert!(page.contains(&photo), "{page}");
+    // Its original waits for the replay.
+    assert!(harness::original_kept(&fixture, &stage, &photo).await);
     drop(console);
     stage.stop().await;
 
@@ -113,6 +115,7 @@ async fn a_missing_permission_fails_the_photo_and_the_operator_replays_it_after_
         becomes(&stage, &photo, PhotoStatus::Ready, WITHIN).await,
         PhotoStatus::Ready
     );
+    assert!(harness::original_deleted(&fixture, &stage, &photo).await);
 
     fixture.finish(stage).await;
 }

@@ -304,3 +304,29 @@ pub async fn becomes(
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
 }
+
+/// Whether photo `photo`'s original is in the stage's bucket, as the emulator has it.
+pub async fn original_kept(fixture: &Fixture, stage: &Stage, photo: &str) -> bool {
+    let config = wisaw_testkit::aws_emulator::config(&fixture.endpoint).await;
+    let s3 = wisaw_testkit::aws_emulator::s3_client(&config);
+    let listed = s3
+        .list_objects_v2()
+        .bucket(output(stage, "BucketName"))
+        .prefix(format!("uploads/{photo}"))
+        .send()
+        .await
+        .unwrap();
+    listed.key_count().unwrap_or(0) > 0
+}
+
+/// Whether the original of `photo` is gone within a few seconds (it is deleted just
+/// after the photo's event is published).
+pub async fn original_deleted(fixture: &Fixture, stage: &Stage, photo: &str) -> bool {
+    for _ in 0..40 {
+        if !original_kept(fixture, stage, photo).await {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    false
+}

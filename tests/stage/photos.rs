@@ -1,7 +1,7 @@
 //! A phone uploads through the stage: the photo is ready and its event heard on its
-//! channel; a text file is rejected.
+//! channel; a text file is rejected. Once each is announced, its original is deleted.
 
-use super::harness::{phone, Fixture};
+use super::harness::{original_deleted, phone, Fixture};
 use std::time::Duration;
 use wisaw::commands::upload::upload;
 use wisaw_domain::PhotoStatus;
@@ -30,6 +30,11 @@ async fn a_photo_goes_through_the_template_as_deployed() {
         .event
         .expect("photo.ready arrived on the device's channel");
     assert_eq!(event["eventType"], "photo.ready", "{event}");
+    let photo = heard.status.photo_id.to_string();
+    assert!(
+        original_deleted(&fixture, &stage, &photo).await,
+        "{photo}'s original is kept after it was announced"
+    );
 
     let text = tempfile::NamedTempFile::new().unwrap();
     std::fs::write(text.path(), b"not a photo at all, only words").unwrap();
@@ -39,6 +44,11 @@ async fn a_photo_goes_through_the_template_as_deployed() {
         PhotoStatus::Rejected,
         "{:?}",
         rejected.status
+    );
+    let photo = rejected.status.photo_id.to_string();
+    assert!(
+        original_deleted(&fixture, &stage, &photo).await,
+        "{photo}'s original is kept after it was announced"
     );
 
     fixture.finish(stage).await;

@@ -298,6 +298,61 @@ async fn notify_refuses_unfinished_photos_and_skips_deleted_ones() {
     assert!(s.notifier.events().is_empty());
 }
 
+/// Whether photo `id`'s original is still in the store.
+async fn original_kept(s: &Stack, id: PhotoId) -> bool {
+    s.blobs.size(&id.upload_key()).await.unwrap().is_some()
+}
+
+#[tokio::test]
+async fn notify_deletes_the_original_once_announced_and_a_failed_photo_keeps_it() {
+    let s = stack().await;
+    let file = jpeg::encode(&quadrants(40, 20), 90);
+    let (ready, rejected, failed) = (
+        ready_photo(&s.metadata).await,
+        processing_photo(&s.metadata).await,
+        processing_photo(&s.metadata).await,
+    );
+    let rejection = Outcome::Rejected {
+        reason_code: "not_an_image".into(),
+        reason: "This file is not a photo.".into(),
+    };
+    super::persist(&s.metadata, rejected, rejection, 0)
+        .await
+        .unwrap();
+    let failure = Outcome::Failed {
+        error: "Wisaw.Transient".into(),
+        cause: "the store was down".into(),
+    };
+    super::persist(&s.metadata, failed, failure, 0)
+        .await
+        .unwrap();
+    for id in [ready, rejected, failed] {
+        super::uploaded(&s.blobs, id, "image/jpeg", file.clone()).await;
+    }
+
+    // Killed while it publishes: the original stays for the rerun.
+    s.notifier.hang.store(true, Ordering::SeqCst);
+    let killed = tokio::time::timeout(
+        std::time::Duration::from_millis(200),
+        s.announcer().handle(notify_input(ready)),
+    )
+    .await;
+    assert!(killed.is_err(), "the publish was meant to hang");
+    s.notifier.hang.store(false, Ordering::SeqCst);
+    assert!(original_kept(&s, ready).await);
+
+    for id in [ready, rejected] {
+        s.announcer().handle(notify_input(id)).await.unwrap();
+        assert!(!original_kept(&s, id).await, "{id} is announced");
+        // A rerun (the step's retry after a crash past the delete) deletes nothing twice.
+        s.announcer().handle(notify_input(id)).await.unwrap();
+    }
+    // A failed photo is not announced, and its original waits for the operator's replay.
+    s.notify_fails(failed, "a failed photo is not announced")
+        .await;
+    assert!(original_kept(&s, failed).await);
+}
+
 #[tokio::test]
 async fn a_failed_publish_is_retried_and_the_retry_publishes() {
     let s = stack().await;

@@ -65,14 +65,19 @@ pub fn unique(prefix: &str) -> String {
     format!("wisaw-{prefix}-{}", &id[..12])
 }
 
-/// A new bucket, and an S3 client that addresses it by path (as the emulator wants).
-pub async fn create_bucket(config: &SdkConfig) -> (aws_sdk_s3::Client, String) {
-    let bucket = unique("bucket");
-    let client = aws_sdk_s3::Client::from_conf(
+/// An S3 client that addresses buckets by path (as the emulator wants).
+pub fn s3_client(config: &SdkConfig) -> aws_sdk_s3::Client {
+    aws_sdk_s3::Client::from_conf(
         aws_sdk_s3::config::Builder::from(config)
             .force_path_style(true)
             .build(),
-    );
+    )
+}
+
+/// A new bucket, and an S3 client for it.
+pub async fn create_bucket(config: &SdkConfig) -> (aws_sdk_s3::Client, String) {
+    let bucket = unique("bucket");
+    let client = s3_client(config);
     client.create_bucket().bucket(&bucket).send().await.unwrap();
     (client, bucket)
 }

@@ -7,6 +7,11 @@
 //! the event waiting, for the step's retry, a restart or the sweep; a crash between the
 //! publish and the mark publishes it again later under the same `eventId`, which the
 //! subscriber drops. So every event arrives at least once, and is shown once.
+//!
+//! Once a photo's announcement is out, nothing reads its original again (a dead letter's
+//! replay runs only for a photo that is not final): this step deletes it, where the bucket
+//! would otherwise keep it for the lifecycle rule's days. A failed photo never gets here,
+//! so its original stays for the operator's replay.
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;
@@ -17,7 +22,7 @@ use wisaw_domain::events::{
 };
 use wisaw_domain::model::Photo;
 use wisaw_domain::ports::{BlobStore, MetadataStore, Notifier};
-use wisaw_domain::StepError;
+use wisaw_domain::{PhotoId, StepError};
 
 /// The event type reported (never published) for a photo deleted while in flight.
 pub const NO_EVENT: &str = "none";
@@ -78,6 +83,7 @@ impl Announcer<'_> {
     pub async fn handle(&self, input: NotifyInput) -> Result<NotifyOutput, StepError> {
         let Some(photo) = self.metadata.get_photo(input.photo_id).await? else {
             tracing::warn!(photo_id = %input.photo_id, "photo no longer exists; nobody to tell");
+            self.let_go_of_original(input.photo_id).await?;
             return Ok(NotifyOutput {
                 event_type: NO_EVENT.into(),
                 published: false,
@@ -107,6 +113,8 @@ impl Announcer<'_> {
         if !published {
             tracing::info!(photo_id = %photo.id, "already announced");
         }
+        // Also when a run before this one published: it may have ended before deleting.
+        self.let_go_of_original(photo.id).await?;
         Ok(NotifyOutput {
             event_type: event_type.into(),
             published,
@@ -126,7 +134,10 @@ impl Announcer<'_> {
             let result = match self.metadata.get_photo(event.photo_id).await {
                 // Deleted meanwhile: its events went with it.
                 Ok(None) => continue,
-                Ok(Some(photo)) => self.publish(&photo, &event).await,
+                Ok(Some(photo)) => match self.publish(&photo, &event).await {
+                    Ok(()) => self.let_go_of_original(photo.id).await,
+                    failed => failed,
+                },
                 Err(error) => Err(error.into()),
             };
             match result {
@@ -142,6 +153,13 @@ impl Announcer<'_> {
             }
         }
         Ok(report)
+    }
+
+    /// Deletes the photo's original, once the photo is announced (or gone). Deleting what
+    /// is already gone succeeds, so a rerun does it again safely.
+    async fn let_go_of_original(&self, photo: PhotoId) -> Result<(), StepError> {
+        self.blobs.delete(&photo.upload_key()).await?;
+        Ok(())
     }
 
     /// Publishes one announcement on the photo's device channel, then marks it sent.
