@@ -226,6 +226,19 @@ fn the_state_machine_is_the_definition_file_with_the_templates_substitutions() {
             "UploadStateMachine's definition placeholder ${NotifyFunctionArn}".into()
         )
     );
+
+    // An Express workflow is refused by name, not run with Standard's semantics.
+    let express = std::fs::read_to_string(root.join("template.yaml"))
+        .unwrap()
+        .replace("      Type: STANDARD\n", "      Type: EXPRESS\n");
+    let template = Template::parse(&express).unwrap();
+    let inputs = self::inputs(&template, &[], &resources);
+    assert_eq!(
+        template.state_machines(&inputs, &resources, root).err(),
+        Some(TemplateError::Unsupported(
+            "UploadStateMachine's Type EXPRESS (the stage runs Standard workflows)".into()
+        ))
+    );
 }
 
 #[test]

@@ -45,6 +45,21 @@ pub(crate) fn deployed(
         .as_str()
         .unwrap_or("STANDARD")
         .to_string();
+    match kind.as_str() {
+        "STANDARD" => {}
+        // Express's semantics (names not unique, at-least-once runs, histories in
+        // CloudWatch Logs only) are not the local engine's: refused, never run as Standard.
+        "EXPRESS" => {
+            return Err(TemplateError::Unsupported(format!(
+                "{id}'s Type EXPRESS (the stage runs Standard workflows)"
+            )))
+        }
+        other => {
+            return Err(TemplateError::Malformed(format!(
+                "{id}'s Type {other}: STANDARD or EXPRESS"
+            )))
+        }
+    }
     let definition = match (&properties["DefinitionUri"], &properties["Definition"]) {
         (Value::String(uri), Value::Null) => {
             let path = template_dir.join(uri);
