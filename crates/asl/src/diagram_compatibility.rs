@@ -11,7 +11,8 @@ use wisaw_diagram::{execution_path, HistoryItem, StateOutcome};
 #[test]
 fn the_engines_own_events_read_as_a_caught_failure() {
     let input = json!({"photoId": "p1"});
-    let lambda = Resource::LambdaInvoke;
+    let lambda = &Resource::LambdaInvoke;
+    let sqs = &Resource::SqsSendMessage;
     let mut events = vec![
         history::execution_started(&input, "arn:aws:states:local:0:stateMachine:upload"),
         history::state_entered("Task", "Validate", &input),
@@ -34,9 +35,9 @@ fn the_engines_own_events_read_as_a_caught_failure() {
         history::task_succeeded(lambda, &input),
         history::state_exited("Task", "MarkFailed", &input, &Default::default()),
         history::state_entered("Task", "SendToDeadLetterQueue", &input),
-        history::task_scheduled("local", Resource::SqsSendMessage, &input, None),
-        history::task_started(Resource::SqsSendMessage),
-        history::task_succeeded(Resource::SqsSendMessage, &input),
+        history::task_scheduled("local", sqs, &input, None),
+        history::task_started(sqs),
+        history::task_succeeded(sqs, &input),
         history::state_exited("Task", "SendToDeadLetterQueue", &input, &Default::default()),
         history::state_entered("Fail", "PhotoFailed", &input),
         history::execution_failed(Some("PhotoFailed"), Some("A step failed after its retries")),

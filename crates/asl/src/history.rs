@@ -9,12 +9,17 @@ use serde_json::{json, Map, Value};
 pub struct NewEvent {
     pub event_type: String,
     pub details: Value,
+    /// The id of the event it follows, its `previousEventId`: inside a Parallel
+    /// branch or Map iteration, that branch's previous event. `None`: the event
+    /// just before it in the history.
+    pub previous: Option<i64>,
 }
 
 fn event(event_type: impl Into<String>, details: Value) -> NewEvent {
     NewEvent {
         event_type: event_type.into(),
         details,
+        previous: None,
     }
 }
 
@@ -68,56 +73,80 @@ pub fn map_iteration(event_type: &str, index: usize, map_state: &str) -> NewEven
     event(event_type, json!({"index": index, "name": map_state}))
 }
 
+/// `TaskScheduled`, or `LambdaFunctionScheduled` for a function named by its ARN.
 /// `region`: the machine's, where its tasks are called.
 pub fn task_scheduled(
     region: &str,
-    resource: Resource,
+    resource: &Resource,
     parameters: &Value,
     timeout_seconds: Option<u64>,
 ) -> NewEvent {
-    let (resource_type, name) = resource.event_names();
-    let mut details = json!({
-        "resourceType": resource_type,
-        "resource": name,
-        "region": region,
-        "parameters": parameters.to_string(),
-    });
+    let (event_type, mut details) = match resource.event_names() {
+        Some((resource_type, name)) => (
+            "TaskScheduled",
+            json!({
+                "resourceType": resource_type,
+                "resource": name,
+                "region": region,
+                "parameters": parameters.to_string(),
+            }),
+        ),
+        None => (
+            "LambdaFunctionScheduled",
+            json!({
+                "resource": resource.name(),
+                "input": parameters.to_string(),
+                "inputDetails": {"truncated": false},
+            }),
+        ),
+    };
     if let Some(seconds) = timeout_seconds {
         details["timeoutInSeconds"] = json!(seconds);
     }
-    event("TaskScheduled", details)
+    event(event_type, details)
 }
 
-pub fn task_started(resource: Resource) -> NewEvent {
-    let (resource_type, name) = resource.event_names();
-    event(
-        "TaskStarted",
-        json!({"resourceType": resource_type, "resource": name}),
-    )
-}
-
-pub fn task_succeeded(resource: Resource, output: &Value) -> NewEvent {
-    let (resource_type, name) = resource.event_names();
-    event(
-        "TaskSucceeded",
-        json!({"resourceType": resource_type, "resource": name, "output": output.to_string(),
-               "outputDetails": {"truncated": false}}),
-    )
-}
-
-/// `TaskFailed`, or `TaskTimedOut` (which has no cause) when the task ran out of time.
-pub fn task_failed(resource: Resource, timed_out: bool, error: &str, cause: &str) -> NewEvent {
-    let (resource_type, name) = resource.event_names();
-    if timed_out {
-        return event(
-            "TaskTimedOut",
-            json!({"error": error, "resource": name, "resourceType": resource_type}),
-        );
+/// `TaskStarted`; `LambdaFunctionStarted` has no details.
+pub fn task_started(resource: &Resource) -> NewEvent {
+    match resource.event_names() {
+        Some((resource_type, name)) => event(
+            "TaskStarted",
+            json!({"resourceType": resource_type, "resource": name}),
+        ),
+        None => bare("LambdaFunctionStarted"),
     }
-    event(
-        "TaskFailed",
-        json!({"cause": cause, "error": error, "resource": name, "resourceType": resource_type}),
-    )
+}
+
+pub fn task_succeeded(resource: &Resource, output: &Value) -> NewEvent {
+    let mut details = json!({"output": output.to_string(), "outputDetails": {"truncated": false}});
+    match resource.event_names() {
+        Some((resource_type, name)) => {
+            details["resourceType"] = json!(resource_type);
+            details["resource"] = json!(name);
+            event("TaskSucceeded", details)
+        }
+        None => event("LambdaFunctionSucceeded", details),
+    }
+}
+
+/// `TaskFailed`, or `TaskTimedOut` (which has no cause) when the task ran out of
+/// time; `LambdaFunctionFailed` and `LambdaFunctionTimedOut` for a function named by
+/// its ARN, which do not name the resource.
+pub fn task_failed(resource: &Resource, timed_out: bool, error: &str, cause: &str) -> NewEvent {
+    let mut details = match timed_out {
+        true => json!({"error": error}),
+        false => json!({"cause": cause, "error": error}),
+    };
+    let prefix = match resource.event_names() {
+        Some((resource_type, name)) => {
+            details["resource"] = json!(name);
+            details["resourceType"] = json!(resource_type);
+            "Task"
+        }
+        None => "LambdaFunction",
+    };
+    let outcome = if timed_out { "TimedOut" } else { "Failed" };
+    event(format!("{prefix}{outcome}"), details)
 }
 
 pub fn execution_succeeded(output: &Value) -> NewEvent {

@@ -53,7 +53,9 @@ pub trait TaskInvoker: Send + Sync {
 
     /// Runs one task. `resource` is the state's `Resource` ARN
     /// (`arn:aws:states:::lambda:invoke` or `arn:aws:states:::sqs:sendMessage`),
-    /// `parameters` the state's effective Parameters. Returns the raw result as
+    /// `parameters` the state's effective Parameters. A Task whose `Resource` is a
+    /// Lambda function's ARN comes as `lambda:invoke` with that ARN as `FunctionName`
+    /// and the state's input as `Payload`. Returns the raw result as
     /// the AWS integration would (see [`lambda_invoke_result`]).
     async fn invoke(&self, resource: &str, parameters: Value) -> Result<Value, TaskFailure>;
 }

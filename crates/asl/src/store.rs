@@ -345,7 +345,7 @@ async fn insert_events(
         let id = last_event_id + offset as i64 + 1;
         row.push_bind(execution_id)
             .push_bind(id)
-            .push_bind(id - 1)
+            .push_bind(event.previous.unwrap_or(id - 1))
             .push_bind(timestamp(at))
             .push_bind(&event.event_type)
             .push_bind(event.details.to_string());

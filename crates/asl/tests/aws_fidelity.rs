@@ -5,7 +5,8 @@
 //! Step Functions developer guide and executions recorded on AWS.
 //!
 //! A fixture file holds:
-//! - `definition`, `input`, and `functions`: by FunctionName, one of
+//! - `definition`, `input`, and `functions`: by function name (a FunctionName or
+//!   a Task's `Resource` that is a function's ARN names it as Lambda does), one of
 //!   `{"echo": true}`, `{"returns": v}`, `{"fails": {"error", "cause"}}`,
 //!   `{"fails_first": n}` (then echoes) or `{"sleeps_ms": n}` (then echoes);
 //! - `execution`: any of `status`, `output`, `error`, `cause` (a key absent from
@@ -15,7 +16,10 @@
 //! - `history`: every event, `{"type", "details"}`, in order. Events of Parallel
 //!   branches or concurrent Map iterations carry a `lane`: events of one lane must
 //!   appear in their order, lanes between the same two laneless events may
-//!   interleave in any way.
+//!   interleave in any way. An event may give its `previous` (`previousEventId`):
+//!   the position in `history`, from 1, of the event it points at, or 0 for none.
+//!   Without lanes that is AWS's own `previousEventId`; with lanes it names the
+//!   event wherever the lanes put it.
 //!
 //! In expected values, `"<any>"` matches anything, and `{"$json": v}` matches JSON
 //! text that parses to `v` with its object keys in the same order (inputs and
@@ -77,7 +81,7 @@ impl TaskInvoker for FixtureFunctions {
             Resource::LAMBDA_INVOKE_ARN,
             "fixtures call Lambda only"
         );
-        let function = parameters["FunctionName"].as_str().unwrap_or_default();
+        let function = function_name(parameters["FunctionName"].as_str().unwrap_or_default());
         let payload = parameters.get("Payload").cloned().unwrap_or(Value::Null);
         let call = {
             let mut calls = self.calls.lock().unwrap();
@@ -116,6 +120,15 @@ impl TaskInvoker for FixtureFunctions {
             payload
         };
         Ok(lambda_invoke_result(output))
+    }
+}
+
+/// The function a FunctionName names: Lambda takes its name, or its ARN
+/// (`arn:aws:lambda:REGION:ACCOUNT:function:NAME`, a version or alias after it).
+fn function_name(function: &str) -> &str {
+    match function.split(':').collect::<Vec<_>>()[..] {
+        ["arn", _, "lambda", _, _, "function", name, ..] => name,
+        _ => function,
     }
 }
 
@@ -293,7 +306,12 @@ fn mismatch(expected: &Ordered, actual: &Ordered, at: &str, in_order: bool) -> O
     }
 }
 
-fn event_mismatch(expected: &Ordered, actual: &HistoryEvent) -> Option<String> {
+/// `ids`: the id each expected event was found at so far, by its position.
+fn event_mismatch(
+    expected: &Ordered,
+    actual: &HistoryEvent,
+    ids: &[Option<i64>],
+) -> Option<String> {
     let want_type = expected.get("type").and_then(Ordered::as_str).unwrap();
     if want_type != actual.event_type {
         return Some(format!("type {}, expected {want_type}", actual.event_type));
@@ -304,6 +322,35 @@ fn event_mismatch(expected: &Ordered, actual: &HistoryEvent) -> Option<String> {
         want_type,
         false,
     )
+    .or_else(|| previous_mismatch(expected, actual, ids))
+}
+
+/// The event's `previousEventId`, if the fixture gives it: the id of the event at
+/// that position of the fixture, which must have been found already.
+fn previous_mismatch(
+    expected: &Ordered,
+    actual: &HistoryEvent,
+    ids: &[Option<i64>],
+) -> Option<String> {
+    let Ordered::Scalar(previous) = expected.get("previous")? else {
+        return Some("previous is not a number".to_string());
+    };
+    let position = previous.as_u64().expect("previous is a position") as usize;
+    let want = match position {
+        0 => Some(0),
+        _ => ids.get(position - 1).copied().flatten(),
+    };
+    match want {
+        Some(id) if id == actual.previous_event_id => None,
+        Some(id) => Some(format!(
+            "previousEventId {}, expected {id} (the fixture's event {position})",
+            actual.previous_event_id
+        )),
+        None => Some(format!(
+            "previousEventId {}, expected the fixture's event {position}, not yet in the history",
+            actual.previous_event_id
+        )),
+    }
 }
 
 /// Checks the history against the expected events, lanes allowed to interleave.
@@ -311,7 +358,12 @@ fn check_history(expected: &[Ordered], actual: &[HistoryEvent]) -> Result<(), St
     let shown = || {
         actual
             .iter()
-            .map(|e| format!("  {} {} {}", e.id, e.event_type, e.details))
+            .map(|e| {
+                format!(
+                    "  {} (after {}) {} {}",
+                    e.id, e.previous_event_id, e.event_type, e.details
+                )
+            })
             .collect::<Vec<_>>()
             .join("\n")
     };
@@ -328,14 +380,18 @@ fn check_history(expected: &[Ordered], actual: &[HistoryEvent]) -> Result<(), St
             return Err(format!("event {index} has id {}", event.id));
         }
     }
+    // The id each expected event was found at, for the `previous` of later ones.
+    let mut ids: Vec<Option<i64>> = vec![None; expected.len()];
     // Segments: runs of laned events between laneless ones.
     let mut position = 0;
     let mut next_expected = 0;
     while next_expected < expected.len() {
         if expected[next_expected].get("lane").is_none() {
-            if let Some(problem) = event_mismatch(&expected[next_expected], &actual[position]) {
+            if let Some(problem) = event_mismatch(&expected[next_expected], &actual[position], &ids)
+            {
                 return Err(format!("event {}: {problem}\n{}", position + 1, shown()));
             }
+            ids[next_expected] = Some(actual[position].id);
             position += 1;
             next_expected += 1;
             continue;
@@ -344,35 +400,37 @@ fn check_history(expected: &[Ordered], actual: &[HistoryEvent]) -> Result<(), St
             .iter()
             .position(|e| e.get("lane").is_none())
             .map_or(expected.len(), |offset| next_expected + offset);
-        let mut lanes: Vec<(String, Vec<&Ordered>)> = Vec::new();
-        for event in &expected[next_expected..end] {
+        // Each lane's events, with their positions in the fixture.
+        let mut lanes: Vec<(String, Vec<(usize, &Ordered)>)> = Vec::new();
+        for (index, event) in expected.iter().enumerate().take(end).skip(next_expected) {
             let lane = event
                 .get("lane")
                 .and_then(Ordered::as_str)
                 .unwrap()
                 .to_string();
             match lanes.iter_mut().find(|(name, _)| *name == lane) {
-                Some((_, events)) => events.push(event),
-                None => lanes.push((lane, vec![event])),
+                Some((_, events)) => events.push((index, event)),
+                None => lanes.push((lane, vec![(index, event)])),
             }
         }
         let mut heads = vec![0; lanes.len()];
         for _ in next_expected..end {
-            let candidate = lanes.iter().enumerate().find(|(lane, (_, events))| {
+            let candidate = lanes.iter().enumerate().find_map(|(lane, (_, events))| {
                 events
-                    .get(heads[*lane])
-                    .is_some_and(|e| event_mismatch(e, &actual[position]).is_none())
+                    .get(heads[lane])
+                    .filter(|(_, e)| event_mismatch(e, &actual[position], &ids).is_none())
+                    .map(|(index, _)| (lane, *index))
             });
-            let Some((lane, _)) = candidate else {
+            let Some((lane, index)) = candidate else {
                 let wanted: Vec<String> = lanes
                     .iter()
                     .enumerate()
                     .filter_map(|(lane, (_, events))| {
-                        events.get(heads[lane]).map(|e| {
+                        events.get(heads[lane]).map(|(_, e)| {
                             format!(
                                 "{} ({})",
                                 e.get("type").unwrap(),
-                                event_mismatch(e, &actual[position]).unwrap()
+                                event_mismatch(e, &actual[position], &ids).unwrap()
                             )
                         })
                     })
@@ -383,6 +441,7 @@ fn check_history(expected: &[Ordered], actual: &[HistoryEvent]) -> Result<(), St
                     shown()
                 ));
             };
+            ids[index] = Some(actual[position].id);
             heads[lane] += 1;
             position += 1;
         }

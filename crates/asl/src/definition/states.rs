@@ -13,10 +13,14 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 /// The Task resources the runner can run; the invoker receives their ARN.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Resource {
     LambdaInvoke,
     SqsSendMessage,
+    /// A Lambda function named by its ARN (`arn:aws:lambda:REGION:ACCOUNT:function:NAME`,
+    /// optionally with a version or alias): the older form of calling Lambda, whose
+    /// result is the function's payload and whose events are `LambdaFunction...`.
+    LambdaFunction(String),
 }
 
 impl Resource {
@@ -27,22 +31,48 @@ impl Resource {
         match arn {
             Self::LAMBDA_INVOKE_ARN => Some(Self::LambdaInvoke),
             Self::SQS_SEND_MESSAGE_ARN => Some(Self::SqsSendMessage),
+            _ if is_function_arn(arn) => Some(Self::LambdaFunction(arn.to_string())),
             _ => None,
         }
     }
-    pub fn arn(self) -> &'static str {
+
+    /// The ARN the invoker is called with: a function named by its ARN is called
+    /// through `lambda:invoke`, as AWS calls it.
+    pub fn arn(&self) -> &'static str {
         match self {
-            Self::LambdaInvoke => Self::LAMBDA_INVOKE_ARN,
+            Self::LambdaInvoke | Self::LambdaFunction(_) => Self::LAMBDA_INVOKE_ARN,
             Self::SqsSendMessage => Self::SQS_SEND_MESSAGE_ARN,
         }
     }
-    /// `resourceType` and `resource` as history events name them.
-    pub fn event_names(self) -> (&'static str, &'static str) {
+
+    /// `resourceType` and `resource` as `Task...` events name a service integration;
+    /// `None` for a function named by its ARN, whose events are `LambdaFunction...`.
+    pub fn event_names(&self) -> Option<(&'static str, &'static str)> {
         match self {
-            Self::LambdaInvoke => ("lambda", "invoke"),
-            Self::SqsSendMessage => ("sqs", "sendMessage"),
+            Self::LambdaInvoke => Some(("lambda", "invoke")),
+            Self::SqsSendMessage => Some(("sqs", "sendMessage")),
+            Self::LambdaFunction(_) => None,
         }
     }
+
+    /// The resource as a cause names it (`States.DataLimitExceeded` blames it for a
+    /// result too large): the integrated service (`lambda`), or the function's ARN.
+    pub fn name(&self) -> &str {
+        match self {
+            Self::LambdaInvoke => "lambda",
+            Self::SqsSendMessage => "sqs",
+            Self::LambdaFunction(arn) => arn,
+        }
+    }
+}
+
+/// `arn:PARTITION:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER]`.
+fn is_function_arn(arn: &str) -> bool {
+    let parts: Vec<&str> = arn.split(':').collect();
+    matches!(
+        parts[..],
+        ["arn", _, "lambda", _, _, "function", ..] if (7..=8).contains(&parts.len())
+    ) && parts.iter().all(|part| !part.is_empty())
 }
 
 #[derive(Clone, Debug, PartialEq)]

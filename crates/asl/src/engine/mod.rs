@@ -32,7 +32,7 @@ use super::store::{AppendError, Checkpoint, ExecutionRecord, Store, Update};
 use super::template::Template;
 use chrono::{DateTime, SubsecRound, Utc};
 use futures::future::BoxFuture;
-use journal::Journal;
+use journal::{Chain, Journal};
 use lane::Lane;
 use serde_json::{json, Map, Value};
 use sfn_vocabulary::ExecutionStatus;
@@ -94,8 +94,10 @@ impl Step {
     }
 }
 
-fn data_limit_cause(state: &str) -> String {
-    format!("The state/task '{state}' returned a result with a size exceeding the maximum number of bytes service limit.")
+/// `blamed`: the state whose output is too large, or the resource whose result is
+/// (`lambda`, a function's ARN), as AWS names them.
+fn data_limit_cause(blamed: &str) -> String {
+    format!("The state/task '{blamed}' returned a result with a size exceeding the maximum number of bytes service limit.")
 }
 
 /// A failure that Retry and Catch see. A Fail state may leave out either part;
@@ -224,18 +226,29 @@ impl Engine<'_> {
         journal: &'s Journal<'s>,
     ) -> BoxFuture<'s, Result<BranchEnd, AppendError>> {
         let durable = lane.is_none();
+        let chain = lane.map_or(journal.root(), Lane::chain);
         Box::pin(async move {
             loop {
                 let name = cursor.state.clone();
                 if let Some(lane) = lane {
                     lane.now_in(Some(branch.type_of(&name)));
                 }
+                // A Task whose work failed ends its branch still "in" the Task: AWS
+                // records it aborted after the branch's failure, unlike a Fail state
+                // or a state whose input or output could not be worked out.
+                let mut task_failed = false;
                 let step = match branch.state(&name) {
                     Some(state) => match self
-                        .run_state(state, &mut cursor, context, journal, durable)
+                        .run_state(state, &mut cursor, context, journal, lane)
                         .await
                     {
-                        Ok(step) => step,
+                        Ok(step) => {
+                            task_failed = matches!(
+                                (&state.kind, &step),
+                                (StateKind::Task(_), Step::Fail { .. })
+                            );
+                            step
+                        }
                         Err(Interrupt::Runtime(error)) => {
                             Step::runtime(&name, cursor.entered_event_id, error)
                         }
@@ -255,7 +268,9 @@ impl Engine<'_> {
                 let type_name = branch.type_of(&name);
                 let step = step.within_limit(&name);
                 if let (Some(lane), Step::End { .. } | Step::Fail { .. }) = (lane, &step) {
-                    lane.now_in(None);
+                    if !task_failed {
+                        lane.now_in(None);
+                    }
                 }
                 match step {
                     Step::Next {
@@ -270,7 +285,7 @@ impl Engine<'_> {
                         let mut variables = std::mem::take(&mut cursor.variables);
                         variables.extend(assigned);
                         cursor = journal
-                            .enter(events, entering(next, output, variables), durable)
+                            .enter(chain, events, entering(next, output, variables), durable)
                             .await?;
                     }
                     Step::End { output, assigned } => {
@@ -283,9 +298,9 @@ impl Engine<'_> {
                                 error: None,
                                 cause: None,
                             };
-                            journal.append(events, update).await?;
+                            journal.append(chain, events, update).await?;
                         } else {
-                            journal.append(vec![exited], Update::Events).await?;
+                            journal.append(chain, vec![exited], Update::Events).await?;
                         }
                         return Ok(BranchEnd::Succeeded(output));
                     }
@@ -302,7 +317,7 @@ impl Engine<'_> {
                                 error: error.clone(),
                                 cause: cause.clone(),
                             };
-                            journal.append(events, update).await?;
+                            journal.append(chain, events, update).await?;
                         }
                         return Ok(BranchEnd::Failed(Failure { error, cause }));
                     }
@@ -311,21 +326,22 @@ impl Engine<'_> {
         })
     }
 
-    /// Writes a branch's first `...StateEntered` (after `lead`) and returns where it stands.
+    /// Writes a branch's first `...StateEntered` (after `lead`) on its lane's
+    /// chain and returns where it stands.
     async fn enter_branch(
         &self,
         branch: &Branch,
         input: Value,
         variables: Variables,
         lead: Vec<NewEvent>,
+        lane: &Lane,
         journal: &Journal<'_>,
     ) -> Result<Checkpoint, AppendError> {
         let start = branch.start_at();
         let mut events = lead;
         events.push(history::state_entered(branch.type_of(start), start, &input));
-        journal
-            .enter(events, entering(start.to_string(), input, variables), false)
-            .await
+        let cursor = entering(start.to_string(), input, variables);
+        journal.enter(lane.chain(), events, cursor, false).await
     }
 
     async fn run_state(
@@ -334,7 +350,7 @@ impl Engine<'_> {
         cursor: &mut Checkpoint,
         context: &ExecutionContext,
         journal: &Journal<'_>,
-        durable: bool,
+        lane: Option<&Lane>,
     ) -> Result<Step, Interrupt> {
         let ctx = context.for_state(
             &cursor.state,
@@ -350,7 +366,7 @@ impl Engine<'_> {
         let effective = state.input_path.apply(&cursor.input, &scope)?;
         match &state.kind {
             StateKind::Task(_) | StateKind::Parallel(_) | StateKind::Map(_) => {
-                self.run_work(state, effective, ctx, cursor, context, journal, durable)
+                self.run_work(state, effective, ctx, cursor, context, journal, lane)
                     .await
             }
             StateKind::Pass(pass) => pass::run(state, pass, effective, &cursor.input, &scope),

@@ -17,10 +17,17 @@ impl Work<'_> {
             Some(template) => template.render(self.effective, self.scope)?,
             None => self.effective.clone(),
         };
-        self.journal
-            .append(vec![history::bare("ParallelStateStarted")], Update::Events)
+        let started = vec![history::bare("ParallelStateStarted")];
+        let started = self
+            .journal
+            .append(self.chain(), started, Update::Events)
             .await?;
-        let lanes: Vec<Lane> = parallel.branches.iter().map(|_| Lane::default()).collect();
+        // Every branch's first event follows ParallelStateStarted.
+        let lanes: Vec<Lane> = parallel
+            .branches
+            .iter()
+            .map(|_| Lane::after(started))
+            .collect();
         let runs = parallel.branches.iter().zip(&lanes).map(|(branch, lane)| {
             let input = input.clone();
             async move {
@@ -31,16 +38,20 @@ impl Work<'_> {
                         input,
                         self.scope.variables.clone(),
                         Vec::new(),
+                        lane,
                         self.journal,
                     )
                     .await
                     .map_err(Stop::Store)?;
-                match self
+                let end = self
                     .engine
                     .run_branch(branch, cursor, Some(lane), self.context, self.journal)
                     .await
-                    .map_err(Stop::Store)?
-                {
+                    .map_err(Stop::Store)?;
+                // The state goes on from the last branch to end: its success points
+                // there, and its failure (or retry) at the event that failed.
+                self.chain().follow(lane.chain().last());
+                match end {
                     BranchEnd::Succeeded(output) => Ok(output),
                     BranchEnd::Failed(failure) => Err(Stop::Failed(failure)),
                 }

@@ -38,15 +38,17 @@ fn wait_until(
     entered_at: DateTime<Utc>,
 ) -> Result<DateTime<Utc>, RuntimeError> {
     let after = |seconds: i64| {
-        // Step Functions' own ceiling on a wait, about 68 years.
-        if seconds > i64::from(i32::MAX) {
-            return Err(RuntimeError("Wait state delay is too long.".to_string()));
-        }
+        check_delay(seconds)?;
         Ok(entered_at + chrono::Duration::seconds(seconds))
+    };
+    // A time to wait until is held to the same ceiling, counted from the entry.
+    let until = |at: DateTime<Utc>| {
+        check_delay((at - entered_at).num_seconds())?;
+        Ok(at)
     };
     match &wait.until {
         WaitFor::Seconds(seconds) => after(i64::try_from(*seconds).unwrap_or(i64::MAX)),
-        WaitFor::Timestamp(at) => Ok(*at),
+        WaitFor::Timestamp(at) => until(*at),
         WaitFor::SecondsPath(path) => {
             let value = path.select(effective, scope).ok_or_else(|| {
                 RuntimeError(format!(
@@ -71,12 +73,21 @@ fn wait_until(
                     "The TimestampPath parameter does not reference an input value: {path}"
                 ))
             })?;
-            value.as_str().and_then(parse_timestamp).ok_or_else(|| {
+            let at = value.as_str().and_then(parse_timestamp).ok_or_else(|| {
                 let shown = value.as_str().map_or_else(|| value.to_string(), str::to_string);
                 RuntimeError(format!(
                     "The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: {path} == {shown}"
                 ))
-            })
+            })?;
+            until(at)
         }
     }
+}
+
+/// Step Functions' own ceiling on a wait: 2^31 - 1 seconds, about 68 years.
+fn check_delay(seconds: i64) -> Result<(), RuntimeError> {
+    if seconds > i64::from(i32::MAX) {
+        return Err(RuntimeError("Wait state delay is too long.".to_string()));
+    }
+    Ok(())
 }

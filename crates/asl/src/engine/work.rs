@@ -8,7 +8,7 @@ use super::super::history::{self, NewEvent};
 use super::super::path::Scope;
 use super::super::retry::matches;
 use super::super::store::{Checkpoint, Update};
-use super::{assign, Engine, Failure, Interrupt, Journal, Step};
+use super::{assign, Chain, Engine, Failure, Interrupt, Journal, Lane, Step};
 use serde_json::Value;
 
 /// One try of a Task, Parallel or Map state's work.
@@ -50,6 +50,15 @@ pub(super) struct Work<'a> {
     pub(super) scope: &'a Scope<'a>,
     pub(super) context: &'a ExecutionContext,
     pub(super) journal: &'a Journal<'a>,
+    /// The Parallel branch or Map iteration the state runs in, if any.
+    pub(super) lane: Option<&'a Lane>,
+}
+
+impl Work<'_> {
+    /// The line of the history the state writes on: its branch's, or the machine's.
+    pub(super) fn chain(&self) -> &Chain {
+        self.lane.map_or(self.journal.root(), Lane::chain)
+    }
 }
 
 impl Engine<'_> {
@@ -65,8 +74,10 @@ impl Engine<'_> {
         cursor: &mut Checkpoint,
         context: &ExecutionContext,
         journal: &Journal<'_>,
-        durable: bool,
+        lane: Option<&Lane>,
     ) -> Result<Step, Interrupt> {
+        let durable = lane.is_none();
+        let chain = lane.map_or(journal.root(), Lane::chain);
         let (handling, transition): (&Handling, &Transition) = match &state.kind {
             StateKind::Task(task) => (&task.handling, &task.transition),
             StateKind::Parallel(parallel) => (&parallel.handling, &parallel.transition),
@@ -87,6 +98,7 @@ impl Engine<'_> {
                 scope: &scope,
                 context,
                 journal,
+                lane,
             };
             let attempt = match &state.kind {
                 StateKind::Task(task) => work.attempt_task(task).await?,
@@ -96,8 +108,9 @@ impl Engine<'_> {
             };
             let (failure, on_retry, on_final) = match attempt {
                 Attempt::Succeeded { result, event } => {
+                    recorded(lane);
                     // Written with the transition to the next state, in one write.
-                    journal.defer(event).await;
+                    journal.defer(chain, event).await;
                     let selected = match &handling.result_selector {
                         Some(selector) => selector.render(&result, &scope)?,
                         None => result,
@@ -131,14 +144,16 @@ impl Engine<'_> {
                     } else {
                         Update::Events
                     };
-                    journal.append(events, update).await?;
+                    journal.append(chain, events, update).await?;
+                    recorded(lane);
                     tokio::time::sleep(retrier.delay(done)).await;
                     let retry_count = cursor.retry_attempts.iter().sum();
                     ctx = context.for_state(&cursor.state, cursor.entered_at, Some(retry_count));
                     continue;
                 }
             }
-            journal.append(on_final, Update::Events).await?;
+            journal.append(chain, on_final, Update::Events).await?;
+            recorded(lane);
             if let Some(catcher) = handling
                 .catch
                 .iter()
@@ -158,5 +173,14 @@ impl Engine<'_> {
                 cause: failure.cause,
             });
         }
+    }
+}
+
+/// The attempt's outcome is in the history (a success goes out with the next
+/// transition): a Map waiting for failures due at the same moment need not wait
+/// for this lane any longer.
+fn recorded(lane: Option<&Lane>) {
+    if let Some(lane) = lane {
+        lane.task_due(None);
     }
 }

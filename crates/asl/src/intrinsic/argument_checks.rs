@@ -32,7 +32,8 @@ pub(super) fn object<'v>(value: &'v Value, what: &str) -> Result<&'v Map<String,
     }
 }
 
-/// An integer argument; Step Functions rounds a non-integer to the nearest integer.
+/// An integer argument; Step Functions rounds a non-integer to the nearest integer,
+/// a half towards positive infinity (see [`round_half_up`]).
 pub(super) fn rounded_integer(value: &Value, what: &str) -> Result<i64, String> {
     let Value::Number(number) = value else {
         return Err(format!("{what} is {}, not an integer", kind(value)));
@@ -44,10 +45,22 @@ pub(super) fn rounded_integer(value: &Value, what: &str) -> Result<i64, String> 
 }
 
 fn round_float(number: &Number) -> Option<i64> {
-    let rounded = number.as_f64()?.round();
+    let rounded = round_half_up(number.as_f64()?);
     // 2^63 is exactly representable; every float below it fits an i64.
     (rounded.is_finite() && rounded >= -(2f64.powi(63)) && rounded < 2f64.powi(63))
         .then_some(rounded as i64)
+}
+
+/// Rounds as Java's `Math.round` does, which Step Functions uses: to the nearest
+/// integer, a half upwards (2.5 to 3, -2.5 to -2), where `f64::round` takes a half
+/// away from zero. Computed from the floor, so no addition loses the fraction.
+fn round_half_up(x: f64) -> f64 {
+    let floor = x.floor();
+    if x - floor >= 0.5 {
+        floor + 1.0
+    } else {
+        floor
+    }
 }
 
 /// An integer argument that must already be one (an array index).

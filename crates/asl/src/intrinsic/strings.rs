@@ -36,24 +36,33 @@ pub(super) fn format(template_arg: Option<&Arg>, values: &[Value]) -> Result<Val
             Piece::Text(text) => out.push_str(text),
             Piece::Placeholder => {
                 let fill = fills.next().ok_or("a placeholder has no argument")?;
-                out.push_str(&natural_text(fill)?);
+                out.push_str(&natural_text(fill));
             }
         }
     }
     Ok(Value::String(out))
 }
 
-/// A value's natural string representation, as States.Format inserts it.
-fn natural_text(value: &Value) -> Result<String, String> {
+/// A value's natural string representation, as States.Format inserts it: Step
+/// Functions writes a value as Java writes its map or list, so an object reads
+/// `{Arg1=1, Arg2=[a, b]}`, strings bare at every depth.
+fn natural_text(value: &Value) -> String {
     match value {
-        Value::String(text) => Ok(text.clone()),
-        Value::Number(number) => Ok(number.to_string()),
-        Value::Bool(flag) => Ok(flag.to_string()),
-        Value::Null => Ok("null".to_string()),
-        other => Err(format!(
-            "an argument is {}; only strings, numbers, booleans and null can be formatted",
-            kind(other)
-        )),
+        Value::String(text) => text.clone(),
+        Value::Number(number) => number.to_string(),
+        Value::Bool(flag) => flag.to_string(),
+        Value::Null => "null".to_string(),
+        Value::Array(items) => {
+            let items: Vec<String> = items.iter().map(natural_text).collect();
+            format!("[{}]", items.join(", "))
+        }
+        Value::Object(fields) => {
+            let fields: Vec<String> = fields
+                .iter()
+                .map(|(name, value)| format!("{name}={}", natural_text(value)))
+                .collect();
+            format!("{{{}}}", fields.join(", "))
+        }
     }
 }
 

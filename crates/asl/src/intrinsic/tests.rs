@@ -106,11 +106,23 @@ fn format_writes_natural_text_and_keeps_escaped_braces() {
 }
 
 #[test]
-fn format_refuses_objects_and_a_mismatched_count() {
-    let cause = failure("States.Format('{}', $.obj)", &[("$.obj", json!({"a": 1}))]);
-    assert!(cause.starts_with("States.Format('{}', $.obj): "), "{cause}");
-    assert!(cause.contains("an object"), "{cause}");
-    assert!(failure("States.Format('{}', $.arr)", &[("$.arr", json!([1]))]).contains("an array"));
+fn format_writes_objects_and_arrays_as_java_does() {
+    let input = [(
+        "$.obj",
+        json!({"a": 1, "list": ["x y", true, null, 2.5], "inner": {"b": {}, "c": [[]]}}),
+    )];
+    assert_eq!(
+        eval("States.Format('{}', $.obj)", &input),
+        json!("{a=1, list=[x y, true, null, 2.5], inner={b={}, c=[[]]}}")
+    );
+    assert_eq!(
+        eval("States.Format('{}', States.Array(1, 2))", &[]),
+        json!("[1, 2]")
+    );
+}
+
+#[test]
+fn format_refuses_a_mismatched_count() {
     // A template from a path is only known at run time.
     let cause = failure("States.Format($.t, 1)", &[("$.t", json!("{} and {}"))]);
     assert!(
@@ -145,6 +157,13 @@ fn string_to_json_parses_and_refuses_what_is_not_json() {
         json!({"number": 20})
     );
     assert!(failure("States.StringToJson('{nope')", &[]).contains("not JSON text"));
+    assert_eq!(eval("States.StringToJson('')", &[]), json!(null));
+    assert_eq!(eval("States.StringToJson(' ')", &[]), json!(null));
+    assert_eq!(eval("States.StringToJson('-0')", &[]).to_string(), "0");
+    assert_eq!(
+        eval("States.StringToJson('[-0.0]')", &[]).to_string(),
+        "[0]"
+    );
     assert!(failure("States.StringToJson(5)", &[]).contains("not a string"));
 }
 
@@ -471,6 +490,14 @@ fn math_add_sums_32_bit_integers() {
     let input = [("$.value1", json!(111)), ("$.step", json!(-1))];
     assert_eq!(eval("States.MathAdd($.value1, $.step)", &input), json!(110));
     assert_eq!(eval("States.MathAdd(1.6, 1)", &[]), json!(3));
+    // Each argument is rounded, a half upwards, before the sum.
+    assert_eq!(eval("States.MathAdd(-1.49, -1.5)", &[]), json!(-2));
+    assert_eq!(eval("States.MathAdd(-0.5, 0.5)", &[]), json!(1));
+    assert_eq!(eval("States.MathAdd(2.5, -2.5)", &[]), json!(1));
+    assert_eq!(
+        eval("States.MathAdd(0.49999999999999994, 0)", &[]),
+        json!(0)
+    );
     assert_eq!(
         eval("States.MathAdd(2147483647, 2147483647)", &[]),
         json!(4294967294_i64)
