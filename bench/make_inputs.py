@@ -1,5 +1,8 @@
 """Photo-like benchmark inputs, the same bytes on every run.
 
+The inputs themselves are not committed (bench/.gitignore); their sizes are, in
+bench/results/inputs.json, which bench/photo_cost.py reads to price an original's storage.
+
 A photo is smooth light plus texture at every scale (1/f noise), a few hard edges and
 sensor grain. That mix, saved at JPEG quality chosen to land at about 2.2 bits per
 pixel with 4:2:0 chroma, compresses and decodes like a phone's camera output (flat
@@ -7,6 +10,7 @@ synthetic images decode several times faster and would flatter every contender).
 """
 
 import io
+import json
 import sys
 from pathlib import Path
 
@@ -87,11 +91,20 @@ def main(out: Path) -> None:
     jpeg48 = out / "photo-48mp.jpg"
     if not jpeg48.exists():
         jpeg48.write_bytes(jpeg_at_bits_per_pixel(photo(8064, 6048, seed=48), exif))
+    sizes = {}
     for path in (jpeg, png, webp, jpeg48):
         with Image.open(path) as image:
             bpp = path.stat().st_size * 8 / (image.width * image.height)
             made.append(f"{path.name}: {image.width}x{image.height}, {path.stat().st_size / 1e6:.1f} MB, {bpp:.2f} bits/pixel")
+            sizes[path.name] = {"bytes": path.stat().st_size, "width": image.width, "height": image.height}
+    record_sizes(sizes)
     print("\n".join(made))
+
+
+def record_sizes(sizes: dict) -> None:
+    """Writes the inputs' sizes where a fresh clone, without bench/inputs, can read them."""
+    results = Path(__file__).resolve().parent / "results" / "inputs.json"
+    results.write_text(json.dumps({"written_by": "bench/make_inputs.py", "inputs": sizes}, indent=2) + "\n")
 
 
 if __name__ == "__main__":

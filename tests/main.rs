@@ -8,6 +8,7 @@ extern crate wisaw_testkit;
 mod support;
 
 mod console;
+mod cost;
 mod events;
 mod hostile;
 mod pipeline;
