@@ -45,7 +45,14 @@ async fn an_operator_finds_a_failed_photo_and_replays_it_from_the_console() {
     browser.click("form.search button").await;
     browser.find("#blobs").await;
     assert!(browser.text("#status").await.contains("ready"));
-    for blob in ["upload", "thumb", "display"] {
+    // Its original was deleted once it was announced, and the page says so.
+    let upload = browser.text("figure[data-blob=upload] figcaption").await;
+    assert!(
+        upload.contains("deleted once the photo was announced"),
+        "upload: {upload}"
+    );
+    assert_eq!(browser.count("figure[data-blob=upload] img").await, 0);
+    for blob in ["thumb", "display"] {
         let caption = browser
             .text(&format!("figure[data-blob={blob}] figcaption"))
             .await;

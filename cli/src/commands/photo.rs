@@ -66,9 +66,10 @@ fn text(story: &PhotoStory) -> Result<String> {
     }
     writeln!(out, "blobs:")?;
     for blob in &story.blobs {
-        match blob.size {
-            Some(size) => writeln!(out, "  {:<8} {}  {size} bytes", blob.name, blob.key)?,
-            None => writeln!(out, "  {:<8} {}  missing", blob.name, blob.key)?,
+        match (blob.size, blob.absent_because) {
+            (Some(size), _) => writeln!(out, "  {:<8} {}  {size} bytes", blob.name, blob.key)?,
+            (None, Some(why)) => writeln!(out, "  {:<8} {}  {why}", blob.name, blob.key)?,
+            (None, None) => writeln!(out, "  {:<8} {}  missing", blob.name, blob.key)?,
         }
     }
     writeln!(out, "executions:")?;

@@ -10,7 +10,7 @@ use crate::error::OperatorResult;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use std::time::Duration;
-use wisaw_domain::events::OutboxEvent;
+use wisaw_domain::events::{announced_as, OutboxEvent};
 use wisaw_domain::ids::PhotoId;
 use wisaw_domain::model::{AbuseReport, Photo};
 use wisaw_domain::ports::{ExecutionStatus, ExecutionSummary};
@@ -50,6 +50,9 @@ pub struct BlobView {
     pub key: String,
     /// `None`: missing.
     pub size: Option<u64>,
+    /// Why it is absent when that is how it should be: an announced photo's original,
+    /// which notify deletes once the photo's event is out.
+    pub absent_because: Option<&'static str>,
     /// A short-lived link to look at it.
     pub preview_url: Option<String>,
 }
@@ -123,11 +126,15 @@ async fn blobs_of(
             Some(_) => Some(ports.blobs.presign_get(&key, PREVIEW_TTL).await?),
             None => None,
         };
+        let announced = photo.is_some_and(|p| announced_as(p.status).is_some());
+        let absent_because = (size.is_none() && name == "upload" && announced)
+            .then_some("deleted once the photo was announced");
         blobs.push(BlobView {
             name,
             key,
             size,
             preview_url,
+            absent_because,
         });
     }
     Ok(blobs)

@@ -85,7 +85,7 @@ fn story_body(story: &PhotoStory) -> Markup {
                 @for blob in &story.blobs {
                     figure data-blob=(blob.name) {
                         figcaption { strong { (blob.name) } " " code { (blob.key) } " · "
-                            @match blob.size { Some(size) => { span.size { (size) " bytes" } }, None => span.error.missing { "missing" } } }
+                            @match (blob.size, blob.absent_because) { (Some(size), _) => { span.size { (size) " bytes" } }, (None, Some(why)) => { span.muted.absent { (why) } }, (None, None) => { span.error.missing { "missing" } } } }
                         @if let Some(url) = &blob.preview_url {
                             img src=(url) alt={ (blob.name) " of " (story.photo_id) } loading="lazy";
                         }
