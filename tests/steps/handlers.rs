@@ -36,6 +36,19 @@ impl Stack {
             .expect_err(why)
     }
 
+    /// The notify step for photo `id` killed while it publishes: its future dropped
+    /// half-way.
+    async fn killed_while_publishing(&self, id: PhotoId) {
+        self.notifier.hang.store(true, Ordering::SeqCst);
+        let killed = tokio::time::timeout(
+            std::time::Duration::from_millis(200),
+            self.announcer().handle(notify_input(id)),
+        )
+        .await;
+        assert!(killed.is_err(), "the publish was meant to hang");
+        self.notifier.hang.store(false, Ordering::SeqCst);
+    }
+
     fn announcer(&self) -> Announcer<'_> {
         Announcer {
             metadata: &self.metadata,
@@ -331,14 +344,7 @@ async fn notify_deletes_the_original_once_announced_and_a_failed_photo_keeps_it(
     }
 
     // Killed while it publishes: the original stays for the rerun.
-    s.notifier.hang.store(true, Ordering::SeqCst);
-    let killed = tokio::time::timeout(
-        std::time::Duration::from_millis(200),
-        s.announcer().handle(notify_input(ready)),
-    )
-    .await;
-    assert!(killed.is_err(), "the publish was meant to hang");
-    s.notifier.hang.store(false, Ordering::SeqCst);
+    s.killed_while_publishing(ready).await;
     assert!(original_kept(&s, ready).await);
 
     for id in [ready, rejected] {
@@ -375,15 +381,7 @@ async fn a_crash_while_publishing_leaves_the_event_for_the_rerun_or_the_sweep() 
     let id = ready_photo(&s.metadata).await;
     let other = ready_photo(&s.metadata).await;
 
-    // The step is killed while it publishes: its future is dropped half-way.
-    s.notifier.hang.store(true, Ordering::SeqCst);
-    let killed = tokio::time::timeout(
-        std::time::Duration::from_millis(200),
-        s.announcer().handle(notify_input(id)),
-    )
-    .await;
-    assert!(killed.is_err(), "the publish was meant to hang");
-    s.notifier.hang.store(false, Ordering::SeqCst);
+    s.killed_while_publishing(id).await;
 
     let rerun = s.announcer().handle(notify_input(id)).await.unwrap();
     assert!(rerun.published);

@@ -89,36 +89,32 @@ impl OwnPostgres {
         );
     }
 
-    /// Runs the Postgres program `program` with `args`, then `paths`, as the server's
-    /// account.
+    /// Runs the Postgres program `program` with `args`, then `paths`.
     fn pg(&self, program: &str, args: &[&str], paths: &[&Path]) {
+        let mut command = self.program(program);
+        command.args(args).args(paths);
+        run(&mut command);
+    }
+
+    /// The Postgres program `program`, to be run as the server's account.
+    fn program(&self, program: &str) -> Command {
         let binary = self.bin.join(program);
-        let mut command = if self.as_root {
+        if self.as_root {
             let mut runuser = Command::new("runuser");
             runuser.args(["-u", SERVER_ACCOUNT, "--"]).arg(binary);
             runuser
         } else {
             Command::new(binary)
-        };
-        command.args(args).args(paths);
-        run(&mut command);
+        }
     }
 }
 
 impl Drop for OwnPostgres {
     fn drop(&mut self) {
-        let data = self.data();
-        let binary = self.bin.join("pg_ctl");
-        let mut command = if self.as_root {
-            let mut runuser = Command::new("runuser");
-            runuser.args(["-u", SERVER_ACCOUNT, "--"]).arg(binary);
-            runuser
-        } else {
-            Command::new(binary)
-        };
-        let _ = command
+        let _ = self
+            .program("pg_ctl")
             .args(["stop", "-m", "immediate", "-D"])
-            .arg(data)
+            .arg(self.data())
             .output();
     }
 }
