@@ -62,17 +62,9 @@ async fn wait_until_serving(client: &reqwest::Client, base_url: &str) {
     }
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 async fn a_killed_server_finishes_every_accepted_photo_after_restart(store: Store) {
     let data = tempfile::tempdir().unwrap();
-    let addr = format!("127.0.0.1:{}", free_port());
+    let addr = format!("127.0.0.1:{}", support::free_port());
     let base_url = format!("http://{addr}");
     let client = reqwest::Client::new();
 
@@ -130,7 +122,7 @@ async fn a_server_killed_between_outcome_and_event_delivers_every_event_after_re
     let photos = wisaw_local::dispatcher::execution_capacity().clamp(2, 6);
     let data = tempfile::tempdir().unwrap();
     let gate = data.path().join("publish-gate");
-    let addr = format!("127.0.0.1:{}", free_port());
+    let addr = format!("127.0.0.1:{}", support::free_port());
     let base_url = format!("http://{addr}");
     let client = reqwest::Client::new();
 

@@ -28,3 +28,12 @@ pub mod store;
 
 pub use client::*;
 pub use store::{FromStore, Store, TestSchema};
+
+/// A port of 127.0.0.1 free a moment ago, for a server a test starts as another process.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}

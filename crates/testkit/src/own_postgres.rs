@@ -7,6 +7,7 @@
 //! Without the Postgres binaries the test says it skipped, unless
 //! `WISAW_REQUIRE_POSTGRES=1` (as in CI), where it fails.
 
+use crate::free_port;
 use crate::store::REQUIRE_POSTGRES_VAR;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -131,14 +132,6 @@ fn is_root() -> bool {
         .arg("-u")
         .output()
         .is_ok_and(|output| output.stdout.trim_ascii() == b"0")
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 fn run(command: &mut Command) {

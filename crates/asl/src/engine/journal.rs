@@ -2,6 +2,7 @@
 
 use super::super::history::NewEvent;
 use super::super::store::{AppendError, Checkpoint, Store, Update};
+use super::lane::Lane;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 
@@ -76,9 +77,10 @@ impl<'a> Journal<'a> {
         }
     }
 
-    /// The chain of the machine's own states.
-    pub(super) fn root(&self) -> &Chain {
-        &self.root
+    /// The chain a state writes on: its Parallel branch's or Map iteration's `lane`,
+    /// or the machine's own.
+    pub(super) fn chain<'c>(&'c self, lane: Option<&'c Lane>) -> &'c Chain {
+        lane.map_or(&self.root, Lane::chain)
     }
 
     /// Writes `events` on `chain` (after any deferred ones) with `update`; returns

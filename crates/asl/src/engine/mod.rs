@@ -226,7 +226,7 @@ impl Engine<'_> {
         journal: &'s Journal<'s>,
     ) -> BoxFuture<'s, Result<BranchEnd, AppendError>> {
         let durable = lane.is_none();
-        let chain = lane.map_or(journal.root(), Lane::chain);
+        let chain = journal.chain(lane);
         Box::pin(async move {
             loop {
                 let name = cursor.state.clone();

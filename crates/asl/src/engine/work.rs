@@ -57,7 +57,7 @@ pub(super) struct Work<'a> {
 impl Work<'_> {
     /// The line of the history the state writes on: its branch's, or the machine's.
     pub(super) fn chain(&self) -> &Chain {
-        self.lane.map_or(self.journal.root(), Lane::chain)
+        self.journal.chain(self.lane)
     }
 }
 
@@ -77,7 +77,7 @@ impl Engine<'_> {
         lane: Option<&Lane>,
     ) -> Result<Step, Interrupt> {
         let durable = lane.is_none();
-        let chain = lane.map_or(journal.root(), Lane::chain);
+        let chain = journal.chain(lane);
         let (handling, transition): (&Handling, &Transition) = match &state.kind {
             StateKind::Task(task) => (&task.handling, &task.transition),
             StateKind::Parallel(parallel) => (&parallel.handling, &parallel.transition),
