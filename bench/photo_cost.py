@@ -280,15 +280,28 @@ class Template:
         self.parameters = blocks(sections.get("Parameters", ""), 2)
         self.resources = blocks(sections.get("Resources", ""), 2)
         self.globals = sections.get("Globals", "")
+        self.conditions = blocks(sections.get("Conditions", ""), 2)
+
+    def condition(self, name: str) -> bool:
+        """A condition of the form `!Equals [!Ref Parameter, value]`, as deployed with the
+        parameter's default (the template's other conditions test values that have none)."""
+        match = re.match(r"\s*!Equals\s*\[\s*!Ref\s+(\w+)\s*,\s*\"?([^\"\]]*)\"?\s*\]", self.conditions[name])
+        if not match:
+            raise SystemExit(f"template.yaml: condition {name} is not read by this script")
+        return self.default(match.group(1)) == match.group(2).strip()
 
     def default(self, parameter: str) -> str | None:
         block = self.parameters.get(parameter)
         return first(r"^\s+Default:\s*(.+)$", block) if block is not None else None
 
     def resolve(self, value: str | None) -> str | None:
-        """A literal, or a `!Ref` to a parameter, as deployed with its default."""
+        """A literal, a `!Ref` to a parameter or an `!If [Condition, a, b]` of literals, as
+        deployed with the parameters' defaults."""
         if value and value.startswith("!Ref "):
             return self.default(value.split()[1])
+        choice = re.match(r"!If\s*\[\s*(\w+)\s*,\s*([^,\]]+?)\s*,\s*([^,\]]+?)\s*\]$", value or "")
+        if choice:
+            return self.resolve(choice.group(2) if self.condition(choice.group(1)) else choice.group(3))
         return value
 
     def type_of(self, name: str) -> str:
@@ -311,8 +324,10 @@ class Template:
         body = policies[1].split("Events:", 1)[0]  # the policies end where the events begin
         return set(re.findall(r"\b([a-z0-9-]+:[A-Za-z*]+)\b(?![/:])", body)) - {"arn:aws"}
 
-    def schedules(self, function: str) -> list[float]:
-        """Seconds between the runs of each enabled schedule of the function."""
+    def schedules(self, function: str) -> list[tuple[float, bool]]:
+        """Each enabled schedule of the function: the seconds between its runs, and whether
+        its input asks for a sweep only while a dead letter waits (then, at rest, it asks
+        the dead-letter queue and not the database: workers/notify)."""
         block = self.resources[function]
         periods = []
         for match in re.finditer(r"Type:\s*Schedule(?:V2)?\s*\n(\s+)Properties:((?:\n\1\s+.*)+)", block):
@@ -320,8 +335,9 @@ class Template:
             if re.search(r"Enabled:\s*false|State:\s*DISABLED", props):
                 continue
             rate = re.search(r"rate\((\d+)\s+(minute|hour|day)s?\)", props)
+            gated = bool(re.search(r'"onlyWhileDeadLettersWait":\s*true', props))
             if rate:
-                periods.append(int(rate.group(1)) * {"minute": 60, "hour": 3600, "day": 86400}[rate.group(2)])
+                periods.append((int(rate.group(1)) * {"minute": 60, "hour": 3600, "day": 86400}[rate.group(2)], gated))
         return periods
 
     def state_machine(self) -> str:
@@ -349,7 +365,12 @@ def template_settings() -> dict:
     deleter = next((f for f in steps if deletes_uploads(t.resources[f])), None)
     functions = t.functions()
     target = first(r"FunctionName:\s*!Ref\s+(\w+)", mapping_block)
-    tracing_global = first(r"^\s+Tracing:\s*(\w+)", t.globals)
+    tracing_global = t.resolve(first(r"^\s+Tracing:\s*(.+)$", t.globals))
+    # Lambda's log-level filtering (LoggingConfig in Globals, as every function has it).
+    app_level = (t.resolve(first(r"^\s+ApplicationLogLevel:\s*(.+)$", t.globals))
+                 or LAMBDA_DEFAULT_LOG_LEVELS["application"]).upper()
+    system_level = (t.resolve(first(r"^\s+SystemLogLevel:\s*(.+)$", t.globals))
+                    or LAMBDA_DEFAULT_LOG_LEVELS["system"]).upper()
     return {
         "template": t,
         "workflow_default": workflow.upper(),
@@ -366,15 +387,18 @@ def template_settings() -> dict:
         "secrets": len(t.of_type("AWS::SecretsManager::Secret")) + (1 if "DatabaseSecretArn" in t.parameters else 0),
         "secret_resources": t.of_type("AWS::SecretsManager::Secret"),
         "alarms": len(t.of_type("AWS::CloudWatch::Alarm")),
-        "schedules": [(f, t.binary(f), p, "WISAW_DATABASE_SECRET_ARN" in t.resources[f])
-                      for f in functions for p in t.schedules(f)],
+        "schedules": [(f, t.binary(f), p, "WISAW_DATABASE_SECRET_ARN" in t.resources[f] and not gated, gated)
+                      for f in functions for p, gated in t.schedules(f)],
+        "function_log_levels": {"application": app_level, "system": system_level},
         "vpc_functions": [f for f in functions if "VpcConfig:" in t.resources[f]],
         "mapping_target": target,
         "function_actions": {f: t.actions(f) for f in functions},
         "functions_traced": tracing_global == "Active" or any(
             first(r"^\s{6}Tracing:\s*(\w+)", t.resources[f]) == "Active" for f in functions),
-        "machine_traced": bool(re.search(r"Tracing:\s*\n\s+Enabled:\s*true", machine_block)),
+        "machine_traced": t.resolve(first(r"Tracing:\s*\n\s+Enabled:\s*(.+)$", machine_block)) == "true",
         "api_timeout_s": float(first(r"^\s{6}Timeout:\s*(\d+)", t.resources.get("ApiFunction", "")) or 0),
+        # How long the api waits for a database connection (5 s, the adapter's default, unless set).
+        "api_db_wait_s": float(first(r"WISAW_DATABASE_WAIT_SECONDS:\s*\"?(\d+)", t.resources.get("ApiFunction", "")) or 5),
         "sub_bucket": first(r"BucketName:\s*!Sub\s*\"?([^\"\n]+)", t.resources.get("UploadsBucket", "")),
     }
 
@@ -416,7 +440,8 @@ def walk(asl: dict, outcome: str, fail_at: str | None = None) -> list[tuple[str,
             retriers = [r for r in state.get("Retry", []) if "Wisaw.Transient" in r["ErrorEquals"]
                         or "States.ALL" in r["ErrorEquals"]]
             path.append((name, 1 + max((r.get("MaxAttempts", 3) for r in retriers), default=0)))
-            name = state["Catch"][0]["Next"]
+            # The catcher a failure after its retries meets (not one for a named error).
+            name = next(c["Next"] for c in state["Catch"] if "States.ALL" in c["ErrorEquals"])
             continue
         path.append((name, 1))
         if state["Type"] == "Choice":
@@ -431,6 +456,9 @@ def walk(asl: dict, outcome: str, fail_at: str | None = None) -> list[tuple[str,
 
 def transitions(path: list[tuple[str, int]]) -> int:
     return sum(times for _, times in path)
+
+
+EXPRESS_LIMIT_S = 300  # Step Functions Developer Guide: an Express execution runs at most five minutes
 
 
 def worst_case_s(asl: dict, path: list[tuple[str, int]]) -> float:
@@ -646,9 +674,27 @@ def app_lines(function: str, name: str, photo: dict) -> list[tuple[str, dict, st
     return lines.get((function, name), [])
 
 
-def invocation_log(app: list[tuple[str, dict, str, dict]], memory_mb: int, duration: float, traced: bool) -> list[str]:
+# Lambda's log-level filtering (Lambda User Guide, "Log-level filtering"): a level lets
+# through itself and what is more severe. The handlers' lines counted here are INFO; the
+# platform events counted (start, runtimeDone, report) are INFO too ("By default, Lambda
+# sets the system log level to INFO. With this setting, Lambda automatically sends start
+# and report log messages").
+LOG_LEVELS = ("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL")
+LAMBDA_DEFAULT_LOG_LEVELS = {"application": "INFO", "system": "INFO"}
+
+
+def passes(level: str, setting: str) -> bool:
+    return LOG_LEVELS.index(level) >= LOG_LEVELS.index(setting)
+
+
+def invocation_log(app: list[tuple[str, dict, str, dict]], memory_mb: int, duration: float, traced: bool,
+                   levels: dict) -> list[str]:
     """One invocation's lines in its log group: Lambda's platform events in the JSON log
-    format (the Telemetry API's event records) around the handler's JSON lines."""
+    format (the Telemetry API's event records) around the handler's JSON lines, those the
+    function's log levels (`levels`: application and system) let through."""
+    platform = passes("INFO", levels["system"])
+    if not passes("INFO", levels["application"]):
+        app = []
     compact = lambda value: json.dumps(value, separators=(",", ":"))
     time = "2026-12-01T22:11:13.000Z"
     request = {"requestId": SAMPLE_REQUEST_ID, "name": "Lambda runtime invoke"}
@@ -671,7 +717,7 @@ def invocation_log(app: list[tuple[str, dict, str, dict]], memory_mb: int, durat
     if traced:
         report["tracing"] = {"spanId": "3f2e1d0c9b8a7968", "type": "X-Amzn-Trace-Id", "value": SAMPLE_TRACE}
     lines.append(compact({"time": time, "type": "platform.report", "record": report}))
-    return lines
+    return lines if platform else [line for line in lines if '"type":"platform.' not in line]
 
 
 def text_platform_lines(memory_mb: int, duration: float) -> list[str]:
@@ -693,7 +739,8 @@ def function_logs(photo: dict, settings: dict) -> dict:
     """The bytes and cost of one photo's invocations' own log lines."""
     rows = []
     for r in photo["invocations"]:
-        lines = invocation_log(app_lines(r["function"], r["input"], photo), r["memory"], r["ms"], settings["functions_traced"])
+        lines = invocation_log(app_lines(r["function"], r["input"], photo), r["memory"], r["ms"], settings["functions_traced"],
+                               settings["function_log_levels"])
         rows.append({"function": r["function"], "input": r["input"], "count": r["count"], "lines": len(lines),
                      "bytes": sum(len(line) + 1 for line in lines)})
     size = sum(r["bytes"] * r["count"] for r in rows)
@@ -901,9 +948,11 @@ def original_app(photo: dict, rows_thumbs: dict, wisaw_cost: dict, settings: dic
     api_cost = lambda_cost(sum(r["gb_s"] * r["count"] for r in api), sum(r["count"] for r in api))
     kept = photo["original_bytes"] / GIB * settings["retention_days"] * 24 / ASSUMPTIONS["hours_per_month"] * PRICE["s3_gb_month"]
     # Its function's START, END and REPORT lines (text: what it logged besides is not
-    # recorded), and the api's lines as this pipeline's api writes them.
+    # recorded), and the api's lines as this pipeline's api writes them, at Lambda's
+    # default levels (the app set none).
     own = sum(len(line) + 1 for line in text_platform_lines(ORIGINAL_MB, wall_ms))
-    api_bytes = sum(r["bytes"] * r["count"] for r in fn_logs["rows"] if r["function"] == "api")
+    unfiltered = function_logs(photo, {**settings, "function_log_levels": LAMBDA_DEFAULT_LOG_LEVELS})
+    api_bytes = sum(r["bytes"] * r["count"] for r in unfiltered["rows"] if r["function"] == "api")
     cost = {
         "Lambda": lambda_cost(gb_s, 1, PRICE["lambda_gb_s_x86"]) + api_cost,
         "Lambda logs": logs_price(own + api_bytes, settings),
@@ -986,19 +1035,22 @@ def schedule_lines(model: dict, settings: dict) -> list[dict]:
     """Each schedule's invocations a month, priced from its function's measured duration
     (the sweep itself is not measured: taken as long as the function's own measured input)."""
     lines = []
-    for function, binary, period, reads_db in settings["schedules"]:
+    for function, binary, period, reads_db, gated in settings["schedules"]:
         entry = next((e for e in model["functions"].values() if e.get("logical_id") == function), None)
         runs = ASSUMPTIONS["hours_per_month"] * 3600 / period
         measured_name, measured = next(iter(entry["inputs"].items())) if entry else ("?", {"gb_seconds": 0})
         # A sweep with nothing to publish writes no INFO line: the platform events alone.
         memory = entry["memory_mb"] if entry else 128
         log_bytes = sum(len(line) + 1 for line in invocation_log([], memory, measured.get("duration_ms", 1.0),
-                                                                 settings["functions_traced"]))
+                                                                 settings["functions_traced"],
+                                                                 settings["function_log_levels"]))
+        # A sweep gated on the dead letters asks SQS first (GetQueueAttributes), each run.
         cost = (runs * lambda_cost(measured["gb_seconds"], 1) + logs_price(runs * log_bytes, settings)
+                + (runs * PRICE["sqs_request"] if gated else 0)
                 + (runs * settings.get("xray_share", ASSUMPTIONS["xray_recorded_share"]) * PRICE["xray_trace"]
                    if settings["functions_traced"] else 0))
         lines.append({"function": function, "binary": binary, "period_s": period, "runs": runs, "reads_db": reads_db,
-                      "cost": cost, "measured": measured_name, "log_bytes": log_bytes})
+                      "gated": gated, "cost": cost, "measured": measured_name, "log_bytes": log_bytes})
     return lines
 
 
@@ -1020,7 +1072,8 @@ def fixed_lines(model: dict, settings: dict) -> list[tuple[str, float, str]]:
                       f"{line['runs']:,.0f} invocations, each as long as its measured `{line['measured']}`, "
                       f"with {line['log_bytes']:,} bytes of platform log events"
                       f"{' and a trace' if settings['functions_traced'] else ''} each"
-                      f"{'; it reads the database' if line['reads_db'] else ''}"))
+                      f"{'; it reads the database' if line['reads_db'] else ''}"
+                      f"{'; it asks the dead-letter queue whether anything waits, and reads the database only then' if line['gated'] else ''}"))
     return lines
 
 
@@ -1296,7 +1349,7 @@ def report(f: dict) -> str:
         f"the lifecycle rule after {settings['retention_days']:g} days; event source batches of {settings['batch_size']}, "
         f"window {settings['batching_window_s']:g} s; tracing {'on' if settings['functions_traced'] or settings['machine_traced'] else 'off'}; "
         f"schedules: " + (", ".join(f"{fn} every {period / 60:g} min{' (reads the database)' if reads else ''}"
-                                   for fn, _, period, reads in settings["schedules"]) or "none") +
+                                   for fn, _, period, reads, _ in settings["schedules"]) or "none") +
         f"; {settings['secrets']} secrets.")
     report_lambda(f, say)
     report_step_functions(f, say)
@@ -1350,8 +1403,11 @@ def report_step_functions(f: dict, say) -> None:
         f"({ms(e12['wall_ms'])} → {e12['billed_ms']:,} ms for 12 MP, {ms(e48['wall_ms'])} → {e48['billed_ms']:,} ms for 48 MP) "
         f"at {memory_mb} MB ({memory_why}): {usd(e12['cost'] * 1e6)} / {usd(e48['cost'] * 1e6)} per million. "
         f"Express runs at most 5 minutes; the ready path's Tasks may take up to {worst_case_s(f['asl'], f['ready']):,.0f} s "
-        f"under their own timeouts and retries, so a photo that needs every retry is cut off and ends in no state "
-        f"(the operator's replay runs it again, as Standard).")
+        f"under their own timeouts and retries"
+        + (", so a photo that needs every retry is cut off and ends in no state, nor in the dead-letter queue."
+           if worst_case_s(f['asl'], f['ready']) > EXPRESS_LIMIT_S else
+           f", within the limit (tests/template.rs holds every path, dead letter included, to {EXPRESS_LIMIT_S} s "
+           f"less half a minute)."))
     say("\n#### The execution's log (what Express needs for the operator, and Standard writes too)\n")
     body = []
     for label in PHOTOS:
@@ -1597,10 +1653,13 @@ def report_at_rest(f: dict, say) -> None:
            ", which alone keeps it awake whenever the period is shorter than the delay" if wakers
            else "no schedule in the template reads the database")
         + f". Without a VPC the database is reached on its public IPv4 address (${PRICE['public_ipv4_hour']:.3f}/hour, "
-          f"{usd(PRICE['public_ipv4_hour'] * ASSUMPTIONS['hours_per_month'])} a month), counted in its line. The first request after a pause waits for the resume: the api function's connect must "
-          f"wait longer than {PUBLISHED['aurora_resume_s']} s, its Timeout (template.yaml: "
-          f"{f['settings']['api_timeout_s']:g} s) longer than that, and both stay under API Gateway's "
-          f"{PUBLISHED['api_gateway_integration_s']} s integration limit.")
+          f"{usd(PRICE['public_ipv4_hour'] * ASSUMPTIONS['hours_per_month'])} a month), counted in its line. The first request after a pause waits for the resume: the api waits "
+          f"{f['settings']['api_db_wait_s']:g} s for a connection (WISAW_DATABASE_WAIT_SECONDS) and its function "
+          f"{f['settings']['api_timeout_s']:g} s (Timeout), against the cited {PUBLISHED['aurora_resume_s']} s resume and "
+          f"API Gateway's {PUBLISHED['api_gateway_integration_s']} s integration limit: "
+          + ("the ticket call waits the resume out."
+             if PUBLISHED['aurora_resume_s'] < f['settings']['api_db_wait_s'] < f['settings']['api_timeout_s']
+             < PUBLISHED['api_gateway_integration_s'] else "**the ticket call can fail after a pause**."))
     variants = [("", f["databases"])]
     if wakers:
         variants.append((" with no schedule reading the database", f["databases_unswept"]))

@@ -9,6 +9,7 @@ mod support;
 
 mod console;
 mod cost;
+mod duplicate;
 mod events;
 mod hostile;
 mod pipeline;

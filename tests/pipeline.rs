@@ -7,6 +7,7 @@ on_every_store!(
     a_worker_failing_transiently_twice_is_retried_to_success,
     a_worker_that_always_fails_ends_failed_in_the_dead_letter_queue_and_replay_brings_it_back,
     the_same_ingest_message_three_times_makes_one_execution_and_one_event,
+    a_dead_letter_stays_while_its_photos_announcement_waits,
 );
 
 use crate::support::images::{jpeg, jpeg_with_exif, png_claiming, two_tone, webp_chunks};
@@ -286,5 +287,62 @@ async fn the_same_ingest_message_three_times_makes_one_execution_and_one_event(s
     assert_eq!(deliveries.len(), 1, "{deliveries:?}");
     assert_eq!(deliveries[0]["eventType"], "photo.ready");
     assert_eq!(deliveries[0]["photoId"], id.as_str());
+    stack.finish().await;
+}
+
+/// A photo ready but not yet announced (its notify step gave up, so a dead letter stands
+/// for it): a replay leaves the letter where it is, since the scheduled outbox sweep runs
+/// only while a dead letter waits and a replay of a final photo publishes nothing. Once
+/// the announcement is out, the replay takes the letter.
+async fn a_dead_letter_stays_while_its_photos_announcement_waits(store: Store) {
+    use wisaw_domain::contracts::{DeadLetter, Outcome};
+    let stack = TestStack::start(store).await;
+    let metadata = &stack.stack().metadata;
+    let photo = wisaw_testkit::photos::new_photo("image/jpeg", 1000);
+    let id = photo.id;
+    metadata.create_photo(&photo).await.unwrap();
+    metadata
+        .mark_processing(id, &id.execution_name(0))
+        .await
+        .unwrap();
+    let ready = Outcome::Ready {
+        width: 400,
+        height: 200,
+        thumb_key: id.thumb_key(),
+        display_key: id.display_key(),
+    };
+    metadata.record_outcome(id, &ready, 0).await.unwrap();
+    let letter = DeadLetter {
+        photo_id: id,
+        bucket: "wisaw-local".into(),
+        source_key: id.upload_key(),
+        attempt: 0,
+        execution_name: Some(id.execution_name(0)),
+        error: None,
+    };
+    stack
+        .stack()
+        .dead_letter
+        .send(&serde_json::to_string(&letter).unwrap())
+        .await
+        .unwrap();
+
+    let ports = stack.stack().operator_ports();
+    let record = replay_photos(&ports, [id]).await;
+    match &record.photos[0].outcome {
+        ReplayOutcome::Failed(why) => {
+            assert!(why.contains("photo.ready is not published yet"), "{why}")
+        }
+        other => panic!("the letter must stay while the announcement waits: {other:?}"),
+    }
+    let listing = dlq::list(stack.stack().dead_letter.as_ref()).await.unwrap();
+    assert!(listing.contains(&id.to_string()), "{listing}");
+
+    // Published (as the sweep would): the replay now takes the letter.
+    let events = metadata.photo_events(id).await.unwrap();
+    assert!(metadata.mark_event_sent(&events[0].event_id).await.unwrap());
+    let record = replay_photos(&ports, [id]).await;
+    assert_eq!(record.photos[0].outcome, ReplayOutcome::Replayed);
+    assert_no_dead_letters(&stack).await;
     stack.finish().await;
 }

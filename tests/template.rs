@@ -532,6 +532,26 @@ fn only_notify_may_publish_on_the_devices_channels() {
         .collect();
     assert_eq!(sweeps.len(), 1, "one scheduled sweep of the outbox");
     assert!(sweeps[0].limit > 0);
+    // At rest it must not wake the database: it asks the dead-letter queue first, which
+    // notify may read the counts of (and nothing else of).
+    assert!(
+        sweeps[0].only_while_dead_letters_wait,
+        "the scheduled sweep reads the database only while a dead letter waits"
+    );
+    let queue_reads: Vec<&Yaml> = statements(notify)
+        .into_iter()
+        .filter(|statement| format!("{:?}", statement["Action"]).contains("sqs:"))
+        .collect();
+    assert_eq!(queue_reads.len(), 1, "{queue_reads:?}");
+    assert_eq!(
+        queue_reads[0]["Action"].as_str(),
+        Some("sqs:GetQueueAttributes")
+    );
+    let read: Vec<Option<String>> = resources_of(queue_reads[0])
+        .into_iter()
+        .map(referenced_resource)
+        .collect();
+    assert_eq!(read, [Some("DeadLetterQueue".to_string())]);
 
     let queues: Vec<String> = template.of_type("AWS::SQS::Queue").into_keys().collect();
     assert_eq!(
@@ -673,4 +693,114 @@ fn every_function_has_the_memory_size_the_model_chose_from_measurements() {
             "{logical_id}'s MemorySize against the model's choice for {name}"
         );
     }
+}
+
+/// The longest an execution can take, whatever fails: every Task on its path waiting out
+/// each attempt's `TimeoutSeconds` and the retrier's intervals, then going on (or to its
+/// Catch). An Express execution is ended at five minutes with nothing after it (no
+/// MarkFailed, no dead letter): the photo would stay `processing` with no one to replay
+/// it. So the worst path ends, dead letter included, with half a minute to spare for cold
+/// starts and the service's own time.
+#[test]
+fn the_longest_path_ends_within_an_express_execution() {
+    const EXPRESS_LIMIT_S: u64 = 300;
+    const SPARE_S: u64 = 30;
+    let template = Template::load();
+    let definition = Definition::load(&template);
+    let states = definition.json["States"].as_object().expect("States");
+
+    fn worst_wait(name: &str, state: &Json) -> u64 {
+        if state["Type"] != "Task" {
+            return 0;
+        }
+        let timeout = state["TimeoutSeconds"]
+            .as_u64()
+            .unwrap_or_else(|| panic!("{name} has no TimeoutSeconds: AWS would wait 99999999 s"));
+        // The retrier a timeout meets (the first that names it or everything).
+        let retrier = state["Retry"].as_array().and_then(|retriers| {
+            retriers.iter().find(|r| {
+                r["ErrorEquals"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|e| e == "States.Timeout" || e == "States.ALL")
+            })
+        });
+        let Some(retrier) = retrier else {
+            return timeout;
+        };
+        let retries = retrier["MaxAttempts"].as_u64().unwrap_or(3);
+        let interval = retrier["IntervalSeconds"].as_f64().unwrap_or(1.0);
+        let backoff = retrier["BackoffRate"].as_f64().unwrap_or(2.0);
+        let cap = retrier["MaxDelaySeconds"].as_f64().unwrap_or(f64::INFINITY);
+        let waits: f64 = (0..retries)
+            .map(|i| (interval * backoff.powi(i as i32)).min(cap))
+            .sum();
+        (retries + 1) * timeout + waits.ceil() as u64
+    }
+
+    fn next_states(state: &Json) -> Vec<&str> {
+        let mut next: Vec<&str> = Vec::new();
+        next.extend(state["Next"].as_str());
+        next.extend(state["Default"].as_str());
+        for list in ["Choices", "Catch"] {
+            for rule in state[list].as_array().into_iter().flatten() {
+                next.extend(rule["Next"].as_str());
+            }
+        }
+        next
+    }
+
+    // The longest path from each state to an end (the graph has no cycle: checked by
+    // refusing to revisit a state on the way).
+    fn longest<'a>(
+        name: &'a str,
+        states: &'a serde_json::Map<String, Json>,
+        on_the_way: &mut Vec<&'a str>,
+    ) -> (u64, Vec<&'a str>) {
+        assert!(!on_the_way.contains(&name), "a cycle through {name}");
+        on_the_way.push(name);
+        let state = &states[name];
+        let own = worst_wait(name, state);
+        let (rest, mut path) = next_states(state)
+            .into_iter()
+            .map(|next| longest(next, states, on_the_way))
+            .max_by_key(|(seconds, _)| *seconds)
+            .unwrap_or_default();
+        on_the_way.pop();
+        path.insert(0, name);
+        (own + rest, path)
+    }
+
+    let start = definition.json["StartAt"].as_str().expect("StartAt");
+    let (seconds, path) = longest(start, states, &mut Vec::new());
+    assert!(
+        seconds + SPARE_S <= EXPRESS_LIMIT_S,
+        "the longest path takes up to {seconds} s, over the {EXPRESS_LIMIT_S} s of an Express \
+         execution less {SPARE_S} s: {}",
+        path.join(" → ")
+    );
+}
+
+/// The ticket call must not fail after the database paused: Aurora Serverless v2 holds a
+/// connection while it resumes, about 15 s (Aurora User Guide, "Scaling to Zero ACUs with
+/// automatic pause and resume"). The api waits longer than that for its connection, its
+/// function longer than the wait, and both end under API Gateway's 30 s.
+#[test]
+fn the_api_waits_out_a_database_resuming_from_a_pause() {
+    const AURORA_RESUME_S: u64 = 15;
+    const API_GATEWAY_LIMIT_S: u64 = 30;
+    let template = Template::load();
+    let api = function_of(&template, "api");
+    let wait: u64 = api["Properties"]["Environment"]["Variables"]
+        [wisaw_adapters::aws::DATABASE_WAIT_SECONDS_VAR]
+        .as_str()
+        .expect("the api's database wait, in seconds")
+        .parse()
+        .unwrap();
+    let timeout = template.function_property(api, "Timeout").as_u64().unwrap();
+    assert!(
+        AURORA_RESUME_S < wait && wait < timeout && timeout < API_GATEWAY_LIMIT_S,
+        "resume {AURORA_RESUME_S} s < wait {wait} s < timeout {timeout} s < {API_GATEWAY_LIMIT_S} s"
+    );
 }

@@ -22,6 +22,10 @@ pub struct ApiConfig {
     /// How long the status page waits for the orchestrator before answering
     /// without the execution's status.
     pub execution_lookup_timeout: Duration,
+    /// Whether the status page asks the orchestrator how the photo's execution went:
+    /// not of an Express state machine, whose executions Step Functions does not
+    /// describe (their histories are in its log group, for the operator).
+    pub describes_executions: bool,
 }
 
 impl Default for ApiConfig {
@@ -34,6 +38,7 @@ impl Default for ApiConfig {
             abuse_reporters_per_address: 3,
             abuse_address_window: Duration::from_secs(24 * 60 * 60),
             execution_lookup_timeout: Duration::from_secs(2),
+            describes_executions: true,
         }
     }
 }

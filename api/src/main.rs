@@ -6,6 +6,7 @@ use lambda_http::{service_fn, Error, Request};
 use std::sync::Arc;
 use wisaw_adapters::aws::AwsEnvironment;
 use wisaw_api::{lambda, router, ApiConfig, ApiPorts, CursorKey};
+use wisaw_domain::ports::WorkflowType;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
@@ -27,7 +28,10 @@ async fn main() -> Result<(), Error> {
         cursor_key: CursorKey::derived_from(&cursor_secret),
         channels,
         events: env.events_endpoints()?,
-        config: ApiConfig::default(),
+        config: ApiConfig {
+            describes_executions: env.workflow_type()? == WorkflowType::Standard,
+            ..ApiConfig::default()
+        },
     });
     let app = router(ports);
     lambda_http::run(service_fn(|request: Request| {

@@ -75,6 +75,12 @@ pub async fn status(ports: &ApiPorts, id: PhotoId) -> Result<PhotoStatusResponse
 }
 
 async fn execution_ref(ports: &ApiPorts, name: &str) -> ExecutionRef {
+    if !ports.config.describes_executions {
+        return ExecutionRef {
+            name: name.to_string(),
+            status: None,
+        };
+    }
     let lookup = ports.orchestrator.describe_execution(name);
     let status = match tokio::time::timeout(ports.config.execution_lookup_timeout, lookup).await {
         Ok(Ok(Some(summary))) => Some(summary.status.as_str().to_string()),

@@ -4,6 +4,7 @@ use crate::common::{mentions, Harness};
 use chrono::Utc;
 use serde_json::json;
 use std::sync::atomic::Ordering;
+use wisaw_api::ApiConfig;
 use wisaw_domain::model::Photo;
 use wisaw_domain::ports::{BlobStore, MetadataStore};
 use wisaw_domain::{DeviceId, PhotoId};
@@ -45,15 +46,7 @@ async fn a_ready_photo_has_image_urls_size_and_its_execution() {
     let device = DeviceId::new_random();
     let photo = ready_photo(&h, device).await;
     let name = photo.id.execution_name(0);
-    h.orchestrator.started.lock().unwrap().push((
-        name.clone(),
-        wisaw_domain::contracts::ExecutionInput {
-            photo_id: photo.id,
-            bucket: h.blobs.bucket().to_string(),
-            source_key: photo.id.upload_key(),
-            attempt: 0,
-        },
-    ));
+    started(&h, &photo);
 
     let body = h.get(&format!("/v1/photos/{}", photo.id)).await.body;
     assert_eq!(body["status"], "ready");
@@ -83,6 +76,36 @@ async fn a_ready_photo_has_image_urls_size_and_its_execution() {
     assert_eq!(degraded.status.as_u16(), 200, "{}", degraded.body);
     assert_eq!(degraded.body["execution"], json!({ "name": name }));
     assert_eq!(degraded.body["status"], "ready");
+}
+
+/// The orchestrator has started `photo`'s first execution.
+fn started(h: &Harness, photo: &Photo) {
+    h.orchestrator.started.lock().unwrap().push((
+        photo.id.execution_name(0),
+        wisaw_domain::contracts::ExecutionInput {
+            photo_id: photo.id,
+            bucket: h.blobs.bucket().to_string(),
+            source_key: photo.id.upload_key(),
+            attempt: 0,
+        },
+    ));
+}
+
+/// An Express state machine's executions are not described by Step Functions: the status
+/// page names the execution and does not ask how it went.
+#[tokio::test]
+async fn under_express_the_status_names_the_execution_without_asking_the_orchestrator() {
+    let h = Harness::with_config(ApiConfig {
+        describes_executions: false,
+        ..ApiConfig::default()
+    })
+    .await;
+    let photo = ready_photo(&h, DeviceId::new_random()).await;
+    let name = photo.id.execution_name(0);
+    started(&h, &photo);
+    let body = h.get(&format!("/v1/photos/{}", photo.id)).await.body;
+    assert_eq!(body["status"], "ready");
+    assert_eq!(body["execution"], json!({ "name": name }), "{body}");
 }
 
 #[tokio::test]

@@ -12,7 +12,7 @@ use wisaw_domain::ids::PhotoId;
 use wisaw_domain::PhotoStatus;
 use wisaw_local::events::DEFAULT_API_KEY;
 use wisaw_local::tls::TlsOptions;
-use wisaw_local::{LocalStack, StackOptions, DATA_DIR_VAR, DEFAULT_DATA_DIR};
+use wisaw_local::{LocalStack, StackOptions, WorkflowType, DATA_DIR_VAR, DEFAULT_DATA_DIR};
 use wisaw_operator::dead_letters::DeadLetterFilter;
 use wisaw_operator::replay::{ReplayRequest, DEFAULT_MAX_FAILED_REPLAYS, DEFAULT_RATE};
 use wisaw_operator::{default_operator, parse_time, Failure, OperatorError, OperatorPorts};
@@ -49,6 +49,10 @@ enum Command {
         console: ConsoleArgs,
         #[command(flatten)]
         tls: TlsArgs,
+        /// How the state machine runs: `standard` (one execution per name) or `express` (a
+        /// repeated start runs again, each run five minutes at most), in either letter case.
+        #[arg(long, value_name = "TYPE", default_value = "standard")]
+        workflow_type: WorkflowType,
     },
     /// Run a SAM template as deployed, on this machine: its functions' bootstraps behind
     /// a Lambda Runtime API, its event sources, its state machine, each AWS call held to
@@ -357,6 +361,7 @@ async fn run(command: Command) -> Result<()> {
             publish_gate,
             console,
             tls,
+            workflow_type,
         } => {
             let scheme = if tls.tls { "https" } else { "http" };
             let public_url = public_url.unwrap_or_else(|| format!("{scheme}://{addr}"));
@@ -367,6 +372,7 @@ async fn run(command: Command) -> Result<()> {
                 publish_gate,
                 console: console.options(),
                 tls,
+                workflow_type,
                 ..StackOptions::new(&public_url)
             };
             serve::run(addr, &data.data_dir, options).await

@@ -3,19 +3,21 @@
 //! console of `wisaw console --aws` (executions, an execution's path and history, the
 //! dead letters), and a failed photo from the dead-letter queue back to ingest with
 //! `wisaw dlq replay --aws`, dry run first, recorded in the audit log. The photos'
-//! database is Postgres, as on AWS.
+//! database is Postgres, as on AWS. And the same commands and console on an EXPRESS
+//! machine, whose executions are read from its CloudWatch Logs log group.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::Duration;
-use wisaw_adapters::aws::{SqsQueue, StepFunctionsOrchestrator};
+use wisaw_adapters::aws::{execution_arn, SqsQueue, StepFunctionsOrchestrator};
 use wisaw_domain::contracts::ExecutionInput;
 use wisaw_domain::ingest::read_dead_letters;
 use wisaw_domain::ports::{ExecutionStatus, Orchestrator, Queue};
 use wisaw_domain::PhotoId;
 use wisaw_testkit::aws_emulator::{
-    self, create_bucket, create_queue, create_upload_machine, settled, upload_definition,
-    ACCESS_KEY_ID, REGION, SECRET_ACCESS_KEY,
+    self, create_bucket, create_express_machine, create_log_group, create_queue,
+    create_upload_machine, express_execution_arn, logged_history, put_log_events, settled,
+    upload_definition, ACCESS_KEY_ID, REGION, SECRET_ACCESS_KEY,
 };
 
 /// A deployed stage, as the emulator holds it.
@@ -249,4 +251,104 @@ async fn an_operator_follows_a_failed_photo_and_replays_it_on_aws() {
         .await
         .unwrap()
         .is_empty());
+}
+
+/// An EXPRESS stage: Step Functions keeps no history of its executions, only the log
+/// events it writes to the machine's log group, and the commands and the console show
+/// an execution from those alone, drawn as a Standard one is.
+#[tokio::test]
+async fn an_operator_follows_an_express_photo_from_its_logs_on_aws() {
+    let test = "an_operator_follows_an_express_photo_from_its_logs_on_aws";
+    let Some(endpoint) = aws_emulator::endpoint(test) else {
+        return;
+    };
+    let Some(database) = wisaw_testkit::TestSchema::create("aws_operator_express").await else {
+        return;
+    };
+    let config = aws_emulator::config(&endpoint).await;
+    let (_, bucket) = create_bucket(&config).await;
+    let sqs = aws_sdk_sqs::Client::new(&config);
+    let (dead_letter_url, _) = create_queue(&sqs, "dlq", &[]).await;
+    let (ingest_url, _) = create_queue(&sqs, "ingest", &[]).await;
+    let log_group = create_log_group(&endpoint).await;
+    let machine = create_express_machine(
+        &config,
+        &upload_definition(&dead_letter_url),
+        Some(&log_group),
+    )
+    .await;
+
+    // The emulator runs the photo's execution; its history goes to the log group as AWS
+    // writes an Express execution's, under the ARN AWS gives it (`…:express:…:ID`).
+    let emulator = StepFunctionsOrchestrator::from_config(&config, machine.clone()).unwrap();
+    let photo = PhotoId::new_random();
+    let input = ExecutionInput {
+        photo_id: photo,
+        bucket: "photos".into(),
+        source_key: photo.upload_key(),
+        attempt: 0,
+    };
+    let name = input.execution_name();
+    emulator.start_execution(&input).await.unwrap();
+    assert_eq!(
+        settled(&emulator, &name).await.status,
+        ExecutionStatus::Failed
+    );
+    let express_arn = express_execution_arn(&machine, &name);
+    let logged = logged_history(
+        &endpoint,
+        &execution_arn(&machine, &name).unwrap(),
+        &express_arn,
+    )
+    .await;
+    put_log_events(&endpoint, &log_group, &logged).await;
+    let stage = Stage {
+        endpoint,
+        machine,
+        dead_letter: dead_letter_url,
+        ingest: ingest_url,
+        bucket,
+        database_url: database.url(),
+    };
+    let express_page = format!("#/express-executions/details/{express_arn}?startDate=");
+
+    let shown = stage.wisaw(&["executions", "show", &photo.to_string()]);
+    for part in [
+        format!("execution {photo}"),
+        format!("id:      {express_arn}"),
+        "status:  FAILED".to_string(),
+        "ExecutionStarted".to_string(),
+        "TaskStateEntered".to_string(),
+        "ExecutionFailed".to_string(),
+        express_page.clone(),
+    ] {
+        assert!(shown.contains(&part), "{part}: {shown}");
+    }
+    let listed = stage.wisaw(&["executions", "list", "--status", "FAILED"]);
+    assert!(listed.contains(&photo.to_string()), "{listed}");
+    let json: serde_json::Value =
+        serde_json::from_str(&stage.wisaw(&["photo", "show", &photo.to_string(), "--json"]))
+            .unwrap();
+    let execution = &json["executions"][0];
+    assert_eq!(execution["executionId"], express_arn, "{json}");
+    assert_eq!(execution["status"], "FAILED", "{json}");
+    assert_eq!(execution["recorded"], "failed", "{json}");
+
+    let console = ConsoleProcess::start(&stage);
+    let failed = console.page("/console/executions?status=FAILED").await;
+    assert!(
+        failed.contains(&format!("data-name=\"{photo}\"")),
+        "{failed}"
+    );
+    let page = console.page(&format!("/console/executions/{photo}")).await;
+    for part in [
+        "class=\"state caught\" data-state=\"Validate\"".to_string(),
+        "class=\"state failed\" data-state=\"PhotoFailed\"".to_string(),
+        "data-type=\"ExecutionStarted\"".to_string(),
+        "data-type=\"TaskFailed\"".to_string(),
+        "data-type=\"ExecutionFailed\"".to_string(),
+        express_page,
+    ] {
+        assert!(page.contains(&part), "{part}: {page}");
+    }
 }

@@ -62,3 +62,20 @@ async fn a_request_to_ask_differently_exits_2_and_a_missing_thing_3() {
         "no execution for photo",
     );
 }
+
+/// `serve` takes STANDARD or EXPRESS, in any case; anything else is refused before it
+/// starts, naming both.
+#[test]
+fn serve_refuses_a_workflow_type_it_does_not_know() {
+    let data = tempfile::tempdir().unwrap();
+    let refused = wisaw(&["serve", "--workflow-type", "sometimes"], data.path());
+    assert_fails(
+        &refused,
+        2,
+        "`sometimes` is not a workflow type: STANDARD or EXPRESS",
+    );
+    assert!(
+        std::fs::read_dir(data.path()).unwrap().next().is_none(),
+        "nothing was opened"
+    );
+}

@@ -35,6 +35,8 @@ use wisaw_adapters::queues_sqlite::{
 use wisaw_adapters::sqlite::SqliteMetadataStore;
 use wisaw_adapters::sqlite_file::open_sqlite_file;
 use wisaw_api::{ApiConfig, ApiPorts, CursorKey};
+/// Standard or Express: how the local engine runs the state machine.
+pub use wisaw_asl::WorkflowType;
 use wisaw_asl::{LocalRunner, StateMachine};
 use wisaw_console::{self as console, Console, ConsoleOptions};
 use wisaw_domain::events::DeviceChannels;
@@ -117,6 +119,9 @@ pub struct StackOptions {
     pub console: ConsoleOptions,
     /// Serve HTTPS and WSS instead of plain HTTP (the public URL is then `https`).
     pub tls: Option<TlsOptions>,
+    /// The state machine's workflow type: Express's semantics (a name may start several
+    /// executions, each runs at most five minutes) or Standard's.
+    pub workflow_type: WorkflowType,
 }
 
 impl StackOptions {
@@ -129,6 +134,7 @@ impl StackOptions {
             publish_gate: None,
             console: ConsoleOptions::default(),
             tls: None,
+            workflow_type: WorkflowType::Standard,
         }
     }
 }
@@ -160,6 +166,7 @@ impl LocalStack {
             publish_gate,
             console,
             tls,
+            workflow_type,
         } = options;
         let public_url = public_url.as_str();
         tokio::fs::create_dir_all(data_dir)
@@ -221,7 +228,8 @@ impl LocalStack {
         );
         let machine =
             StateMachine::load("upload", UPLOAD_STATE_MACHINE, &definition_substitutions())
-                .context("loading statemachines/upload.asl.json")?;
+                .context("loading statemachines/upload.asl.json")?
+                .with_workflow_type(workflow_type);
         // The definition would load with a placeholder left as text; the stack gives them all.
         anyhow::ensure!(
             machine.unresolved_placeholders().is_empty(),

@@ -1,5 +1,7 @@
 //! The local runner as the orchestrator port: what the API, the dispatcher and the
-//! operator commands see of Step Functions, locally.
+//! operator commands see of Step Functions, locally. On an Express machine a start under
+//! a name already used starts another execution (`Started`); a name then describes the
+//! newest of its executions, and a listing gives each one, with its own id.
 
 use async_trait::async_trait;
 use std::sync::Arc;

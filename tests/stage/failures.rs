@@ -5,7 +5,7 @@
 
 use super::harness::{
     self, becomes, edited_template, line_index, operator_environment, output, phone, wisaw,
-    without_lines, Fixture,
+    without_lines, without_thumbnail_write, ConsoleProcess, Fixture,
 };
 use std::time::Duration;
 use wisaw::commands::upload::upload;
@@ -14,26 +14,13 @@ use wisaw_testkit::images::{jpeg, two_tone};
 
 const WITHIN: Duration = Duration::from_secs(180);
 
-/// The thumbnail function's write to `photos/*`, as the template grants it.
-const THUMBNAIL_WRITE: &str = "              Action: s3:PutObject";
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_missing_permission_fails_the_photo_and_the_operator_replays_it_after_the_fix() {
     let Some(fixture) = Fixture::new("the stage's IAM").await else {
         return;
     };
     let copy = tempfile::tempdir().unwrap();
-    // The statement is `- Effect: Allow`, its action, its resource: the thumbnail's is the
-    // one PutObject on photos/*.
-    let broken = edited_template(copy.path(), |text| {
-        let lines: Vec<&str> = text.lines().collect();
-        let at = lines
-            .windows(2)
-            .position(|pair| pair[0].trim_end() == THUMBNAIL_WRITE && pair[1].contains("/photos/*"))
-            .expect("the thumbnail's write in the template");
-        // From its `- Effect: Allow`, the line before the action.
-        without_lines(&text, at - 1, 3)
-    });
+    let broken = without_thumbnail_write(copy.path());
     let stage = fixture.stage(Some(&broken)).await;
 
     let file = tempfile::NamedTempFile::new().unwrap();
@@ -148,47 +135,4 @@ async fn a_missing_variable_fails_the_functions_start_and_its_log_names_it() {
     let log = stage.function("ApiFunction").unwrap().log().join("\n");
     assert!(log.contains("WISAW_FEED_CURSOR_SECRET_ARN"), "{log}");
     fixture.finish(stage).await;
-}
-
-/// `wisaw console --aws` on a free port, stopped when dropped.
-struct ConsoleProcess {
-    child: std::process::Child,
-    url: String,
-}
-
-impl ConsoleProcess {
-    async fn start(environment: &[(String, String)]) -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let addr = format!("127.0.0.1:{port}");
-        let child = std::process::Command::new(harness::functions_dir().join("wisaw"))
-            .args(["console", "--aws", "--addr", &addr])
-            .envs(environment.iter().map(|(k, v)| (k, v)))
-            .spawn()
-            .unwrap();
-        let url = format!("http://{addr}");
-        for _ in 0..100 {
-            if reqwest::get(format!("{url}/console")).await.is_ok() {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        Self { child, url }
-    }
-
-    async fn page(&self, path: &str) -> String {
-        let answer = reqwest::get(format!("{}{path}", self.url)).await.unwrap();
-        assert_eq!(answer.status(), 200, "{path}");
-        answer.text().await.unwrap()
-    }
-}
-
-impl Drop for ConsoleProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }

@@ -111,22 +111,30 @@ impl Database {
     }
 }
 
-/// The options of a stage of `template` (the project's own unless given).
+/// The options of a stage of `template` (the project's own unless given), its
+/// parameters overridden by `overrides`.
 fn options(
     template: Option<&Path>,
+    overrides: &[(&str, &str)],
     aws_endpoint: &str,
     database: &Database,
     data_dir: &Path,
 ) -> StageOptions {
     let expires =
         SystemTime::now().duration_since(UNIX_EPOCH).unwrap() + Duration::from_secs(30 * 86_400);
+    let mut parameters = BTreeMap::from([(
+        "EventsApiKeyExpires".to_string(),
+        expires.as_secs().to_string(),
+    )]);
+    parameters.extend(
+        overrides
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string())),
+    );
     StageOptions {
         template: template.map_or_else(|| workspace().join("template.yaml"), Path::to_path_buf),
         config_env: "default".into(),
-        overrides: BTreeMap::from([(
-            "EventsApiKeyExpires".to_string(),
-            expires.as_secs().to_string(),
-        )]),
+        overrides: parameters,
         functions_dir: functions_dir(),
         aws_endpoint: aws_endpoint.to_string(),
         database_url: Some(database.url.clone()),
@@ -154,6 +162,21 @@ pub fn edited_template(dir: &Path, edit: impl FnOnce(String) -> String) -> PathB
     std::os::unix::fs::symlink(workspace().join("statemachines"), dir.join("statemachines"))
         .unwrap();
     path
+}
+
+/// A copy of the project's template in `dir` whose thumbnail function may not write its
+/// renditions: the statement granting its one `s3:PutObject` on `photos/*` removed.
+pub fn without_thumbnail_write(dir: &Path) -> PathBuf {
+    const THUMBNAIL_WRITE: &str = "              Action: s3:PutObject";
+    edited_template(dir, |text| {
+        let lines: Vec<&str> = text.lines().collect();
+        let at = lines
+            .windows(2)
+            .position(|pair| pair[0].trim_end() == THUMBNAIL_WRITE && pair[1].contains("/photos/*"))
+            .expect("the thumbnail's write in the template");
+        // The statement is `- Effect: Allow`, its action, its resource.
+        without_lines(&text, at - 1, 3)
+    })
 }
 
 /// The text without `count` lines from the line `at` (counted from 0).
@@ -253,8 +276,14 @@ impl Fixture {
 
     /// A stage of `template` (the project's own unless given) on this fixture.
     pub async fn stage(&self, template: Option<&Path>) -> Stage {
+        self.stage_with(template, &[]).await
+    }
+
+    /// As [`Fixture::stage`], deployed with `--parameter-overrides` `overrides`.
+    pub async fn stage_with(&self, template: Option<&Path>, overrides: &[(&str, &str)]) -> Stage {
         Stage::start(options(
             template,
+            overrides,
             &self.endpoint,
             &self.database,
             self.data.path(),
@@ -329,4 +358,49 @@ pub async fn original_deleted(fixture: &Fixture, stage: &Stage, photo: &str) -> 
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
     false
+}
+
+/// `wisaw console --aws` on a free port, stopped when dropped.
+pub struct ConsoleProcess {
+    child: std::process::Child,
+    url: String,
+}
+
+impl ConsoleProcess {
+    pub async fn start(environment: &[(String, String)]) -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let addr = format!("127.0.0.1:{port}");
+        let child = std::process::Command::new(functions_dir().join("wisaw"))
+            .args(["console", "--aws", "--addr", &addr])
+            .envs(environment.iter().map(|(k, v)| (k, v)))
+            .spawn()
+            .unwrap();
+        let url = format!("http://{addr}");
+        for _ in 0..100 {
+            if reqwest::get(format!("{url}/console")).await.is_ok() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        Self { child, url }
+    }
+
+    pub async fn page(&self, path: &str) -> String {
+        let answer = reqwest::get(format!("{}{path}", self.url)).await.unwrap();
+        let status = answer.status();
+        let text = answer.text().await.unwrap();
+        assert_eq!(status, 200, "{path}: {text}");
+        text
+    }
+}
+
+impl Drop for ConsoleProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }

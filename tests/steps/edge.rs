@@ -5,7 +5,7 @@ use serde_json::json;
 use serde_json::Value;
 use wisaw_adapters::blobs_fs::LocalBlobStore;
 use wisaw_adapters::sqlite::SqliteMetadataStore;
-use wisaw_domain::error::{PERMANENT_ERROR, TRANSIENT_ERROR};
+use wisaw_domain::error::{ORIGINAL_GONE_ERROR, PERMANENT_ERROR, TRANSIENT_ERROR};
 use wisaw_domain::model::NewPhoto;
 use wisaw_domain::ports::{BlobStore, MetadataStore};
 use wisaw_domain::PhotoId;
@@ -91,10 +91,23 @@ async fn a_payload_off_the_contract_is_a_permanent_error() {
     assert!(error.message.contains("persist"), "{error:?}");
 }
 
+/// An original no longer in the store is its own error, for validate and thumbnail alike:
+/// the state machine has the photo's announcement confirmed rather than failing it.
 #[tokio::test]
-async fn a_missing_upload_is_permanent_and_a_port_outage_transient() {
+async fn a_missing_original_is_gone_and_a_port_outage_transient() {
     let s = stores().await;
     let photo = PhotoId::new_random();
+    let missing = validate(
+        &s.blobs,
+        json!({ "photoId": photo, "sourceKey": photo.upload_key() }),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(missing.error_name(), ORIGINAL_GONE_ERROR);
+    assert!(
+        missing.message.contains("the original is gone"),
+        "{missing:?}"
+    );
     let missing = thumbnail(
         &s.blobs,
         json!({
@@ -106,7 +119,7 @@ async fn a_missing_upload_is_permanent_and_a_port_outage_transient() {
     )
     .await
     .unwrap_err();
-    assert_eq!(missing.error_name(), PERMANENT_ERROR);
+    assert_eq!(missing.error_name(), ORIGINAL_GONE_ERROR);
 
     let outage = run_step(
         Step::Notify,

@@ -7,11 +7,12 @@ use wisaw_testkit::pictures as common;
 use common::{jpeg, quadrants};
 use std::sync::atomic::Ordering;
 use wisaw_adapters::blobs_fs::LocalBlobStore;
+use wisaw_adapters::queues_sqlite::{LocalQueue, LocalQueues};
 use wisaw_adapters::sqlite::SqliteMetadataStore;
 use wisaw_domain::contracts::{ImageFormat, NotifyInput, Outcome, ThumbnailInput};
 use wisaw_domain::events::DeviceChannels;
 use wisaw_domain::model::NewPhoto;
-use wisaw_domain::ports::{BlobStore, MetadataStore};
+use wisaw_domain::ports::{BlobStore, MetadataStore, Queue};
 use wisaw_domain::{PhotoId, PhotoStatus, StepErrorKind};
 use wisaw_notify::Announcer;
 use wisaw_testkit::photos::new_photo;
@@ -25,6 +26,7 @@ struct Stack {
     metadata: SqliteMetadataStore,
     notifier: RecordingNotifier,
     channels: DeviceChannels,
+    dead_letters: LocalQueue,
 }
 
 impl Stack {
@@ -57,6 +59,17 @@ impl Stack {
             channels: &self.channels,
         }
     }
+
+    /// The notify function called with `payload`, as the Lambda runtime calls it.
+    async fn invoke(
+        &self,
+        payload: serde_json::Value,
+    ) -> Result<serde_json::Value, wisaw_domain::StepError> {
+        wisaw_notify::invoke(payload, &self.dead_letters, || async {
+            Ok(self.announcer())
+        })
+        .await
+    }
 }
 
 async fn stack() -> Stack {
@@ -70,7 +83,11 @@ async fn stack() -> Stack {
     let metadata = SqliteMetadataStore::open(dir.path().join("meta.db"))
         .await
         .unwrap();
+    let queues = LocalQueues::open(dir.path().join("queues.db"))
+        .await
+        .unwrap();
     Stack {
+        dead_letters: queues.queue("dead-letters"),
         _dir: dir,
         blobs,
         metadata,
@@ -131,15 +148,16 @@ async fn validate_reads_the_blob_and_trusts_only_its_bytes() {
     assert_eq!(output.rejection.unwrap().code, "not_an_image");
 }
 
+/// Not a permanent failure: the state machine has the photo's announcement confirmed.
 #[tokio::test]
-async fn validate_of_a_missing_upload_is_a_permanent_error() {
+async fn validate_of_a_missing_upload_is_an_original_gone() {
     let s = stack().await;
     let id = PhotoId::new_random();
     let input = super::source_of(id);
     let error = validate::handle(&s.blobs, input)
         .await
         .expect_err("nothing to read");
-    assert_eq!(error.kind, StepErrorKind::Permanent);
+    assert_eq!(error.kind, StepErrorKind::OriginalGone);
 }
 
 #[tokio::test]
@@ -414,7 +432,6 @@ async fn the_notify_function_takes_a_step_or_a_sweep_and_refuses_anything_else()
     let swept = ready_photo(&s.metadata).await;
 
     let answer = s
-        .announcer()
         .invoke(json!({"photoId": stepped, "attempt": 0}))
         .await
         .unwrap();
@@ -424,9 +441,9 @@ async fn the_notify_function_takes_a_step_or_a_sweep_and_refuses_anything_else()
     );
     // Only what waited longer than asked is swept: nothing yet, then the other photo.
     let sweep = |seconds: i64| json!({"sweep": {"olderThanSeconds": seconds, "limit": 10}});
-    let answer = s.announcer().invoke(sweep(3600)).await.unwrap();
+    let answer = s.invoke(sweep(3600)).await.unwrap();
     assert_eq!(answer, json!({"published": 0, "failed": 0}));
-    let answer = s.announcer().invoke(sweep(0)).await.unwrap();
+    let answer = s.invoke(sweep(0)).await.unwrap();
     assert_eq!(answer, json!({"published": 1, "failed": 0}));
     let ids: Vec<_> = s
         .notifier
@@ -442,7 +459,71 @@ async fn the_notify_function_takes_a_step_or_a_sweep_and_refuses_anything_else()
         json!({"photoId": "not-a-uuid"}),
         json!([]),
     ] {
-        let error = s.announcer().invoke(bad.clone()).await.unwrap_err();
+        let error = s.invoke(bad.clone()).await.unwrap_err();
         assert_eq!(error.kind, StepErrorKind::Permanent, "{bad}");
     }
+}
+
+/// The schedule's sweep reads the database only while a dead letter waits: an
+/// announcement is left waiting only by an execution that gave up, and those end in the
+/// dead-letter queue. At rest it answers without asking for the metadata store at all.
+#[tokio::test]
+async fn the_scheduled_sweep_touches_the_database_only_while_a_dead_letter_waits() {
+    use serde_json::json;
+    let s = stack().await;
+    let waiting = ready_photo(&s.metadata).await;
+    let scheduled =
+        json!({"sweep": {"olderThanSeconds": 0, "limit": 10, "onlyWhileDeadLettersWait": true}});
+
+    // No dead letter: skipped, and the announcer (the database) never asked for.
+    let answer = wisaw_notify::invoke(scheduled.clone(), &s.dead_letters, || async {
+        Err::<Announcer<'_>, _>(wisaw_domain::StepError::permanent(
+            "the database was asked for",
+        ))
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        answer,
+        json!({"published": 0, "failed": 0, "skipped": true})
+    );
+    assert!(s.notifier.events().is_empty());
+
+    // A dead letter waits (the notify step of that photo gave up): the sweep publishes.
+    s.dead_letters
+        .send(&json!({"photoId": waiting}).to_string())
+        .await
+        .unwrap();
+    let answer = s.invoke(scheduled.clone()).await.unwrap();
+    assert_eq!(answer, json!({"published": 1, "failed": 0}));
+    assert_eq!(s.notifier.events()[0].photo_id, waiting);
+
+    // Received by an operator's replay and not yet deleted, it still counts.
+    let held = s
+        .dead_letters
+        .receive(
+            1,
+            std::time::Duration::from_secs(60),
+            std::time::Duration::ZERO,
+        )
+        .await
+        .unwrap();
+    assert_eq!(held.len(), 1);
+    let other = ready_photo(&s.metadata).await;
+    let answer = s.invoke(scheduled.clone()).await.unwrap();
+    assert_eq!(answer, json!({"published": 1, "failed": 0}));
+    assert_eq!(s.notifier.events()[1].photo_id, other);
+
+    // A sweep asked for by hand sweeps whatever waits, dead letters or not.
+    s.dead_letters
+        .delete(&held[0].receipt_handle)
+        .await
+        .unwrap();
+    let last = ready_photo(&s.metadata).await;
+    let answer = s
+        .invoke(json!({"sweep": {"olderThanSeconds": 0, "limit": 10}}))
+        .await
+        .unwrap();
+    assert_eq!(answer, json!({"published": 1, "failed": 0}));
+    assert_eq!(s.notifier.events()[2].photo_id, last);
 }

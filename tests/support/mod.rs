@@ -19,7 +19,7 @@ use wisaw_api::tickets::TicketResponse;
 use wisaw_domain::ports::{BlobStore, PortResult};
 use wisaw_domain::PortError;
 use wisaw_local::tls::{ClientTrust, TlsOptions};
-use wisaw_local::{LocalStack, RunningStack, StackOptions, WorkerPortsHook};
+use wisaw_local::{LocalStack, RunningStack, StackOptions, WorkerPortsHook, WorkflowType};
 use wisaw_testkit::ports::{BlobCall, BlobHook, HookedBlobStore};
 
 /// Where the tests' photos are taken: San Francisco.
@@ -54,6 +54,17 @@ pub async fn start_serving(
     hook: Option<WorkerPortsHook>,
     tls: Option<TlsOptions>,
 ) -> (RunningStack, String) {
+    start_serving_as(data_dir, store, hook, tls, WorkflowType::Standard).await
+}
+
+/// As [`start_serving`], the state machine run as a `workflow_type` workflow.
+pub async fn start_serving_as(
+    data_dir: &std::path::Path,
+    store: &Store,
+    hook: Option<WorkerPortsHook>,
+    tls: Option<TlsOptions>,
+    workflow_type: WorkflowType,
+) -> (RunningStack, String) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let scheme = if tls.is_some() { "https" } else { "http" };
     let base_url = format!("{scheme}://{}", listener.local_addr().unwrap());
@@ -65,6 +76,7 @@ pub async fn start_serving(
             operator: Some(TEST_OPERATOR.into()),
             ..Default::default()
         },
+        workflow_type,
         ..StackOptions::new(&base_url)
     };
     let stack = LocalStack::open(data_dir, options).await.unwrap();
@@ -87,13 +99,29 @@ impl TestStack {
         Self::start_serving(store, None, Some(local)).await
     }
 
+    /// A stack whose state machine runs as an Express workflow: a start under a name
+    /// already used runs the photo again.
+    pub async fn start_express(store: Store, hook: Option<WorkerPortsHook>) -> Self {
+        Self::start_as(store, hook, None, WorkflowType::Express).await
+    }
+
     async fn start_serving(
         store: Store,
         hook: Option<WorkerPortsHook>,
         tls: Option<TlsOptions>,
     ) -> Self {
+        Self::start_as(store, hook, tls, WorkflowType::Standard).await
+    }
+
+    async fn start_as(
+        store: Store,
+        hook: Option<WorkerPortsHook>,
+        tls: Option<TlsOptions>,
+        workflow_type: WorkflowType,
+    ) -> Self {
         let data = tempfile::tempdir().unwrap();
-        let (running, base_url) = start_serving(data.path(), &store, hook, tls).await;
+        let (running, base_url) =
+            start_serving_as(data.path(), &store, hook, tls, workflow_type).await;
         let client = stack_trust(&running.stack).http_client().unwrap();
         Self {
             running,

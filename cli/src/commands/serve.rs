@@ -3,7 +3,7 @@
 use anyhow::{Context, Result};
 use std::net::SocketAddr;
 use std::path::Path;
-use wisaw_local::{LocalStack, StackOptions};
+use wisaw_local::{LocalStack, StackOptions, WorkflowType};
 
 pub async fn run(addr: SocketAddr, data_dir: &Path, options: StackOptions) -> Result<()> {
     let stack = LocalStack::open(data_dir, options).await?;
@@ -12,10 +12,11 @@ pub async fn run(addr: SocketAddr, data_dir: &Path, options: StackOptions) -> Re
         .with_context(|| format!("listening on {addr}"))?;
     let running = stack.start(listener).await?;
     println!(
-        "wisaw serving on {} (data in {}); event channels on {}",
+        "wisaw serving on {} (data in {}); event channels on {}; {}",
         running.stack.public_url,
         data_dir.display(),
-        running.stack.events.endpoints().realtime_url
+        running.stack.events.endpoints().realtime_url,
+        workflow_semantics(running.stack.runner.state_machine().workflow_type())
     );
     if let Some(ca) = running
         .stack
@@ -28,6 +29,16 @@ pub async fn run(addr: SocketAddr, data_dir: &Path, options: StackOptions) -> Re
     shutdown_signal().await;
     tracing::info!("shutting down");
     running.shutdown().await
+}
+
+/// What the start-up line says of how executions run.
+fn workflow_semantics(workflow_type: WorkflowType) -> &'static str {
+    match workflow_type {
+        WorkflowType::Standard => "Standard workflow: one execution per name",
+        WorkflowType::Express => {
+            "Express workflow: a repeated start runs again, each run five minutes at most"
+        }
+    }
 }
 
 /// What the start-up line says of the local authority: where it is, and how each kind of

@@ -11,7 +11,11 @@
 //! - `queues-sqlite`: the local queues, in SQLite.
 //! - `blobs-fs`: the local blob store, a folder with signed URLs.
 
-#[cfg(any(feature = "aws-base", feature = "sigv4"))]
+#[cfg(any(
+    feature = "aws-base",
+    feature = "sigv4",
+    feature = "execution-log-format"
+))]
 pub mod aws;
 #[cfg(feature = "blobs-fs")]
 pub mod blobs_fs;

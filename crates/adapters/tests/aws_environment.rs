@@ -52,4 +52,48 @@ async fn load_takes_the_endpoint_region_credentials_and_resources_from_the_proce
         AwsEnvironment::for_stage("prod").await,
         Err(EnvironmentError::WrongStage { .. })
     ));
+
+    // The state machine's type as the deploy says it: STANDARD unless told.
+    use wisaw_domain::ports::WorkflowType;
+    std::env::remove_var("WISAW_WORKFLOW_TYPE");
+    let env = AwsEnvironment::load().await.unwrap();
+    assert_eq!(env.workflow_type().unwrap(), WorkflowType::Standard);
+    std::env::set_var("WISAW_WORKFLOW_TYPE", "EXPRESS");
+    let env = AwsEnvironment::load().await.unwrap();
+    assert_eq!(env.workflow_type().unwrap(), WorkflowType::Express);
+    std::env::set_var("WISAW_WORKFLOW_TYPE", "SOMETIMES");
+    let env = AwsEnvironment::load().await.unwrap();
+    assert!(matches!(
+        env.workflow_type(),
+        Err(EnvironmentError::Invalid {
+            variable: "WISAW_WORKFLOW_TYPE",
+            ..
+        })
+    ));
+    std::env::remove_var("WISAW_WORKFLOW_TYPE");
+
+    // How long a request waits for a database connection: 5 s unless told.
+    std::env::remove_var("WISAW_DATABASE_SECRET_ARN");
+    std::env::set_var(
+        "WISAW_DATABASE_URL",
+        "postgres://wisaw@127.0.0.1:5432/wisaw",
+    );
+    let env = AwsEnvironment::load().await.unwrap();
+    let settings = env.postgres_settings().await.unwrap();
+    assert_eq!(settings.acquire_timeout(), Duration::from_secs(5));
+    std::env::set_var("WISAW_DATABASE_WAIT_SECONDS", "20");
+    let env = AwsEnvironment::load().await.unwrap();
+    let settings = env.postgres_settings().await.unwrap();
+    assert_eq!(settings.acquire_timeout(), Duration::from_secs(20));
+    std::env::set_var("WISAW_DATABASE_WAIT_SECONDS", "soon");
+    let env = AwsEnvironment::load().await.unwrap();
+    assert!(matches!(
+        env.postgres_settings().await,
+        Err(EnvironmentError::Invalid {
+            variable: "WISAW_DATABASE_WAIT_SECONDS",
+            ..
+        })
+    ));
+    std::env::remove_var("WISAW_DATABASE_WAIT_SECONDS");
+    std::env::remove_var("WISAW_DATABASE_URL");
 }

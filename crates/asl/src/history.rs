@@ -168,6 +168,12 @@ pub fn execution_aborted(error: Option<&str>, cause: Option<&str>) -> NewEvent {
     event("ExecutionAborted", error_and_cause(error, cause))
 }
 
+/// An execution that ran past its workflow type's limit: `ExecutionTimedOut`, with the
+/// error and cause each left out when there is none.
+pub fn execution_timed_out(error: Option<&str>, cause: Option<&str>) -> NewEvent {
+    event("ExecutionTimedOut", error_and_cause(error, cause))
+}
+
 fn error_and_cause(error: Option<&str>, cause: Option<&str>) -> Value {
     let mut details = Map::new();
     if let Some(cause) = cause {

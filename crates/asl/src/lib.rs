@@ -7,7 +7,8 @@
 //! differently from AWS (`docs/architecture.md` has the table).
 //!
 //! Tasks are delegated to a [`TaskInvoker`]; executions and their history are
-//! kept in SQLite so a restart continues them where they stopped.
+//! kept in SQLite so a restart continues them where they stopped. A machine runs as a
+//! Standard or an Express workflow ([`WorkflowType`]), with each one's semantics.
 //!
 //! The engine knows nothing of photos: it depends on no wisaw crate, and `wisaw serve`
 //! plugs its workers in as the [`TaskInvoker`] and adapts [`LocalRunner`] to its
@@ -31,6 +32,7 @@ mod retry;
 mod store;
 mod substitution;
 mod template;
+mod time_limit;
 mod timestamp;
 
 pub use definition::{Resource, StateMachine};
@@ -38,4 +40,5 @@ pub use error::{LoadError, RunnerError};
 pub use invoker::{lambda_invoke_result, Admission, TaskFailure, TaskInvoker};
 pub use local_runner::{LocalRunner, StopError};
 pub use sfn_vocabulary::{ExecutionStatus, HistoryEvent, StartOutcome};
+pub use sfn_vocabulary::{UnknownWorkflowType, WorkflowType, EXPRESS_MAX_DURATION};
 pub use store::{Checkpoint, ExecutionRecord, ListPosition};

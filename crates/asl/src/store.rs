@@ -83,21 +83,25 @@ impl Store {
         })
     }
 
-    /// Records a new RUNNING execution with its first events and checkpoint.
-    /// False when the state machine already has an execution of that name.
+    /// Records a new RUNNING execution with its first events and checkpoint. With
+    /// `unique_name`, only when the state machine has no execution of that name yet
+    /// (false otherwise); without it, always.
     pub async fn insert_execution(
         &self,
         record: &ExecutionRecord,
         checkpoint: &Checkpoint,
         events: &[NewEvent],
+        unique_name: bool,
     ) -> Result<bool, sqlx::Error> {
         let _writer = self.write.lock().await;
         let mut tx = self.pool.begin().await?;
+        // One statement checks the name and inserts, so no other writer comes between.
         let insert = sqlx::query(
             "INSERT INTO executions (execution_id, state_machine, name, input, status, start_date, \
              current_state, state_input, state_entered_at, retry_attempts, state_entered_event_id, \
              variables, last_event_id) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+             SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? \
+             WHERE NOT (? AND EXISTS (SELECT 1 FROM executions WHERE state_machine = ? AND name = ?))",
         )
         .bind(&record.execution_id)
         .bind(&record.state_machine)
@@ -107,6 +111,9 @@ impl Store {
         .bind(timestamp(record.start_date));
         let inserted = bind_checkpoint(insert, checkpoint)
             .bind(events.len() as i64)
+            .bind(unique_name)
+            .bind(&record.state_machine)
+            .bind(&record.name)
             .execute(&mut *tx)
             .await?
             .rows_affected()
@@ -183,11 +190,13 @@ impl Store {
         Ok(new_last)
     }
 
-    /// Ends a RUNNING execution as ABORTED with `event` (its `ExecutionAborted`) after
-    /// whatever it wrote last, in one transaction. False when it was not running.
-    pub async fn abort(
+    /// Ends a RUNNING execution as `status` (ABORTED by a stop, TIMED_OUT by its time
+    /// limit) with `event` after whatever it wrote last, in one transaction. False when it
+    /// was not running.
+    pub async fn end(
         &self,
         execution_id: &str,
+        status: ExecutionStatus,
         error: Option<&str>,
         cause: Option<&str>,
         event: &NewEvent,
@@ -200,7 +209,7 @@ impl Store {
             "UPDATE executions SET last_event_id = last_event_id + 1, {FINISH} \
              WHERE execution_id = ? AND status = 'RUNNING' RETURNING last_event_id"
         ))
-        .bind(ExecutionStatus::Aborted.as_str())
+        .bind(status.as_str())
         .bind(None::<String>)
         .bind(error)
         .bind(cause)
@@ -217,13 +226,15 @@ impl Store {
         Ok(true)
     }
 
+    /// The newest execution named `name` (a Standard machine has one at most).
     pub async fn get(
         &self,
         state_machine: &str,
         name: &str,
     ) -> Result<Option<ExecutionRecord>, sqlx::Error> {
         sqlx::query(&format!(
-            "{SELECT_EXECUTION} WHERE state_machine = ? AND name = ?"
+            "{SELECT_EXECUTION} WHERE state_machine = ? AND name = ? \
+             ORDER BY start_date DESC, rowid DESC LIMIT 1"
         ))
         .bind(state_machine)
         .bind(name)
@@ -233,7 +244,20 @@ impl Store {
         .transpose()
     }
 
-    /// Newest first (then by name, last first), from just after `after` when given.
+    pub async fn get_by_id(
+        &self,
+        execution_id: &str,
+    ) -> Result<Option<ExecutionRecord>, sqlx::Error> {
+        sqlx::query(&format!("{SELECT_EXECUTION} WHERE execution_id = ?"))
+            .bind(execution_id)
+            .fetch_optional(&self.pool)
+            .await?
+            .map(|row| record_from_row(&row))
+            .transpose()
+    }
+
+    /// Newest first (then by name, last first, then by id), from just after `after` when
+    /// given.
     pub async fn list(
         &self,
         state_machine: &str,
@@ -244,11 +268,12 @@ impl Store {
         // Timestamps are stored as text of one width, so text order is time order.
         let sql = format!(
             "{SELECT_EXECUTION} WHERE state_machine = ? AND (? IS NULL OR status = ?) \
-             AND (? IS NULL OR (start_date, name) < (?, ?)) \
-             ORDER BY start_date DESC, name DESC LIMIT ?"
+             AND (? IS NULL OR (start_date, name, execution_id) < (?, ?, ?)) \
+             ORDER BY start_date DESC, name DESC, execution_id DESC LIMIT ?"
         );
         let after_date = after.map(|position| timestamp(position.start_date));
         let after_name = after.map(|position| position.name.as_str());
+        let after_id = after.map(|position| position.execution_id.as_str());
         let query = sqlx::query(&sql)
             .bind(state_machine)
             .bind(status.map(ExecutionStatus::as_str))
@@ -256,6 +281,7 @@ impl Store {
             .bind(after_date.clone())
             .bind(after_date)
             .bind(after_name)
+            .bind(after_id)
             .bind(i64::from(limit));
         self.records(query).await
     }
@@ -297,11 +323,13 @@ impl Store {
 }
 
 /// Where a listing of executions stands: the next page starts after the execution
-/// that started at `start_date` under `name` (the last one of the page before).
+/// that started at `start_date` under `name` with the id `execution_id` (the last one of
+/// the page before; Express executions may share a start and a name).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ListPosition {
     pub start_date: DateTime<Utc>,
     pub name: String,
+    pub execution_id: String,
 }
 
 impl ListPosition {
@@ -310,6 +338,7 @@ impl ListPosition {
         Self {
             start_date: record.start_date,
             name: record.name.clone(),
+            execution_id: record.execution_id.clone(),
         }
     }
 }

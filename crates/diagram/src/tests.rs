@@ -245,6 +245,7 @@ fn a_successful_upload_is_drawn_along_its_path() {
     }
     for name in [
         "MarkRejected",
+        "ConfirmAnnounced",
         "MarkFailed",
         "SendToDeadLetterQueue",
         "PhotoFailed",
@@ -279,9 +280,11 @@ fn a_successful_upload_is_drawn_along_its_path() {
         to: Some("MarkRejected".into()),
         dashed: false,
     }));
-    // Five Catches to MarkFailed, and MarkFailed's own to the dead-letter queue.
+    // Six Catches to MarkFailed (ConfirmAnnounced's among them), validate's and
+    // thumbnail's to ConfirmAnnounced (an original already gone), and MarkFailed's own to
+    // the dead-letter queue.
     let catches: Vec<_> = edges.iter().filter(|e| e.dashed).collect();
-    assert_eq!(catches.len(), 6);
+    assert_eq!(catches.len(), 9);
     assert!(catches.iter().all(|e| e.class == "edge"));
     drawing.assert_no_overlap();
     // Top to bottom: each state on the main path below the one before it.

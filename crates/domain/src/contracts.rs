@@ -220,6 +220,13 @@ pub struct NotifyOutput {
 pub struct SweepRequest {
     pub older_than_seconds: u64,
     pub limit: u32,
+    /// Sweep only while a dead letter waits, without touching the database otherwise: an
+    /// announcement is left waiting only by an execution that gave up, and every such
+    /// execution ends in the dead-letter queue (the state machine's Catch path). The
+    /// schedule asks for this, so that a database that pauses when idle stays paused at
+    /// rest; an operator's sweep by hand leaves it out and sweeps whatever waits.
+    #[serde(default)]
+    pub only_while_dead_letters_wait: bool,
 }
 
 /// What the Catch path sends to the dead-letter queue, and what replay reads back.

@@ -99,11 +99,15 @@ impl PortError {
 }
 
 /// How a worker fails. The state machine retries `Transient` with backoff and
-/// sends everything else, after its retries, to the dead-letter path.
+/// sends everything else, after its retries, to the dead-letter path, but for
+/// `OriginalGone`: the photo's original is no longer in the store, which it only leaves
+/// once the photo is announced (or deleted), so the state machine has the photo's
+/// announcement confirmed instead.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum StepErrorKind {
     Transient,
     Permanent,
+    OriginalGone,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -126,11 +130,28 @@ impl StepError {
             message: message.into(),
         }
     }
+    pub fn original_gone(message: impl Into<String>) -> Self {
+        Self {
+            kind: StepErrorKind::OriginalGone,
+            message: message.into(),
+        }
+    }
+    /// A failed read of the photo's original: `OriginalGone` when the store has no such
+    /// object, as any port error otherwise.
+    pub fn reading_original(error: PortError) -> Self {
+        match error {
+            PortError::NotFound(reason) => {
+                Self::original_gone(format!("the original is gone: {reason}"))
+            }
+            other => other.into(),
+        }
+    }
     /// The error name the state machine's `Retry` and `Catch` match on.
     pub fn error_name(&self) -> &'static str {
         match self.kind {
             StepErrorKind::Transient => TRANSIENT_ERROR,
             StepErrorKind::Permanent => PERMANENT_ERROR,
+            StepErrorKind::OriginalGone => ORIGINAL_GONE_ERROR,
         }
     }
 }
@@ -138,6 +159,7 @@ impl StepError {
 /// Error names shared with `statemachines/upload.asl.json`.
 pub const TRANSIENT_ERROR: &str = "Wisaw.Transient";
 pub const PERMANENT_ERROR: &str = "Wisaw.Permanent";
+pub const ORIGINAL_GONE_ERROR: &str = "Wisaw.OriginalGone";
 
 impl From<PortError> for StepError {
     fn from(error: PortError) -> Self {

@@ -124,7 +124,9 @@ pub trait Queue: Send + Sync {
         -> PortResult<()>;
 }
 
-pub use sfn_vocabulary::{ExecutionStatus, HistoryEvent, StartOutcome};
+pub use sfn_vocabulary::{
+    ExecutionStatus, HistoryEvent, StartOutcome, UnknownWorkflowType, WorkflowType,
+};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -234,10 +234,29 @@ async fn send_back(ports: &OperatorPorts, message: &HeldMessage) -> anyhow::Resu
         .change_visibility(&message.receipt_handle, SEND_HOLD)
         .await
         .map_err(|e| anyhow::anyhow!("its hold ran out before it was sent: {e}"))?;
+    announced_already(ports, &message.entry).await?;
     for letter in replay_of(&message.body)? {
         ports.ingest.send(&serde_json::to_string(&letter)?).await?;
     }
     ports.dead_letter.delete(&message.receipt_handle).await?;
+    Ok(())
+}
+
+/// A dead letter stays while its photo's announcement waits: the scheduled outbox sweep
+/// runs only while a dead letter waits (`SweepRequest::only_while_dead_letters_wait`),
+/// and a replay would not publish it (the photo is final: nothing runs again).
+async fn announced_already(ports: &OperatorPorts, entry: &DeadLetterEntry) -> anyhow::Result<()> {
+    for letter in &entry.letters {
+        let events = ports.metadata.photo_events(letter.photo_id).await?;
+        if let Some(waiting) = events.iter().find(|event| event.sent_at.is_none()) {
+            anyhow::bail!(
+                "photo {}'s {} is not published yet: the outbox sweep publishes it within \
+                 minutes; replay it after that",
+                letter.photo_id,
+                waiting.event_type
+            );
+        }
+    }
     Ok(())
 }
 

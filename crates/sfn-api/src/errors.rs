@@ -24,6 +24,7 @@ pub enum Code {
     InvalidToken,
     ResourceNotFound,
     StateMachineDoesNotExist,
+    StateMachineTypeNotSupported,
     ValidationException,
     SerializationException,
     UnknownOperationException,

@@ -17,6 +17,7 @@
 
 mod errors;
 mod events;
+mod logging;
 mod machines;
 mod operations;
 mod protocol;
@@ -32,6 +33,7 @@ use std::sync::Arc;
 use tower::Service;
 use wisaw_asl::LocalRunner;
 
+pub use logging::{LogLevel, Logging, UnknownLogLevel};
 pub use protocol::{is_step_functions_call, CONTENT_TYPE, TARGET_HEADER, TARGET_PREFIX};
 
 /// The API over its runners; built once, then turned into a router.
@@ -54,8 +56,14 @@ impl StepFunctionsApi {
 
     /// Serves `runner`'s state machine under its ARN (`StateMachine::arn`); a second
     /// runner of the same ARN replaces the first.
-    pub fn serving(mut self, runner: LocalRunner) -> Self {
-        self.machines.insert(runner);
+    pub fn serving(self, runner: LocalRunner) -> Self {
+        self.serving_logged(runner, Logging::default())
+    }
+
+    /// As [`StepFunctionsApi::serving`], the machine created with `logging`, which
+    /// `DescribeStateMachine` reports (the executions' logs are for the caller to deliver).
+    pub fn serving_logged(mut self, runner: LocalRunner, logging: Logging) -> Self {
+        self.machines.insert(runner, logging);
         self
     }
 

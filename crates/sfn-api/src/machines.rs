@@ -3,6 +3,7 @@
 //! they are only compared.
 
 use crate::errors::ApiError;
+use crate::logging::Logging;
 use crate::shapes::required;
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
@@ -13,6 +14,8 @@ pub struct Machine {
     pub runner: LocalRunner,
     /// When it began to be served: the creation date `DescribeStateMachine` gives.
     pub created: DateTime<Utc>,
+    /// How its executions are logged, as it was created.
+    pub logging: Logging,
 }
 
 #[derive(Default)]
@@ -44,10 +47,11 @@ fn split(arn: &str) -> Option<StatesArn<'_>> {
 }
 
 impl Machines {
-    pub fn insert(&mut self, runner: LocalRunner) {
+    pub fn insert(&mut self, runner: LocalRunner, logging: Logging) {
         let machine = Machine {
             runner,
             created: Utc::now(),
+            logging,
         };
         self.by_arn
             .insert(machine.runner.state_machine().arn(), machine);

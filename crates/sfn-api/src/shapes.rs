@@ -242,12 +242,27 @@ pub struct DescribeStateMachineResponse {
     pub tracing_configuration: TracingConfiguration,
 }
 
-/// What a machine created without logging has: none.
+/// Where and what a machine logs of its executions.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LoggingConfiguration {
     pub level: &'static str,
     pub include_execution_data: bool,
+    /// None for a machine that logs nowhere.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub destinations: Vec<LogDestination>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LogDestination {
+    pub cloud_watch_logs_log_group: CloudWatchLogsLogGroup,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CloudWatchLogsLogGroup {
+    pub log_group_arn: String,
 }
 
 #[derive(Serialize)]

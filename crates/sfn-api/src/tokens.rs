@@ -17,6 +17,7 @@ pub struct ListToken {
     pub status: Option<String>,
     after_start_millis: i64,
     after_name: String,
+    after_execution_id: String,
 }
 
 impl ListToken {
@@ -26,6 +27,7 @@ impl ListToken {
             status: status.map(str::to_string),
             after_start_millis: after.start_date.timestamp_millis(),
             after_name: after.name.clone(),
+            after_execution_id: after.execution_id.clone(),
         }
     }
 
@@ -33,6 +35,7 @@ impl ListToken {
         Some(ListPosition {
             start_date: DateTime::<Utc>::from_timestamp_millis(self.after_start_millis)?,
             name: self.after_name.clone(),
+            execution_id: self.after_execution_id.clone(),
         })
     }
 }

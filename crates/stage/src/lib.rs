@@ -7,6 +7,7 @@ pub mod compose;
 pub mod deploy;
 pub mod deployed;
 pub mod event_sources;
+pub mod execution_logs;
 pub mod functions;
 pub mod iam;
 pub mod lambda;

@@ -3,6 +3,8 @@
 
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
+use wisaw_asl::WorkflowType;
+use wisaw_sfn_api::{LogLevel, Logging};
 use wisaw_stage::template::{Inputs, Pseudo, Resources, Template, TemplateError};
 
 /// Resources that answer for the logical ids they know, in a recognisable shape.
@@ -15,9 +17,14 @@ impl Resources for StoodIn {
             .then(|| json!(format!("ref:{logical_id}")))
     }
     fn attribute(&self, logical_id: &str, attribute: &str) -> Option<Value> {
-        self.0
-            .contains(logical_id)
-            .then(|| json!(format!("att:{logical_id}.{attribute}")))
+        // A log group's ARN has its shape: the state machine's logging is held to it.
+        let log_group_arn = logical_id.ends_with("LogGroup") && attribute == "Arn";
+        self.0.contains(logical_id).then(|| match log_group_arn {
+            true => json!(format!(
+                "arn:aws:logs:us-east-1:123456789012:log-group:/stood-in/{logical_id}:*"
+            )),
+            false => json!(format!("att:{logical_id}.{attribute}")),
+        })
     }
 }
 
@@ -202,7 +209,20 @@ fn the_state_machine_is_the_definition_file_with_the_templates_substitutions() {
     assert_eq!(machines.len(), 1);
     let deployed = &machines[0];
     assert_eq!(deployed.name, "wisaw-test-upload");
-    assert_eq!(deployed.kind, "STANDARD");
+    assert_eq!(deployed.workflow_type, WorkflowType::Standard);
+    assert_eq!(deployed.machine.workflow_type(), WorkflowType::Standard);
+    // Every event, with its data, to the template's log group.
+    assert_eq!(
+        deployed.logging,
+        Logging {
+            level: LogLevel::All,
+            include_execution_data: true,
+            log_group_arn: Some(
+                "arn:aws:logs:us-east-1:123456789012:log-group:/stood-in/StateMachineLogGroup:*"
+                    .into()
+            ),
+        }
+    );
     // Every `${...}` of the file substituted from the stood-in resources.
     assert!(deployed.machine.unresolved_placeholders().is_empty());
     assert!(deployed.machine.state("Validate").is_some());
@@ -227,16 +247,31 @@ fn the_state_machine_is_the_definition_file_with_the_templates_substitutions() {
         )
     );
 
-    // An Express workflow is refused by name, not run with Standard's semantics.
-    let express = std::fs::read_to_string(root.join("template.yaml"))
+    // An Express workflow runs as one, logging at the level it is given.
+    let template = project_template();
+    let overrides = [
+        ("WorkflowType", "EXPRESS"),
+        ("StateMachineLogLevel", "ERROR"),
+    ];
+    let inputs = self::inputs(&template, &overrides, &resources);
+    let express = template
+        .state_machines(&inputs, &resources, root)
         .unwrap()
-        .replace("      Type: STANDARD\n", "      Type: EXPRESS\n");
-    let template = Template::parse(&express).unwrap();
+        .remove(0);
+    assert_eq!(express.workflow_type, WorkflowType::Express);
+    assert_eq!(express.machine.workflow_type(), WorkflowType::Express);
+    assert_eq!(express.logging.level, LogLevel::Error);
+
+    // A type CloudFormation does not know is refused by name.
     let inputs = self::inputs(&template, &[], &resources);
+    let unknown = std::fs::read_to_string(root.join("template.yaml"))
+        .unwrap()
+        .replace("      Type: !Ref WorkflowType\n", "      Type: express\n");
+    let template = Template::parse(&unknown).unwrap();
     assert_eq!(
         template.state_machines(&inputs, &resources, root).err(),
-        Some(TemplateError::Unsupported(
-            "UploadStateMachine's Type EXPRESS (the stage runs Standard workflows)".into()
+        Some(TemplateError::Malformed(
+            "UploadStateMachine's Type \"express\": STANDARD or EXPRESS".into()
         ))
     );
 }

@@ -5,8 +5,13 @@
 //! moto's state-machine interpreter on). Without it a test says it skipped, unless
 //! `WISAW_REQUIRE_AWS_EMULATOR=1` (as in CI), in which case it fails.
 
+mod execution_logs;
 mod upload_machine;
 
+pub use execution_logs::{
+    create_express_machine, create_log_group, express_execution_arn, logged_history,
+    put_log_events, LogGroup,
+};
 pub use upload_machine::{create_upload_machine, settled, upload_definition};
 
 use aws_config::{Region, SdkConfig};

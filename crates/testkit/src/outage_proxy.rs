@@ -10,10 +10,13 @@ use std::time::Duration;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use tokio::task::JoinSet;
+use tokio::time::Instant;
 
 pub struct OutageProxy {
     address: SocketAddr,
     up: watch::Sender<bool>,
+    /// New connections reach the service no earlier than this.
+    held_until: watch::Sender<Option<Instant>>,
     serving: tokio::task::JoinHandle<()>,
 }
 
@@ -23,10 +26,12 @@ impl OutageProxy {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = listener.local_addr().unwrap();
         let (up, watching) = watch::channel(true);
-        let serving = tokio::spawn(serve(listener, upstream, watching));
+        let (held_until, holding) = watch::channel(None);
+        let serving = tokio::spawn(serve(listener, upstream, watching, holding));
         Self {
             address,
             up,
+            held_until,
             serving,
         }
     }
@@ -41,6 +46,12 @@ impl OutageProxy {
     /// `http://127.0.0.1:PORT`, the service's URL through the proxy.
     pub fn url(&self) -> String {
         format!("http://{}", self.address)
+    }
+
+    /// Holds each connection made from now on for `length` before it reaches the service,
+    /// as a database resuming from an automatic pause holds the connections asked of it.
+    pub fn hold_new_connections(&self, length: Duration) {
+        self.held_until.send_replace(Some(Instant::now() + length));
     }
 
     /// Cuts every connection, refuses new ones for `length`, then accepts again.
@@ -63,7 +74,12 @@ impl Drop for OutageProxy {
 
 /// Accepts and forwards while up; while down, holds no listening socket (a connection is
 /// refused) and no connection (each was cut).
-async fn serve(first: TcpListener, upstream: SocketAddr, mut up: watch::Receiver<bool>) {
+async fn serve(
+    first: TcpListener,
+    upstream: SocketAddr,
+    mut up: watch::Receiver<bool>,
+    held_until: watch::Receiver<Option<Instant>>,
+) {
     let address = first.local_addr().unwrap();
     let mut listener = Some(first);
     loop {
@@ -82,7 +98,8 @@ async fn serve(first: TcpListener, upstream: SocketAddr, mut up: watch::Receiver
             tokio::select! {
                 accepted = accepting.accept() => {
                     if let Ok((inbound, _)) = accepted {
-                        connections.spawn(forward(inbound, upstream));
+                        let held_until = *held_until.borrow();
+                        connections.spawn(forward(inbound, upstream, held_until));
                     }
                 }
                 Some(_) = connections.join_next(), if !connections.is_empty() => {}
@@ -106,7 +123,10 @@ async fn serve(first: TcpListener, upstream: SocketAddr, mut up: watch::Receiver
     }
 }
 
-async fn forward(mut inbound: TcpStream, upstream: SocketAddr) {
+async fn forward(mut inbound: TcpStream, upstream: SocketAddr, held_until: Option<Instant>) {
+    if let Some(until) = held_until {
+        tokio::time::sleep_until(until).await;
+    }
     if let Ok(mut outbound) = TcpStream::connect(upstream).await {
         let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
     }

@@ -15,13 +15,14 @@
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;
+use std::future::Future;
 use std::time::Duration;
 use wisaw_domain::contracts::{NotifyInput, NotifyOutput, SweepRequest};
 use wisaw_domain::events::{
     announced_as, DeviceChannels, OutboxEvent, PhotoEvent, PHOTO_READY, PHOTO_REJECTED,
 };
 use wisaw_domain::model::Photo;
-use wisaw_domain::ports::{BlobStore, MetadataStore, Notifier};
+use wisaw_domain::ports::{BlobStore, MetadataStore, Notifier, Queue};
 use wisaw_domain::{PhotoId, StepError};
 
 /// The event type reported (never published) for a photo deleted while in flight.
@@ -48,33 +49,68 @@ pub struct SweepReport {
     pub failed: u32,
 }
 
-impl Announcer<'_> {
-    /// The notify function's two callers: the state machine, with a photo's step
-    /// ([`NotifyInput`]), and the schedule, with `{"sweep": SweepRequest}`.
-    pub async fn invoke(&self, payload: Value) -> Result<Value, StepError> {
-        let answer = match payload.get("sweep") {
-            Some(sweep) => {
-                let request: SweepRequest = serde_json::from_value(sweep.clone())
-                    .map_err(|e| StepError::permanent(format!("bad sweep request: {e}")))?;
-                let older_than = chrono::Duration::seconds(
-                    i64::try_from(request.older_than_seconds).unwrap_or(i64::MAX),
-                );
-                let recorded_before = Utc::now()
-                    .checked_sub_signed(older_than)
-                    .unwrap_or(DateTime::<Utc>::MIN_UTC);
-                let report = self.sweep(recorded_before, request.limit).await?;
-                serde_json::json!({ "published": report.published, "failed": report.failed })
-            }
-            None => {
-                let input: NotifyInput = serde_json::from_value(payload)
-                    .map_err(|e| StepError::permanent(format!("bad notify payload: {e}")))?;
-                serde_json::to_value(self.handle(input).await?)
-                    .map_err(|e| StepError::permanent(e.to_string()))?
-            }
-        };
-        Ok(answer)
-    }
+/// The notify function's two callers: the state machine, with a photo's step
+/// ([`NotifyInput`]), and the schedule, with `{"sweep": SweepRequest}`.
+enum Call {
+    Step(NotifyInput),
+    Sweep(SweepRequest),
+}
 
+impl Call {
+    fn of(payload: Value) -> Result<Self, StepError> {
+        match payload.get("sweep") {
+            Some(sweep) => serde_json::from_value(sweep.clone())
+                .map(Call::Sweep)
+                .map_err(|e| StepError::permanent(format!("bad sweep request: {e}"))),
+            None => serde_json::from_value(payload)
+                .map(Call::Step)
+                .map_err(|e| StepError::permanent(format!("bad notify payload: {e}"))),
+        }
+    }
+}
+
+/// The notify function, whoever calls it. `announcer` is asked for only when the call
+/// needs the database: a scheduled sweep while no dead letter waits answers without it
+/// (`"skipped": true`), so the function opens no connection that would keep a pausing
+/// database awake at rest.
+pub async fn invoke<'a, Ready>(
+    payload: Value,
+    dead_letters: &dyn Queue,
+    announcer: impl FnOnce() -> Ready,
+) -> Result<Value, StepError>
+where
+    Ready: Future<Output = Result<Announcer<'a>, StepError>>,
+{
+    let answer = match Call::of(payload)? {
+        Call::Sweep(request) => {
+            if request.only_while_dead_letters_wait && !dead_letters_wait(dead_letters).await? {
+                return Ok(serde_json::json!({ "published": 0, "failed": 0, "skipped": true }));
+            }
+            let older_than = chrono::Duration::seconds(
+                i64::try_from(request.older_than_seconds).unwrap_or(i64::MAX),
+            );
+            let recorded_before = Utc::now()
+                .checked_sub_signed(older_than)
+                .unwrap_or(DateTime::<Utc>::MIN_UTC);
+            let report = announcer()
+                .await?
+                .sweep(recorded_before, request.limit)
+                .await?;
+            serde_json::json!({ "published": report.published, "failed": report.failed })
+        }
+        Call::Step(input) => serde_json::to_value(announcer().await?.handle(input).await?)
+            .map_err(|e| StepError::permanent(e.to_string()))?,
+    };
+    Ok(answer)
+}
+
+/// Whether any dead letter waits, received by an operator or not.
+async fn dead_letters_wait(dead_letters: &dyn Queue) -> Result<bool, StepError> {
+    let stats = dead_letters.stats().await?;
+    Ok(stats.visible + stats.in_flight > 0)
+}
+
+impl Announcer<'_> {
     /// The step: publishes every announcement of the photo still waiting.
     ///
     /// * A photo deleted while in flight has nobody left to tell: `none`, nothing published.

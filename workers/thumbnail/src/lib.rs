@@ -1,5 +1,6 @@
 //! The thumbnail step: reads the original, renders it with [`wisaw_imaging::render`]
-//! and writes both renditions next to each other under the photo's keys.
+//! and writes both renditions next to each other under the photo's keys. An original no
+//! longer there is `Wisaw.OriginalGone`, as in validate.
 
 use bytes::Bytes;
 use wisaw_domain::contracts::{Rendition, ThumbnailInput, ThumbnailOutput};
@@ -14,7 +15,10 @@ pub async fn handle(
     blobs: &dyn BlobStore,
     input: ThumbnailInput,
 ) -> Result<ThumbnailOutput, StepError> {
-    let bytes = blobs.get(&input.source_key).await?;
+    let bytes = blobs
+        .get(&input.source_key)
+        .await
+        .map_err(StepError::reading_original)?;
     let info = input.image.clone();
     let renditions = tokio::task::spawn_blocking(move || render(&bytes, &info))
         .await

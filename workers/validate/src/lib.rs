@@ -1,7 +1,8 @@
 //! The validate step: reads the upload and judges it with [`wisaw_imaging::inspect`].
 //!
 //! A bad image is a rejection in the output, never an error: only a store that cannot
-//! be read is an error.
+//! be read is an error, and an original no longer there its own (`Wisaw.OriginalGone`:
+//! another execution of the photo announced it, then deleted it).
 
 use wisaw_domain::contracts::{SourceImage, ValidateOutput};
 use wisaw_domain::ports::BlobStore;
@@ -13,7 +14,10 @@ pub async fn handle(
     blobs: &dyn BlobStore,
     input: SourceImage,
 ) -> Result<ValidateOutput, StepError> {
-    let bytes = blobs.get(&input.source_key).await?;
+    let bytes = blobs
+        .get(&input.source_key)
+        .await
+        .map_err(StepError::reading_original)?;
     let size = bytes.len();
     // Decoding is CPU work; keep it off the async threads that serve everything else.
     let output = tokio::task::spawn_blocking(move || inspect(&bytes))

@@ -61,8 +61,14 @@ pub const EVENTS_HTTP_URL_VAR: &str = "WISAW_EVENTS_HTTP_URL";
 pub const EVENTS_REALTIME_URL_VAR: &str = "WISAW_EVENTS_REALTIME_URL";
 /// Optional: the CA bundle that verifies the database's certificate.
 pub const DATABASE_CA_FILE_VAR: &str = "WISAW_DATABASE_CA_FILE";
+/// Optional: how many seconds a request waits for a database connection (5 by default):
+/// above the time a database that pauses when idle takes to resume, for a function whose
+/// request must not fail then (the api's ticket).
+pub const DATABASE_WAIT_SECONDS_VAR: &str = "WISAW_DATABASE_WAIT_SECONDS";
 /// Optional: the stage these variables describe, checked by [`AwsEnvironment::for_stage`].
 pub const STAGE_VAR: &str = "WISAW_STAGE";
+/// Optional: the upload state machine's type as deployed (STANDARD when unset).
+pub const WORKFLOW_TYPE_VAR: &str = "WISAW_WORKFLOW_TYPE";
 
 #[derive(Debug, thiserror::Error)]
 pub enum EnvironmentError {
@@ -141,6 +147,25 @@ impl AwsEnvironment {
             }),
             _ => Ok(()),
         }
+    }
+
+    /// The upload state machine's type, as the deploy says it (`WISAW_WORKFLOW_TYPE`):
+    /// what a function that cannot ask Step Functions (it may not describe the machine)
+    /// needs to know of it.
+    pub fn workflow_type(&self) -> EnvResult<wisaw_domain::ports::WorkflowType> {
+        self.optional(WORKFLOW_TYPE_VAR).map_or(
+            Ok(wisaw_domain::ports::WorkflowType::Standard),
+            |value| {
+                value
+                    .parse()
+                    .map_err(|e: wisaw_domain::ports::UnknownWorkflowType| {
+                        EnvironmentError::Invalid {
+                            variable: WORKFLOW_TYPE_VAR,
+                            source: PortError::Invalid(e.to_string().into()),
+                        }
+                    })
+            },
+        )
     }
 
     fn optional(&self, variable: &str) -> Option<&str> {
@@ -228,6 +253,10 @@ impl AwsEnvironment {
     }
 
     #[cfg(feature = "step-functions")]
+    /// The upload state machine's executions. With `execution-logs` (the operator's
+    /// side), read as its type asks: from Step Functions for a STANDARD machine, from its
+    /// CloudWatch Logs for an EXPRESS one. Without it (a Lambda function, which starts
+    /// executions or describes a Standard one), from Step Functions.
     pub fn orchestrator(&self) -> EnvResult<Arc<dyn Orchestrator>> {
         let arn = self.required(STATE_MACHINE_ARN_VAR, "the upload state machine")?;
         let orchestrator =
@@ -237,6 +266,11 @@ impl AwsEnvironment {
                     source,
                 }
             })?;
+        #[cfg(feature = "execution-logs")]
+        let orchestrator = super::workflow_type::OrchestratorOfType::new(
+            orchestrator,
+            aws_sdk_cloudwatchlogs::Client::new(&self.sdk),
+        );
         Ok(Arc::new(orchestrator))
     }
 
@@ -263,7 +297,16 @@ impl AwsEnvironment {
             return Err(EnvironmentError::NoDatabase);
         };
         // One request at a time per Lambda instance: one connection is enough.
-        let settings = settings.with_max_connections(1);
+        let mut settings = settings.with_max_connections(1);
+        if let Some(seconds) = self.optional(DATABASE_WAIT_SECONDS_VAR) {
+            let seconds: u64 = seconds.parse().map_err(|_| EnvironmentError::Invalid {
+                variable: DATABASE_WAIT_SECONDS_VAR,
+                source: PortError::Invalid(
+                    format!("{seconds:?} is not a number of seconds").into(),
+                ),
+            })?;
+            settings = settings.with_acquire_timeout(std::time::Duration::from_secs(seconds));
+        }
         Ok(match self.optional(DATABASE_CA_FILE_VAR) {
             Some(ca_file) => settings.with_ssl_root_cert(ca_file),
             None => settings,

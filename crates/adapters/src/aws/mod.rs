@@ -1,5 +1,6 @@
 //! The adapters of the ports on AWS: S3 for blobs, SQS for queues, Step Functions for
-//! the orchestrator, AppSync Events for the phones' events, and [`AwsEnvironment`], which builds them from a Lambda
+//! the orchestrator (an EXPRESS machine's executions read from its CloudWatch Logs),
+//! AppSync Events for the phones' events, and [`AwsEnvironment`], which builds them from a Lambda
 //! function's environment variables. And [`sigv4`]: signing a request, or checking a
 //! received one, for any service.
 
@@ -9,8 +10,14 @@ mod appsync_events;
 mod environment;
 #[cfg(feature = "aws-base")]
 mod errors;
+#[cfg(feature = "execution-logs")]
+mod express;
 #[cfg(feature = "step-functions")]
 mod history;
+#[cfg(feature = "execution-log-format")]
+mod log_event;
+#[cfg(feature = "execution-logs")]
+mod log_search;
 #[cfg(feature = "s3")]
 mod s3;
 #[cfg(feature = "sigv4")]
@@ -19,6 +26,8 @@ pub mod sigv4;
 mod sqs;
 #[cfg(feature = "step-functions")]
 mod step_functions;
+#[cfg(feature = "execution-logs")]
+mod workflow_type;
 
 #[cfg(feature = "aws-base")]
 pub use environment::*;
@@ -50,6 +59,10 @@ pub use appsync_events::{
     sign_request, AppSyncEventsPublisher, FailedEvent, PublishAttempt, PublishAuthorizer,
     PublishRequest, PublishResponse, PublishedEvent, SignableParts, SIGNING_SERVICE,
 };
+#[cfg(feature = "execution-logs")]
+pub use express::{execution_log_group, ExpressOrchestrator};
+#[cfg(feature = "execution-log-format")]
+pub use log_event::{log_message, MAX_LOGGED_DATA};
 #[cfg(feature = "s3")]
 pub use s3::S3BlobStore;
 #[cfg(feature = "sigv4")]
@@ -58,3 +71,5 @@ pub use sigv4::Signature;
 pub use sqs::SqsQueue;
 #[cfg(feature = "step-functions")]
 pub use step_functions::{console_url, execution_arn, StepFunctionsOrchestrator};
+#[cfg(feature = "execution-logs")]
+pub use workflow_type::{orchestrator_of_type, OrchestratorOfType};

@@ -16,6 +16,11 @@ use wisaw_domain::ports::PortResult;
 pub const DEFAULT_MAX_CONNECTIONS: u32 = 1;
 /// Long enough for a cold connection with TLS, short enough to fail a request quickly.
 pub const DEFAULT_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
+/// The server ends a session left idle this long. A Lambda instance frozen between
+/// invocations cannot close its pooled connection itself, and a database that pauses
+/// when idle (Aurora Serverless v2) pauses only once no session is open; the pool tests
+/// a connection before handing it out and opens a new one when the server ended it.
+pub const IDLE_SESSION_TIMEOUT: &str = "60s";
 
 /// Where and how to connect; build it with [`Self::from_url`] or [`Self::from_rds_secret`].
 #[derive(Clone)]
@@ -89,6 +94,7 @@ impl PostgresSettings {
             // Lets an operator tell this store's sessions apart in pg_stat_activity.
             None => options.application_name("wisaw"),
         };
+        let options = options.options([("idle_session_timeout", IDLE_SESSION_TIMEOUT)]);
         Ok(Self {
             options: require_tls_off_machine(options)?,
             max_connections: DEFAULT_MAX_CONNECTIONS,

@@ -5,5 +5,6 @@
 mod blobs;
 mod environment;
 mod executions;
+mod express_executions;
 mod notifications;
 mod queues;

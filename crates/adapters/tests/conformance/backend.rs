@@ -252,3 +252,59 @@ async fn insert_postgres(store: &PostgresMetadataStore, photos: &[Photo]) {
         .await
         .unwrap();
 }
+
+/// A pooled session is ended by the server once idle a minute: a Lambda instance frozen
+/// with its connection open would otherwise keep a pausing database (Aurora Serverless
+/// v2) awake, which pauses only once no session is open.
+pub async fn an_idle_session_is_ended_by_the_server(backend: Backend) {
+    let store = backend.postgres_store().expect("a Postgres store");
+    let timeout: String = sqlx::query_scalar("SHOW idle_session_timeout")
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+    assert_eq!(timeout, "1min");
+}
+
+/// A database resuming from an automatic pause holds a new connection until it is back
+/// (Aurora Serverless v2: about 15 s): a request that waits longer than that gets its
+/// connection, one that waits less fails. What `WISAW_DATABASE_WAIT_SECONDS` sets.
+pub async fn a_connection_waits_out_a_database_that_resumes(backend: Backend) {
+    use std::time::{Duration, Instant};
+    use wisaw_testkit::outage_proxy::OutageProxy;
+    let Database::Postgres { settings, .. } = &backend.database else {
+        panic!("a Postgres store");
+    };
+    let options = settings.connect_options();
+    let upstream = format!("{}:{}", options.get_host(), options.get_port());
+    let proxy = OutageProxy::start(upstream.parse().unwrap()).await;
+    let through_proxy = |wait: Duration| {
+        let address = proxy.url().replace("http://", "");
+        let url = format!(
+            "postgres://{}@{address}/{}",
+            options.get_username(),
+            options.get_database().unwrap_or("postgres")
+        );
+        PostgresSettings::from_url(&url)
+            .unwrap()
+            .with_acquire_timeout(wait)
+    };
+    let select_one = |settings: PostgresSettings| async move {
+        let pool = settings
+            .pool_options()
+            .connect_lazy_with(settings.connect_options().clone());
+        sqlx::query_scalar::<_, i32>("SELECT 1")
+            .fetch_one(&pool)
+            .await
+    };
+
+    let resume = Duration::from_secs(2);
+    proxy.hold_new_connections(resume);
+    let impatient = select_one(through_proxy(Duration::from_millis(500))).await;
+    assert!(impatient.is_err(), "{impatient:?}");
+
+    proxy.hold_new_connections(resume);
+    let started = Instant::now();
+    let patient = select_one(through_proxy(resume * 3)).await;
+    assert_eq!(patient.unwrap(), 1);
+    assert!(started.elapsed() >= resume, "{:?}", started.elapsed());
+}

@@ -44,4 +44,6 @@ wisaw_testkit::on_every_store!(by_store:
     feed::a_photo_inserted_between_pages_is_neither_repeated_nor_skips_another,
     feed::a_limit_of_zero_reads_as_one_so_paging_moves_forward;
     postgres_only: feed::the_feed_is_read_from_the_spatial_index,
+        backend::an_idle_session_is_ended_by_the_server,
+        backend::a_connection_waits_out_a_database_that_resumes,
 );

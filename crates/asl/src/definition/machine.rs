@@ -1,12 +1,13 @@
 //! The state machine: a whole definition, loaded from its JSON text or file with
-//! its `${Name}` substitutions applied, and what the runner asks of it. Its ARN and
-//! its executions' ARNs are built here and nowhere else.
+//! its `${Name}` substitutions applied, its workflow type, and what the runner asks of
+//! it. Its ARN and its executions' ARNs are built here and nowhere else.
 
 use super::fields::{check_query_language, invalid};
 use super::states::{Branch, State};
 use crate::error::LoadError;
 use crate::substitution::{placeholders, substitute, substitute_text};
 use serde_json::Value;
+use sfn_vocabulary::WorkflowType;
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -22,6 +23,8 @@ pub struct StateMachine {
     /// Where its ARNs say it lives.
     region: String,
     account: String,
+    /// STANDARD unless [`StateMachine::with_workflow_type`] says otherwise.
+    workflow_type: WorkflowType,
 }
 
 /// The fields the definition allows at its top, besides those of a branch.
@@ -79,6 +82,7 @@ impl StateMachine {
             definition: raw.to_string(),
             region: Self::LOCAL_REGION.to_string(),
             account: Self::LOCAL_ACCOUNT.to_string(),
+            workflow_type: WorkflowType::Standard,
         })
     }
 
@@ -103,6 +107,17 @@ impl StateMachine {
         })
     }
 
+    /// The same machine as a workflow of `workflow_type` (its `Type` on AWS).
+    pub fn with_workflow_type(self, workflow_type: WorkflowType) -> Self {
+        Self {
+            workflow_type,
+            ..self
+        }
+    }
+
+    pub fn workflow_type(&self) -> WorkflowType {
+        self.workflow_type
+    }
     pub fn name(&self) -> &str {
         &self.name
     }
@@ -116,10 +131,24 @@ impl StateMachine {
     pub fn arn(&self) -> String {
         self.states_arn("stateMachine", &self.name)
     }
-    /// `arn:aws:states:REGION:ACCOUNT:execution:MACHINE:NAME`: the ARN of this
-    /// machine's execution `name`.
+    /// `arn:aws:states:REGION:ACCOUNT:execution:MACHINE:NAME`: the ARN a Standard
+    /// execution `name` of this machine has.
     pub fn execution_arn(&self, name: &str) -> String {
-        self.states_arn("execution", &format!("{}:{name}", self.name))
+        let resource_type = WorkflowType::Standard.execution_resource_type();
+        self.states_arn(resource_type, &format!("{}:{name}", self.name))
+    }
+    /// The ARN of an execution `name` starting now: [`StateMachine::execution_arn`] for a
+    /// Standard machine; for an Express one, `...:express:MACHINE:NAME:ID` with an id of its
+    /// own, as no two Express executions share an ARN even when they share a name.
+    pub fn new_execution_arn(&self, name: &str) -> String {
+        match self.workflow_type {
+            WorkflowType::Standard => self.execution_arn(name),
+            WorkflowType::Express => {
+                let id = uuid::Uuid::new_v4();
+                let resource_type = WorkflowType::Express.execution_resource_type();
+                self.states_arn(resource_type, &format!("{}:{name}:{id}", self.name))
+            }
+        }
     }
     /// The role its executions run as (`$$.Execution.RoleArn`): there is none locally,
     /// so an ARN of the shape AWS gives, in the machine's account.

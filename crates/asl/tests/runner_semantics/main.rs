@@ -7,6 +7,7 @@ mod support;
 mod choice;
 mod crashes;
 mod executions;
+mod express;
 mod loading;
 mod paths;
 mod retry;

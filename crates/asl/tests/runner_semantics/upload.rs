@@ -149,3 +149,114 @@ async fn the_upload_definition_runs_ready_rejected_and_failed_photos() {
     );
     assert_eq!(letter.error.unwrap()["Error"], "Wisaw.Permanent");
 }
+
+/// Workers as another execution of the same photo leaves them: the original is gone for
+/// validate (`...-gone`) or for thumbnail (`...-gone-later`); notify confirms every photo's
+/// announcement but `unannounced`'s, which is still processing.
+fn original_gone_invoker(unannounced: PhotoId) -> TestInvoker {
+    let gone = || TaskFailure::new("Wisaw.OriginalGone", "the original is gone");
+    let image = ImageInfo {
+        format: ImageFormat::Png,
+        width: 4,
+        height: 4,
+        orientation: 1,
+        upright_width: 4,
+        upright_height: 4,
+    };
+    TestInvoker::default()
+        .with(
+            "validate",
+            Behaviour::Reply(Box::new(move |payload| {
+                match payload["sourceKey"].as_str().unwrap_or_default() {
+                    key if key.ends_with("-gone") => Err(gone()),
+                    _ => Ok(serde_json::to_value(ValidateOutput::accepted(image.clone())).unwrap()),
+                }
+            })),
+        )
+        .with(
+            "thumbnail",
+            Behaviour::Reply(Box::new(move |_| Err(gone()))),
+        )
+        .with(
+            "persist",
+            Behaviour::Reply(Box::new(|_| {
+                Ok(json!({"status": "failed", "changed": true}))
+            })),
+        )
+        .with(
+            "notify",
+            Behaviour::Reply(Box::new(move |payload| {
+                if payload["photoId"] == json!(unannounced) {
+                    return Err(TaskFailure::new(
+                        "Wisaw.Permanent",
+                        "the photo is processing; only ready and rejected photos are announced",
+                    ));
+                }
+                Ok(json!({"eventType": "photo.ready", "published": false}))
+            })),
+        )
+}
+
+/// An original is deleted only once its photo is announced, so an execution that finds it
+/// gone (at validate or at thumbnail) has nothing left to do once notify confirms the
+/// announcement: it succeeds, with no dead letter. If notify finds the photo unannounced,
+/// that is a real failure, recorded and dead-lettered with the original's error.
+#[tokio::test]
+async fn an_original_already_gone_ends_quietly_once_notify_confirms_the_announcement() {
+    let machine =
+        StateMachine::load_file("upload", upload_definition(), &upload_substitutions()).unwrap();
+    let input = |suffix: &str| {
+        let photo = PhotoId::new_random();
+        ExecutionInput {
+            photo_id: photo,
+            bucket: "b".into(),
+            source_key: format!("uploads/{photo}-{suffix}"),
+            attempt: 0,
+        }
+    };
+    let (at_validate, at_thumbnail, unannounced) =
+        (input("gone"), input("gone-later"), input("gone"));
+    let harness = Harness::new(machine, original_gone_invoker(unannounced.photo_id)).await;
+    for input in [&at_validate, &at_thumbnail, &unannounced] {
+        let name = input.execution_name();
+        let done = harness
+            .run(&name, serde_json::to_value(input).unwrap())
+            .await;
+        let expected = if input == &unannounced {
+            ExecutionStatus::Failed
+        } else {
+            ExecutionStatus::Succeeded
+        };
+        assert_eq!(done.status, expected, "{done:?}");
+        let history = harness.runner.history(&name).await.unwrap();
+        let entered: Vec<&str> = history
+            .iter()
+            .filter(|event| event.event_type.ends_with("StateEntered"))
+            .map(|event| event.details["name"].as_str().unwrap())
+            .collect();
+        assert!(entered.contains(&"ConfirmAnnounced"), "{entered:?}");
+        assert!(!entered.contains(&"Persist"), "{entered:?}");
+    }
+
+    let letters = harness.invoker.calls_to("sqs");
+    assert_eq!(
+        letters.len(),
+        1,
+        "only the unannounced photo is dead-lettered"
+    );
+    let letter: DeadLetter = serde_json::from_value(letters[0].payload.clone()).unwrap();
+    assert_eq!(letter.photo_id, unannounced.photo_id);
+    assert_eq!(letter.error.unwrap()["Error"], "Wisaw.OriginalGone");
+    let marked: Vec<PersistInput> = harness
+        .invoker
+        .calls_to("persist")
+        .into_iter()
+        .map(|call| serde_json::from_value(call.payload).unwrap())
+        .collect();
+    assert_eq!(marked.len(), 1, "nothing recorded for the announced photos");
+    assert_eq!(marked[0].photo_id, unannounced.photo_id);
+    assert_eq!(
+        serde_json::to_value(&marked[0].outcome).unwrap()["error"],
+        "Wisaw.OriginalGone"
+    );
+}

@@ -1,11 +1,12 @@
-//! `DescribeStateMachine`: the served machine as a Standard machine created without
-//! logging or tracing, its definition's text with the substitutions applied.
+//! `DescribeStateMachine`: the served machine, of its workflow type, with the logging it
+//! was served with and without tracing, its definition's text with the substitutions
+//! applied.
 
 use crate::errors::ApiError;
 use crate::machines::Machines;
 use crate::shapes::{
-    DescribeStateMachineRequest, DescribeStateMachineResponse, EpochSeconds, LoggingConfiguration,
-    TracingConfiguration,
+    CloudWatchLogsLogGroup, DescribeStateMachineRequest, DescribeStateMachineResponse,
+    EpochSeconds, LogDestination, LoggingConfiguration, TracingConfiguration,
 };
 
 pub async fn describe_state_machine(
@@ -20,11 +21,21 @@ pub async fn describe_state_machine(
         status: "ACTIVE",
         definition: definition.definition().to_string(),
         role_arn: definition.role_arn(),
-        machine_type: "STANDARD",
+        machine_type: definition.workflow_type().as_str(),
         creation_date: EpochSeconds(machine.created),
         logging_configuration: LoggingConfiguration {
-            level: "OFF",
-            include_execution_data: false,
+            level: machine.logging.level.as_str(),
+            include_execution_data: machine.logging.include_execution_data,
+            destinations: machine
+                .logging
+                .log_group_arn
+                .iter()
+                .map(|arn| LogDestination {
+                    cloud_watch_logs_log_group: CloudWatchLogsLogGroup {
+                        log_group_arn: arn.clone(),
+                    },
+                })
+                .collect(),
         },
         tracing_configuration: TracingConfiguration { enabled: false },
     })

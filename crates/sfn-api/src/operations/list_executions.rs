@@ -1,12 +1,13 @@
 //! `ListExecutions`: a machine's executions, newest first, a page at a time. The next
 //! token holds the last execution of the page, so executions started meanwhile neither
-//! shift nor repeat the pages after it.
+//! shift nor repeat the pages after it. An Express machine's are not listed, as on AWS
+//! (they are in its logs there).
 
 use crate::errors::{ApiError, Code};
 use crate::machines::Machines;
 use crate::shapes::{ExecutionListItem, ListExecutionsRequest, ListExecutionsResponse};
 use crate::tokens::{self, ListToken};
-use wisaw_asl::{ExecutionStatus, ListPosition};
+use wisaw_asl::{ExecutionStatus, ListPosition, WorkflowType};
 
 /// Executions waiting to be redriven: a status AWS lists by, which none here ever has.
 const PENDING_REDRIVE: &str = "PENDING_REDRIVE";
@@ -32,6 +33,12 @@ pub async fn list_executions(
         _ => {}
     }
     let (arn, machine) = machines.machine_of(&request.state_machine_arn)?;
+    if machine.runner.state_machine().workflow_type() == WorkflowType::Express {
+        return Err(ApiError::new(
+            Code::StateMachineTypeNotSupported,
+            "This operation is not supported by this type of state machine",
+        ));
+    }
     let filter = request.status_filter.as_deref();
     let status = match filter {
         None => None,

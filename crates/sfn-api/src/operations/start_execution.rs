@@ -1,5 +1,6 @@
 //! `StartExecution`: a new execution, or, for a Standard machine, the same answer again
-//! when a running execution already has the name and the same input.
+//! when a running execution already has the name and the same input. An Express machine
+//! starts another execution whatever name it is given.
 
 use crate::errors::{ApiError, Code};
 use crate::machines::Machines;
@@ -30,8 +31,8 @@ pub async fn start_execution(
         .name
         .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
     let runner = &machine.runner;
-    let outcome = runner
-        .start(&name, input.clone())
+    let (outcome, record) = runner
+        .start_and_describe(&name, input.clone())
         .await
         .map_err(|error| match error {
             RunnerError::InvalidName(name) => {
@@ -44,11 +45,6 @@ pub async fn start_execution(
             ),
             other => ApiError::runner(other),
         })?;
-    let record = runner
-        .describe(&name)
-        .await
-        .map_err(ApiError::runner)?
-        .ok_or_else(|| ApiError::execution_does_not_exist(&runner.execution_id(&name)))?;
     match outcome {
         StartOutcome::Started => Ok(started(record)),
         StartOutcome::AlreadyExists if is_a_repeat(&record, &input) => Ok(started(record)),

@@ -5,6 +5,7 @@
 mod support;
 
 mod executions;
+mod express;
 mod history;
 mod listing;
 mod orchestrator;

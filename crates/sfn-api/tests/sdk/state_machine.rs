@@ -1,11 +1,12 @@
 //! DescribeStateMachine: the served machine as deployed, its definition's text with the
-//! substitutions applied.
+//! substitutions applied, and its logging as it was served with.
 
 use crate::support::*;
 use aws_sdk_sfn::operation::describe_state_machine::{
     DescribeStateMachineError, DescribeStateMachineOutput,
 };
 use aws_sdk_sfn::types::{LogLevel, StateMachineStatus, StateMachineType};
+use wisaw_sfn_api::{Logging, StepFunctionsApi};
 
 /// `DescribeStateMachine` of `arn`: the machine, or the SDK's typed error.
 async fn describe(
@@ -44,10 +45,40 @@ async fn a_state_machine_is_described_as_deployed() {
     let logging = described.logging_configuration().unwrap();
     assert_eq!(logging.level(), Some(&LogLevel::Off));
     assert!(!logging.include_execution_data());
+    assert!(logging.destinations().is_empty());
     assert!(!described.tracing_configuration().unwrap().enabled());
 
     let other = describe(&served, OTHER_ARN).await.unwrap();
     assert_eq!(other.name(), "other");
+}
+
+#[tokio::test]
+async fn a_machine_served_with_logging_reports_its_level_and_its_log_group() {
+    let served = Served::start().await;
+    let log_group =
+        "arn:aws:logs:us-east-1:123456789012:log-group:/aws/vendedlogs/states/wisaw-test-upload:*";
+    let logging = Logging {
+        level: wisaw_sfn_api::LogLevel::Error,
+        include_execution_data: true,
+        log_group_arn: Some(log_group.to_string()),
+    };
+    let api = StepFunctionsApi::new().serving_logged(served.upload.clone(), logging);
+    let client = client(serve(api.router()).await);
+    let described = client
+        .describe_state_machine()
+        .state_machine_arn(UPLOAD_ARN)
+        .send()
+        .await
+        .unwrap();
+    let logging = described.logging_configuration().unwrap();
+    assert_eq!(logging.level(), Some(&LogLevel::Error));
+    assert!(logging.include_execution_data());
+    let groups: Vec<&str> = logging
+        .destinations()
+        .iter()
+        .filter_map(|d| d.cloud_watch_logs_log_group()?.log_group_arn())
+        .collect();
+    assert_eq!(groups, [log_group]);
 }
 
 #[tokio::test]

@@ -62,6 +62,10 @@ fn lambda_additions(
     if logging["LogFormat"].as_str() == Some("JSON") {
         added.insert("AWS_LAMBDA_LOG_FORMAT".into(), "JSON".into());
     }
+    // And with an application log level, Lambda tells the runtime which lines to write.
+    if let Some(level) = logging["ApplicationLogLevel"].as_str() {
+        added.insert("AWS_LAMBDA_LOG_LEVEL".into(), level.into());
+    }
     if let Some(group) = logging["LogGroup"].as_str() {
         added.insert("AWS_LAMBDA_LOG_GROUP_NAME".into(), group.into());
     }

@@ -44,7 +44,7 @@ pub struct StageOptions {
     pub overrides: BTreeMap<String, String>,
     /// Where the bootstraps are: `cargo lambda build`'s folder, or cargo's `target/release`.
     pub functions_dir: PathBuf,
-    /// The AWS emulator (S3, SQS, Secrets Manager).
+    /// The AWS emulator (S3, SQS, Secrets Manager, CloudWatch Logs).
     pub aws_endpoint: String,
     /// The database the stage's database secret points at.
     pub database_url: Option<String>,
@@ -101,6 +101,7 @@ impl Stage {
             s3: s3_client(&emulator),
             sqs: aws_sdk_sqs::Client::new(&emulator),
             secrets: secrets_client,
+            logs: aws_sdk_cloudwatchlogs::Client::new(&emulator),
         };
         let created = deploy::deploy(&read.template, &inputs, &at, &mut deployed).await?;
         let shutdown = CancellationToken::new();

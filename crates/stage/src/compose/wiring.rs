@@ -1,6 +1,7 @@
 //! Once the resources exist: each function made ready, the state machine on the local
-//! engine behind the Step Functions API, the Events API, the HTTP APIs, the queue's
-//! event source mapping and the schedules started, and the outputs resolved.
+//! engine behind the Step Functions API (its executions logged to its log group), the
+//! Events API, the HTTP APIs, the queue's event source mapping and the schedules started,
+//! and the outputs resolved.
 
 use super::functions::{local_function, Surroundings};
 use super::outputs::StageOutputs;
@@ -8,6 +9,7 @@ use super::{created_of, placement, random_word, Listeners, Read, StageOptions};
 use crate::deploy::Where;
 use crate::deployed::Deployed;
 use crate::event_sources::http_api::HttpApi;
+use crate::execution_logs::ExecutionLogs;
 use crate::iam::events::IamPublishAuthorizer;
 use crate::iam::{Context as IamContext, FrontDoor, Iam, Principal, Settings as IamSettings};
 use crate::lambda::LocalFunction;
@@ -32,7 +34,7 @@ use wisaw_local::events::{EventsSettings, LocalEvents, PublisherKey};
 use wisaw_local::http_server::transport::Transport;
 use wisaw_local::http_server::{serve, HttpLimits};
 use wisaw_local::tls::ServerTls;
-use wisaw_sfn_api::StepFunctionsApi;
+use wisaw_sfn_api::{Logging, StepFunctionsApi};
 
 pub(super) struct Wiring<'a> {
     pub read: &'a Read,
@@ -77,11 +79,11 @@ impl Wiring<'_> {
             functions.insert(resource.logical_id.clone(), function);
         }
 
-        let runners = self.state_machines(&functions, &iam).await?;
-        let states = runners
+        let machines = self.state_machines(&functions, &iam, tasks).await?;
+        let states = machines
             .iter()
-            .fold(StepFunctionsApi::new(), |api, runner| {
-                api.serving((**runner).clone())
+            .fold(StepFunctionsApi::new(), |api, (runner, logging)| {
+                api.serving_logged((**runner).clone(), logging.clone())
             })
             // It checks no signature: an operator on this machine only, as `wisaw serve`'s.
             .only_loopback_clients()
@@ -112,6 +114,7 @@ impl Wiring<'_> {
                 "secretsmanager".to_string(),
                 self.options.aws_endpoint.clone(),
             ),
+            ("logs".to_string(), self.options.aws_endpoint.clone()),
             (
                 "stepfunctions".to_string(),
                 format!("http://{}", listeners.states_addr),
@@ -153,17 +156,19 @@ impl Wiring<'_> {
         Ok(Running {
             outputs,
             functions,
-            runners,
+            runners: machines.into_iter().map(|(runner, _)| runner).collect(),
         })
     }
 
-    /// Each state machine on the local engine, its tasks reaching the functions as Step
-    /// Functions reaches them; executions a previous run left unfinished are resumed.
+    /// Each state machine on the local engine, of its workflow type, its tasks reaching
+    /// the functions as Step Functions reaches them, its executions logged as its logging
+    /// says; executions a previous run left unfinished are resumed.
     async fn state_machines(
         &self,
         functions: &BTreeMap<String, Arc<LocalFunction>>,
         iam: &Arc<Iam>,
-    ) -> Result<Vec<Arc<LocalRunner>>> {
+        tasks: &mut JoinSet<()>,
+    ) -> Result<Vec<(Arc<LocalRunner>, Logging)>> {
         let by_arn: BTreeMap<String, Arc<LocalFunction>> = functions
             .values()
             .map(|f| (f.config().arn(), f.clone()))
@@ -179,19 +184,25 @@ impl Wiring<'_> {
                 .data_dir
                 .join(format!("{}.executions.db", deployed.name));
             let pool = open_sqlite_file(&file).await?;
-            let tasks = StageTasks {
+            let invoker = StageTasks {
                 functions: by_arn.clone(),
                 sqs: aws_sdk_sqs::Client::new(self.emulator),
                 role: role_check(iam, &resource.logical_id)?,
                 region: self.at.region.clone(),
                 account_id: self.at.account_id.clone(),
             };
-            let runner = Arc::new(LocalRunner::with_pool(pool, machine, Arc::new(tasks)).await?);
+            let runner = Arc::new(LocalRunner::with_pool(pool, machine, Arc::new(invoker)).await?);
+            // Watching before anything starts, so no execution goes unlogged.
+            let logs =
+                ExecutionLogs::new((*runner).clone(), &deployed.logging, self.at.logs.clone());
+            if let Some(logs) = logs {
+                tasks.spawn(logs.run(self.shutdown.clone()));
+            }
             let resumed = runner.resume_unfinished().await?;
             if resumed > 0 {
                 tracing::info!(resumed, machine = %deployed.name, "resumed unfinished executions");
             }
-            runners.push(runner);
+            runners.push((runner, deployed.logging));
         }
         Ok(runners)
     }

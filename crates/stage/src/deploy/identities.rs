@@ -37,8 +37,9 @@ pub const STATE_MACHINE: Treatment = Treatment {
         "Definition",
         "DefinitionSubstitutions",
         "Policies",
+        "Logging",
     ],
-    not_stood_in: &["Logging", "Tracing"],
+    not_stood_in: &["Tracing"],
 };
 
 /// The HTTP API's properties are checked by the module that runs it, with its own list
@@ -82,10 +83,9 @@ pub const EVENT_SOURCE_MAPPING: Treatment = Treatment {
 };
 
 /// Resource types the stage accepts without running: given a name, nothing more.
-pub const NOT_STOOD_IN: [&str; 4] = [
+pub const NOT_STOOD_IN: [&str; 3] = [
     "AWS::S3::BucketPolicy",
     "AWS::SQS::QueuePolicy",
-    "AWS::Logs::LogGroup",
     "AWS::CloudWatch::Alarm",
 ];
 
@@ -189,20 +189,10 @@ pub fn event_source_mapping(resource: &Resource) -> Result<Identity, DeployError
 }
 
 /// A type not stood in: its name, as `Ref` gives it.
-pub fn not_stood_in(resource: &Resource, at: &Where) -> Identity {
-    let properties = &resource.properties;
-    match properties["LogGroupName"].as_str() {
-        Some(group) => Identity::new(group).with(
-            "Arn",
-            format!(
-                "arn:aws:logs:{}:{}:log-group:{group}:*",
-                at.region, at.account_id
-            ),
-        ),
-        None => Identity::new(
-            properties["AlarmName"]
-                .as_str()
-                .unwrap_or(&resource.logical_id),
-        ),
-    }
+pub fn not_stood_in(resource: &Resource) -> Identity {
+    Identity::new(
+        resource.properties["AlarmName"]
+            .as_str()
+            .unwrap_or(&resource.logical_id),
+    )
 }

@@ -1,11 +1,12 @@
 //! The template's resources created as CloudFormation creates them: in an order where
 //! each one's references are already there, each by its type. The services the emulator
-//! plays (S3, SQS, Secrets Manager) get real resources there; the ones the stage runs
+//! plays (S3, SQS, Secrets Manager, CloudWatch Logs) get real resources there; the ones the stage runs
 //! itself get their identities here and run once the stage starts. A resource type, or
 //! a property, the stage does not know is refused by name.
 
 mod bucket;
 pub mod identities;
+mod log_groups;
 pub mod properties;
 mod queues;
 pub mod secrets;
@@ -47,6 +48,7 @@ pub struct Where {
     pub s3: aws_sdk_s3::Client,
     pub sqs: aws_sdk_sqs::Client,
     pub secrets: aws_sdk_secretsmanager::Client,
+    pub logs: aws_sdk_cloudwatchlogs::Client,
 }
 
 impl Where {
@@ -121,6 +123,7 @@ fn known(kind: &str) -> bool {
             secrets::TREATMENT.kind,
             queues::TREATMENT.kind,
             bucket::TREATMENT.kind,
+            log_groups::TREATMENT.kind,
             identities::FUNCTION.kind,
             identities::STATE_MACHINE.kind,
             identities::HTTP_API.kind,
@@ -137,6 +140,7 @@ async fn create(resource: &Resource, at: &Where) -> Result<crate::deployed::Iden
         "AWS::SecretsManager::Secret" => secrets::create(resource, &at.secrets).await,
         "AWS::SQS::Queue" => queues::create(resource, &at.sqs, &at.region, &at.account_id).await,
         "AWS::S3::Bucket" => bucket::create(resource, &at.s3).await,
+        "AWS::Logs::LogGroup" => log_groups::create(resource, at).await,
         "AWS::Serverless::Function" => identities::function(resource, at),
         "AWS::Serverless::StateMachine" => identities::state_machine(resource, at),
         "AWS::Serverless::HttpApi" => identities::http_api(resource, at),
@@ -144,6 +148,6 @@ async fn create(resource: &Resource, at: &Where) -> Result<crate::deployed::Iden
         "AWS::AppSync::ChannelNamespace" => identities::channel_namespace(resource),
         "AWS::AppSync::ApiKey" => identities::api_key(resource, &at.events_api_key),
         "AWS::Lambda::EventSourceMapping" => identities::event_source_mapping(resource),
-        _ => Ok(identities::not_stood_in(resource, at)),
+        _ => Ok(identities::not_stood_in(resource)),
     }
 }

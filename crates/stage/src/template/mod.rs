@@ -8,11 +8,13 @@ mod globals;
 mod parameters;
 mod resolve;
 mod state_machine;
+mod state_machine_logging;
 
 pub use cfn::Cfn;
 pub use resolve::{Resources, Scope};
 pub(crate) use state_machine::deployed as deployed_machine;
 pub use state_machine::DeployedMachine;
+pub use state_machine_logging::log_group_name;
 
 use serde_json::Value;
 use std::collections::BTreeMap;

@@ -1,21 +1,26 @@
 //! The template's state machines as SAM deploys them: the definition file its
 //! `DefinitionUri` names, with its `DefinitionSubstitutions` applied, loaded by the local
-//! engine. A placeholder no substitution replaced is refused by name: SAM would deploy it
-//! as text, and the first execution would fail on it.
+//! engine as a workflow of its `Type`, with its `Logging`. A placeholder no substitution
+//! replaced is refused by name: SAM would deploy it as text, and the first execution
+//! would fail on it.
 
+use super::state_machine_logging::logging;
 use super::{texts, Inputs, Resource, Resources, Template, TemplateError};
 use serde_json::Value;
 use std::collections::HashMap;
 use std::path::Path;
-use wisaw_asl::StateMachine;
+use wisaw_asl::{StateMachine, WorkflowType};
+use wisaw_sfn_api::Logging;
 
 /// One state machine of the template, ready to run.
 pub struct DeployedMachine {
     pub logical_id: String,
     /// Its `Name`, as its executions' ARNs carry it.
     pub name: String,
-    /// `STANDARD` or `EXPRESS`.
-    pub kind: String,
+    /// Its `Type`, which the machine runs with.
+    pub workflow_type: WorkflowType,
+    /// Where its executions' events are logged.
+    pub logging: Logging,
     pub machine: StateMachine,
 }
 
@@ -41,25 +46,18 @@ pub(crate) fn deployed(
     let properties = &resource.properties;
     let id = &resource.logical_id;
     let name = properties["Name"].as_str().unwrap_or(id).to_string();
-    let kind = properties["Type"]
-        .as_str()
-        .unwrap_or("STANDARD")
-        .to_string();
-    match kind.as_str() {
-        "STANDARD" => {}
-        // Express's semantics (names not unique, at-least-once runs, histories in
-        // CloudWatch Logs only) are not the local engine's: refused, never run as Standard.
-        "EXPRESS" => {
-            return Err(TemplateError::Unsupported(format!(
-                "{id}'s Type EXPRESS (the stage runs Standard workflows)"
-            )))
-        }
+    // As CloudFormation takes it: in capitals, STANDARD when not given.
+    let workflow_type = match &properties["Type"] {
+        Value::Null => WorkflowType::Standard,
+        Value::String(kind) if kind == "STANDARD" => WorkflowType::Standard,
+        Value::String(kind) if kind == "EXPRESS" => WorkflowType::Express,
         other => {
             return Err(TemplateError::Malformed(format!(
                 "{id}'s Type {other}: STANDARD or EXPRESS"
             )))
         }
-    }
+    };
+    let logging = logging(id, &properties["Logging"])?;
     let definition = match (&properties["DefinitionUri"], &properties["Definition"]) {
         (Value::String(uri), Value::Null) => {
             let path = template_dir.join(uri);
@@ -83,7 +81,8 @@ pub(crate) fn deployed(
             .into_iter()
             .collect();
     let machine = StateMachine::load(&name, &definition, &substitutions)
-        .map_err(|e| TemplateError::Malformed(format!("{id}'s definition: {e}")))?;
+        .map_err(|e| TemplateError::Malformed(format!("{id}'s definition: {e}")))?
+        .with_workflow_type(workflow_type);
     if let Some(placeholder) = machine.unresolved_placeholders().first() {
         return Err(TemplateError::Unresolved(format!(
             "{id}'s definition placeholder ${{{placeholder}}}"
@@ -92,7 +91,8 @@ pub(crate) fn deployed(
     Ok(DeployedMachine {
         logical_id: resource.logical_id,
         name,
-        kind,
+        workflow_type,
+        logging,
         machine,
     })
 }
