@@ -62,8 +62,12 @@ impl PostgresMetadataStore {
 /// migrations table yet, is a no: the migrator then runs and says what is wrong).
 async fn applied_already(pool: &PgPool, migrator: &sqlx::migrate::Migrator) -> bool {
     let versions: Vec<i64> = migrator.iter().map(|migration| migration.version).collect();
+    // Only the current schema's record counts: another schema further along the search
+    // path may hold one too, and its tables are not this schema's.
     let applied: Result<i64, _> = sqlx::query_scalar(
-        "SELECT count(*) FROM _sqlx_migrations WHERE success AND version = ANY($1)",
+        "SELECT count(*) FROM _sqlx_migrations WHERE success AND version = ANY($1) \
+         AND '_sqlx_migrations'::regclass \
+             = to_regclass(format('%I._sqlx_migrations', current_schema()))",
     )
     .bind(&versions)
     .fetch_one(pool)

@@ -308,3 +308,25 @@ pub async fn a_connection_waits_out_a_database_that_resumes(backend: Backend) {
     assert_eq!(patient.unwrap(), 1);
     assert!(started.elapsed() >= resume, "{:?}", started.elapsed());
 }
+
+/// A schema is brought up to date by its own migration record: another schema further
+/// along the search path that is up to date already (here, this backend's) must not make
+/// a new one look migrated, or its writes would land in the other schema's tables.
+pub async fn a_schema_is_migrated_whatever_schema_follows_it(backend: Backend) {
+    let Database::Postgres { _schema, .. } = &backend.database else {
+        panic!("a Postgres store");
+    };
+    let front = wisaw_testkit::TestSchema::create("conformance_front")
+        .await
+        .expect("Postgres");
+    let settings = PostgresSettings::from_url(front.base_url())
+        .unwrap()
+        .with_search_path(&format!("{},{},public", front.name, _schema.name));
+    let store = PostgresMetadataStore::connect(&settings).await.unwrap();
+    let own_table: Option<String> = sqlx::query_scalar("SELECT to_regclass($1)::text")
+        .bind(format!("{}.photos", front.name))
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+    assert!(own_table.is_some(), "{} has no photos table", front.name);
+}

@@ -46,4 +46,5 @@ wisaw_testkit::on_every_store!(by_store:
     postgres_only: feed::the_feed_is_read_from_the_spatial_index,
         backend::an_idle_session_is_ended_by_the_server,
         backend::a_connection_waits_out_a_database_that_resumes,
+        backend::a_schema_is_migrated_whatever_schema_follows_it,
 );
