@@ -305,7 +305,7 @@ fn each_function_is_configured_as_lambda_would_run_it() {
         api.bootstrap,
         std::path::Path::new("/functions/api/bootstrap")
     );
-    assert_eq!((api.memory_mb, api.timeout.as_secs()), (1275, 15));
+    assert_eq!((api.memory_mb, api.timeout.as_secs()), (1275, 28));
     assert_eq!(api.environment["WISAW_STAGE"], "test");
     assert_eq!(
         api.arn(),
