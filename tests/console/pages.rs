@@ -104,7 +104,7 @@ async fn an_operator_finds_a_failed_photo_and_replays_it_from_the_console() {
     assert!(browser.text("#error").await.contains("PhotoFailed"));
     let states = browser.text("#states tr[data-state=Validate]").await;
     assert!(
-        states.contains("Wisaw.Transient") && states.contains(" 4 "),
+        states.contains("Wisaw.Transient") && states.contains(" 3 "),
         "{states}"
     );
     browser.screenshot("execution").await;
