@@ -1,12 +1,13 @@
 //! How an AWS SDK error becomes a [`PortError`]: what the SDK itself would retry
 //! (throttling and transient codes by its own lists, errors its models mark retryable,
 //! timeouts, dropped connections, 5xx) is `Unavailable`; a missing thing is `NotFound`;
-//! everything else is `Invalid`. The SDK's error stays attached as the source.
+//! everything else is `Invalid`. The SDK's error stays attached as the source; the
+//! message says what a person needs (the service's code, its words, the HTTP status) and
+//! never the raw answer, which a failed execution would carry on as its cause.
 
 use aws_runtime::retries::classifiers::{THROTTLING_ERRORS, TRANSIENT_ERRORS};
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_runtime_api::http::Response as HttpResponse;
-use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use aws_smithy_types::retry::ProvideErrorKind;
 use wisaw_domain::error::{PortError, Reason};
@@ -38,7 +39,7 @@ pub(crate) fn port_error<E>(action: &str, error: SdkError<E, HttpResponse>) -> P
 where
     E: ProvideErrorMetadata + ProvideErrorKind + std::error::Error + Send + Sync + 'static,
 {
-    let message = format!("{action}: {}", DisplayErrorContext(&error));
+    let message = format!("{action}: {}", described(&error));
     let kind = match &error {
         SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => {
             Kind::Unavailable
@@ -56,6 +57,32 @@ where
         _ => Kind::Invalid,
     };
     kind.error(Reason::caused_by(message, error))
+}
+
+/// A failed call in a person's words. A service's refusal is its code, message and HTTP
+/// status; anything else is its chain of causes. Not the SDK's `DisplayErrorContext`: it
+/// ends with the error's `Debug`, the service's raw answer included (S3's XML body, with
+/// a `<RequestId>` that some XML readers of the cause, downstream, take for their own).
+fn described<E>(error: &SdkError<E, HttpResponse>) -> String
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+{
+    if let SdkError::ServiceError(service) = error {
+        let refusal = service.err();
+        let status = service.raw().status().as_u16();
+        return match (refusal.code(), refusal.message()) {
+            (Some(code), Some(message)) => format!("{code}: {message} (HTTP {status})"),
+            (Some(code), None) => format!("{code} (HTTP {status})"),
+            _ => format!("{refusal} (HTTP {status})"),
+        };
+    }
+    let mut words = error.to_string();
+    let mut cause = std::error::Error::source(error);
+    while let Some(next) = cause {
+        words = format!("{words}: {next}");
+        cause = next.source();
+    }
+    words
 }
 
 /// Maps an error a call reports for one of its items (an object of DeleteObjects), which
@@ -157,5 +184,29 @@ mod tests {
             answer(400, "InvalidParameterValue"),
             PortError::Invalid(_)
         ));
+    }
+
+    #[cfg(feature = "s3")]
+    #[test]
+    fn a_refusal_is_told_by_its_code_and_message_without_the_raw_answer() {
+        use aws_sdk_s3::operation::put_object::PutObjectError;
+        use aws_smithy_runtime_api::http::StatusCode;
+        use aws_smithy_types::body::SdkBody;
+        use aws_smithy_types::error::ErrorMetadata;
+
+        let body = "<?xml version=\"1.0\"?><Error><Code>AccessDenied</Code><Message>not \
+                    allowed</Message><RequestId>R1</RequestId></Error>";
+        let metadata = ErrorMetadata::builder()
+            .code("AccessDenied")
+            .message("not allowed")
+            .build();
+        let raw = HttpResponse::new(StatusCode::try_from(403).unwrap(), SdkBody::from(body));
+        let error = SdkError::service_error(PutObjectError::generic(metadata), raw);
+        let refused = port_error("writing s3://b/k", error);
+        assert!(matches!(refused, PortError::Invalid(_)), "{refused}");
+        assert_eq!(
+            refused.to_string(),
+            "writing s3://b/k: AccessDenied: not allowed (HTTP 403)"
+        );
     }
 }
