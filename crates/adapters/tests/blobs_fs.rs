@@ -362,6 +362,34 @@ async fn put_get_delete_round_trip() {
     assert!(files_under(dir.path()).is_empty());
 }
 
+/// Deleting an object prunes the folders it leaves empty, while another object may be
+/// going into the same folder: a store is a flat key space, so the put must not fail for
+/// a folder pruned between its making and the put's rename (seen as an upload answered 404
+/// while the original of a photo just announced was deleted).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn puts_into_a_folder_that_deletes_empty_all_succeed() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store(dir.path());
+    for round in 0..200 {
+        // Each round: the folder holds one object, deleted (the folder pruned with it)
+        // while the next object is put there.
+        let old = format!("uploads/r{round}/old");
+        let new = format!("uploads/r{round}/new");
+        stored(&store, &old).await;
+        let (deleted, put) = tokio::join!(
+            store.delete(&old),
+            store.put(&new, "image/jpeg", Bytes::from_static(b"jpeg"))
+        );
+        deleted.unwrap();
+        put.unwrap_or_else(|error| panic!("round {round}: {error}"));
+        assert_eq!(
+            &store.get(&new).await.unwrap()[..],
+            b"jpeg",
+            "round {round}"
+        );
+    }
+}
+
 /// An object at `key`, with its meta file.
 async fn stored(store: &LocalBlobStore, key: &str) {
     store

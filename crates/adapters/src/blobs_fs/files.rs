@@ -8,6 +8,10 @@ use tokio::fs::File;
 use tokio::io::AsyncWriteExt;
 use wisaw_domain::error::PortError;
 
+/// How many times a put makes its folder again when a concurrent delete prunes it: each
+/// prune needs the folder empty, which the put's own object ends.
+const FOLDER_ATTEMPTS: u32 = 8;
+
 /// What the store keeps beside each object.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -56,11 +60,33 @@ impl TempFile {
         }
     }
 
-    /// Flushes to disk, then renames over `target` (creating its folder).
+    /// Flushes to disk, then renames over `target` (creating its folder). A delete
+    /// elsewhere in the tree prunes the folders it leaves empty, so the folder can vanish
+    /// between its making and the rename: then it is made again.
     pub async fn persist(mut self, target: &Path) -> io::Result<()> {
         if let Some(file) = self.file.take() {
             file.sync_all().await?;
         }
+        let mut attempt = 1;
+        loop {
+            match self.rename_into(target).await {
+                Ok(()) => return Ok(()),
+                // The folder went while it was being made (`AlreadyExists`: made, then gone
+                // before it could be checked) or before the rename (`NotFound`).
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        io::ErrorKind::NotFound | io::ErrorKind::AlreadyExists
+                    ) && attempt < FOLDER_ATTEMPTS =>
+                {
+                    attempt += 1;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    async fn rename_into(&mut self, target: &Path) -> io::Result<()> {
         if let Some(parent) = target.parent() {
             tokio::fs::create_dir_all(parent).await?;
         }
