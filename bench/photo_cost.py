@@ -46,6 +46,7 @@ THUMBNAILS = ROOT / "bench/results/thumbnails.txt"
 INPUT_SIZES = ROOT / "bench/results/inputs.json"
 ASL = ROOT / "statemachines/upload.asl.json"
 TEMPLATE = ROOT / "template.yaml"
+LAMBDA_INVOKE = "arn:aws:states:::lambda:invoke"
 INVOKE_FIXTURE = ROOT / "crates/asl/tests/fixtures/fidelity/04_a_lambda_invoke_result_keeps_its_http_metadata.json"
 RENDITION_BOUNDS = ROOT / "crates/imaging/src/thumbnail/mod.rs"
 
@@ -163,7 +164,7 @@ ASSUMPTIONS = {
     "s3_mb_per_s": 87.5,                # S3 performance guidelines: 85-90 MB/s per connection
     "express_chunk_mb": 64,
     # Photos that end failed (kept for replay, their originals for the retention) and are
-    # replayed once, as a Standard execution.
+    # replayed once, as an execution of the same state machine.
     "failed_fraction": 0.001,
     "replay_fraction": 0.001,
     # X-Ray: Lambda samples the first request each second and 5 % of the rest; at the
@@ -573,10 +574,12 @@ def handler_outputs(photo: dict, sizes: dict) -> dict[str, dict]:
     }
 
 
-def execution_events(asl: dict, path: list[tuple[str, int]], photo: dict, sizes: dict, settings: dict) -> list[dict]:
+def execution_events(asl: dict, path: list[tuple[str, int]], photo: dict, sizes: dict, settings: dict,
+                     envelope: bool | None = None) -> list[dict]:
     """The events one execution of `path` writes to CloudWatch Logs, in the format Step
     Functions writes there: id, type, details (input and output as JSON strings), previous
-    event id, timestamp, execution ARN."""
+    event id, timestamp, execution ARN. Each Task as its Resource calls the function, or, with
+    `envelope` given, every Task through lambda:invoke (True) or on the function's ARN (False)."""
     bucket = (settings["sub_bucket"] or "wisaw-${Stage}-${AWS::AccountId}-${AWS::Region}").replace(
         "${Stage}", SAMPLE_STAGE).replace("${AWS::AccountId}", SAMPLE_ACCOUNT).replace("${AWS::Region}", SAMPLE_REGION)
     doc = {"photoId": SAMPLE_ID, "bucket": bucket, "sourceKey": f"uploads/{SAMPLE_ID}", "attempt": 0}
@@ -594,13 +597,31 @@ def execution_events(asl: dict, path: list[tuple[str, int]], photo: dict, sizes:
         kind = state["Type"]
         details.append((f"{kind}StateEntered", {"name": name, "input": compact(doc), "inputDetails": {"truncated": False}}))
         if kind == "Task":
+            through_invoke = state["Resource"] == LAMBDA_INVOKE
             parameters = fill(state.get("Parameters", {}), doc, context)
-            result = invoke_envelope(outputs.get(name, {}))
-            resource = {"resourceType": "lambda", "resource": "invoke"}
-            details += [("TaskScheduled", {**resource, "region": SAMPLE_REGION, "parameters": compact(parameters),
-                                           "timeoutInSeconds": state.get("TimeoutSeconds", 60)}),
-                        ("TaskStarted", resource),
-                        ("TaskSucceeded", {**resource, "output": compact(result), "outputDetails": {"truncated": False}})]
+            function, payload_in = ((parameters.get("FunctionName"), parameters.get("Payload", {})) if through_invoke
+                                    else (state["Resource"], parameters))
+            payload = outputs.get(name, {})
+            logged_through_invoke = through_invoke if envelope is None else envelope
+            if logged_through_invoke:
+                # lambda:invoke logs the Invoke call and its whole answer (the fidelity fixture's envelope).
+                resource = {"resourceType": "lambda", "resource": "invoke"}
+                details += [("TaskScheduled", {**resource, "region": SAMPLE_REGION,
+                                               "parameters": compact({"FunctionName": function, "Payload": payload_in}),
+                                               "timeoutInSeconds": state.get("TimeoutSeconds", 60)}),
+                            ("TaskStarted", resource),
+                            ("TaskSucceeded", {**resource, "output": compact(invoke_envelope(payload)),
+                                               "outputDetails": {"truncated": False}})]
+            else:
+                # A Task on the function's ARN: LambdaFunction events (the engine's fidelity fixture
+                # 32 records their shape), the payload alone.
+                details += [("LambdaFunctionScheduled", {"resource": function, "input": compact(payload_in),
+                                                         "inputDetails": {"truncated": False},
+                                                         "timeoutInSeconds": state.get("TimeoutSeconds", 60)}),
+                            ("LambdaFunctionStarted", {}),
+                            ("LambdaFunctionSucceeded", {"output": compact(payload), "outputDetails": {"truncated": False}})]
+            # The state's own selector reads the result its Resource gives.
+            result = invoke_envelope(payload) if through_invoke else payload
             if "ResultSelector" in state:
                 result = fill(state["ResultSelector"], result, context)
             doc = place(doc, state.get("ResultPath", "$"), result)
@@ -611,30 +632,6 @@ def execution_events(asl: dict, path: list[tuple[str, int]], photo: dict, sizes:
         events.append({"id": str(number), "type": kind, "details": detail, "previous_event_id": str(number - 1),
                        "event_timestamp": "1796163073000", "execution_arn": execution_arn})
     return events
-
-
-def without_envelope(events: list[dict]) -> list[dict]:
-    """The same execution had each Task named its function's ARN as its Resource instead of
-    lambda:invoke: its events are then LambdaFunctionScheduled, Started and Succeeded (the
-    engine's fidelity fixture 32 records their shape), the result is the function's payload
-    alone, without SdkHttpMetadata and its headers."""
-    out = []
-    for e in events:
-        details = e["details"]
-        if e["type"] == "TaskScheduled":
-            parameters = json.loads(details["parameters"])
-            e = {**e, "type": "LambdaFunctionScheduled", "details": {
-                "resource": parameters.get("FunctionName"),
-                "input": json.dumps(parameters.get("Payload", {}), separators=(",", ":")),
-                "inputDetails": {"truncated": False}, "timeoutInSeconds": details["timeoutInSeconds"]}}
-        elif e["type"] == "TaskStarted":
-            e = {**e, "type": "LambdaFunctionStarted", "details": {}}
-        elif e["type"] == "TaskSucceeded":
-            payload = json.loads(details["output"])["Payload"]
-            e = {**e, "type": "LambdaFunctionSucceeded", "details": {
-                "output": json.dumps(payload, separators=(",", ":")), "outputDetails": {"truncated": False}}}
-        out.append(e)
-    return out
 
 
 def log_cost(events: list[dict], settings: dict) -> dict:
@@ -880,11 +877,12 @@ def photo_costs(photo: dict, workflow: str, n_ready: int, logs: dict, storage: d
                 fn_logs: dict) -> dict:
     """One photo's cost by service, for one workflow type."""
     standard_sfn = n_ready * PRICE["sfn_transition"]
-    replay = ASSUMPTIONS["replay_fraction"] * (standard_sfn + photo["steps_lambda"] + logs["cost"])
+    orchestration = standard_sfn if workflow == "STANDARD" else express["cost"]
+    replay = ASSUMPTIONS["replay_fraction"] * (orchestration + photo["steps_lambda"] + logs["cost"])
     cost = {
         "Lambda": lambda_cost(photo["gb_s"], photo["requests"]),
         "Lambda logs": fn_logs["cost"],
-        "Step Functions": standard_sfn if workflow == "STANDARD" else express["cost"],
+        "Step Functions": orchestration,
         "Step Functions logs": logs["cost"],
         "SQS": sum(photo["sqs"].values()) * PRICE["sqs_request"],
         "S3 requests": sum(photo["s3_puts"].values()) * PRICE["s3_put"] + sum(photo["s3_gets"].values()) * PRICE["s3_get"],
@@ -893,7 +891,7 @@ def photo_costs(photo: dict, workflow: str, n_ready: int, logs: dict, storage: d
         "AppSync Events": ASSUMPTIONS["events_operations"] * PRICE["events_operation"]
                           + ASSUMPTIONS["events_connection_minutes"] * PRICE["events_connection_minute"],
         "X-Ray": sum(xray_traces(settings).values()) * PRICE["xray_trace"],
-        "Replays (Standard)": replay,
+        "Replays": replay,
     }
     return {"cost": cost, "total": sum(cost.values())}
 
@@ -1239,7 +1237,7 @@ def variant_cost(f: dict, label: str, workflow: str, **changes) -> float:
 
 def variant(f: dict, label: str, workflow: str, **changes) -> dict:
     """One photo's cost by service, with the template's settings changed as given."""
-    envelope = changes.pop("envelope", True)
+    envelope = changes.pop("envelope", uses_lambda_invoke(f["asl"]))
     status_read = changes.pop("status_read", True)
     settings = {**f["settings"], **changes}
     base = f["base"][label]
@@ -1247,7 +1245,8 @@ def variant(f: dict, label: str, workflow: str, **changes) -> dict:
         kept = [r for r in base["invocations"] if not (r["function"] == "api" and r["input"] == "status")]
         base = {**base, "invocations": kept, "gb_s": sum(r["gb_s"] * r["count"] for r in kept),
                 "requests": sum(r["count"] for r in kept)}
-    events = f["events"][label] if envelope else without_envelope(f["events"][label])
+    events = (f["events"][label] if envelope == uses_lambda_invoke(f["asl"]) else
+              execution_events(f["asl"], f["ready"], base, base["sizes"], settings, envelope))
     logs = log_cost(events, settings)
     storage = original_storage(base, settings, f["lats"][label]["warm_ms"] / 1000)
     cost = photo_costs(base, workflow, f["n_ready"], logs, storage, f["express"][label], settings,
@@ -1273,7 +1272,7 @@ def variant_rows(f: dict) -> list[tuple[str, dict, bool]]:
         ("X-Ray on every trace the template starts", {}, traced),
         (f"X-Ray sampled by a rule: {ASSUMPTIONS['xray_sampling_rule']:.0%}, no reservoir", TRACING["sampled"](s), False),
         ("tracing off", TRACING["off"](s), not traced),
-        ("Task results in lambda:invoke's envelope (lambda:invoke Tasks)", {}, uses_lambda_invoke(f["asl"])),
+        ("Task results in lambda:invoke's envelope (lambda:invoke Tasks)", {"envelope": True}, uses_lambda_invoke(f["asl"])),
         ("Task results without it (Tasks on the function's ARN)", {"envelope": False}, not uses_lambda_invoke(f["asl"])),
         ("no status read per photo (the phone's choice)", {"status_read": False}, False),
     ]
@@ -1290,7 +1289,8 @@ def path_to_target(f: dict) -> list[dict]:
     if not s["deletes_original"]:
         steps.append(("originals deleted at the outcome", {"deletes_original": True}, "EXPRESS"))
     steps.append((f"X-Ray sampled at {ASSUMPTIONS['xray_sampling_rule']:.0%} (a rule, no reservoir)", TRACING["sampled"](s), "EXPRESS"))
-    steps.append(("Tasks on the function's ARN: no lambda:invoke envelope in the log", {"envelope": False}, "EXPRESS"))
+    if uses_lambda_invoke(f["asl"]):
+        steps.append(("Tasks on the function's ARN: no lambda:invoke envelope in the log", {"envelope": False}, "EXPRESS"))
     steps.append(("instead of sampling, tracing off", {**TRACING["off"](s)}, "EXPRESS"))
     steps.append(("and no status read per photo (the phone's choice)", {"status_read": False}, "EXPRESS"))
     target = f["orig"]["12 MP"]["total"] / 2
@@ -1307,7 +1307,7 @@ def path_to_target(f: dict) -> list[dict]:
 
 
 def uses_lambda_invoke(asl: dict) -> bool:
-    return any(state.get("Resource") == "arn:aws:states:::lambda:invoke" for state in asl["States"].values())
+    return any(state.get("Resource") == LAMBDA_INVOKE for state in asl["States"].values())
 
 
 def as_json(f: dict) -> dict:
@@ -1429,8 +1429,12 @@ def report_step_functions(f: dict, say) -> None:
         f"(`id`, `type`, `details` with the input and output as JSON strings, `previous_event_id`, `event_timestamp`, "
         f"`execution_arn`), runs the definition's Parameters, ResultSelector and ResultPath over this pipeline's "
         f"payloads (the handlers' output types in crates/domain/src/contracts.rs, the inputs' pixel sizes, the "
-        f"renditions' bytes), and wraps each Lambda result in the envelope the engine's fidelity fixture records "
-        f"(SdkHttpMetadata and its headers). The largest is {ev[biggest]['type']} of {state} ({max(sizes):,} B), "
+        f"renditions' bytes), and logs each Task as its Resource calls the function: "
+        + ("through lambda:invoke, its result in the envelope the engine's fidelity fixture 04 records (SdkHttpMetadata "
+           "and its headers)" if uses_lambda_invoke(f["asl"]) else
+           "on the function's ARN, as LambdaFunctionScheduled, Started and Succeeded events (the shape the engine's "
+           "fidelity fixture 32 records) with the function's payload alone")
+        + f". The largest is {ev[biggest]['type']} of {state} ({max(sizes):,} B), "
         f"the smallest {ev[sizes.index(min(sizes))]['type']} ({min(sizes):,} B). Priced at "
         f"{usd(PRICE['logs_ingest_gb'])} per GB ingested and {usd(PRICE['logs_store_gb_month'])} per GB-month stored, "
         f"for the {settings['log_retention_days']:g} days the log group keeps them (stored as ingested: an upper bound, "
@@ -1476,8 +1480,8 @@ def report_totals(f: dict, say) -> None:
         body.append([service] + [usd(f["per_photo"][w][l]["cost"][service] * 1e6) for w in WORKFLOWS for l in PHOTOS])
     body.append(["**per million photos**"] + [f"**{usd(f['per_photo'][w][l]['total'] * 1e6)}**" for w in WORKFLOWS for l in PHOTOS])
     say(table(["service"] + [f"{w.title()}, {l}" for w in WORKFLOWS for l in PHOTOS], body))
-    say(f"\nReplays: {ASSUMPTIONS['replay_fraction']:.1%} of photos replayed once, as a Standard execution (the "
-        f"transitions, the four steps' invocations and the log), under either type.")
+    say(f"\nReplays: {ASSUMPTIONS['replay_fraction']:.1%} of photos replayed once, as an execution of the same "
+        f"state machine (its orchestration, the four steps' invocations and the log).")
 
 
 def report_function_logs(f: dict, say) -> None:
@@ -1686,13 +1690,16 @@ def report_monthly(f: dict, say) -> None:
         body.append([f"wisaw {workflow.title()}, {f['default_config']}"] +
                     [usd(base[str(n)]["total"] + n * delta) for n in MONTHLY_PHOTOS])
     path = path_to_target(f)
-    chosen = next(r for r in path if r["changes"].get("envelope") is False)
+    # The template with its Tasks on the functions' ARNs: as it is, or the path's row that does it.
+    chosen = next((r for r in path if r["changes"].get("envelope") is False), path[0])
     unswept = f["databases_unswept"]["aurora-serverless-v2"]["cost"]
     fixed = sum(c for _, c, _ in f["fixed"])
     swept = sum(line["cost"] for line in f["schedules"] if line["reads_db"])
-    body.append([f"wisaw as the path's row {path.index(chosen)}, no-vpc+aurora-serverless-v2, no schedule reading the database"] +
-                [usd(monthly(chosen["per_photo"], fixed - swept, f["networks"]["no-vpc"], unswept, n)["total"])
-                 for n in MONTHLY_PHOTOS])
+    target_row = path.index(chosen) > 0 or swept > 0  # only when it differs from the default's row
+    if target_row:
+        body.append([f"wisaw as the path's row {path.index(chosen)}, no-vpc+aurora-serverless-v2, no schedule reading the database"] +
+                    [usd(monthly(chosen["per_photo"], fixed - swept, f["networks"]["no-vpc"], unswept, n)["total"])
+                     for n in MONTHLY_PHOTOS])
     orig_db = f["databases"]["rds-t4g-micro"]["cost"]
     body.append(["original app, Lambda (+ db.t4g.micro in its VPC)"] +
                 [usd(n * f["orig"]["12 MP"]["total"] + orig_db(n, True)["total"]) for n in MONTHLY_PHOTOS])
@@ -1703,8 +1710,10 @@ def report_monthly(f: dict, say) -> None:
     say(f"\nPhotos priced as 12 MP. Each configuration: the fixed costs above, its network, its database at that "
         f"volume, {ASSUMPTIONS['vpc_bytes_per_photo']:,} bytes a photo through the VPC's endpoints or NAT (assumed), and "
         f"the photos at the default workflow's per-photo cost; the row after them is the default configuration "
-        f"under the other workflow type, and the next the target's setup: the photo as the path's row says, the "
-        f"schedules that read the database taken out (their own cost with them). Beanstalk: a {ASSUMPTIONS['beanstalk_instance']} "
+        f"under the other workflow type"
+        + (", and the next the target's setup: the photo as the path's row says, the schedules that read the database "
+           "taken out (their own cost with them)" if target_row else "")
+        + f". Beanstalk: a {ASSUMPTIONS['beanstalk_instance']} "
         f"(${PRICE['ec2_t3_micro_hour']}/hour), its {ASSUMPTIONS['beanstalk_root_gb']} GB gp3 root volume and public "
         f"IPv4 address, the same db.t4g.micro, S3 per photo; sharp's one-core time per photo against the instance's "
         f"{PUBLISHED['t3_micro_vcpus']} vCPUs (CPU = the share of them busy; above the {PUBLISHED['t3_micro_baseline']:.0%} "

@@ -194,7 +194,10 @@ async fn a_worker_failing_transiently_twice_is_retried_to_success(store: Store) 
         .unwrap();
     let types: Vec<&str> = history.iter().map(|e| e.event_type.as_str()).collect();
     assert_eq!(
-        types.iter().filter(|t| **t == "TaskFailed").count(),
+        types
+            .iter()
+            .filter(|t| **t == "LambdaFunctionFailed")
+            .count(),
         2,
         "{types:?}"
     );

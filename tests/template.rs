@@ -143,19 +143,27 @@ fn substitutions(template: &Template) -> BTreeMap<String, &Yaml> {
         .collect()
 }
 
-/// The function a `lambda:invoke` task calls, as a template logical id.
+/// The function a Task calls, as a template logical id.
 fn task_function(template: &Template, state: &Json) -> String {
-    let name = state["Parameters"]["FunctionName"]
-        .as_str()
-        .expect("FunctionName");
+    let name = invoked_function(state).expect("a Task invoking a function");
     let key = name
         .strip_prefix("${")
         .and_then(|n| n.strip_suffix('}'))
-        .unwrap_or_else(|| panic!("FunctionName {name} is not a substitution"));
+        .unwrap_or_else(|| panic!("function {name} is not a substitution"));
     let value = substitutions(template)
         .remove(key)
         .unwrap_or_else(|| panic!("{key} is not substituted"));
     referenced_resource(value).unwrap_or_else(|| panic!("{key} does not refer to a resource"))
+}
+
+/// The function a Task invokes, as the definition names it: its `Resource` (a function's
+/// ARN) or, through `lambda:invoke`, its `FunctionName`. `None` for other services.
+fn invoked_function(state: &Json) -> Option<&str> {
+    match state["Resource"].as_str()? {
+        "arn:aws:states:::lambda:invoke" => state["Parameters"]["FunctionName"].as_str(),
+        resource if resource.ends_with("FunctionArn}") => Some(resource),
+        _ => None,
+    }
 }
 
 /// The binaries the workspace builds: the `[[bin]]` names of each member.
@@ -258,7 +266,7 @@ fn every_task_calls_a_function_of_the_template_that_the_state_machine_may_invoke
         .collect();
     let mut called = BTreeSet::new();
     for (state, task) in definition.tasks() {
-        if task["Resource"] != "arn:aws:states:::lambda:invoke" {
+        if invoked_function(task).is_none() {
             continue;
         }
         let function = task_function(&template, task);
@@ -283,7 +291,7 @@ fn every_task_times_out_before_its_function() {
     let template = Template::load();
     let definition = Definition::load(&template);
     for (state, task) in definition.tasks() {
-        if task["Resource"] != "arn:aws:states:::lambda:invoke" {
+        if invoked_function(task).is_none() {
             continue;
         }
         let function_id = task_function(&template, task);
@@ -571,7 +579,7 @@ fn the_step_list_is_every_function_the_state_machine_invokes() {
     let invoked: BTreeSet<String> = definition
         .tasks()
         .into_iter()
-        .filter(|(_, state)| state["Parameters"]["FunctionName"].is_string())
+        .filter(|(_, state)| invoked_function(state).is_some())
         .map(|(_, state)| task_function(&template, state))
         .collect();
     let steps: BTreeSet<String> = Step::ALL

@@ -345,7 +345,7 @@ async fn an_operator_follows_an_express_photo_from_its_logs_on_aws() {
         "class=\"state caught\" data-state=\"Validate\"".to_string(),
         "class=\"state failed\" data-state=\"PhotoFailed\"".to_string(),
         "data-type=\"ExecutionStarted\"".to_string(),
-        "data-type=\"TaskFailed\"".to_string(),
+        "data-type=\"LambdaFunctionFailed\"".to_string(),
         "data-type=\"ExecutionFailed\"".to_string(),
         express_page,
     ] {

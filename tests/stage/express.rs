@@ -1,7 +1,8 @@
-//! The template deployed with `WorkflowType=EXPRESS`, as AWS runs it: Step Functions
-//! neither lists nor describes an Express execution, nor gives its history; the stage
-//! logs each event of it to the state machine's log group as Step Functions does, and the
-//! operator's tools (`wisaw executions`, `wisaw photo show`, the console) read it there.
+//! The template deployed with `WorkflowType=EXPRESS` (its default), as AWS runs it: Step
+//! Functions neither lists nor describes an Express execution, nor gives its history; the
+//! stage logs each event of it to the state machine's log group as Step Functions does,
+//! and the operator's tools (`wisaw executions`, `wisaw photo show`, the console) read it
+//! there.
 
 use super::harness::{
     operator_environment, output, phone, wisaw, without_thumbnail_write, ConsoleProcess, Fixture,
@@ -169,7 +170,7 @@ async fn a_failed_express_photo_is_a_dead_letter_with_its_history_from_the_logs(
     let story = wisaw(&operator, &["executions", "show", "--aws", &photo]);
     for expected in [
         arn.as_str(),
-        "TaskFailed",
+        "LambdaFunctionFailed",
         "Wisaw.Permanent",
         "/photos/",
         "ExecutionFailed",

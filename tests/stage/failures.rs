@@ -67,7 +67,7 @@ async fn a_missing_permission_fails_the_photo_and_the_operator_replays_it_after_
     let story = wisaw(&operator, &["executions", "show", "--aws", &photo]);
     // The command shows the failed task and the start of its cause (the write refused).
     assert!(
-        story.contains("TaskFailed")
+        story.contains("LambdaFunctionFailed")
             && story.contains("Wisaw.Permanent")
             && story.contains("/photos/"),
         "{story}"

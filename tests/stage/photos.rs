@@ -1,5 +1,6 @@
 //! A phone uploads through the stage: the photo is ready and its event heard on its
 //! channel; a text file is rejected. Once each is announced, its original is deleted.
+//! As the template deploys by default (Express), and as a Standard workflow.
 
 use super::harness::{original_deleted, phone, Fixture};
 use std::time::Duration;
@@ -11,10 +12,22 @@ const WITHIN: Duration = Duration::from_secs(120);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_photo_goes_through_the_template_as_deployed() {
-    let Some(fixture) = Fixture::new("the stage end to end").await else {
+    photo_and_text_through("the stage end to end", &[]).await;
+}
+
+/// The other workflow type the template offers, over the same definition.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_photo_goes_through_the_template_deployed_as_a_standard_workflow() {
+    photo_and_text_through("the stage as Standard", &[("WorkflowType", "STANDARD")]).await;
+}
+
+/// A photo ready and heard, a text file rejected, through the template deployed with
+/// `overrides`; each original deleted once announced.
+async fn photo_and_text_through(what: &str, overrides: &[(&str, &str)]) {
+    let Some(fixture) = Fixture::new(what).await else {
         return;
     };
-    let stage = fixture.stage(None).await;
+    let stage = fixture.stage_with(None, overrides).await;
     let phone = |events: bool| phone(&stage, events, WITHIN);
 
     let file = tempfile::NamedTempFile::new().unwrap();

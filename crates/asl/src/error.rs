@@ -25,6 +25,14 @@ pub enum LoadError {
         state: Option<String>,
         message: String,
     },
+    /// A definition that does not load with a `${Name}` left in it: the placeholder
+    /// without a substitution is the cause (a Task's `Resource`, for one, is a function's
+    /// ARN only once substituted).
+    #[error("the definition's placeholder ${{{}}} has no substitution ({cause})", placeholders.join("}, ${"))]
+    Unresolved {
+        placeholders: Vec<String>,
+        cause: Box<LoadError>,
+    },
 }
 
 fn at(state: &Option<String>) -> String {

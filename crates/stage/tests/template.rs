@@ -17,14 +17,17 @@ impl Resources for StoodIn {
             .then(|| json!(format!("ref:{logical_id}")))
     }
     fn attribute(&self, logical_id: &str, attribute: &str) -> Option<Value> {
-        // A log group's ARN has its shape: the state machine's logging is held to it.
-        let log_group_arn = logical_id.ends_with("LogGroup") && attribute == "Arn";
-        self.0.contains(logical_id).then(|| match log_group_arn {
-            true => json!(format!(
-                "arn:aws:logs:us-east-1:123456789012:log-group:/stood-in/{logical_id}:*"
-            )),
-            false => json!(format!("att:{logical_id}.{attribute}")),
-        })
+        // Log groups' and functions' ARNs have their shapes: the state machine's logging
+        // and its Tasks (on a function's ARN) are held to them.
+        let arn = |kind: &str| logical_id.ends_with(kind) && attribute == "Arn";
+        let value = if arn("LogGroup") {
+            format!("arn:aws:logs:us-east-1:123456789012:log-group:/stood-in/{logical_id}:*")
+        } else if arn("Function") {
+            format!("arn:aws:lambda:us-east-1:123456789012:function:stood-in-{logical_id}")
+        } else {
+            format!("att:{logical_id}.{attribute}")
+        };
+        self.0.contains(logical_id).then(|| json!(value))
     }
 }
 
@@ -209,8 +212,9 @@ fn the_state_machine_is_the_definition_file_with_the_templates_substitutions() {
     assert_eq!(machines.len(), 1);
     let deployed = &machines[0];
     assert_eq!(deployed.name, "wisaw-test-upload");
-    assert_eq!(deployed.workflow_type, WorkflowType::Standard);
-    assert_eq!(deployed.machine.workflow_type(), WorkflowType::Standard);
+    // Express unless the deploy says otherwise (the parameter's default).
+    assert_eq!(deployed.workflow_type, WorkflowType::Express);
+    assert_eq!(deployed.machine.workflow_type(), WorkflowType::Express);
     // Every event, with its data, to the template's log group.
     assert_eq!(
         deployed.logging,

@@ -56,7 +56,7 @@ impl Step {
         }
     }
 
-    /// The DefinitionSubstitution the state machine's `FunctionName` is written with.
+    /// The DefinitionSubstitution the state machine's Task names as its `Resource`.
     pub fn function_arn_substitution(self) -> String {
         format!("{}Arn", self.template_function())
     }

@@ -153,23 +153,30 @@ impl AwsEnvironment {
     /// what a function that cannot ask Step Functions (it may not describe the machine)
     /// needs to know of it.
     pub fn workflow_type(&self) -> EnvResult<wisaw_domain::ports::WorkflowType> {
-        self.optional(WORKFLOW_TYPE_VAR).map_or(
-            Ok(wisaw_domain::ports::WorkflowType::Standard),
-            |value| {
-                value
-                    .parse()
-                    .map_err(|e: wisaw_domain::ports::UnknownWorkflowType| {
-                        EnvironmentError::Invalid {
-                            variable: WORKFLOW_TYPE_VAR,
-                            source: PortError::Invalid(e.to_string().into()),
-                        }
-                    })
-            },
-        )
+        Ok(self.parsed(WORKFLOW_TYPE_VAR)?.unwrap_or_default())
     }
 
     fn optional(&self, variable: &str) -> Option<&str> {
         self.vars.get(variable).map(String::as_str)
+    }
+
+    /// An optional variable read as a `T`: `None` when unset, `Invalid` naming the
+    /// variable and its value when it does not parse.
+    fn parsed<T>(&self, variable: &'static str) -> EnvResult<Option<T>>
+    where
+        T: std::str::FromStr,
+        T::Err: std::fmt::Display,
+    {
+        let Some(value) = self.optional(variable) else {
+            return Ok(None);
+        };
+        value
+            .parse()
+            .map(Some)
+            .map_err(|error| EnvironmentError::Invalid {
+                variable,
+                source: PortError::Invalid(format!("{value:?}: {error}").into()),
+            })
     }
 
     fn required(&self, variable: &'static str, purpose: &'static str) -> EnvResult<&str> {
@@ -298,13 +305,7 @@ impl AwsEnvironment {
         };
         // One request at a time per Lambda instance: one connection is enough.
         let mut settings = settings.with_max_connections(1);
-        if let Some(seconds) = self.optional(DATABASE_WAIT_SECONDS_VAR) {
-            let seconds: u64 = seconds.parse().map_err(|_| EnvironmentError::Invalid {
-                variable: DATABASE_WAIT_SECONDS_VAR,
-                source: PortError::Invalid(
-                    format!("{seconds:?} is not a number of seconds").into(),
-                ),
-            })?;
+        if let Some(seconds) = self.parsed(DATABASE_WAIT_SECONDS_VAR)? {
             settings = settings.with_acquire_timeout(std::time::Duration::from_secs(seconds));
         }
         Ok(match self.optional(DATABASE_CA_FILE_VAR) {

@@ -101,15 +101,7 @@ async fn an_execution_per_photo_is_started_once_and_read_back() {
             "PhotoFailed"
         ]
     );
-    let task_failed = history
-        .iter()
-        .find(|e| e.event_type == "TaskFailed")
-        .unwrap();
-    assert_eq!(task_failed.details["resourceType"], "lambda");
-    assert_eq!(
-        task_failed.details["error"],
-        "Lambda.ResourceNotFoundException"
-    );
+    let lambda_failed = super::validate_not_found(&history);
     let last = history.last().unwrap();
     assert_eq!(last.event_type, "ExecutionFailed");
     assert_eq!(last.details["error"], "PhotoFailed");
@@ -124,10 +116,10 @@ async fn an_execution_per_photo_is_started_once_and_read_back() {
         (photo, input.source_key.as_str(), 0)
     );
     assert_eq!(letter.execution_name.as_deref(), Some(name.as_str()));
-    assert_eq!(
-        letter.error.as_ref().unwrap()["Error"],
-        "Lambda.ResourceNotFoundException"
-    );
+    // The letter carries the step's error as the history tells it.
+    let error = letter.error.as_ref().unwrap();
+    assert_eq!(error["Error"], lambda_failed.details["error"]);
+    assert_eq!(error["Cause"], lambda_failed.details["cause"]);
     assert_eq!(
         replay_of(&message.body).unwrap()[0].attempt,
         1,

@@ -74,11 +74,21 @@ impl StateMachine {
             .as_object()
             .ok_or_else(|| invalid(None, "the definition must be a JSON object"))?;
         check_query_language(None, top)?;
-        let root = Branch::load(None, &raw, &TOP_LEVEL_FIELDS)?;
+        let unresolved = placeholders(&raw);
+        let root = Branch::load(None, &raw, &TOP_LEVEL_FIELDS).map_err(|cause| {
+            if unresolved.is_empty() {
+                cause
+            } else {
+                LoadError::Unresolved {
+                    placeholders: unresolved.clone(),
+                    cause: Box::new(cause),
+                }
+            }
+        })?;
         Ok(Self {
             name: name.to_string(),
             root,
-            unresolved: placeholders(&raw),
+            unresolved,
             definition: raw.to_string(),
             region: Self::LOCAL_REGION.to_string(),
             account: Self::LOCAL_ACCOUNT.to_string(),

@@ -136,6 +136,18 @@ fn the_upload_definition_loads_with_its_substitutions_and_names_what_is_missing(
         machine.unresolved_placeholders(),
         ["DeadLetterQueueUrl".to_string()]
     );
+    // One that leaves a Task without a function to call cannot load: refused by its name.
+    let mut partial = upload_substitutions();
+    partial.remove("NotifyFunctionArn");
+    let error = StateMachine::load_file("upload", upload_definition(), &partial).unwrap_err();
+    assert!(
+        matches!(&error, LoadError::Unresolved { placeholders, .. } if placeholders == &["NotifyFunctionArn"]),
+        "{error:?}"
+    );
+    assert!(
+        error.to_string().contains("${NotifyFunctionArn}"),
+        "{error}"
+    );
 }
 
 #[test]

@@ -68,13 +68,12 @@ impl TestInvoker {
 impl TaskInvoker for TestInvoker {
     async fn invoke(&self, resource: &str, parameters: Value) -> Result<Value, TaskFailure> {
         let (function, payload) = match resource {
-            Resource::LAMBDA_INVOKE_ARN => (
-                parameters["FunctionName"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_string(),
-                parameters["Payload"].clone(),
-            ),
+            // A function by its name, or its ARN (a Task on the function's ARN): its name.
+            Resource::LAMBDA_INVOKE_ARN => {
+                let name = parameters["FunctionName"].as_str().unwrap_or_default();
+                let name = name.split_once(":function:").map_or(name, |(_, rest)| rest);
+                (name.to_string(), parameters["Payload"].clone())
+            }
             Resource::SQS_SEND_MESSAGE_ARN => {
                 ("sqs".to_string(), parameters["MessageBody"].clone())
             }
@@ -262,9 +261,15 @@ pub fn upload_substitutions() -> HashMap<String, String> {
         ("ThumbnailFunctionArn", "thumbnail"),
         ("PersistFunctionArn", "persist"),
         ("NotifyFunctionArn", "notify"),
-        ("DeadLetterQueueUrl", "local://queues/dead-letter"),
     ]
     .into_iter()
-    .map(|(name, value)| (name.to_string(), value.to_string()))
+    .map(|(name, function)| {
+        let arn = format!("arn:aws:lambda:us-east-1:123456789012:function:{function}");
+        (name.to_string(), arn)
+    })
+    .chain([(
+        "DeadLetterQueueUrl".to_string(),
+        "local://queues/dead-letter".to_string(),
+    )])
     .collect()
 }

@@ -9,7 +9,7 @@ use super::{texts, Inputs, Resource, Resources, Template, TemplateError};
 use serde_json::Value;
 use std::collections::HashMap;
 use std::path::Path;
-use wisaw_asl::{StateMachine, WorkflowType};
+use wisaw_asl::{LoadError, StateMachine, WorkflowType};
 use wisaw_sfn_api::Logging;
 
 /// One state machine of the template, ready to run.
@@ -80,13 +80,17 @@ pub(crate) fn deployed(
         texts(id, "substitution", &properties["DefinitionSubstitutions"])?
             .into_iter()
             .collect();
+    let unresolved = |placeholder: &str| {
+        TemplateError::Unresolved(format!("{id}'s definition placeholder ${{{placeholder}}}"))
+    };
     let machine = StateMachine::load(&name, &definition, &substitutions)
-        .map_err(|e| TemplateError::Malformed(format!("{id}'s definition: {e}")))?
+        .map_err(|e| match e {
+            LoadError::Unresolved { placeholders, .. } => unresolved(&placeholders[0]),
+            e => TemplateError::Malformed(format!("{id}'s definition: {e}")),
+        })?
         .with_workflow_type(workflow_type);
     if let Some(placeholder) = machine.unresolved_placeholders().first() {
-        return Err(TemplateError::Unresolved(format!(
-            "{id}'s definition placeholder ${{{placeholder}}}"
-        )));
+        return Err(unresolved(placeholder));
     }
     Ok(DeployedMachine {
         logical_id: resource.logical_id,
