@@ -103,6 +103,21 @@ async fn a_missing_permission_fails_the_photo_and_the_operator_replays_it_after_
         PhotoStatus::Ready
     );
     assert!(harness::original_deleted(&fixture, &stage, &photo).await);
+    // The operator watches the replay beside the first run, both read from the state
+    // machine's log group (an Express replay: Step Functions keeps no history of it).
+    let replay = format!("{photo}-replay-1");
+    stage.runners[0].wait_for(&replay, WITHIN).await.unwrap();
+    let mut story = String::new();
+    for _ in 0..50 {
+        story = wisaw(&operator, &["executions", "show", "--aws", &photo]);
+        if story.contains("SUCCEEDED") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    for expected in [replay.as_str(), "SUCCEEDED", "FAILED"] {
+        assert!(story.contains(expected), "{expected}: {story}");
+    }
 
     fixture.finish(stage).await;
 }
