@@ -2,11 +2,10 @@
 //! Functions neither lists nor describes an Express execution, nor gives its history; the
 //! stage logs each event of it to the state machine's log group as Step Functions does,
 //! and the operator's tools (`wisaw executions`, `wisaw photo show`, the console) read it
-//! there.
+//! there. A failed one, its dead letter and its replay: `failures.rs`, on the default
+//! deploy.
 
-use super::harness::{
-    operator_environment, output, phone, wisaw, without_thumbnail_write, ConsoleProcess, Fixture,
-};
+use super::harness::{operator_environment, output, phone, wisaw, ConsoleProcess, Fixture};
 use serde_json::{json, Value};
 use std::time::Duration;
 use wisaw::commands::upload::upload;
@@ -133,66 +132,9 @@ async fn an_express_photo_is_followed_through_the_state_machines_logs() {
     fixture.finish(stage).await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn a_failed_express_photo_is_a_dead_letter_with_its_history_from_the_logs() {
-    let Some(fixture) = Fixture::new("a failure under Express").await else {
-        return;
-    };
-    let copy = tempfile::tempdir().unwrap();
-    let broken = without_thumbnail_write(copy.path());
-    let stage = fixture.stage_with(Some(&broken), &EXPRESS).await;
-
-    let file = tempfile::NamedTempFile::new().unwrap();
-    std::fs::write(file.path(), jpeg(&two_tone(320, 240))).unwrap();
-    let failed = upload(file.path(), &phone(&stage, false, WITHIN))
-        .await
-        .unwrap();
-    assert_eq!(
-        failed.status.status,
-        PhotoStatus::Failed,
-        "{:?}",
-        failed.status
-    );
-    let photo = failed.status.photo_id.to_string();
-    let arn = express_execution(&stage, &photo).await;
-    assert_refused_by_step_functions(&stage, &arn).await;
-    logged_until(&fixture.endpoint, &arn, "ExecutionFailed").await;
-
-    let operator = operator_environment(&stage, &fixture.database);
-    let listed = wisaw(&operator, &["dlq", "list", "--aws"]);
-    assert!(listed.contains(&photo), "{listed}");
-    let failed_executions = wisaw(
-        &operator,
-        &["executions", "list", "--aws", "--status", "FAILED"],
-    );
-    assert!(failed_executions.contains(&photo), "{failed_executions}");
-    // Why, in AWS's words, read from the logs.
-    let story = wisaw(&operator, &["executions", "show", "--aws", &photo]);
-    for expected in [
-        arn.as_str(),
-        "LambdaFunctionFailed",
-        "Wisaw.Permanent",
-        "/photos/",
-        "ExecutionFailed",
-    ] {
-        assert!(story.contains(expected), "{expected}: {story}");
-    }
-    let console = ConsoleProcess::start(&operator).await;
-    let page = console.page("/console/dlq").await;
-    assert!(page.contains(&photo), "{page}");
-    let page = console.page(&format!("/console/executions/{photo}")).await;
-    assert!(
-        page.contains("ExecutionFailed") && page.contains("Wisaw.Permanent"),
-        "{page}"
-    );
-    drop(console);
-
-    fixture.finish(stage).await;
-}
-
 /// The ARN of the photo's execution, once it has ended: an Express one, with an id of
 /// its own after its name.
-async fn express_execution(stage: &Stage, photo: &str) -> String {
+pub(super) async fn express_execution(stage: &Stage, photo: &str) -> String {
     let runner = &stage.runners[0];
     let ended = runner.wait_for(photo, WITHIN).await.unwrap();
     let prefix =
@@ -207,7 +149,7 @@ async fn express_execution(stage: &Stage, photo: &str) -> String {
 
 /// Step Functions answers nothing of an Express execution: its history, its description
 /// and the machine's list of executions are refused as AWS refuses them.
-async fn assert_refused_by_step_functions(stage: &Stage, arn: &str) {
+pub(super) async fn assert_refused_by_step_functions(stage: &Stage, arn: &str) {
     for operation in ["GetExecutionHistory", "DescribeExecution"] {
         let (status, answer) = states_call(stage, operation, json!({"executionArn": arn})).await;
         assert_eq!(status, 400, "{operation}: {answer}");
@@ -242,7 +184,7 @@ async fn states_call(stage: &Stage, operation: &str, body: Value) -> (u16, Value
 
 /// The execution's log events (each stream's name and message), in the order of their
 /// ids, once its event `last` is among them.
-async fn logged_until(endpoint: &str, arn: &str, last: &str) -> Vec<(String, Value)> {
+pub(super) async fn logged_until(endpoint: &str, arn: &str, last: &str) -> Vec<(String, Value)> {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
     loop {
         let mut logged = execution_log_events(endpoint, arn).await;

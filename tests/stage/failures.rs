@@ -3,6 +3,7 @@
 //! back: the failed photo in the dead-letter queue, seen in the console, replayed once
 //! the template is fixed, then ready.
 
+use super::express;
 use super::harness::{
     self, becomes, edited_template, line_index, operator_environment, output, phone, wisaw,
     without_lines, without_thumbnail_write, ConsoleProcess, Fixture,
@@ -55,7 +56,13 @@ async fn a_missing_permission_fails_the_photo_and_the_operator_replays_it_after_
         "{history}"
     );
 
-    // The operator sees it in the dead-letter queue and in the console.
+    // An Express execution (the template's default): Step Functions answers nothing of
+    // it, its events are in the state machine's log group.
+    let arn = express::express_execution(&stage, &photo).await;
+    express::assert_refused_by_step_functions(&stage, &arn).await;
+    express::logged_until(&fixture.endpoint, &arn, "ExecutionFailed").await;
+
+    // The operator sees it in the dead-letter queue and in the console, read from there.
     let operator = operator_environment(&stage, &fixture.database);
     let listed = wisaw(&operator, &["dlq", "list", "--aws"]);
     assert!(listed.contains(&photo), "{listed}");
@@ -66,17 +73,25 @@ async fn a_missing_permission_fails_the_photo_and_the_operator_replays_it_after_
     assert!(failed_executions.contains(&photo), "{failed_executions}");
     let story = wisaw(&operator, &["executions", "show", "--aws", &photo]);
     // The command shows the failed task and the start of its cause (the write refused).
-    assert!(
-        story.contains("LambdaFunctionFailed")
-            && story.contains("Wisaw.Permanent")
-            && story.contains("/photos/"),
-        "{story}"
-    );
+    for expected in [
+        arn.as_str(),
+        "LambdaFunctionFailed",
+        "Wisaw.Permanent",
+        "/photos/",
+        "ExecutionFailed",
+    ] {
+        assert!(story.contains(expected), "{expected}: {story}");
+    }
     let shown = wisaw(&operator, &["photo", "show", "--aws", "--json", &photo]);
     assert!(shown.contains("failed"), "{shown}");
     let console = ConsoleProcess::start(&operator).await;
     let page = console.page("/console/dlq").await;
     assert!(page.contains(&photo), "{page}");
+    let page = console.page(&format!("/console/executions/{photo}")).await;
+    assert!(
+        page.contains("ExecutionFailed") && page.contains("Wisaw.Permanent"),
+        "{page}"
+    );
     // Its original waits for the replay.
     assert!(harness::original_kept(&fixture, &stage, &photo).await);
     drop(console);
