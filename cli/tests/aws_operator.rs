@@ -56,6 +56,36 @@ impl Stage {
     }
 }
 
+/// What each test stands up on the emulator before its state machine: the bucket, the
+/// dead-letter and ingest queues, and the photos' database. `None` (the test skips)
+/// without an emulator or a Postgres.
+struct Emulated {
+    endpoint: String,
+    config: aws_config::SdkConfig,
+    bucket: String,
+    dead_letter_url: String,
+    ingest_url: String,
+    database: wisaw_testkit::TestSchema,
+}
+
+async fn emulated(test: &str, schema: &str) -> Option<Emulated> {
+    let endpoint = aws_emulator::endpoint(test)?;
+    let database = wisaw_testkit::TestSchema::create(schema).await?;
+    let config = aws_emulator::config(&endpoint).await;
+    let (_, bucket) = create_bucket(&config).await;
+    let sqs = aws_sdk_sqs::Client::new(&config);
+    let (dead_letter_url, _) = create_queue(&sqs, "dlq", &[]).await;
+    let (ingest_url, _) = create_queue(&sqs, "ingest", &[]).await;
+    Some(Emulated {
+        endpoint,
+        config,
+        bucket,
+        dead_letter_url,
+        ingest_url,
+        database,
+    })
+}
+
 /// `wisaw console --aws` on a free port, until dropped.
 struct ConsoleProcess {
     child: std::process::Child,
@@ -117,19 +147,18 @@ fn wisaw(mut command: Command, args: &[&str]) -> String {
 
 #[tokio::test]
 async fn an_operator_follows_a_failed_photo_and_replays_it_on_aws() {
-    let Some(endpoint) =
-        aws_emulator::endpoint("an_operator_follows_a_failed_photo_and_replays_it_on_aws")
+    let test = "an_operator_follows_a_failed_photo_and_replays_it_on_aws";
+    let Some(Emulated {
+        endpoint,
+        config,
+        bucket,
+        dead_letter_url,
+        ingest_url,
+        database,
+    }) = emulated(test, "aws_operator").await
     else {
         return;
     };
-    let Some(database) = wisaw_testkit::TestSchema::create("aws_operator").await else {
-        return;
-    };
-    let config = aws_emulator::config(&endpoint).await;
-    let (_, bucket) = create_bucket(&config).await;
-    let sqs = aws_sdk_sqs::Client::new(&config);
-    let (dead_letter_url, _) = create_queue(&sqs, "dlq", &[]).await;
-    let (ingest_url, _) = create_queue(&sqs, "ingest", &[]).await;
     let machine = create_upload_machine(&config, &upload_definition(&dead_letter_url)).await;
 
     let orchestrator = StepFunctionsOrchestrator::from_config(&config, machine.clone()).unwrap();
@@ -259,17 +288,17 @@ async fn an_operator_follows_a_failed_photo_and_replays_it_on_aws() {
 #[tokio::test]
 async fn an_operator_follows_an_express_photo_from_its_logs_on_aws() {
     let test = "an_operator_follows_an_express_photo_from_its_logs_on_aws";
-    let Some(endpoint) = aws_emulator::endpoint(test) else {
+    let Some(Emulated {
+        endpoint,
+        config,
+        bucket,
+        dead_letter_url,
+        ingest_url,
+        database,
+    }) = emulated(test, "aws_operator_express").await
+    else {
         return;
     };
-    let Some(database) = wisaw_testkit::TestSchema::create("aws_operator_express").await else {
-        return;
-    };
-    let config = aws_emulator::config(&endpoint).await;
-    let (_, bucket) = create_bucket(&config).await;
-    let sqs = aws_sdk_sqs::Client::new(&config);
-    let (dead_letter_url, _) = create_queue(&sqs, "dlq", &[]).await;
-    let (ingest_url, _) = create_queue(&sqs, "ingest", &[]).await;
     let log_group = create_log_group(&endpoint).await;
     let machine = create_express_machine(
         &config,
