@@ -11,11 +11,26 @@ mod queues;
 
 use wisaw_domain::ports::HistoryEvent;
 
-/// The failure of the upload machine's first step on the emulator, where no function
-/// exists: its `LambdaFunctionFailed` event, its cause naming the missing validate
+/// The upload machine's history on the emulator, where no function exists: Validate
+/// fails, MarkFailed too, and the Catch path still sends the photo to the dead-letter
+/// queue. Returns Validate's `LambdaFunctionFailed` event, its cause naming the missing
 /// function (the emulator names the error `Exception` where AWS says
 /// `Lambda.ResourceNotFoundException`).
-fn validate_not_found(history: &[HistoryEvent]) -> &HistoryEvent {
+fn failed_at_validate(history: &[HistoryEvent]) -> &HistoryEvent {
+    let entered: Vec<&str> = history
+        .iter()
+        .filter(|e| e.event_type.ends_with("StateEntered"))
+        .map(|e| e.details["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        entered,
+        [
+            "Validate",
+            "MarkFailed",
+            "SendToDeadLetterQueue",
+            "PhotoFailed"
+        ]
+    );
     let failed = history
         .iter()
         .find(|e| e.event_type == "LambdaFunctionFailed")
