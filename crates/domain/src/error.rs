@@ -98,6 +98,18 @@ impl PortError {
     }
 }
 
+/// An error in words with its chain of causes: `error: cause: cause`. For an error whose
+/// own text says little (an SDK's "service error") and whose `Debug` says too much.
+pub fn with_causes(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut words = error.to_string();
+    let mut cause = error.source();
+    while let Some(next) = cause {
+        words = format!("{words}: {next}");
+        cause = next.source();
+    }
+    words
+}
+
 /// How a worker fails. The state machine retries `Transient` with backoff and
 /// sends everything else, after its retries, to the dead-letter path, but for
 /// `OriginalGone`: the photo's original is no longer in the store, which it only leaves

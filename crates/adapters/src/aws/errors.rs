@@ -60,7 +60,7 @@ where
 }
 
 /// A failed call in a person's words. A service's refusal is its code, message and HTTP
-/// status; anything else is its chain of causes. Not the SDK's `DisplayErrorContext`: it
+/// status; anything else is its chain of causes ([`wisaw_domain::error::with_causes`]). Not the SDK's `DisplayErrorContext`: it
 /// ends with the error's `Debug`, the service's raw answer included (S3's XML body, with
 /// a `<RequestId>` that some XML readers of the cause, downstream, take for their own).
 fn described<E>(error: &SdkError<E, HttpResponse>) -> String
@@ -76,13 +76,7 @@ where
             _ => format!("{refusal} (HTTP {status})"),
         };
     }
-    let mut words = error.to_string();
-    let mut cause = std::error::Error::source(error);
-    while let Some(next) = cause {
-        words = format!("{words}: {next}");
-        cause = next.source();
-    }
-    words
+    wisaw_domain::error::with_causes(error)
 }
 
 /// Maps an error a call reports for one of its items (an object of DeleteObjects), which

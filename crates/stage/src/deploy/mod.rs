@@ -23,15 +23,12 @@ pub enum DeployError {
 }
 
 impl DeployError {
-    pub fn service(what: &str, error: impl std::error::Error) -> Self {
-        // The SDK's Display says only "service error"; its Debug names the code.
-        let mut message = format!("{what}: {error}");
-        let mut source = error.source();
-        while let Some(cause) = source {
-            message.push_str(&format!(": {cause}"));
-            source = cause.source();
-        }
-        Self::Service(message)
+    pub fn service(what: &str, error: impl std::error::Error + 'static) -> Self {
+        // The SDK's Display says only "service error"; its causes name the code.
+        Self::Service(format!(
+            "{what}: {}",
+            wisaw_domain::error::with_causes(&error)
+        ))
     }
 }
 
