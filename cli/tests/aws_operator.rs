@@ -201,21 +201,12 @@ async fn an_operator_follows_a_failed_photo_and_replays_it_on_aws() {
 
     // The console's pages, from the same ports.
     let console = ConsoleProcess::start(&stage);
-    let failed = console.page("/console/executions?status=FAILED").await;
-    assert!(
-        failed.contains(&format!("data-name=\"{photo}\"")),
-        "{failed}"
-    );
-    let execution = console.page(&format!("/console/executions/{photo}")).await;
-    for part in [
-        "class=\"state caught\" data-state=\"Validate\"",
-        "class=\"state failed\" data-state=\"PhotoFailed\"",
-        "data-type=\"ExecutionStarted\"",
-        "data-type=\"ExecutionFailed\"",
-        "id=\"aws-console\" href=\"https://us-east-1.console.aws.amazon.com/states/",
-    ] {
-        assert!(execution.contains(part), "{part}: {execution}");
-    }
+    console_shows_the_failure(
+        &console,
+        photo,
+        &["id=\"aws-console\" href=\"https://us-east-1.console.aws.amazon.com/states/"],
+    )
+    .await;
     let dead_letters = console.page("/console/dlq").await;
     assert!(
         dead_letters.contains(&format!("data-photo=\"{photo}\"")),
@@ -364,20 +355,31 @@ async fn an_operator_follows_an_express_photo_from_its_logs_on_aws() {
     assert_eq!(execution["recorded"], "failed", "{json}");
 
     let console = ConsoleProcess::start(&stage);
+    console_shows_the_failure(
+        &console,
+        photo,
+        &["data-type=\"LambdaFunctionFailed\"", &express_page],
+    )
+    .await;
+}
+
+/// The console's failed executions list the photo, and its execution's page draws the
+/// upload's failure path (Validate caught, PhotoFailed failed, the execution's first and
+/// last events) with `parts` besides.
+async fn console_shows_the_failure(console: &ConsoleProcess, photo: PhotoId, parts: &[&str]) {
     let failed = console.page("/console/executions?status=FAILED").await;
     assert!(
         failed.contains(&format!("data-name=\"{photo}\"")),
         "{failed}"
     );
-    let page = console.page(&format!("/console/executions/{photo}")).await;
-    for part in [
-        "class=\"state caught\" data-state=\"Validate\"".to_string(),
-        "class=\"state failed\" data-state=\"PhotoFailed\"".to_string(),
-        "data-type=\"ExecutionStarted\"".to_string(),
-        "data-type=\"LambdaFunctionFailed\"".to_string(),
-        "data-type=\"ExecutionFailed\"".to_string(),
-        express_page,
-    ] {
-        assert!(page.contains(&part), "{part}: {page}");
+    let execution = console.page(&format!("/console/executions/{photo}")).await;
+    let drawn = [
+        "class=\"state caught\" data-state=\"Validate\"",
+        "class=\"state failed\" data-state=\"PhotoFailed\"",
+        "data-type=\"ExecutionStarted\"",
+        "data-type=\"ExecutionFailed\"",
+    ];
+    for part in drawn.iter().chain(parts) {
+        assert!(execution.contains(part), "{part}: {execution}");
     }
 }

@@ -5,13 +5,12 @@
 //! there. A failed one, its dead letter and its replay: `failures.rs`, on the default
 //! deploy.
 
-use super::harness::{operator_environment, output, phone, wisaw, ConsoleProcess, Fixture};
+use super::harness::{
+    operator_environment, output, photo_heard_ready, wisaw, ConsoleProcess, Fixture,
+};
 use serde_json::{json, Value};
 use std::time::Duration;
-use wisaw::commands::upload::upload;
-use wisaw_domain::PhotoStatus;
 use wisaw_stage::compose::Stage;
-use wisaw_testkit::images::{jpeg, two_tone};
 
 const WITHIN: Duration = Duration::from_secs(180);
 const EXPRESS: [(&str, &str); 1] = [("WorkflowType", "EXPRESS")];
@@ -25,22 +24,7 @@ async fn an_express_photo_is_followed_through_the_state_machines_logs() {
     };
     let stage = fixture.stage_with(None, &EXPRESS).await;
 
-    let file = tempfile::NamedTempFile::new().unwrap();
-    std::fs::write(file.path(), jpeg(&two_tone(640, 480))).unwrap();
-    let heard = upload(file.path(), &phone(&stage, true, WITHIN))
-        .await
-        .unwrap();
-    assert_eq!(
-        heard.status.status,
-        PhotoStatus::Ready,
-        "{:?}",
-        heard.status
-    );
-    let (event, _) = heard
-        .event
-        .expect("photo.ready arrived on the device's channel");
-    assert_eq!(event["eventType"], "photo.ready", "{event}");
-    let photo = heard.status.photo_id.to_string();
+    let photo = photo_heard_ready(&stage, WITHIN).await;
 
     // An Express execution, which Step Functions keeps no record of.
     let arn = express_execution(&stage, &photo).await;

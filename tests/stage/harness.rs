@@ -5,10 +5,11 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
-use wisaw::commands::upload::UploadOptions;
+use wisaw::commands::upload::{upload, UploadOptions};
 use wisaw_domain::PhotoStatus;
 use wisaw_local::tls::ClientTrust;
 use wisaw_stage::compose::{Stage, StageOptions};
+use wisaw_testkit::images::{jpeg, two_tone};
 
 /// The Lambda packages whose binaries the template names, and the `wisaw` command the
 /// operator runs against the stage.
@@ -296,6 +297,27 @@ impl Fixture {
         stage.stop().await;
         self.database.drop_now().await;
     }
+}
+
+/// A photo uploaded through `stage` by a phone listening on its channel: ready, its
+/// `photo.ready` event heard. Its id.
+pub async fn photo_heard_ready(stage: &Stage, within: Duration) -> String {
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), jpeg(&two_tone(640, 480))).unwrap();
+    let heard = upload(file.path(), &phone(stage, true, within))
+        .await
+        .unwrap();
+    assert_eq!(
+        heard.status.status,
+        PhotoStatus::Ready,
+        "{:?}",
+        heard.status
+    );
+    let (event, _) = heard
+        .event
+        .expect("photo.ready arrived on the device's channel");
+    assert_eq!(event["eventType"], "photo.ready", "{event}");
+    heard.status.photo_id.to_string()
 }
 
 /// A phone of the stage: its API, its authority trusted, its event channel when `events`.

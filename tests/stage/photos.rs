@@ -2,11 +2,10 @@
 //! channel; a text file is rejected. Once each is announced, its original is deleted.
 //! As the template deploys by default (Express), and as a Standard workflow.
 
-use super::harness::{original_deleted, phone, Fixture};
+use super::harness::{original_deleted, phone, photo_heard_ready, Fixture};
 use std::time::Duration;
 use wisaw::commands::upload::upload;
 use wisaw_domain::PhotoStatus;
-use wisaw_testkit::images::{jpeg, two_tone};
 
 const WITHIN: Duration = Duration::from_secs(120);
 
@@ -28,22 +27,8 @@ async fn photo_and_text_through(what: &str, overrides: &[(&str, &str)]) {
         return;
     };
     let stage = fixture.stage_with(None, overrides).await;
-    let phone = |events: bool| phone(&stage, events, WITHIN);
 
-    let file = tempfile::NamedTempFile::new().unwrap();
-    std::fs::write(file.path(), jpeg(&two_tone(640, 480))).unwrap();
-    let heard = upload(file.path(), &phone(true)).await.unwrap();
-    assert_eq!(
-        heard.status.status,
-        PhotoStatus::Ready,
-        "{:?}",
-        heard.status
-    );
-    let (event, _) = heard
-        .event
-        .expect("photo.ready arrived on the device's channel");
-    assert_eq!(event["eventType"], "photo.ready", "{event}");
-    let photo = heard.status.photo_id.to_string();
+    let photo = photo_heard_ready(&stage, WITHIN).await;
     assert!(
         original_deleted(&fixture, &stage, &photo).await,
         "{photo}'s original is kept after it was announced"
@@ -51,7 +36,9 @@ async fn photo_and_text_through(what: &str, overrides: &[(&str, &str)]) {
 
     let text = tempfile::NamedTempFile::new().unwrap();
     std::fs::write(text.path(), b"not a photo at all, only words").unwrap();
-    let rejected = upload(text.path(), &phone(false)).await.unwrap();
+    let rejected = upload(text.path(), &phone(&stage, false, WITHIN))
+        .await
+        .unwrap();
     assert_eq!(
         rejected.status.status,
         PhotoStatus::Rejected,
