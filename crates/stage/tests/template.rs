@@ -309,7 +309,7 @@ fn each_function_is_configured_as_lambda_would_run_it() {
         api.bootstrap,
         std::path::Path::new("/functions/api/bootstrap")
     );
-    assert_eq!((api.memory_mb, api.timeout.as_secs()), (1275, 28));
+    assert_eq!((api.memory_mb, api.timeout.as_secs()), (446, 28));
     assert_eq!(api.environment["WISAW_STAGE"], "test");
     assert_eq!(
         api.arn(),
@@ -320,7 +320,7 @@ fn each_function_is_configured_as_lambda_would_run_it() {
         dispatch.bootstrap,
         std::path::Path::new("/functions/dispatch/bootstrap")
     );
-    assert_eq!((dispatch.memory_mb, dispatch.timeout.as_secs()), (829, 30));
+    assert_eq!((dispatch.memory_mb, dispatch.timeout.as_secs()), (453, 30));
     assert_eq!(configs.len(), 6);
     assert!(configs.values().all(|c| c.concurrency == 4));
 }
