@@ -965,7 +965,7 @@ def run_validate(bench: Bench, spec: FunctionSpec, input_name: str, photos: list
         photos[index].validation = answer
         return answer
 
-    payloads = [{"photoId": p.photo_id, "sourceKey": f"uploads/{p.photo_id}"} for p in photos]
+    payloads = [{"photoId": p.photo_id} for p in photos]
     return bench.measure(spec, input_name, payloads, check)[0]
 
 
@@ -985,7 +985,7 @@ def run_thumbnail(bench: Bench, spec: FunctionSpec, input_name: str, photos: lis
         photos[index].renditions = answer
         return answer
 
-    payloads = [{"photoId": p.photo_id, "sourceKey": f"uploads/{p.photo_id}", "image": p.validation["image"]}
+    payloads = [{"photoId": p.photo_id, "image": p.validation["image"]}
                 for p in photos]
     return bench.measure(spec, input_name, payloads, check, between)[0]
 
@@ -993,7 +993,7 @@ def run_thumbnail(bench: Bench, spec: FunctionSpec, input_name: str, photos: lis
 def run_persist(bench: Bench, spec: FunctionSpec, photos: list[Photo]) -> Measurement:
     def check(index: int, invocation: Invocation):
         answer = answer_json(invocation)
-        if answer != {"status": "ready", "changed": True}:
+        if answer != {"photoId": photos[index].photo_id, "attempt": 0, "status": "ready", "changed": True}:
             raise HarnessFailure(f"not recorded as ready: {answer}")
 
     payloads = [{

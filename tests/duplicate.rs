@@ -80,8 +80,6 @@ async fn uploaded(stack: &TestStack, upload: &Upload) -> (ExecutionInput, Events
         .unwrap();
     let input = ExecutionInput {
         photo_id: photo,
-        bucket: local.blobs.bucket().to_string(),
-        source_key: photo.upload_key(),
         attempt: 0,
     };
     local
@@ -330,7 +328,12 @@ async fn one_held_until_the_other_announced(store: Store, upload: Upload, nth: u
         .unwrap();
     assert_eq!(second.status, ExecutionStatus::Succeeded, "{second:?}");
     assert_eq!(
-        stack.stack().blobs.size(&input.source_key).await.unwrap(),
+        stack
+            .stack()
+            .blobs
+            .size(&input.photo_id.upload_key())
+            .await
+            .unwrap(),
         None,
         "the second announced the photo and deleted its original"
     );

@@ -317,8 +317,6 @@ async fn a_dead_letter_stays_while_its_photos_announcement_waits(store: Store) {
     metadata.record_outcome(id, &ready, 0).await.unwrap();
     let letter = DeadLetter {
         photo_id: id,
-        bucket: "wisaw-local".into(),
-        source_key: id.upload_key(),
         attempt: 0,
         execution_name: Some(id.execution_name(0)),
         error: None,

@@ -84,8 +84,6 @@ fn started(h: &Harness, photo: &Photo) {
         photo.id.execution_name(0),
         wisaw_domain::contracts::ExecutionInput {
             photo_id: photo.id,
-            bucket: h.blobs.bucket().to_string(),
-            source_key: photo.id.upload_key(),
             attempt: 0,
         },
     ));

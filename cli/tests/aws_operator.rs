@@ -165,8 +165,6 @@ async fn an_operator_follows_a_failed_photo_and_replays_it_on_aws() {
     let photo = PhotoId::new_random();
     let input = ExecutionInput {
         photo_id: photo,
-        bucket: "photos".into(),
-        source_key: photo.upload_key(),
         attempt: 0,
     };
     orchestrator.start_execution(&input).await.unwrap();
@@ -304,8 +302,6 @@ async fn an_operator_follows_an_express_photo_from_its_logs_on_aws() {
     let photo = PhotoId::new_random();
     let input = ExecutionInput {
         photo_id: photo,
-        bucket: "photos".into(),
-        source_key: photo.upload_key(),
         attempt: 0,
     };
     let name = input.execution_name();

@@ -136,9 +136,9 @@ async fn process(
     Ok(())
 }
 
-/// Deletes the upload a request names, once its photo is known to be gone. Only the
-/// photo's own upload key in this store's bucket: a message (an operator's replay
-/// above all) cannot make dispatch delete anything else. Deleting a missing object
+/// Deletes the upload of a photo known to be gone. The key is the photo's own upload
+/// key, derived from its id: no message (an operator's replay above all) names an
+/// object, so none can make dispatch delete anything else. Deleting a missing object
 /// succeeds, so a redelivered message is harmless; a failed delete is transient and
 /// the message is retried for it.
 async fn delete_orphaned_upload(
@@ -147,9 +147,6 @@ async fn delete_orphaned_upload(
     report: &mut DispatchReport,
 ) -> Result<(), DispatchError> {
     let key = input.photo_id.upload_key();
-    if input.source_key != key || input.bucket != blobs.bucket() {
-        return Ok(());
-    }
     blobs.delete(&key).await?;
     tracing::info!(%key, "deleted an upload whose photo is unknown or deleted");
     report.deleted_uploads.push(key);
@@ -211,8 +208,6 @@ mod tests {
     fn input(photo: PhotoId, attempt: u32) -> ExecutionInput {
         ExecutionInput {
             photo_id: photo,
-            bucket: "b".into(),
-            source_key: photo.upload_key(),
             attempt,
         }
     }

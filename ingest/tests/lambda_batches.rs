@@ -74,14 +74,7 @@ async fn an_upload_notification_starts_its_execution_and_a_key_that_is_no_photo_
     let started = h.orchestrator.started.lock().unwrap().clone();
     let (name, input) = &started[0];
     assert_eq!(name, PHOTO_A);
-    assert_eq!(
-        (
-            input.bucket.as_str(),
-            input.source_key.as_str(),
-            input.attempt
-        ),
-        (BUCKET, format!("uploads/{PHOTO_A}").as_str(), 0)
-    );
+    assert_eq!((input.photo_id, input.attempt), (id(PHOTO_A), 0));
     let photo = h.metadata.get_photo(id(PHOTO_A)).await.unwrap().unwrap();
     assert_eq!(photo.status, PhotoStatus::Processing);
 

@@ -41,10 +41,7 @@ async fn a_duplicate_upload_event_starts_one_execution() {
 
     assert_eq!(h.orchestrator.names(), vec![photo.id.execution_name(0)]);
     let (_, input) = h.orchestrator.started.lock().unwrap()[0].clone();
-    assert_eq!(
-        (input.photo_id, input.source_key, input.attempt),
-        (photo.id, photo.id.upload_key(), 0)
-    );
+    assert_eq!((input.photo_id, input.attempt), (photo.id, 0));
     let stored = h.metadata.get_photo(photo.id).await.unwrap().unwrap();
     assert_eq!(stored.status, PhotoStatus::Processing);
     assert_eq!(stored.execution_name, Some(photo.id.execution_name(0)));
@@ -67,8 +64,6 @@ async fn unknown_and_finished_photos_are_ignored() {
     h.make_ready(&done).await;
     let replay = DeadLetter {
         photo_id: done.id,
-        bucket: h.blobs.bucket().to_string(),
-        source_key: done.id.upload_key(),
         attempt: 1,
         execution_name: None,
         error: None,
@@ -163,36 +158,38 @@ async fn an_upload_no_ticket_named_is_deleted_at_once() {
 }
 
 #[tokio::test]
-async fn only_the_photos_own_upload_key_in_this_bucket_is_ever_deleted() {
+async fn a_message_cannot_name_the_object_dispatch_deletes() {
     let h = Harness::new().await;
     let unknown = PhotoId::new_random();
-    // A replay naming another object of the store, one in another bucket, and the
-    // id spelled another way (it parses as the same photo, but is another key).
+    // Replays as messages once carried them, naming an object: another object of the
+    // store, one in another bucket, the id spelled another way (it parses as the same
+    // photo, but is another key). Only the photo's own upload, derived from its id,
+    // is an orphan to delete.
     let rendition = unknown.thumb_key();
     let other_spelling = format!("uploads/{}", unknown.0.simple());
-    for key in [&rendition, &other_spelling, &unknown.upload_key()] {
-        store_upload(&h, key).await;
-    }
-    let replays = [
+    let named = [
         (h.blobs.bucket().to_string(), rendition.clone()),
         ("another-bucket".to_string(), unknown.upload_key()),
         (h.blobs.bucket().to_string(), other_spelling.clone()),
     ];
-    for (bucket, source_key) in replays {
-        let replay = DeadLetter {
-            photo_id: unknown,
-            bucket,
-            source_key,
-            attempt: 1,
-            execution_name: None,
-            error: None,
-        };
-        let body = serde_json::to_string(&replay).unwrap();
+    for (bucket, source_key) in named {
+        for key in [&rendition, &other_spelling, &unknown.upload_key()] {
+            store_upload(&h, key).await;
+        }
+        let body = serde_json::json!({
+            "photoId": unknown, "bucket": bucket, "sourceKey": source_key, "attempt": 1
+        })
+        .to_string();
         let report = dispatch_message(&ports(&h), &body).await.unwrap();
-        assert!(report.deleted_uploads.is_empty(), "{report:?}");
-    }
-    for key in [&rendition, &other_spelling, &unknown.upload_key()] {
-        assert!(is_stored(&h, key).await, "{key} was deleted");
+        assert_eq!(
+            report.deleted_uploads,
+            vec![unknown.upload_key()],
+            "{report:?}"
+        );
+        assert!(!is_stored(&h, &unknown.upload_key()).await);
+        for key in [&rendition, &other_spelling] {
+            assert!(is_stored(&h, key).await, "{key} was deleted");
+        }
     }
 }
 

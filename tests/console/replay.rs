@@ -9,8 +9,6 @@ use wisaw_domain::PhotoId;
 fn dead_letter(photo: PhotoId, attempt: u32) -> String {
     serde_json::to_string(&DeadLetter {
         photo_id: photo,
-        bucket: "photos".into(),
-        source_key: photo.upload_key(),
         attempt,
         execution_name: Some(photo.execution_name(attempt)),
         error: Some(serde_json::json!({"Error": "Wisaw.Transient", "Cause": "down"})),

@@ -69,12 +69,9 @@ async fn a_step_answers_its_contract_as_json() {
         .put(&photo.upload_key(), "image/png", png(40, 30))
         .await
         .unwrap();
-    let output = validate(
-        &s.blobs,
-        json!({ "photoId": photo, "sourceKey": photo.upload_key() }),
-    )
-    .await
-    .unwrap();
+    let output = validate(&s.blobs, json!({ "photoId": photo }))
+        .await
+        .unwrap();
     assert_eq!(output["accepted"], true);
     assert_eq!(output["image"]["format"], "png");
     assert_eq!(output["image"]["uprightWidth"], 40);
@@ -97,12 +94,9 @@ async fn a_payload_off_the_contract_is_a_permanent_error() {
 async fn a_missing_original_is_gone_and_a_port_outage_transient() {
     let s = stores().await;
     let photo = PhotoId::new_random();
-    let missing = validate(
-        &s.blobs,
-        json!({ "photoId": photo, "sourceKey": photo.upload_key() }),
-    )
-    .await
-    .unwrap_err();
+    let missing = validate(&s.blobs, json!({ "photoId": photo }))
+        .await
+        .unwrap_err();
     assert_eq!(missing.error_name(), ORIGINAL_GONE_ERROR);
     assert!(
         missing.message.contains("the original is gone"),
@@ -112,7 +106,6 @@ async fn a_missing_original_is_gone_and_a_port_outage_transient() {
         &s.blobs,
         json!({
             "photoId": photo,
-            "sourceKey": photo.upload_key(),
             "image": { "format": "png", "width": 4, "height": 4, "orientation": 1,
                        "uprightWidth": 4, "uprightHeight": 4 }
         }),
@@ -158,7 +151,11 @@ async fn persist_records_the_outcome_the_state_machine_sends() {
                      "reason": "The file is not an image." }
     });
     let first = persist(&s.metadata, payload.clone()).await.unwrap();
-    assert_eq!(first, json!({ "status": "rejected", "changed": true }));
+    // Its output is notify's input too: the state machine passes it on as it is.
+    assert_eq!(
+        first,
+        json!({ "photoId": photo, "attempt": 0, "status": "rejected", "changed": true })
+    );
     let rerun = persist(&s.metadata, payload).await.unwrap();
     assert_eq!(rerun["changed"], false);
 }

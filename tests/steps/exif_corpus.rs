@@ -85,7 +85,6 @@ async fn disagreements(blobs: &LocalBlobStore, name: &str, reference: &Reference
 
     let input = ThumbnailInput {
         photo_id: id,
-        source_key: id.upload_key(),
         image,
     };
     let output = thumbnail::handle(blobs, input)

@@ -172,7 +172,6 @@ async fn thumbnail_writes_both_webps_and_a_rerun_overwrites_them() {
     let image = wisaw_imaging::inspect(&file).image.unwrap();
     let input = ThumbnailInput {
         photo_id: id,
-        source_key: id.upload_key(),
         image,
     };
 

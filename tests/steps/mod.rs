@@ -27,10 +27,7 @@ async fn uploaded(
 
 /// The validate step's input for photo `id`'s upload.
 fn source_of(id: PhotoId) -> SourceImage {
-    SourceImage {
-        photo_id: id,
-        source_key: id.upload_key(),
-    }
+    SourceImage { photo_id: id }
 }
 
 /// The persist step, recording `outcome` of attempt `attempt`.

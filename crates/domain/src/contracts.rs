@@ -5,14 +5,15 @@
 use crate::ids::PhotoId;
 use serde::{Deserialize, Serialize};
 
-/// The execution's input, built by `dispatch` from an ingest message.
+/// The execution's input, built by `dispatch` from an ingest message. The original is
+/// `uploads/{photoId}` in the stage's one bucket ([`PhotoId::upload_key`]): every step
+/// derives it, so no payload names an object, and none carries it into every event of
+/// the execution's log. (Inputs written when payloads still named `bucket` and
+/// `sourceKey` read the same: unknown fields are ignored.)
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ExecutionInput {
     pub photo_id: PhotoId,
-    pub bucket: String,
-    /// `uploads/{photoId}`.
-    pub source_key: String,
     /// 0 for the first run, n for the n-th replay from the dead-letter queue.
     #[serde(default)]
     pub attempt: u32,
@@ -29,12 +30,11 @@ impl ExecutionInput {
     }
 }
 
-/// Input of the validate and thumbnail workers.
+/// Input of validate: the photo whose original (`uploads/{photoId}`) it judges.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SourceImage {
     pub photo_id: PhotoId,
-    pub source_key: String,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -119,12 +119,11 @@ impl ValidateOutput {
     }
 }
 
-/// Input of thumbnail.
+/// Input of thumbnail: the photo whose original it renders, as validate described it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ThumbnailInput {
     pub photo_id: PhotoId,
-    pub source_key: String,
     pub image: ImageInfo,
 }
 
@@ -185,9 +184,15 @@ pub struct PersistInput {
     pub attempt: u32,
 }
 
+/// What persist recorded. It leads with the announcement recorded with the outcome
+/// (the photo and the attempt, notify's input): the state machine makes this output the
+/// execution's document, so the states after it carry these few fields and not the
+/// steps' results before it (those stay in the history).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PersistOutput {
+    #[serde(flatten)]
+    pub announcement: NotifyInput,
     pub status: crate::PhotoStatus,
     /// False when the photo already had this outcome (a rerun).
     pub changed: bool,
@@ -234,8 +239,6 @@ pub struct SweepRequest {
 #[serde(rename_all = "camelCase")]
 pub struct DeadLetter {
     pub photo_id: PhotoId,
-    pub bucket: String,
-    pub source_key: String,
     #[serde(default)]
     pub attempt: u32,
     #[serde(default)]

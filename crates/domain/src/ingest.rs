@@ -115,8 +115,6 @@ pub fn parse_ingest_message(body: &str) -> Result<Vec<IngestRequest>, IngestErro
         serde_json::from_value(value).map_err(|e| IngestError::Unreadable(e.to_string()))?;
     Ok(vec![IngestRequest::Process(ExecutionInput {
         photo_id: replay.photo_id,
-        bucket: replay.bucket,
-        source_key: replay.source_key,
         attempt: replay.attempt,
     })])
 }
@@ -127,10 +125,10 @@ fn request_for_record(record: S3Record) -> IngestRequest {
         return IngestRequest::Ignore(format!("{} on {key}", record.event_name));
     }
     match PhotoId::from_upload_key(&key) {
+        // The bucket is not read: only the stage's bucket may notify the ingest queue
+        // (its queue policy), and every step finds the original by the photo's id.
         Some(photo_id) => IngestRequest::Process(ExecutionInput {
             photo_id,
-            bucket: record.s3.bucket.name,
-            source_key: key,
             attempt: 0,
         }),
         None => IngestRequest::Ignore(format!("{key} is not an upload")),
@@ -149,8 +147,6 @@ pub fn read_dead_letters(body: &str) -> Result<Vec<DeadLetter>, IngestError> {
         .filter_map(|request| match request {
             IngestRequest::Process(input) => Some(DeadLetter {
                 photo_id: input.photo_id,
-                bucket: input.bucket,
-                source_key: input.source_key,
                 attempt: input.attempt,
                 execution_name: None,
                 error: None,
@@ -195,8 +191,6 @@ mod tests {
             requests,
             vec![IngestRequest::Process(ExecutionInput {
                 photo_id: id,
-                bucket: "bucket".into(),
-                source_key: id.upload_key(),
                 attempt: 0
             })]
         );

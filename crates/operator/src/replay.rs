@@ -301,8 +301,6 @@ mod tests {
             sent_at: Some(Utc::now()),
             letters: vec![DeadLetter {
                 photo_id,
-                bucket: "b".into(),
-                source_key: photo_id.upload_key(),
                 attempt,
                 execution_name: Some(photo_id.execution_name(attempt)),
                 error: Some(serde_json::json!({"Error": error, "Cause": "down"})),

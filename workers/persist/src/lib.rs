@@ -1,6 +1,6 @@
 //! The persist step (also behind MarkRejected and MarkFailed): records how processing ended.
 
-use wisaw_domain::contracts::{Outcome, PersistInput, PersistOutput};
+use wisaw_domain::contracts::{NotifyInput, Outcome, PersistInput, PersistOutput};
 use wisaw_domain::ports::MetadataStore;
 use wisaw_domain::StepError;
 
@@ -19,12 +19,17 @@ pub async fn handle(
     input: PersistInput,
 ) -> Result<PersistOutput, StepError> {
     let wanted = input.outcome.status();
+    let announcement = NotifyInput {
+        photo_id: input.photo_id,
+        attempt: input.attempt,
+    };
     let Some((photo, changed)) = metadata
         .record_outcome(input.photo_id, &input.outcome, input.attempt)
         .await?
     else {
         tracing::warn!(photo_id = %input.photo_id, status = %wanted, "photo no longer exists; nothing to record");
         return Ok(PersistOutput {
+            announcement,
             status: wanted,
             changed: false,
         });
@@ -37,6 +42,7 @@ pub async fn handle(
     }
     tracing::info!(photo_id = %input.photo_id, status = %photo.status, changed, "outcome recorded");
     Ok(PersistOutput {
+        announcement,
         status: photo.status,
         changed,
     })

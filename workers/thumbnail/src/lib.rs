@@ -16,7 +16,7 @@ pub async fn handle(
     input: ThumbnailInput,
 ) -> Result<ThumbnailOutput, StepError> {
     let bytes = blobs
-        .get(&input.source_key)
+        .get(&input.photo_id.upload_key())
         .await
         .map_err(StepError::reading_original)?;
     let info = input.image.clone();

@@ -9,13 +9,13 @@ use wisaw_domain::ports::BlobStore;
 use wisaw_domain::StepError;
 use wisaw_imaging::inspect;
 
-/// Reads `source_key` and judges it with [`inspect`].
+/// Reads the photo's original (`uploads/{photoId}`) and judges it with [`inspect`].
 pub async fn handle(
     blobs: &dyn BlobStore,
     input: SourceImage,
 ) -> Result<ValidateOutput, StepError> {
     let bytes = blobs
-        .get(&input.source_key)
+        .get(&input.photo_id.upload_key())
         .await
         .map_err(StepError::reading_original)?;
     let size = bytes.len();

@@ -59,9 +59,7 @@ fn validate_function() -> FunctionConfig {
 
 fn source_image() -> Vec<u8> {
     let id = "0193a7d2-5b1c-7000-8000-000000000001";
-    json!({"photoId": id, "sourceKey": format!("uploads/{id}")})
-        .to_string()
-        .into_bytes()
+    json!({ "photoId": id }).to_string().into_bytes()
 }
 
 #[tokio::test]

@@ -119,8 +119,6 @@ async fn an_express_upload_reads_from_its_logs_as_a_standard_one_reads_from_step
     let photo = PhotoId::new_random();
     let input = ExecutionInput {
         photo_id: photo,
-        bucket: "wisaw-test-photos".into(),
-        source_key: photo.upload_key(),
         attempt: 0,
     };
     let name = input.execution_name();
@@ -506,8 +504,6 @@ async fn the_environment_reads_each_machine_as_its_type_asks() {
     let standard = environment(&standard_arn);
     let input = ExecutionInput {
         photo_id: PhotoId::new_random(),
-        bucket: "b".into(),
-        source_key: "uploads/x".into(),
         attempt: 0,
     };
     assert_eq!(

@@ -105,8 +105,6 @@ async fn an_upload_notification_arrives_on_the_queue_and_parses() {
         parse_ingest_message(body).unwrap(),
         vec![IngestRequest::Process(ExecutionInput {
             photo_id: photo,
-            bucket: bucket.clone(),
-            source_key: photo.upload_key(),
             attempt: 0,
         })]
     );

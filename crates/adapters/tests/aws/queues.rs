@@ -158,8 +158,6 @@ async fn a_message_received_too_often_is_redriven_then_replayed_to_ingest() {
     assert_eq!(replayed.receive_count, 1);
     let expected = ExecutionInput {
         photo_id: photo,
-        bucket: bucket.into(),
-        source_key: photo.upload_key(),
         attempt: 1,
     };
     assert_eq!(expected.execution_name(), format!("{photo}-replay-1"));

@@ -42,8 +42,6 @@ async fn a_second_start_with_the_same_name_already_exists() {
     let photo = PhotoId::new_random();
     let input = ExecutionInput {
         photo_id: photo,
-        bucket: "b".into(),
-        source_key: photo.upload_key(),
         attempt: 0,
     };
     let name = input.execution_name();

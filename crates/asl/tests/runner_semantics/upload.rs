@@ -4,12 +4,37 @@ use crate::support::*;
 use serde_json::json;
 use wisaw_asl::{ExecutionStatus, StartOutcome, StateMachine, TaskFailure};
 use wisaw_domain::contracts::{
-    DeadLetter, ExecutionInput, ImageFormat, ImageInfo, PersistInput, ValidateOutput,
+    DeadLetter, ExecutionInput, ImageFormat, ImageInfo, NotifyInput, PersistInput, PersistOutput,
+    ValidateOutput,
 };
 use wisaw_domain::ids::PhotoId;
 
-/// Workers that answer as the real ones would, chosen by the source key.
-fn upload_invoker() -> TestInvoker {
+/// Persist's answer as the real one gives it: the announcement it recorded (the photo
+/// and the attempt, which the states after it read), the status, and whether it changed.
+fn persisted(payload: &serde_json::Value) -> serde_json::Value {
+    let input: PersistInput = serde_json::from_value(payload.clone()).unwrap();
+    serde_json::to_value(PersistOutput {
+        announcement: NotifyInput {
+            photo_id: input.photo_id,
+            attempt: input.attempt,
+        },
+        status: input.outcome.status(),
+        changed: true,
+    })
+    .unwrap()
+}
+
+/// An execution's input for a new photo.
+fn a_photo() -> ExecutionInput {
+    ExecutionInput {
+        photo_id: PhotoId::new_random(),
+        attempt: 0,
+    }
+}
+
+/// Workers that answer as the real ones would: `text` is not an image, `broken`
+/// cannot be read, any other photo is a good JPEG.
+fn upload_invoker(text: PhotoId, broken: PhotoId) -> TestInvoker {
     let image = ImageInfo {
         format: ImageFormat::Jpeg,
         width: 4000,
@@ -22,18 +47,17 @@ fn upload_invoker() -> TestInvoker {
     TestInvoker::default()
         .with(
             "validate",
-            Behaviour::Reply(Box::new(move |payload| {
-                match payload["sourceKey"].as_str().unwrap_or_default() {
-                    key if key.ends_with("broken") => Err(TaskFailure::new(
-                        "Wisaw.Permanent",
-                        "the upload is unreadable",
-                    )),
-                    key if key.ends_with("text") => Ok(serde_json::to_value(
-                        ValidateOutput::rejected("not_an_image", "This is text."),
-                    )
-                    .unwrap()),
-                    _ => Ok(serde_json::to_value(ValidateOutput::accepted(image.clone())).unwrap()),
-                }
+            Behaviour::Reply(Box::new(move |payload| match payload["photoId"] {
+                ref id if *id == json!(broken) => Err(TaskFailure::new(
+                    "Wisaw.Permanent",
+                    "the upload is unreadable",
+                )),
+                ref id if *id == json!(text) => Ok(serde_json::to_value(ValidateOutput::rejected(
+                    "not_an_image",
+                    "This is text.",
+                ))
+                .unwrap()),
+                _ => Ok(serde_json::to_value(ValidateOutput::accepted(image.clone())).unwrap()),
             })),
         )
         .with(
@@ -44,9 +68,7 @@ fn upload_invoker() -> TestInvoker {
         )
         .with(
             "persist",
-            Behaviour::Reply(Box::new(|_| {
-                Ok(json!({"status": "ready", "changed": true}))
-            })),
+            Behaviour::Reply(Box::new(|payload| Ok(persisted(payload)))),
         )
         .with(
             "notify",
@@ -60,17 +82,8 @@ fn upload_invoker() -> TestInvoker {
 async fn the_upload_definition_runs_ready_rejected_and_failed_photos() {
     let machine =
         StateMachine::load_file("upload", upload_definition(), &upload_substitutions()).unwrap();
-    let harness = Harness::new(machine, upload_invoker()).await;
-    let start = |suffix: &str| {
-        let photo = PhotoId::new_random();
-        ExecutionInput {
-            photo_id: photo,
-            bucket: "b".into(),
-            source_key: format!("uploads/{photo}-{suffix}"),
-            attempt: 0,
-        }
-    };
-    let (ready, rejected, failed) = (start("ok"), start("text"), start("broken"));
+    let (ready, rejected, failed) = (a_photo(), a_photo(), a_photo());
+    let harness = Harness::new(machine, upload_invoker(rejected.photo_id, failed.photo_id)).await;
     for input in [&ready, &rejected, &failed] {
         assert_eq!(
             harness
@@ -142,7 +155,7 @@ async fn the_upload_definition_runs_ready_rejected_and_failed_photos() {
     assert_eq!(letters.len(), 1);
     let letter: DeadLetter = serde_json::from_value(letters[0].payload.clone()).unwrap();
     assert_eq!(letter.photo_id, failed.photo_id);
-    assert_eq!(letter.source_key, failed.source_key);
+    assert_eq!(letter.attempt, failed.attempt);
     assert_eq!(
         letter.execution_name.as_deref(),
         Some(failed.execution_name().as_str())
@@ -151,9 +164,9 @@ async fn the_upload_definition_runs_ready_rejected_and_failed_photos() {
 }
 
 /// Workers as another execution of the same photo leaves them: the original is gone for
-/// validate (`...-gone`) or for thumbnail (`...-gone-later`); notify confirms every photo's
-/// announcement but `unannounced`'s, which is still processing.
-fn original_gone_invoker(unannounced: PhotoId) -> TestInvoker {
+/// validate (the photos `gone_early`) or, for any other photo, for thumbnail; notify
+/// confirms every photo's announcement but `unannounced`'s, which is still processing.
+fn original_gone_invoker(gone_early: [PhotoId; 2], unannounced: PhotoId) -> TestInvoker {
     let gone = || TaskFailure::new("Wisaw.OriginalGone", "the original is gone");
     let image = ImageInfo {
         format: ImageFormat::Png,
@@ -167,10 +180,10 @@ fn original_gone_invoker(unannounced: PhotoId) -> TestInvoker {
         .with(
             "validate",
             Behaviour::Reply(Box::new(move |payload| {
-                match payload["sourceKey"].as_str().unwrap_or_default() {
-                    key if key.ends_with("-gone") => Err(gone()),
-                    _ => Ok(serde_json::to_value(ValidateOutput::accepted(image.clone())).unwrap()),
+                if gone_early.iter().any(|id| payload["photoId"] == json!(id)) {
+                    return Err(gone());
                 }
+                Ok(serde_json::to_value(ValidateOutput::accepted(image.clone())).unwrap())
             })),
         )
         .with(
@@ -179,9 +192,7 @@ fn original_gone_invoker(unannounced: PhotoId) -> TestInvoker {
         )
         .with(
             "persist",
-            Behaviour::Reply(Box::new(|_| {
-                Ok(json!({"status": "failed", "changed": true}))
-            })),
+            Behaviour::Reply(Box::new(|payload| Ok(persisted(payload)))),
         )
         .with(
             "notify",
@@ -205,18 +216,15 @@ fn original_gone_invoker(unannounced: PhotoId) -> TestInvoker {
 async fn an_original_already_gone_ends_quietly_once_notify_confirms_the_announcement() {
     let machine =
         StateMachine::load_file("upload", upload_definition(), &upload_substitutions()).unwrap();
-    let input = |suffix: &str| {
-        let photo = PhotoId::new_random();
-        ExecutionInput {
-            photo_id: photo,
-            bucket: "b".into(),
-            source_key: format!("uploads/{photo}-{suffix}"),
-            attempt: 0,
-        }
-    };
-    let (at_validate, at_thumbnail, unannounced) =
-        (input("gone"), input("gone-later"), input("gone"));
-    let harness = Harness::new(machine, original_gone_invoker(unannounced.photo_id)).await;
+    let (at_validate, at_thumbnail, unannounced) = (a_photo(), a_photo(), a_photo());
+    let harness = Harness::new(
+        machine,
+        original_gone_invoker(
+            [at_validate.photo_id, unannounced.photo_id],
+            unannounced.photo_id,
+        ),
+    )
+    .await;
     for input in [&at_validate, &at_thumbnail, &unannounced] {
         let name = input.execution_name();
         let done = harness

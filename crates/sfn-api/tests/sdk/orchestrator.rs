@@ -14,8 +14,6 @@ async fn the_step_functions_adapter_runs_on_the_served_engine() {
     let photo = PhotoId::new_random();
     let input = ExecutionInput {
         photo_id: photo,
-        bucket: "wisaw-test-photos".into(),
-        source_key: photo.upload_key(),
         attempt: 0,
     };
     let name = input.execution_name();
