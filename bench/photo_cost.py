@@ -32,6 +32,7 @@ Python 3.11, standard library only.
 
 from __future__ import annotations
 
+import gzip
 import json
 import math
 import re
@@ -145,9 +146,12 @@ ORIGINAL_MB = 3008
 # ------------------------------------------------------------------ assumptions
 # Everything below is assumed, not measured; the tables say which figures depend on what.
 ASSUMPTIONS = {
-    # The phone: one ticket, then the event on its channel; one status read per photo as the
-    # backstop (docs/api.md), counted for every photo as an upper bound of the normal case.
-    "api_calls": {"ticket": 1, "status": 1},
+    # The phone: one ticket, then the event on its channel. The status read is the backstop
+    # for an event missed (docs/api.md): the reference phone client (examples/phone/upload.mjs)
+    # reads it only when no event came in time or after a reconnection, and CI's phone check
+    # (.ci/phone) holds that its photos are heard by their events. None in the normal case;
+    # the choices' table prices one for every photo.
+    "api_calls": {"ticket": 1, "status": 0},
     # SQS: one record per dispatch batch, the upper bound of requests and invocations (the
     # batching window's table shows what batches gather at a given rate).
     "records_per_batch": 1,
@@ -401,6 +405,8 @@ def template_settings() -> dict:
         # How long the api waits for a database connection (5 s, the adapter's default, unless set).
         "api_db_wait_s": float(first(r"WISAW_DATABASE_WAIT_SECONDS:\s*\"?(\d+)", t.resources.get("ApiFunction", "")) or 5),
         "sub_bucket": first(r"BucketName:\s*!Sub\s*\"?([^\"\n]+)", t.resources.get("UploadsBucket", "")),
+        # The HTTP API's access log: one line per request, in the template's own format.
+        "api_access_log_format": first(r"^\s+Format:\s*'(.+)'\s*$", t.resources.get("HttpApi", "")),
     }
 
 
@@ -569,7 +575,7 @@ def handler_outputs(photo: dict, sizes: dict) -> dict[str, dict]:
                                 "bytes": round(photo["thumb_kb"] * 1000)},
                       "display": {"key": f"photos/{SAMPLE_ID}/display.webp", "width": display[0], "height": display[1],
                                   "bytes": round(photo["display_kb"] * 1000)}},
-        "Persist": {"status": "ready", "changed": True},
+        "Persist": {"photoId": SAMPLE_ID, "attempt": 0, "status": "ready", "changed": True},
         "Notify": {"eventType": "photo.ready", "published": True},
     }
 
@@ -580,9 +586,8 @@ def execution_events(asl: dict, path: list[tuple[str, int]], photo: dict, sizes:
     Functions writes there: id, type, details (input and output as JSON strings), previous
     event id, timestamp, execution ARN. Each Task as its Resource calls the function, or, with
     `envelope` given, every Task through lambda:invoke (True) or on the function's ARN (False)."""
-    bucket = (settings["sub_bucket"] or "wisaw-${Stage}-${AWS::AccountId}-${AWS::Region}").replace(
-        "${Stage}", SAMPLE_STAGE).replace("${AWS::AccountId}", SAMPLE_ACCOUNT).replace("${AWS::Region}", SAMPLE_REGION)
-    doc = {"photoId": SAMPLE_ID, "bucket": bucket, "sourceKey": f"uploads/{SAMPLE_ID}", "attempt": 0}
+    # The execution's input as dispatch writes it (ExecutionInput).
+    doc = {"photoId": SAMPLE_ID, "attempt": 0}
     execution_arn = f"arn:aws:states:{SAMPLE_REGION}:{SAMPLE_ACCOUNT}:express:wisaw-{SAMPLE_STAGE}-upload:{SAMPLE_ID}:{SAMPLE_REQUEST_ID}"
     context = {"Execution": {"Name": SAMPLE_ID}}
     outputs = handler_outputs(photo, sizes)
@@ -642,8 +647,10 @@ def log_cost(events: list[dict], settings: dict) -> dict:
     if not settings["execution_data"]:
         events = [{**e, "details": {k: v for k, v in e["details"].items() if k not in ("input", "output", "parameters")}}
                   for e in events]
-    size = sum(len(json.dumps(e, separators=(",", ":"))) for e in events)
-    return {"events": len(events), "bytes": size, "per_event": size / len(events), "cost": logs_price(size, settings)}
+    lines = [json.dumps(e, separators=(",", ":")) for e in events]
+    size, archived = sum(len(line) for line in lines), archived_bytes(lines)
+    return {"events": len(events), "bytes": size, "archived": archived, "per_event": size / len(events),
+            "cost": logs_price(size, settings, archived)}
 
 
 # ------------------------------------------------------------------ the functions' own logs
@@ -725,23 +732,66 @@ def text_platform_lines(memory_mb: int, duration: float) -> list[str]:
             f"Memory Size: {memory_mb} MB\tMax Memory Used: 98 MB\t"]
 
 
-def logs_price(size: float, settings: dict) -> float:
-    """CloudWatch Logs for `size` bytes: ingested, and stored as ingested for the retention."""
-    gb = size / GIB
+# CloudWatch pricing, Logs: "Data archived by CloudWatch Logs includes 26 bytes of metadata
+# per log event and is compressed using gzip level 6 compression."
+ARCHIVE_METADATA_BYTES = 26
+ARCHIVE_GZIP_LEVEL = 6
+
+
+def archived_bytes(lines: list[str]) -> int:
+    """What CloudWatch Logs stores for these events: gzip level 6 of them together, and 26
+    bytes of metadata each. Compressing one photo's lines alone, as here, compresses less
+    than CloudWatch's own blocks of many photos would (an upper bound)."""
+    text = "\n".join(lines).encode()
+    return len(gzip.compress(text, ARCHIVE_GZIP_LEVEL, mtime=0)) + ARCHIVE_METADATA_BYTES * len(lines)
+
+
+def logs_price(size: float, settings: dict, archived: float | None = None) -> float:
+    """CloudWatch Logs for `size` bytes ingested, stored for the retention as `archived`
+    bytes (as ingested when unknown: an upper bound)."""
     months_kept = settings["log_retention_days"] * 24 / ASSUMPTIONS["hours_per_month"]
-    return gb * PRICE["logs_ingest_gb"] + gb * months_kept * PRICE["logs_store_gb_month"]
+    stored = size if archived is None else archived
+    return size / GIB * PRICE["logs_ingest_gb"] + stored / GIB * months_kept * PRICE["logs_store_gb_month"]
 
 
 def function_logs(photo: dict, settings: dict) -> dict:
     """The bytes and cost of one photo's invocations' own log lines."""
-    rows = []
+    rows, everything = [], []
     for r in photo["invocations"]:
         lines = invocation_log(app_lines(r["function"], r["input"], photo), r["memory"], r["ms"], settings["functions_traced"],
                                settings["function_log_levels"])
         rows.append({"function": r["function"], "input": r["input"], "count": r["count"], "lines": len(lines),
                      "bytes": sum(len(line) + 1 for line in lines)})
+        everything += lines * math.ceil(r["count"])
     size = sum(r["bytes"] * r["count"] for r in rows)
-    return {"rows": rows, "bytes": size, "cost": logs_price(size, settings)}
+    archived = archived_bytes(everything) if everything else 0
+    return {"rows": rows, "bytes": size, "cost": logs_price(size, settings, archived)}
+
+
+# The API's calls of one photo, as the HTTP API's access log records them.
+API_REQUESTS = {
+    "ticket": {"method": "POST", "path": "/v1/uploads", "routeKey": "POST /v1/uploads", "status": "201",
+               "latencyMs": "14"},
+    "status": {"method": "GET", "path": f"/v1/photos/{SAMPLE_ID}", "routeKey": "GET /v1/photos/{photoId}",
+               "status": "200", "latencyMs": "17"},
+}
+
+
+def api_access_logs(settings: dict, calls: dict[str, float]) -> dict:
+    """The HTTP API's access log lines of one photo's calls: the template's Format with each
+    request's values (an API Gateway request id is 16 characters; no integration error)."""
+    form = settings["api_access_log_format"]
+    if not form:
+        return {"lines": 0, "bytes": 0, "cost": 0.0}
+    lines = []
+    for call, count in calls.items():
+        values = {"requestId": "Jx8dKhK8IAMEVfg=", "identity.sourceIp": "203.0.113.7", "httpMethod": API_REQUESTS[call]["method"],
+                  "integrationErrorMessage": "-", "responseLatency": API_REQUESTS[call]["latencyMs"],
+                  **API_REQUESTS[call]}
+        line = re.sub(r"\$context\.([\w.]+)", lambda m: values.get(m.group(1), "-"), form)
+        lines += [line] * math.ceil(count)
+    size = sum(len(line) + 1 for line in lines)
+    return {"lines": len(lines), "bytes": size, "cost": logs_price(size, settings, archived_bytes(lines))}
 
 
 # ------------------------------------------------------------------ Lambda
@@ -755,9 +805,9 @@ def gb_seconds(memory_mb: int, ms: float) -> float:
     return memory_mb / 1024 * math.ceil(ms) / 1000
 
 
-def lambda_invocations(model: dict, key: str) -> list[dict]:
+def lambda_invocations(model: dict, key: str, api_calls: dict[str, float]) -> list[dict]:
     """The invocations of one photo: (function, input, how many) with their figures."""
-    calls = [("api", name, n) for name, n in ASSUMPTIONS["api_calls"].items()]
+    calls = [("api", name, n) for name, n in api_calls.items() if n]
     calls += [("dispatch", "sqs-1-record", 1 / ASSUMPTIONS["records_per_batch"]),
               ("validate", key, 1), ("thumbnail", key, 1), ("persist", "ready", 1),
               ("notify", "photo.ready", 1)]
@@ -810,15 +860,17 @@ def table(header: list[str], rows: list[list], align: str | None = None) -> str:
 
 # ------------------------------------------------------------------ the photo
 
-def photo_base(model: dict, rows_thumbs: dict, sizes: dict, label: str) -> dict:
+def photo_base(model: dict, rows_thumbs: dict, sizes: dict, label: str, api_calls: dict | None = None) -> dict:
     """What one photo is and does, whatever the workflow type: its bytes, its invocations,
-    its requests."""
+    its requests (the phone's API calls as assumed, unless given)."""
     key, file = PHOTOS[label]
+    api_calls = ASSUMPTIONS["api_calls"] if api_calls is None else api_calls
     display_kb, thumb_kb = rendition_kb(rows_thumbs, file, "wisaw")
-    invocations = lambda_invocations(model, key)
+    invocations = lambda_invocations(model, key, api_calls)
     per_batch = ASSUMPTIONS["records_per_batch"]
     return {
         "label": label, "key": key, "file": file, "original_bytes": sizes[file]["bytes"], "sizes": sizes[file],
+        "api_calls": api_calls,
         "display_kb": display_kb, "thumb_kb": thumb_kb, "invocations": invocations,
         "gb_s": sum(r["gb_s"] * r["count"] for r in invocations),
         "prev_gb_s": sum(r["prev_gb_s"] * r["count"] for r in invocations),
@@ -852,12 +904,12 @@ def original_storage(photo: dict, settings: dict, seconds_to_outcome: float) -> 
     return {"gb_months": gb * months, "cost": gb * months * PRICE["s3_gb_month"], "how": how}
 
 
-def xray_traces(settings: dict) -> dict[str, float]:
+def xray_traces(settings: dict, api_calls: dict[str, float]) -> dict[str, float]:
     """Traces one photo starts, from the template's tracing: each api request, each dispatch
     invocation, and the execution (its Lambda tasks join the execution's trace)."""
     traces = {}
     if settings["functions_traced"]:
-        traces["api requests"] = sum(ASSUMPTIONS["api_calls"].values())
+        traces["api requests"] = sum(api_calls.values())
         traces["dispatch invocation"] = 1 / ASSUMPTIONS["records_per_batch"]
     if settings["machine_traced"] or settings["functions_traced"]:
         traces["the execution (its tasks join it)"] = 1
@@ -887,10 +939,11 @@ def photo_costs(photo: dict, workflow: str, n_ready: int, logs: dict, storage: d
         "SQS": sum(photo["sqs"].values()) * PRICE["sqs_request"],
         "S3 requests": sum(photo["s3_puts"].values()) * PRICE["s3_put"] + sum(photo["s3_gets"].values()) * PRICE["s3_get"],
         "S3 storage of the original": storage["cost"],
-        "API Gateway": sum(ASSUMPTIONS["api_calls"].values()) * PRICE["http_api_request"],
+        "API Gateway": sum(photo["api_calls"].values()) * PRICE["http_api_request"],
+        "API Gateway logs": api_access_logs(settings, photo["api_calls"])["cost"],
         "AppSync Events": ASSUMPTIONS["events_operations"] * PRICE["events_operation"]
                           + ASSUMPTIONS["events_connection_minutes"] * PRICE["events_connection_minute"],
-        "X-Ray": sum(xray_traces(settings).values()) * PRICE["xray_trace"],
+        "X-Ray": sum(xray_traces(settings, photo["api_calls"]).values()) * PRICE["xray_trace"],
         "Replays": replay,
     }
     return {"cost": cost, "total": sum(cost.values())}
@@ -1208,6 +1261,7 @@ def compute() -> dict:
                 for n in MONTHLY_PHOTOS}
     sharp_s = {label: float(rows_thumbs[(base[label]["file"], "sharp")]["time"]) for label in PHOTOS}
     return {"model": model, "harness": harness, "asl": asl, "notes": notes, "settings": settings, "ready": ready,
+            "rows_thumbs": rows_thumbs,
             "n_ready": n_ready, "base": base, "lats": lats, "events": events, "logs": logs, "storage": storage,
             "express": expr, "per_photo": per_photo, "orig": orig, "schedules": schedules, "fixed": fixed,
             "networks": networks, "databases": databases, "databases_unswept": databases_unswept, "configs": configs,
@@ -1221,8 +1275,8 @@ def compute() -> dict:
 # ------------------------------------------------------------------ variants, and the path to the target
 
 # Each variant changes the template's settings; "envelope" False prices the log had each Task
-# named its function's ARN (no lambda:invoke envelope); "status_read" False, phones that do not
-# read the photo's status as a backstop.
+# named its function's ARN (no lambda:invoke envelope); "status_read" True, phones that read
+# their photo's status once each as well (a phone that missed its event).
 TRACING = {
     "template": lambda s: {},
     "sampled": lambda s: {"xray_share": ASSUMPTIONS["xray_sampling_rule"]},
@@ -1238,26 +1292,18 @@ def variant_cost(f: dict, label: str, workflow: str, **changes) -> float:
 def variant(f: dict, label: str, workflow: str, **changes) -> dict:
     """One photo's cost by service, with the template's settings changed as given."""
     envelope = changes.pop("envelope", uses_lambda_invoke(f["asl"]))
-    status_read = changes.pop("status_read", True)
+    status_read = changes.pop("status_read", None)
     settings = {**f["settings"], **changes}
     base = f["base"][label]
-    if not status_read:
-        kept = [r for r in base["invocations"] if not (r["function"] == "api" and r["input"] == "status")]
-        base = {**base, "invocations": kept, "gb_s": sum(r["gb_s"] * r["count"] for r in kept),
-                "requests": sum(r["count"] for r in kept)}
+    if status_read is not None:
+        calls = {**ASSUMPTIONS["api_calls"], "status": 1 if status_read else 0}
+        base = photo_base(f["model"], f["rows_thumbs"], load_json(INPUT_SIZES)["inputs"], label, calls)
     events = (f["events"][label] if envelope == uses_lambda_invoke(f["asl"]) else
               execution_events(f["asl"], f["ready"], base, base["sizes"], settings, envelope))
     logs = log_cost(events, settings)
     storage = original_storage(base, settings, f["lats"][label]["warm_ms"] / 1000)
     cost = photo_costs(base, workflow, f["n_ready"], logs, storage, f["express"][label], settings,
                        function_logs(base, settings))
-    if not status_read:
-        calls = sum(ASSUMPTIONS["api_calls"].values())
-        cost["cost"]["API Gateway"] *= (calls - ASSUMPTIONS["api_calls"]["status"]) / calls
-        if settings["functions_traced"]:
-            cost["cost"]["X-Ray"] -= ASSUMPTIONS["api_calls"]["status"] * settings.get(
-                "xray_share", ASSUMPTIONS["xray_recorded_share"]) * PRICE["xray_trace"]
-        cost["total"] = sum(cost["cost"].values())
     return cost
 
 
@@ -1274,7 +1320,7 @@ def variant_rows(f: dict) -> list[tuple[str, dict, bool]]:
         ("tracing off", TRACING["off"](s), not traced),
         ("Task results in lambda:invoke's envelope (lambda:invoke Tasks)", {"envelope": True}, uses_lambda_invoke(f["asl"])),
         ("Task results without it (Tasks on the function's ARN)", {"envelope": False}, not uses_lambda_invoke(f["asl"])),
-        ("no status read per photo (the phone's choice)", {"status_read": False}, False),
+        ("a status read for every photo as well (a phone that missed its event)", {"status_read": True}, False),
     ]
 
 
@@ -1292,7 +1338,6 @@ def path_to_target(f: dict) -> list[dict]:
     if uses_lambda_invoke(f["asl"]):
         steps.append(("Tasks on the function's ARN: no lambda:invoke envelope in the log", {"envelope": False}, "EXPRESS"))
     steps.append(("instead of sampling, tracing off", {**TRACING["off"](s)}, "EXPRESS"))
-    steps.append(("and no status read per photo (the phone's choice)", {"status_read": False}, "EXPRESS"))
     target = f["orig"]["12 MP"]["total"] / 2
     rows, changes = [], {}
     for what, change, wf in steps:
@@ -1437,8 +1482,10 @@ def report_step_functions(f: dict, say) -> None:
         + f". The largest is {ev[biggest]['type']} of {state} ({max(sizes):,} B), "
         f"the smallest {ev[sizes.index(min(sizes))]['type']} ({min(sizes):,} B). Priced at "
         f"{usd(PRICE['logs_ingest_gb'])} per GB ingested and {usd(PRICE['logs_store_gb_month'])} per GB-month stored, "
-        f"for the {settings['log_retention_days']:g} days the log group keeps them (stored as ingested: an upper bound, "
-        f"CloudWatch stores compressed). Standard keeps its history in the service as well; the template logs either type.")
+        f"for the {settings['log_retention_days']:g} days the log group keeps them, stored as CloudWatch archives them "
+        f"(gzip level {ARCHIVE_GZIP_LEVEL} and {ARCHIVE_METADATA_BYTES} bytes of metadata an event, the pricing page's "
+        f"rule: {f['logs']['12 MP']['archived']:,} B for the 12 MP photo's execution, compressed alone). Standard keeps "
+        f"its history in the service as well; the template logs either type.")
 
 
 def report_requests(f: dict, say) -> None:
@@ -1456,14 +1503,17 @@ def report_requests(f: dict, say) -> None:
                  f"{usd(s12['cost'] * 1e6)} / {usd(s48['cost'] * 1e6)}", s12["how"]])
     body.append(["the renditions, every month they are kept", f"{p12['display_kb'] + p12['thumb_kb']:.0f} KB",
                  usd(p12["renditions_month"] * 1e6), "not in the one-time totals"])
-    calls = ASSUMPTIONS["api_calls"]
+    calls = {k: v for k, v in p12["api_calls"].items() if v}
     body.append([f"HTTP API requests ({', '.join(f'{v} {k}' for k, v in calls.items())})", sum(calls.values()),
                  usd(sum(calls.values()) * PRICE["http_api_request"] * 1e6), ""])
+    access = api_access_logs(settings, calls)
+    body.append([f"HTTP API access log lines (the template's Format, {access['bytes']} B)", access["lines"],
+                 usd(access["cost"] * 1e6), "ingested, and archived for the log group's retention"])
     body.append(["AppSync Events operations (publish, delivery)", ASSUMPTIONS["events_operations"],
                  usd(ASSUMPTIONS["events_operations"] * PRICE["events_operation"] * 1e6), ""])
     body.append(["AppSync Events connection-minutes", ASSUMPTIONS["events_connection_minutes"],
                  usd(ASSUMPTIONS["events_connection_minutes"] * PRICE["events_connection_minute"] * 1e6), ""])
-    for what, n in xray_traces(settings).items():
+    for what, n in xray_traces(settings, p12["api_calls"]).items():
         body.append([f"X-Ray trace: {what}", f"{n:g}", usd(n * PRICE["xray_trace"] * 1e6), "template: Tracing"])
     say(table(["what", "per photo", "per million photos (12 / 48 MP)", "note"], body, "lrrl"))
     say(f"\nOne record a batch (upper bound; the template allows {settings['batch_size']}). Renditions: wisaw rows of "

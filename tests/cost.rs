@@ -2,9 +2,8 @@
 //! measurements under bench/results, the template and published prices: the shape a check
 //! reads, the workflow type the template deploys, an idle stage for at most $2 a month beside
 //! its database, and the path docs/cost.md draws from the template to the target starting
-//! where the template is, and a database whose idle cost is its storage alone. (The target
-//! per photo, half the app's Lambda setup, is not held here yet: docs/cost.md says what is
-//! left to build for it.)
+//! where the template is, the default deploy's 12 MP photo for at most half the app's Lambda
+//! setup, and a database whose idle cost is its storage alone.
 
 use serde_json::Value as Json;
 use serde_norway::Value as Yaml;
@@ -146,7 +145,7 @@ fn express_costs_less_a_photo_than_standard() {
 }
 
 #[test]
-fn the_path_to_the_target_starts_at_the_default_deploy_and_only_goes_down() {
+fn the_default_deploy_costs_at_most_half_the_app_on_lambda_a_photo() {
     let f = figures();
     let workflow = f["default_workflow"].as_str().expect("default_workflow");
     let key = format!("wisaw_{}", workflow.to_lowercase());
@@ -162,6 +161,10 @@ fn the_path_to_the_target_starts_at_the_default_deploy_and_only_goes_down() {
     assert!(
         (target - original / 2.0).abs() < 0.01,
         "the target ${target} is not half the original app's ${original}"
+    );
+    assert!(
+        default <= target,
+        "the default deploy's 12 MP photo costs ${default} a million, over the target ${target}"
     );
     let path = f["path_to_target"]
         .as_array()
