@@ -84,6 +84,36 @@ async fn a_timeout_and_an_exit_are_lambdas_errors_and_the_next_call_gets_a_new_p
     assert_ne!(again["pid"], fresh["pid"]);
 }
 
+/// A runtime gone while its environment was idle (killed, say) is never handed an
+/// invocation: Lambda starts a new environment for it, as it does after any exit.
+#[tokio::test]
+async fn an_environment_whose_process_died_while_idle_is_not_reused() {
+    let (_dir, function) = function(1, "");
+    let first = invoke(&function, json!({})).await.unwrap();
+    let pid = first["pid"].as_i64().unwrap().to_string();
+    let killed = std::process::Command::new("kill")
+        .args(["-9", &pid])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    // Until the kernel has taken it down: a zombie is gone too, for this test's purpose.
+    let gone = |pid: &str| {
+        std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .map_or(true, |stat| stat.split_whitespace().nth(2) == Some("Z"))
+    };
+    for _ in 0..100 {
+        if gone(&pid) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(gone(&pid), "process {pid} still runs");
+
+    let next = invoke(&function, json!({})).await.unwrap();
+    assert_ne!(next["pid"], first["pid"], "a new process answered");
+    assert_eq!(function.warm(), 1, "the dead environment was dropped");
+}
+
 #[tokio::test]
 async fn invocations_at_once_run_in_environments_of_their_own_up_to_the_concurrency() {
     let (_dir, function) = function(2, "");

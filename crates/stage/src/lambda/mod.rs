@@ -175,7 +175,7 @@ impl LocalFunction {
             .acquire()
             .await
             .expect("the slots are never closed");
-        let warm = self.idle.lock().unwrap().pop();
+        let warm = self.take_warm();
         let mut sandbox = match warm {
             Some(sandbox) => sandbox,
             None => Sandbox::start(&self.config, &self.log).await?,
@@ -188,6 +188,19 @@ impl LocalFunction {
             self.idle.lock().unwrap().push(sandbox);
         }
         answer
+    }
+
+    /// A warm environment whose runtime still runs. One whose process ended while it was
+    /// idle (killed, or gone after its last answer) is dropped: Lambda starts a new
+    /// environment then, and never hands an invocation to a runtime that is gone.
+    fn take_warm(&self) -> Option<Sandbox> {
+        let mut idle = self.idle.lock().unwrap();
+        while let Some(mut sandbox) = idle.pop() {
+            if matches!(sandbox.process.try_wait(), Ok(None)) {
+                return Some(sandbox);
+            }
+        }
+        None
     }
 
     /// How many environments are warm and free now.
