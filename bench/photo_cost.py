@@ -404,7 +404,6 @@ def template_settings() -> dict:
         "api_timeout_s": float(first(r"^\s{6}Timeout:\s*(\d+)", t.resources.get("ApiFunction", "")) or 0),
         # How long the api waits for a database connection (5 s, the adapter's default, unless set).
         "api_db_wait_s": float(first(r"WISAW_DATABASE_WAIT_SECONDS:\s*\"?(\d+)", t.resources.get("ApiFunction", "")) or 5),
-        "sub_bucket": first(r"BucketName:\s*!Sub\s*\"?([^\"\n]+)", t.resources.get("UploadsBucket", "")),
         # The HTTP API's access log: one line per request, in the template's own format.
         "api_access_log_format": first(r"^\s+Format:\s*'(.+)'\s*$", t.resources.get("HttpApi", "")),
     }
@@ -1261,7 +1260,7 @@ def compute() -> dict:
                 for n in MONTHLY_PHOTOS}
     sharp_s = {label: float(rows_thumbs[(base[label]["file"], "sharp")]["time"]) for label in PHOTOS}
     return {"model": model, "harness": harness, "asl": asl, "notes": notes, "settings": settings, "ready": ready,
-            "rows_thumbs": rows_thumbs,
+            "rows_thumbs": rows_thumbs, "sizes": sizes,
             "n_ready": n_ready, "base": base, "lats": lats, "events": events, "logs": logs, "storage": storage,
             "express": expr, "per_photo": per_photo, "orig": orig, "schedules": schedules, "fixed": fixed,
             "networks": networks, "databases": databases, "databases_unswept": databases_unswept, "configs": configs,
@@ -1297,7 +1296,7 @@ def variant(f: dict, label: str, workflow: str, **changes) -> dict:
     base = f["base"][label]
     if status_read is not None:
         calls = {**ASSUMPTIONS["api_calls"], "status": 1 if status_read else 0}
-        base = photo_base(f["model"], f["rows_thumbs"], load_json(INPUT_SIZES)["inputs"], label, calls)
+        base = photo_base(f["model"], f["rows_thumbs"], f["sizes"], label, calls)
     events = (f["events"][label] if envelope == uses_lambda_invoke(f["asl"]) else
               execution_events(f["asl"], f["ready"], base, base["sizes"], settings, envelope))
     logs = log_cost(events, settings)

@@ -68,6 +68,20 @@ struct Emulated {
     database: wisaw_testkit::TestSchema,
 }
 
+impl Emulated {
+    /// The stage these resources and `machine` make.
+    fn stage(&self, machine: &str) -> Stage {
+        Stage {
+            endpoint: self.endpoint.clone(),
+            machine: machine.to_string(),
+            dead_letter: self.dead_letter_url.clone(),
+            ingest: self.ingest_url.clone(),
+            bucket: self.bucket.clone(),
+            database_url: self.database.url(),
+        }
+    }
+}
+
 async fn emulated(test: &str, schema: &str) -> Option<Emulated> {
     let endpoint = aws_emulator::endpoint(test)?;
     let database = wisaw_testkit::TestSchema::create(schema).await?;
@@ -148,20 +162,14 @@ fn wisaw(mut command: Command, args: &[&str]) -> String {
 #[tokio::test]
 async fn an_operator_follows_a_failed_photo_and_replays_it_on_aws() {
     let test = "an_operator_follows_a_failed_photo_and_replays_it_on_aws";
-    let Some(Emulated {
-        endpoint,
-        config,
-        bucket,
-        dead_letter_url,
-        ingest_url,
-        database,
-    }) = emulated(test, "aws_operator").await
-    else {
+    let Some(emulated) = emulated(test, "aws_operator").await else {
         return;
     };
-    let machine = create_upload_machine(&config, &upload_definition(&dead_letter_url)).await;
+    let config = &emulated.config;
+    let machine =
+        create_upload_machine(config, &upload_definition(&emulated.dead_letter_url)).await;
 
-    let orchestrator = StepFunctionsOrchestrator::from_config(&config, machine.clone()).unwrap();
+    let orchestrator = StepFunctionsOrchestrator::from_config(config, machine.clone()).unwrap();
     let photo = PhotoId::new_random();
     let input = ExecutionInput {
         photo_id: photo,
@@ -170,14 +178,7 @@ async fn an_operator_follows_a_failed_photo_and_replays_it_on_aws() {
     orchestrator.start_execution(&input).await.unwrap();
     let execution = settled(&orchestrator, &input.execution_name()).await;
     assert_eq!(execution.status, ExecutionStatus::Failed);
-    let stage = Stage {
-        endpoint: endpoint.clone(),
-        machine: machine.clone(),
-        dead_letter: dead_letter_url.clone(),
-        ingest: ingest_url.clone(),
-        bucket,
-        database_url: database.url(),
-    };
+    let stage = emulated.stage(&machine);
 
     let shown = stage.wisaw(&["executions", "show", &photo.to_string()]);
     assert!(shown.contains(&format!("execution {photo}")), "{shown}");
@@ -243,7 +244,8 @@ async fn an_operator_follows_a_failed_photo_and_replays_it_on_aws() {
     ]);
     assert!(replayed.contains("replayed 1 photo(s)"), "{replayed}");
     assert!(replayed.contains("by moto-operator"), "{replayed}");
-    let settings = wisaw_adapters::postgres::PostgresSettings::from_url(&database.url()).unwrap();
+    let settings =
+        wisaw_adapters::postgres::PostgresSettings::from_url(&emulated.database.url()).unwrap();
     let audit = wisaw_adapters::postgres::PostgresMetadataStore::connect(&settings)
         .await
         .unwrap();
@@ -255,7 +257,7 @@ async fn an_operator_follows_a_failed_photo_and_replays_it_on_aws() {
     assert_eq!(records[0].photos[0].photo_id, photo);
     assert!(records[0].finished_at.is_some());
 
-    let ingest = SqsQueue::from_config(&config, ingest_url);
+    let ingest = SqsQueue::from_config(config, emulated.ingest_url.clone());
     let messages = ingest
         .receive(10, Duration::from_secs(30), Duration::from_secs(2))
         .await
@@ -263,7 +265,7 @@ async fn an_operator_follows_a_failed_photo_and_replays_it_on_aws() {
     assert_eq!(messages.len(), 1);
     let letters = read_dead_letters(&messages[0].body).unwrap();
     assert_eq!((letters[0].photo_id, letters[0].attempt), (photo, 1));
-    let dead_letter = SqsQueue::from_config(&config, dead_letter_url);
+    let dead_letter = SqsQueue::from_config(config, emulated.dead_letter_url.clone());
     assert!(dead_letter
         .receive(10, Duration::from_secs(30), Duration::ZERO)
         .await
@@ -277,28 +279,21 @@ async fn an_operator_follows_a_failed_photo_and_replays_it_on_aws() {
 #[tokio::test]
 async fn an_operator_follows_an_express_photo_from_its_logs_on_aws() {
     let test = "an_operator_follows_an_express_photo_from_its_logs_on_aws";
-    let Some(Emulated {
-        endpoint,
-        config,
-        bucket,
-        dead_letter_url,
-        ingest_url,
-        database,
-    }) = emulated(test, "aws_operator_express").await
-    else {
+    let Some(emulated) = emulated(test, "aws_operator_express").await else {
         return;
     };
-    let log_group = create_log_group(&endpoint).await;
+    let (endpoint, config) = (&emulated.endpoint, &emulated.config);
+    let log_group = create_log_group(endpoint).await;
     let machine = create_express_machine(
-        &config,
-        &upload_definition(&dead_letter_url),
+        config,
+        &upload_definition(&emulated.dead_letter_url),
         Some(&log_group),
     )
     .await;
 
     // The emulator runs the photo's execution; its history goes to the log group as AWS
     // writes an Express execution's, under the ARN AWS gives it (`…:express:…:ID`).
-    let emulator = StepFunctionsOrchestrator::from_config(&config, machine.clone()).unwrap();
+    let emulator = StepFunctionsOrchestrator::from_config(config, machine.clone()).unwrap();
     let photo = PhotoId::new_random();
     let input = ExecutionInput {
         photo_id: photo,
@@ -312,20 +307,13 @@ async fn an_operator_follows_an_express_photo_from_its_logs_on_aws() {
     );
     let express_arn = express_execution_arn(&machine, &name);
     let logged = logged_history(
-        &endpoint,
+        endpoint,
         &execution_arn(&machine, &name).unwrap(),
         &express_arn,
     )
     .await;
-    put_log_events(&endpoint, &log_group, &logged).await;
-    let stage = Stage {
-        endpoint,
-        machine,
-        dead_letter: dead_letter_url,
-        ingest: ingest_url,
-        bucket,
-        database_url: database.url(),
-    };
+    put_log_events(endpoint, &log_group, &logged).await;
+    let stage = emulated.stage(&machine);
     let express_page = format!("#/express-executions/details/{express_arn}?startDate=");
 
     let shown = stage.wisaw(&["executions", "show", &photo.to_string()]);

@@ -60,9 +60,10 @@ where
 }
 
 /// A failed call in a person's words. A service's refusal is its code, message and HTTP
-/// status; anything else is its chain of causes ([`wisaw_domain::error::with_causes`]). Not the SDK's `DisplayErrorContext`: it
-/// ends with the error's `Debug`, the service's raw answer included (S3's XML body, with
-/// a `<RequestId>` that some XML readers of the cause, downstream, take for their own).
+/// status; anything else is its chain of causes ([`wisaw_domain::error::with_causes`]).
+/// Not the SDK's `DisplayErrorContext`: it ends with the error's `Debug`, the service's
+/// raw answer included (S3's XML body, with a `<RequestId>` that some XML readers of the
+/// cause, downstream, take for their own).
 fn described<E>(error: &SdkError<E, HttpResponse>) -> String
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,

@@ -175,8 +175,7 @@ impl LocalFunction {
             .acquire()
             .await
             .expect("the slots are never closed");
-        let warm = self.take_warm();
-        let mut sandbox = match warm {
+        let mut sandbox = match self.take_warm() {
             Some(sandbox) => sandbox,
             None => Sandbox::start(&self.config, &self.log).await?,
         };
